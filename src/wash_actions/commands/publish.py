@@ -1,0 +1,269 @@
+"""publish: push the component once, point every tag at that one digest."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import gha, registry, tags, wash
+from ..errors import ActionError
+
+GITHUB_REGISTRIES = ("ghcr.io",)
+COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
+CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
+_REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$")
+
+
+@dataclass(frozen=True)
+class PublishInputs:
+    component: Path
+    registry: str
+    repository: str
+    tags: tuple[str, ...]
+    credentials: registry.Credentials | None
+    insecure: bool
+    wash_path: str
+
+    @property
+    def image(self) -> str:
+        return f"{self.registry}/{self.repository}"
+
+    @classmethod
+    def from_env(cls, inputs: gha.Inputs) -> PublishInputs:
+        raw_component = inputs.get("component-path")
+        if not raw_component:
+            raise ActionError(
+                what="Input 'component-path' is required",
+                why="publish pushes a component file that an earlier step built.",
+                fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
+                docs="#publish",
+            )
+        host = check_registry(inputs.get("registry", "ghcr.io"))
+        repository = check_repository(inputs.get("repository"), gha.env("GITHUB_REPOSITORY"))
+        insecure = inputs.bool("insecure")
+        if insecure and not is_loopback(host):
+            raise ActionError(
+                what=f"insecure: true is refused for {host}",
+                why="Plain HTTP sends the component and the registry credentials unencrypted; it is "
+                "allowed only for registries on this machine (localhost, 127.0.0.0/8, ::1).",
+                fix="Use the registry over HTTPS:\nwith:\n  insecure: false",
+                docs="#publish",
+            )
+        username = inputs.get("username")
+        password = inputs.secret("password")
+        if not username and not password and host in GITHUB_REGISTRIES:
+            username = gha.env("WASHACTIONS_GITHUB_ACTOR")
+            password = gha.env("WASHACTIONS_GITHUB_TOKEN")
+            if password:
+                gha.mask(password)
+        if bool(username) != bool(password):
+            missing = "password" if username else "username"
+            raise ActionError(
+                what=f"Input '{missing}' is missing",
+                why="Registry credentials need both a username and a password (or token).",
+                fix="with:\n  username: ${{ github.actor }}\n  password: ${{ secrets.REGISTRY_TOKEN }}",
+                docs="#publish",
+            )
+        creds = registry.Credentials(username, password) if username else None
+        tag_list = tags.resolve_tags(inputs.list("tags"), gha.env("GITHUB_REF_NAME"))
+        return cls(
+            component=(gha.workspace() / raw_component).resolve(),
+            registry=host,
+            repository=repository,
+            tags=tuple(tag_list),
+            credentials=creds,
+            insecure=insecure,
+            wash_path=inputs.get("wash-path"),
+        )
+
+
+def check_registry(value: str) -> str:
+    host = value.strip().rstrip("/")
+    if "://" in host:
+        scheme, _, rest = host.partition("://")
+        raise ActionError(
+            what=f"registry {value!r} must not include a scheme",
+            why="'registry' is a host name with an optional port; the scheme follows from 'insecure'.",
+            fix=f"with:\n  registry: {rest.split('/')[0]}" + ("\n  insecure: true" if scheme == "http" else ""),
+            docs="#publish",
+        )
+    if not _HOST.match(host):
+        raise ActionError(
+            what=f"registry {value!r} is not a registry host",
+            why="'registry' is a host name with an optional port, e.g. ghcr.io or localhost:5000; "
+            "the path within it goes in 'repository'.",
+            fix="with:\n  registry: ghcr.io\n  repository: my-org/my-component",
+            docs="#publish",
+        )
+    return host
+
+
+def check_repository(value: str, github_repository: str) -> str:
+    if not value:
+        if not github_repository:
+            raise ActionError(
+                what="Input 'repository' is required outside GitHub Actions",
+                why="It defaults to github.repository, which this environment does not set.",
+                fix="with:\n  repository: my-org/my-component",
+                docs="#publish",
+            )
+        return github_repository.lower()
+    if value != value.lower() and _REPOSITORY.match(value.lower()):
+        raise ActionError(
+            what=f"repository {value!r} has upper-case letters",
+            why="OCI repository names are lower-case only.",
+            fix=f"with:\n  repository: {value.lower()}",
+            docs="#publish",
+        )
+    if not _REPOSITORY.match(value):
+        raise ActionError(
+            what=f"repository {value!r} is not a valid OCI repository name",
+            why="Repository names are lower-case path components of letters and digits separated by "
+            "'.', '_', '__' or '-', joined by '/', with no tag or digest.",
+            fix="with:\n  repository: my-org/my-component\n  tags: v1.0.0",
+            docs="#publish",
+        )
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_component(path: Path) -> None:
+    fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
+    if path.is_dir():
+        raise ActionError(
+            what=f"component-path {path} is a directory",
+            why="publish pushes one component file (.wasm).",
+            fix=fix,
+            docs="#publish",
+        )
+    if not path.is_file():
+        raise ActionError(
+            what=f"component-path {path} does not exist",
+            why="The build step did not run in this job, or the path is relative to another directory "
+            "(relative paths are resolved against the workspace).",
+            fix=fix,
+            docs="#publish",
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == CORE_PREAMBLE:
+        raise ActionError(
+            what=f"{path.name} is a core WebAssembly module, not a component",
+            why="wasmCloud runs WebAssembly components; a core module must be componentized first.",
+            fix="Build with a toolchain that emits a component (e.g. target wasm32-wasip2, "
+            "componentize-py, jco componentize), or wrap it: wasm-tools component new.",
+            docs="#publish",
+        )
+    if head != COMPONENT_PREAMBLE:
+        raise ActionError(
+            what=f"{path.name} is not a WebAssembly component",
+            why="The file does not start with the component preamble (\\0asm, layer 1).",
+            fix=fix,
+            docs="#publish",
+        )
+
+
+def child_env(docker_config: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith((gha.INPUT_PREFIX, "WASHACTIONS_GITHUB_"))}
+    if docker_config is not None:
+        env["DOCKER_CONFIG"] = str(docker_config)
+    return env
+
+
+def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
+    if inputs.credentials:
+        return inputs.credentials
+    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    return registry.docker_config_credentials(config, inputs.registry)
+
+
+def push_error(message: str, inputs: PublishInputs, tail: str) -> ActionError:
+    lowered = message.lower()
+    if "connect" in lowered or "dns" in lowered or "invalidcontenttype" in lowered:
+        return ActionError(
+            what=f"Registry {inputs.registry} is unreachable",
+            why=message.splitlines()[-1].strip() if message else "wash could not connect.",
+            fix="Check 'registry' (host[:port]); a plain-HTTP registry on loopback needs\nwith:\n  insecure: true",
+            docs="#publish",
+            details=tail,
+        )
+    if "401" in message or "403" in message or "unauthorized" in lowered or "denied" in lowered:
+        return registry.denied(
+            inputs.registry, 401 if "401" in message else 403, f"repository:{inputs.repository}:push"
+        )
+    return ActionError(
+        what=f"wash oci push to {inputs.image} failed",
+        why=message or "wash gave no reason.",
+        fix="Read wash's message above; check 'registry', 'repository' and the credentials.",
+        docs="#publish",
+        details=tail,
+    )
+
+
+def run(inputs: PublishInputs) -> dict[str, str]:
+    check_component(inputs.component)
+    binary = wash.locate(inputs.wash_path)
+    scratch = Path(tempfile.mkdtemp(prefix="wash-actions-publish-", dir=gha.temp_dir()))
+    try:
+        docker_config = None
+        if inputs.credentials:
+            docker_config = scratch / "docker"
+            registry.write_docker_config(docker_config, inputs.registry, inputs.credentials)
+        first = f"{inputs.image}:{inputs.tags[0]}"
+        args = ["oci", "push"] + (["--insecure"] if inputs.insecure else []) + [first, str(inputs.component)]
+        gha.info(f"Pushing {inputs.component.name} to {first}")
+        result = wash.run(binary, args, env=child_env(docker_config))
+        envelope = result.envelope
+        if envelope is None or not envelope.success or result.returncode != 0:
+            message = envelope.message if envelope else result.tail()
+            raise push_error(message, inputs, result.tail())
+        data = envelope.data if isinstance(envelope.data, dict) else {}
+        digest = str(data.get("digest") or "")
+        if not digest.startswith("sha256:"):
+            raise ActionError(
+                what="wash oci push reported no digest",
+                why=f"Its result carried no manifest digest: {json.dumps(data)[:300]}",
+                fix="Re-run the job; report this with the wash version if it persists.",
+                docs="#publish",
+            )
+        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+        manifest = client.get_manifest(inputs.repository, digest)
+        for tag in inputs.tags[1:]:
+            gha.info(f"Tagging {inputs.image}:{tag} -> {digest}")
+            client.put_manifest(inputs.repository, tag, manifest)
+        resolved = {tag: client.resolve(inputs.repository, tag) for tag in inputs.tags}
+        wrong = {tag: d for tag, d in resolved.items() if d != digest}
+        if wrong:
+            raise ActionError(
+                what=f"Tags {', '.join(wrong)} do not resolve to the pushed digest {digest}",
+                why="Another push changed them at the same time, or the registry rewrote the manifest.",
+                fix="Avoid concurrent publishes of the same tags (use a concurrency group) and re-run.",
+                docs="#publish",
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
+    rows = "".join(f"| `{ref}` | `{digest}` |\n" for ref in refs)
+    gha.summary(f"### Component published\n\n| reference | digest |\n|---|---|\n{rows}")
+    return {
+        "digest": digest,
+        "image": inputs.image,
+        "image-ref": f"{inputs.image}@{digest}",
+        "tags": json.dumps(refs),
+    }

@@ -1,0 +1,228 @@
+"""Release resolution, download, verification and the tool cache for the wash binary."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import re
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from .errors import ActionError
+
+UPSTREAM = "wasmCloud/wasmCloud"
+TIMEOUT = (10, 60)
+RETRIES = 4
+_EXACT = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    @property
+    def tag(self) -> str:
+        return f"v{self}"
+
+
+@dataclass(frozen=True)
+class Platform:
+    os: str  # linux | macos | windows
+    machine: str  # x86_64 | aarch64
+    musl: bool = False
+
+    @property
+    def arch(self) -> str:
+        """The tool cache's architecture name, as @actions/tool-cache writes it."""
+        return {"x86_64": "x64", "aarch64": "arm64"}[self.machine]
+
+    @property
+    def exe(self) -> str:
+        return "wash.exe" if self.os == "windows" else "wash"
+
+
+SUPPORTED = (
+    "linux x86_64",
+    "linux aarch64",
+    "macos x86_64",
+    "macos aarch64",
+    "windows x86_64",
+)
+
+
+def parse_exact(text: str) -> Version:
+    match = _EXACT.match(text.strip())
+    if not match:
+        raise ActionError(
+            what=f"wash-version {text!r} is not a version",
+            why="wash-version takes an exact release version such as 2.10.3 or v2.10.3.",
+            fix="with:\n  wash-version: 2.10.3",
+            docs="#setup-wash",
+        )
+    version = Version(*(int(part) for part in match.groups()))
+    if version < Version(2, 0, 0):
+        raise ActionError(
+            what=f"wash {version} is not supported",
+            why="These actions install wash 2.x; wash 0.x/1.x releases have a different command line.",
+            fix="with:\n  wash-version: 2.10.3",
+            docs="#setup-wash",
+        )
+    return version
+
+
+def host_platform(system: str | None = None, machine: str | None = None) -> Platform:
+    system = (system or platform.system()).lower()
+    machine = (machine or platform.machine()).lower()
+    os_name = {"linux": "linux", "darwin": "macos", "windows": "windows"}.get(system)
+    arch = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}.get(machine)
+    if os_name is None or arch is None or (os_name == "windows" and arch != "x86_64"):
+        raise ActionError(
+            what=f"wash has no release for this runner ({system} {machine})",
+            why="wasmCloud publishes wash binaries for: " + ", ".join(SUPPORTED) + ".",
+            fix="Run this job on a supported runner, e.g.\nruns-on: ubuntu-latest",
+            docs="#setup-wash",
+        )
+    musl = os_name == "linux" and _is_musl()
+    return Platform(os_name, arch, musl)
+
+
+def _is_musl() -> bool:
+    libc, _ = platform.libc_ver()
+    return libc != "glibc" and Path("/etc/alpine-release").exists()
+
+
+def target_triple(plat: Platform, version: Version) -> str:
+    if plat.os == "macos":
+        return f"{plat.machine}-apple-darwin"
+    if plat.os == "windows":
+        return f"{plat.machine}-pc-windows-msvc"
+    libc = "musl" if plat.musl or version < Version(2, 0, 5) else "gnu"
+    return f"{plat.machine}-unknown-linux-{libc}"
+
+
+def asset_name(plat: Platform, version: Version) -> str:
+    name = f"wash-{target_triple(plat, version)}"
+    return name + ".exe" if plat.os == "windows" else name
+
+
+def download_url(base: str, version: Version, asset: str) -> str:
+    return f"{base.rstrip('/')}/{UPSTREAM}/releases/download/{version.tag}/{asset}"
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    directory: Path
+    marker: Path
+
+    @property
+    def complete(self) -> bool:
+        return self.marker.is_file()
+
+
+def cache_entry(tool_cache: Path, version: Version, plat: Platform) -> CacheEntry:
+    directory = tool_cache / "wash" / str(version) / plat.arch
+    return CacheEntry(directory, directory.parent / f"{plat.arch}.complete")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class NotFound(Exception):
+    """The server answered 404: the release or asset does not exist."""
+
+
+def _retryable(status: int) -> bool:
+    return status >= 500 or status == 429
+
+
+def download(
+    url: str,
+    dest: Path,
+    *,
+    headers: dict[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Stream ``url`` into ``dest`` atomically. Retries 5xx, 429, timeouts and resets; never 4xx."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    last = ""
+    for attempt in range(RETRIES):
+        if attempt:
+            sleep(min(2**attempt, 10))
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".download-")
+        tmp = Path(tmp_name)
+        try:
+            with (
+                os.fdopen(fd, "wb") as handle,
+                requests.get(url, headers=headers or {}, stream=True, timeout=TIMEOUT) as response,
+            ):
+                if response.status_code == 404:
+                    raise NotFound(url)
+                if _retryable(response.status_code):
+                    last = f"HTTP {response.status_code}"
+                    continue
+                if response.status_code >= 400:
+                    raise ActionError(
+                        what=f"Download of {url} was refused (HTTP {response.status_code})",
+                        why="The server rejected the request; retrying would not help.",
+                        fix="Check 'download-base-url' and 'github-token'.",
+                        docs="#setup-wash",
+                    )
+                for block in response.iter_content(1 << 20):
+                    handle.write(block)
+            os.replace(tmp, dest)
+            return
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last = type(exc).__name__
+        finally:
+            tmp.unlink(missing_ok=True)
+    raise ActionError(
+        what=f"Could not download {url}",
+        why=f"The server kept failing ({last}) after {RETRIES} attempts.",
+        fix="Re-run the job; if it persists, check the runner's network access to the download host.",
+        docs="#setup-wash",
+    )
+
+
+def install_into_cache(entry: CacheEntry, url: str, plat: Platform, *, headers: dict[str, str] | None = None) -> Path:
+    """Download into a staging dir and move it into the tool cache only when complete."""
+    entry.directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=entry.directory.parent, prefix=f".{plat.arch}-"))
+    try:
+        binary = staging / plat.exe
+        download(url, binary, headers=headers)
+        binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        if entry.directory.exists():
+            shutil.rmtree(entry.directory)
+        os.replace(staging, entry.directory)
+        entry.marker.write_text("")
+        return entry.directory / plat.exe
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def not_found(version: Version, asset: str) -> ActionError:
+    return ActionError(
+        what=f"wash {version} has no release asset {asset}",
+        why=f"{UPSTREAM} has no release {version.tag}, or that release has no binary for this platform.",
+        fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), e.g.\n"
+        "with:\n  wash-version: 2.10.3",
+        docs="#setup-wash",
+    )

@@ -1,0 +1,165 @@
+"""Run wash with ``-o json``, find its envelope, and return typed results.
+
+wash prints ``{"message", "success", "data"}`` last on stdout. A build command's own output comes
+first (componentize-py and ``npm run build`` print there, sometimes JSON of their own), a few early
+errors put the envelope on stderr instead, and usage errors are plain text on stderr with exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import ActionError
+
+_DECODER = json.JSONDecoder()
+_CANDIDATE = re.compile(r'(?m)^[ \t]*\{|\{\s*"message"')
+_BACKTRACE = re.compile(r"\n*Stack backtrace:\n(?:\s+\d+:.*\n?|\s+at .*\n?)*", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    message: str
+    success: bool
+    data: Any
+
+
+@dataclass(frozen=True)
+class WashRun:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    envelope: Envelope | None = field(default=None)
+
+    def tail(self, lines: int = 20) -> str:
+        """The last lines of what the command printed, envelope excluded, for error messages."""
+        text = "\n".join(part for part in (self.stdout.rstrip(), self.stderr.rstrip()) if part)
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def clean_message(message: str) -> str:
+    """wash appends a ``Stack backtrace:`` block of ``<unknown>`` frames; users need none of it."""
+    return _BACKTRACE.sub("\n", message).strip()
+
+
+def _as_envelope(value: object) -> Envelope | None:
+    if isinstance(value, dict) and isinstance(value.get("success"), bool) and "message" in value:
+        return Envelope(
+            message=clean_message(str(value.get("message") or "")),
+            success=value["success"],
+            data=value.get("data"),
+        )
+    return None
+
+
+def find_envelope(text: str) -> Envelope | None:
+    """The envelope is the JSON object that ends the text. Anything may precede it.
+
+    Candidates are the ``{`` that start a line and any ``{"message"`` (a failing jco leaves a
+    prompt without a newline before it), tried from the last one backwards: the first that decodes
+    to a complete envelope running to the end of the text wins. Objects a build printed earlier
+    never run to the end, and the envelope's inner objects do not parse as an envelope.
+    """
+    stripped = text.rstrip()
+    if not stripped.endswith("}"):
+        return None
+    starts = sorted({stripped.index("{", m.start()) for m in _CANDIDATE.finditer(stripped)})
+    for begin in reversed(starts):
+        try:
+            value, end = _DECODER.raw_decode(stripped, begin)
+        except json.JSONDecodeError:
+            continue
+        if end == len(stripped):
+            envelope = _as_envelope(value)
+            if envelope is not None:
+                return envelope
+    return None
+
+
+def locate(wash: str | None = None) -> str:
+    """The wash binary: an explicit path (setup-wash's ``wash-path`` output) or ``wash`` on PATH."""
+    if wash:
+        path = Path(wash)
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+        raise ActionError(
+            what=f"wash not found at {wash}",
+            why="The 'wash-path' input names a file that does not exist or is not executable.",
+            fix="Pass the output of setup-wash:\nwith:\n  wash-path: ${{ steps.setup-wash.outputs.wash-path }}",
+            docs="#setup-wash",
+        )
+    found = shutil.which("wash")
+    if found:
+        return found
+    raise ActionError(
+        what="wash is not installed",
+        why="No 'wash' executable is on PATH, and no 'wash-path' input was given.",
+        fix="Install it first in the same job:\n"
+        "- uses: OWNER/wash-actions/actions/setup-wash@v1\n  with:\n    wash-version: latest",
+        docs="#setup-wash",
+    )
+
+
+def _pump(source: IO[str], sink: IO[str] | None, chunks: list[str]) -> None:
+    for line in iter(source.readline, ""):
+        chunks.append(line)
+        if sink is not None:
+            sink.write(line)
+            sink.flush()
+    source.close()
+
+
+def run(
+    wash: str,
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    echo: bool = False,
+) -> WashRun:
+    """Run ``wash <args> -o json``, optionally echoing its output live, and parse the envelope."""
+    argv = (wash, *args, "-o", "json")
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as exc:
+        raise ActionError(
+            what=f"Could not start wash ({wash})",
+            why=str(exc),
+            fix="Install wash with the setup-wash action in the same job before this step.",
+            docs="#setup-wash",
+        ) from None
+    out: list[str] = []
+    err: list[str] = []
+    assert proc.stdout is not None and proc.stderr is not None
+    threads = [
+        threading.Thread(target=_pump, args=(proc.stdout, sys.stdout if echo else None, out)),
+        threading.Thread(target=_pump, args=(proc.stderr, sys.stderr if echo else None, err)),
+    ]
+    for thread in threads:
+        thread.start()
+    returncode = proc.wait()
+    for thread in threads:
+        thread.join()
+    stdout, stderr = "".join(out), "".join(err)
+    envelope = find_envelope(stdout) or find_envelope(stderr)
+    return WashRun(argv, returncode, stdout, stderr, envelope)

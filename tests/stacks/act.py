@@ -1,0 +1,199 @@
+"""Run a workflow through the real act, in host mode, with a clean environment.
+
+Workflows say ``uses: acme/wash-actions/actions/build@v1`` exactly as users write them; act maps that
+remote reference to an export of this checkout with ``--local-repository``. A final step appended to
+every job writes ``toJSON(steps)`` to a file, so tests read step outputs and outcomes directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+OWNER_REPO = "acme/wash-actions"
+REF = "v1"
+EXPORTED = ("action.yml", "actions", "src", "scripts", "requirements", "README.md", "LICENSE")
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+_PROJECT_OUTPUTS = {"build", "__pycache__", "wit_world", "node_modules"}
+
+
+def copy_project(src: Path, dest: Path) -> Path:
+    """Copy an example project without its build outputs; its node_modules is linked, not copied."""
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        if Path(directory) == src:
+            return {n for n in names if n in _PROJECT_OUTPUTS or n.startswith("componentize_py_")}
+        return {"__pycache__"} & set(names)
+
+    shutil.copytree(src, dest, ignore=ignore)
+    if (src / "node_modules").is_dir():
+        (dest / "node_modules").symlink_to(src / "node_modules", target_is_directory=True)
+    return dest
+
+
+def export_actions(dest: Path) -> Path:
+    """What a user's runner downloads for ``acme/wash-actions@v1``: this checkout's action files."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for name in EXPORTED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=_IGNORE)
+        elif src.is_file():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def tool_path(bin_dir: Path) -> str:
+    """A PATH with the tools a hosted runner has (python3, node, git) and act and componentize-py,
+    but no wash: the workflow must install it."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    venv_bin = Path(sys.executable).parent
+    links = {
+        "python3": Path(getattr(sys, "_base_executable", sys.executable)),
+        "python": Path(getattr(sys, "_base_executable", sys.executable)),
+        "act": venv_bin / "act",
+        "componentize-py": venv_bin / "componentize-py",
+        "skopeo": Path(shutil.which("skopeo") or "/usr/bin/skopeo"),
+    }
+    for tool in ("node", "npm", "npx"):
+        found = shutil.which(tool)
+        if found:
+            links[tool] = Path(found)
+    for name, target in links.items():
+        link = bin_dir / name
+        if not link.exists() and target.exists():
+            link.symlink_to(target)
+    return os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"])
+
+
+@dataclass
+class ActResult:
+    returncode: int
+    log: str
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)  # job -> toJSON(steps)
+    summary: str = ""
+
+    def job(self, name: str = "") -> dict[str, Any]:
+        if name:
+            return self.steps[name]
+        assert len(self.steps) == 1, self.steps.keys()
+        return next(iter(self.steps.values()))
+
+    def outputs(self, step: str, job: str = "") -> dict[str, str]:
+        return dict(self.job(job)[step]["outputs"])
+
+    def outcome(self, step: str, job: str = "") -> str:
+        return str(self.job(job)[step]["outcome"])
+
+    def errors(self) -> list[str]:
+        """The ``::error`` workflow commands the job printed, as act logs them."""
+        return [line for line in self.log.splitlines() if "::error" in line]
+
+
+@dataclass
+class Act:
+    """One act environment: a home, an action cache (with its tool cache) and the exported actions."""
+
+    base: Path
+    actions_dir: Path
+
+    @classmethod
+    def create(cls, base: Path) -> Act:
+        base.mkdir(parents=True, exist_ok=True)
+        return cls(base, export_actions(base / "wash-actions"))
+
+    def run(
+        self,
+        workflow: str | dict[str, Any],
+        *,
+        project: Path | None = None,
+        event: str = "push",
+        payload: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+        secrets: dict[str, str] | None = None,
+        repository: str = "acme/hello-world",
+        cache: Path | None = None,
+        timeout: int = 900,
+        name: str = "wf",
+    ) -> ActResult:
+        work = self.base / "runs" / name
+        if work.exists():
+            shutil.rmtree(work)
+        repo = work / "repo"
+        if project is not None:
+            copy_project(project, repo)
+        repo.mkdir(parents=True, exist_ok=True)
+        data = yaml.safe_load(workflow) if isinstance(workflow, str) else workflow
+        if True in data:  # YAML 1.1 reads the `on:` key as a boolean
+            data = {("on" if key is True else key): value for key, value in data.items()}
+        for job in data["jobs"].values():
+            job.setdefault("steps", []).append(
+                {
+                    "name": "Record steps",
+                    "if": "always()",
+                    "shell": "bash",
+                    "env": {"STEPS_JSON": "${{ toJSON(steps) }}", "JOB_ID": "${{ github.job }}"},
+                    "run": 'printf "%s" "$STEPS_JSON" > "$ACT_TEST_OUT/$JOB_ID.json"',
+                }
+            )
+        wf = repo / ".github" / "workflows" / "test.yml"
+        wf.parent.mkdir(parents=True, exist_ok=True)
+        wf.write_text(yaml.safe_dump(data, sort_keys=False))
+        git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", "-c", "init.defaultBranch=main"]
+        subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+        subprocess.run([*git, "remote", "add", "origin", f"https://github.com/{repository}.git"], cwd=repo, check=True)
+        subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+        subprocess.run([*git, "commit", "-qm", "test"], cwd=repo, check=True)
+        out = work / "out"
+        out.mkdir()
+        event_file = work / "event.json"
+        event_file.write_text(json.dumps(payload or {}))
+        secret_file = work / "secrets"
+        secret_file.write_text("".join(f"{k}={json.dumps(v)}\n" for k, v in (secrets or {}).items()))
+        secret_file.chmod(0o600)
+        home = self.base / "home"
+        home.mkdir(exist_ok=True)
+        cmd = [
+            "act",
+            event,
+            "-W",
+            str(wf),
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-cache-path",
+            str(cache or self.base / "action-cache"),
+            "--local-repository",
+            f"{OWNER_REPO}@{REF}={self.actions_dir}",
+            "--eventpath",
+            str(event_file),
+            "--secret-file",
+            str(secret_file),
+            "--env",
+            f"ACT_TEST_OUT={out}",
+        ]
+        for key, value in (env or {}).items():
+            cmd += ["--env", f"{key}={value}"]
+        clean_env = {
+            "PATH": tool_path(self.base / "bin"),
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "TMPDIR": str(work),
+        }
+        proc = subprocess.run(
+            cmd, cwd=repo, env=clean_env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        steps = {p.stem: json.loads(p.read_text() or "{}") for p in out.glob("*.json")}
+        log = proc.stdout + proc.stderr
+        (work / "act.log").write_text(log)
+        return ActResult(proc.returncode, log, steps)
