@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import github_action_utils as gau
+from github_action_utils._serialization import escape_data, escape_property
 
 from .errors import ActionError
 
@@ -114,10 +115,21 @@ def add_path(path: Path) -> None:
         gau.add_system_path(str(path))
 
 
+def command(name: str, message: str = "", **properties: str | None) -> None:
+    """A stdout workflow command, ``::name key=value,…::message``, escaped as the runner expects.
+
+    With no properties the form is ``::name::message``: act's parser does not accept the
+    ``::name ::message`` variant, and would print such a line (a mask, say) as plain text.
+    """
+    props = ",".join(f"{k}={escape_property(v)}" for k, v in properties.items() if v)
+    head = f"{name} {props}" if props else name
+    print(f"::{head}::{escape_data(message)}", flush=True)
+
+
 def mask(value: str) -> None:
     for line in value.splitlines():
         if line.strip():
-            gau.add_mask(line)
+            command("add-mask", line)
 
 
 def summary(markdown: str) -> None:
@@ -126,15 +138,15 @@ def summary(markdown: str) -> None:
 
 
 def notice(message: str, title: str | None = None) -> None:
-    gau.notice(message, title=title)
+    command("notice", message, title=title)
 
 
 def warning(message: str, title: str | None = None) -> None:
-    gau.warning(message, title=title)
+    command("warning", message, title=title)
 
 
 def error(message: str, title: str | None = None) -> None:
-    gau.error(message, title=title)
+    command("error", message, title=title)
 
 
 def info(message: str) -> None:
@@ -142,15 +154,15 @@ def info(message: str) -> None:
 
 
 def debug(message: str) -> None:
-    gau.debug(message)
+    command("debug", message)
 
 
 def group_start(title: str) -> None:
-    gau.start_group(title)
+    command("group", title)
 
 
 def group_end() -> None:
-    gau.end_group()
+    command("endgroup")
 
 
 def stderr(message: str) -> None:

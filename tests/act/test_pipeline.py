@@ -18,7 +18,7 @@ jobs:
   component:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
       - id: setup
         uses: acme/wash-actions/actions/setup-wash@v1
         with:

@@ -122,6 +122,7 @@ class Act:
         payload: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
         secrets: dict[str, str] | None = None,
+        variables: dict[str, str] | None = None,
         repository: str = "acme/hello-world",
         cache: Path | None = None,
         timeout: int = 900,
@@ -184,6 +185,8 @@ class Act:
         ]
         for key, value in (env or {}).items():
             cmd += ["--env", f"{key}={value}"]
+        for key, value in (variables or {}).items():
+            cmd += ["--var", f"{key}={value}"]
         clean_env = {
             "PATH": tool_path(self.base / "bin"),
             "HOME": str(home),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ class BuildInputs:
     project: Path
     skip_fetch: bool
     wash_path: str
+    args: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> BuildInputs:
@@ -26,7 +28,31 @@ class BuildInputs:
             project=(gha.workspace() / workdir).resolve(),
             skip_fetch=inputs.bool("skip-fetch"),
             wash_path=inputs.get("wash-path"),
+            args=parse_args(inputs.get("args")),
         )
+
+
+def parse_args(raw: str) -> tuple[str, ...]:
+    """Extra ``wash build`` arguments, split like a shell would (no shell runs them)."""
+    try:
+        args = tuple(shlex.split(raw))
+    except ValueError as exc:
+        raise ActionError(
+            what=f"Input 'args' cannot be split into arguments: {exc}",
+            why="'args' is split like a shell command line; a quote is not closed.",
+            fix="with:\n  args: --skip-fetch",
+            docs="#build",
+        ) from None
+    taken = {"-o", "--output", "-C"} & {a.split("=")[0] for a in args}
+    if taken:
+        raise ActionError(
+            what=f"Input 'args' sets {', '.join(sorted(taken))}, which the action controls",
+            why="The action runs wash with -o json in 'working-directory' to read its result.",
+            fix="Remove them from 'args'; use 'working-directory' for the project:\n"
+            "with:\n  working-directory: path/to/component",
+            docs="#build",
+        )
+    return args
 
 
 def check_project(project: Path) -> None:
@@ -58,7 +84,7 @@ def child_env() -> dict[str, str]:
 def run(inputs: BuildInputs) -> dict[str, str]:
     check_project(inputs.project)
     binary = wash.locate(inputs.wash_path)
-    args = ["build"] + (["--skip-fetch"] if inputs.skip_fetch else [])
+    args = ["build", *(["--skip-fetch"] if inputs.skip_fetch else []), *inputs.args]
     gha.group_start(f"wash {' '.join(args)} ({inputs.project})")
     try:
         result = wash.run(binary, args, cwd=inputs.project, env=child_env(), echo=True)

@@ -1,0 +1,98 @@
+"""Run a wash-actions command in-process the way a runner does: env-mapped inputs, runner files."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from wash_actions.__main__ import main
+
+_HEREDOC = re.compile(r"^([^=\n<]+)<<(\S+)\n(.*?)\n\2$", re.DOTALL | re.MULTILINE)
+
+
+def parse_command_file(text: str) -> dict[str, str]:
+    """Parse GITHUB_OUTPUT / GITHUB_ENV: ``name<<delim`` blocks and ``name=value`` lines."""
+    values: dict[str, str] = {}
+    for match in _HEREDOC.finditer(text):
+        values[match.group(1)] = match.group(3)
+    remainder = _HEREDOC.sub("", text)
+    for line in remainder.splitlines():
+        if "=" in line:
+            key, _, value = line.partition("=")
+            values[key] = value
+    return values
+
+
+@dataclass
+class Run:
+    code: int
+    outputs: dict[str, str]
+    stdout: str
+    stderr: str
+    summary: str
+    path: list[str]
+    env: dict[str, str]
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::error")]
+
+
+def run_command(
+    command: str,
+    inputs: dict[str, str],
+    *,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    runner: Path,
+    workspace: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Run:
+    """Call ``python -m wash_actions <command>`` in-process with a fresh set of runner files."""
+    runner.mkdir(parents=True, exist_ok=True)
+    files = {name: runner / f"{name.lower()}.txt" for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
+    for name, path in files.items():
+        path.write_text("")
+        monkeypatch.setenv(name, str(path))
+    for key in list(os.environ):
+        if key.startswith("WASHACTIONS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("RUNNER_TEMP", str(runner / "temp"))
+    (runner / "temp").mkdir(exist_ok=True)
+    monkeypatch.setenv("RUNNER_TOOL_CACHE", str(runner / "tool-cache"))
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace or runner))
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/hello-world")
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    monkeypatch.setenv("PATH", os.environ["PATH"])
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    for name, value in inputs.items():
+        monkeypatch.setenv("WASHACTIONS_INPUT_" + name.upper().replace("-", "_"), value)
+    capfd.readouterr()
+    code = main([command])
+    captured = capfd.readouterr()
+    return Run(
+        code=code,
+        outputs=parse_command_file(files["GITHUB_OUTPUT"].read_text()),
+        stdout=captured.out,
+        stderr=captured.err,
+        summary=files["GITHUB_STEP_SUMMARY"].read_text(),
+        path=files["GITHUB_PATH"].read_text().split(),
+        env=parse_command_file(files["GITHUB_ENV"].read_text()),
+    )
+
+
+def assert_one_clear_error(run: Run, *fragments: str) -> str:
+    """Exactly one ::error line, exit 1, no traceback, and the line says what/why/fix."""
+    assert run.code == 1, (run.stdout, run.stderr)
+    assert len(run.errors) == 1, run.stdout
+    line = run.errors[0]
+    assert "Traceback" not in run.stdout + run.stderr
+    assert "%0AWhy: " in line and "%0AFix: " in line, line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    return line

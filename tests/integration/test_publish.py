@@ -1,0 +1,100 @@
+"""publish in-process: the real wash pushing to a real docker-registry, with and without auth."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.helpers import assert_one_clear_error, run_command
+
+
+@pytest.fixture
+def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python):
+    def run(**inputs: str):
+        return run_command(
+            "publish",
+            {"component-path": str(built_python), "wash-path": str(wash_binary), "insecure": "true", **inputs},
+            monkeypatch=monkeypatch,
+            capfd=capfd,
+            runner=tmp_path / "runner",
+        )
+
+    return run
+
+
+@pytest.mark.parametrize("count", [1, 3, 12])
+def test_every_tag_resolves_to_the_one_pushed_digest(publish, registry, count):
+    repo = f"acme/tags-{count}"
+    tags = [f"t{i}" for i in range(count)]
+    run = publish(registry=registry.host, repository=repo, tags=",".join(tags))
+    assert run.code == 0, run.stdout
+    digest = run.outputs["digest"]
+    assert registry.tags(repo) == sorted(tags)
+    for tag in tags:
+        assert registry.manifest(repo, tag).headers["Docker-Content-Digest"] == digest
+    assert json.loads(run.outputs["tags"]) == [f"{registry.host}/{repo}:{t}" for t in tags]
+    assert run.outputs["image"] == f"{registry.host}/{repo}"
+    assert run.outputs["image-ref"] == f"{registry.host}/{repo}@{digest}"
+
+
+def test_default_tag_is_the_ref_name(publish, registry, monkeypatch):
+    run = publish(registry=registry.host, repository="acme/default-tag")
+    assert run.code == 0, run.stdout
+    assert registry.tags("acme/default-tag") == ["main"]
+
+
+def test_credentials_reach_an_htpasswd_registry(publish, auth_registry):
+    run = publish(
+        registry=auth_registry.host,
+        repository="acme/private",
+        tags="v1,latest",
+        username=auth_registry.username,
+        password=auth_registry.password,
+    )
+    assert run.code == 0, run.stdout
+    assert auth_registry.tags("acme/private") == ["latest", "v1"]
+    assert f"::add-mask::{auth_registry.password}" in run.stdout
+    assert auth_registry.password not in run.stdout.replace(f"::add-mask::{auth_registry.password}", "")
+    assert auth_registry.password not in run.summary
+
+
+def test_wrong_password_is_refused_and_pushes_nothing(publish, auth_registry):
+    run = publish(
+        registry=auth_registry.host,
+        repository="acme/denied",
+        tags="v1",
+        username=auth_registry.username,
+        password="not-the-password",
+    )
+    assert_one_clear_error(run, "denied access")
+    assert auth_registry.tags("acme/denied") == []
+
+
+def test_unreachable_registry(publish):
+    assert_one_clear_error(publish(registry="127.0.0.1:1", repository="acme/x", tags="v1"), "unreachable")
+
+
+def test_missing_component(publish, registry, tmp_path):
+    run = publish(registry=registry.host, repository="acme/x", tags="v1", **{"component-path": str(tmp_path / "x.wasm")})
+    assert_one_clear_error(run, "does not exist")
+
+
+def test_core_module_is_refused(publish, registry, tmp_path):
+    core = tmp_path / "core.wasm"
+    core.write_bytes(b"\0asm\x01\x00\x00\x00")
+    run = publish(registry=registry.host, repository="acme/core", tags="v1", **{"component-path": str(core)})
+    assert_one_clear_error(run, "core WebAssembly module")
+    assert registry.tags("acme/core") == []
+
+
+def test_insecure_refused_for_remote_registry(publish):
+    assert_one_clear_error(publish(registry="registry.example.com", repository="acme/x", tags="v1"), "insecure")
+
+
+def test_wash_missing_from_path(publish, registry, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert shutil.which("wash", path=str(tmp_path)) is None
+    run = publish(registry=registry.host, repository="acme/x", tags="v1", **{"wash-path": ""})
+    assert_one_clear_error(run, "wash is not installed")
