@@ -66,3 +66,104 @@ def test_pipeline_builds_and_publishes_one_digest(act, release_server, registry,
     pulled = registry.blob("acme/hello-python", layer["digest"])
     assert hashlib.sha256(pulled).hexdigest() == build["component-sha256"]
     assert len(pulled) == int(build["component-size"])
+
+
+def test_js_component_builds_and_publishes_through_act(act, release_server, registry):
+    result = act.run(
+        pipeline(release_server.url, registry.host, tags="js").replace("acme/hello-python", "acme/hello-js"),
+        project=EXAMPLES / "hello-js",
+        name="pipeline-js",
+    )
+    assert result.returncode == 0, result.log[-4000:]
+    assert "Successfully written" in result.log  # jco's stdout went through wash to the log
+    digest = result.outputs("publish")["digest"]
+    assert registry.manifest("acme/hello-js", "js").headers["Docker-Content-Digest"] == digest
+
+
+def test_setup_wash_cold_then_warm(act, release_server, tmp_path):
+    workflow = f"""
+on: push
+jobs:
+  setup:
+    runs-on: ubuntu-latest
+    steps:
+      - id: setup
+        uses: acme/wash-actions/actions/setup-wash@v1
+        with:
+          wash-version: v{WASH_VERSION}
+          download-base-url: {release_server.url}
+      - id: version
+        shell: bash
+        run: wash --version
+"""
+    cache = tmp_path / "cache"
+    release_server.store.requests.clear()
+    cold = act.run(workflow, cache=cache, name="cold")
+    assert cold.returncode == 0, cold.log[-3000:]
+    assert cold.outputs("setup")["cache-hit"] == "false"
+    assert f"wash {WASH_VERSION}" in cold.log  # the next step found it on PATH
+    assert len(release_server.store.requests) == 1
+    warm = act.run(workflow, cache=cache, name="warm")
+    assert warm.returncode == 0, warm.log[-3000:]
+    assert warm.outputs("setup")["cache-hit"] == "true"
+    assert warm.outputs("setup")["wash-path"] == cold.outputs("setup")["wash-path"]
+    assert len(release_server.store.requests) == 1  # the warm run asked nothing
+
+
+def test_credentials_from_secrets_never_reach_the_log(act, release_server, auth_registry, built_python):
+    workflow = f"""
+on: push
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - id: setup
+        uses: acme/wash-actions/actions/setup-wash@v1
+        with:
+          wash-version: {WASH_VERSION}
+          download-base-url: {release_server.url}
+      - id: publish
+        uses: acme/wash-actions/actions/publish@v1
+        with:
+          component-path: {built_python}
+          registry: {auth_registry.host}
+          repository: acme/secret
+          tags: v1
+          username: ${{{{ secrets.REGISTRY_USER }}}}
+          password: ${{{{ secrets.REGISTRY_PASSWORD }}}}
+          insecure: true
+"""
+    result = act.run(
+        workflow,
+        secrets={"REGISTRY_USER": auth_registry.username, "REGISTRY_PASSWORD": auth_registry.password},
+        name="secrets",
+    )
+    assert result.returncode == 0, result.log[-3000:]
+    assert auth_registry.tags("acme/secret") == ["v1"]
+    assert auth_registry.password not in result.log
+
+
+def test_bad_input_fails_the_step_with_one_error(act, release_server):
+    workflow = f"""
+on: push
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - id: setup
+        uses: acme/wash-actions/actions/setup-wash@v1
+        with:
+          wash-version: {WASH_VERSION}
+          download-base-url: {release_server.url}
+      - id: publish
+        continue-on-error: true
+        uses: acme/wash-actions/actions/publish@v1
+        with:
+          component-path: does/not/exist.wasm
+          registry: https://ghcr.io
+"""
+    result = act.run(workflow, name="bad-input")
+    assert result.outcome("publish") == "failure"
+    (error,) = result.errors()
+    assert "must not include a scheme" in error, result.log[-3000:]
+    assert "Traceback" not in result.log

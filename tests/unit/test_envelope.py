@@ -139,7 +139,7 @@ SYNTHETIC: list[tuple[str, str, Envelope | None]] = [
     ("whitespace-only", " \n\t\n", None),
     ("no-json", "Compiling hello v0.1.0\nFinished release\n", None),
     ("truncated-envelope", PRETTY[: len(PRETTY) // 2], None),
-    ("truncated-before-final-brace", PRETTY.rstrip("}\n"), None),
+    ("truncated-missing-outer-brace", PRETTY[:-2], None),
     ("trailing-text-after-envelope", PRETTY + "\nbye\n", None),
     ("trailing-text-same-line", COMPACT + " trailing", None),
     ("trailing-json-object-after-envelope", PRETTY + '\n{"progress": 100}\n', None),
