@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_YAML_LINE = re.compile(r"^\s*(?:- |[\w.-]+:(?:\s|$))")
+
+
+def split_fix(fix: str) -> tuple[str, str]:
+    """A fix is prose, then optionally a YAML snippet: split at the first line that looks like YAML."""
+    lines = fix.strip().splitlines()
+    for index, line in enumerate(lines):
+        if index and _YAML_LINE.match(line) or (index == 0 and len(lines) > 1 and _YAML_LINE.match(line)):
+            return "\n".join(lines[:index]).strip(), "\n".join(lines[index:])
+    return fix.strip(), ""
 
 
 @dataclass
@@ -32,11 +44,11 @@ class ActionError(Exception):
             "**Fix:**",
             "",
         ]
-        fix = self.fix.strip()
-        if "\n" in fix:
-            parts += ["```yaml", fix, "```"]
-        else:
-            parts.append(fix)
+        prose, code = split_fix(self.fix)
+        if prose:
+            parts.append(prose)
+        if code:
+            parts += (["", "```yaml"] if prose else ["```yaml"]) + [code, "```"]
         if self.details:
             parts += [
                 "",

@@ -189,7 +189,7 @@ def download(
                     handle.write(block)
             os.replace(tmp, dest)
             return
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             last = type(exc).__name__
         finally:
             tmp.unlink(missing_ok=True)

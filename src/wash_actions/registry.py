@@ -118,7 +118,7 @@ class Registry:
                 sent["Authorization"] = auth
             try:
                 response = self.session.request(method, url, headers=sent, data=data, timeout=TIMEOUT)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 last = f"{type(exc).__name__} talking to {self.host}"
                 continue
             challenge = response.headers.get("WWW-Authenticate", "")

@@ -340,11 +340,6 @@ def test_download_connection_refused_is_retried_then_reported(serve, tmp_path: P
     assert list(dest.parent.iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: a connection dropped mid-body raises requests.ChunkedEncodingError, which download() "
-    "does not retry (it catches only ConnectionError/Timeout) although its docstring promises to retry resets",
-)
 def test_download_retries_a_connection_dropped_mid_body(serve, tmp_path: Path) -> None:
     server = serve(200, truncate_first=True)
     dest = tmp_path / "out" / "wash"

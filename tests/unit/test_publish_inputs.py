@@ -98,11 +98,6 @@ def test_check_repository_rejects(value: str, github_repository: str, what: str,
         assert caught.value.fix == fix
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: check_repository returns the lower-cased GITHUB_REPOSITORY default without validating it; "
-    "GitHub allows names such as '.github' that are not valid OCI repository names",
-)
 @pytest.mark.parametrize("github_repository", ["acme/.github", "acme/my-repo_"])
 def test_check_repository_validates_the_github_default(github_repository: str) -> None:
     # Either a clear error now or a valid name: never an invalid name that fails later inside wash.

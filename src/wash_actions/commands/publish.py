@@ -18,7 +18,8 @@ GITHUB_REGISTRIES = ("ghcr.io",)
 COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
 _REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:]+\](?::\d{1,5})?$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST = re.compile(rf"^(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:]+\])(?::(\d{{1,5}}))?$")
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def check_registry(value: str) -> str:
             fix=f"with:\n  registry: {rest.split('/')[0]}" + ("\n  insecure: true" if scheme == "http" else ""),
             docs="#publish",
         )
-    if not _HOST.match(host):
+    match = _HOST.match(host)
+    if not match or (match.group(1) and not 0 < int(match.group(1)) < 65536):
         raise ActionError(
             what=f"registry {value!r} is not a registry host",
             why="'registry' is a host name with an optional port, e.g. ghcr.io or localhost:5000; "
@@ -114,7 +116,7 @@ def check_repository(value: str, github_repository: str) -> str:
                 fix="with:\n  repository: my-org/my-component",
                 docs="#publish",
             )
-        return github_repository.lower()
+        return repository_from_github(github_repository)
     if value != value.lower() and _REPOSITORY.match(value.lower()):
         raise ActionError(
             what=f"repository {value!r} has upper-case letters",
@@ -133,7 +135,28 @@ def check_repository(value: str, github_repository: str) -> str:
     return value
 
 
+def repository_from_github(github_repository: str) -> str:
+    """``github.repository`` made a valid OCI name: GitHub allows names such as ``.github`` or ``x_``."""
+    parts = []
+    for part in github_repository.lower().split("/"):
+        cleaned = re.sub(r"[^a-z0-9._-]+", "-", part)
+        cleaned = re.sub(r"[._-]{2,}", lambda m: "__" if m.group(0) == "__" else "-", cleaned)
+        cleaned = cleaned.strip("._-")
+        if cleaned:
+            parts.append(cleaned)
+    name = "/".join(parts)
+    if not _REPOSITORY.match(name):
+        raise ActionError(
+            what=f"No valid OCI repository name can be made from {github_repository!r}",
+            why="OCI repository names are lower-case letters and digits with single separators.",
+            fix="with:\n  repository: my-org/my-component",
+            docs="#publish",
+        )
+    return name
+
+
 def is_loopback(host: str) -> bool:
+    host = host.lower()
     name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
     if name == "localhost":
         return True
