@@ -54,7 +54,10 @@ def run_command(
 ) -> Run:
     """Call ``python -m wash_actions <command>`` in-process with a fresh set of runner files."""
     runner.mkdir(parents=True, exist_ok=True)
-    files = {name: runner / f"{name.lower()}.txt" for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
+    files = {
+        name: runner / f"{name.lower()}.txt"
+        for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")
+    }
     for name, path in files.items():
         path.write_text("")
         monkeypatch.setenv(name, str(path))

@@ -11,8 +11,10 @@ _YAML_LINE = re.compile(r"^\s*(?:- |[\w.-]+:(?:\s|$))")
 def split_fix(fix: str) -> tuple[str, str]:
     """A fix is prose, then optionally a YAML snippet: split at the first line that looks like YAML."""
     lines = fix.strip().splitlines()
+    if len(lines) < 2:
+        return fix.strip(), ""
     for index, line in enumerate(lines):
-        if index and _YAML_LINE.match(line) or (index == 0 and len(lines) > 1 and _YAML_LINE.match(line)):
+        if _YAML_LINE.match(line):
             return "\n".join(lines[:index]).strip(), "\n".join(lines[index:])
     return fix.strip(), ""
 

@@ -77,7 +77,9 @@ def test_unreachable_registry(publish):
 
 
 def test_missing_component(publish, registry, tmp_path):
-    run = publish(registry=registry.host, repository="acme/x", tags="v1", **{"component-path": str(tmp_path / "x.wasm")})
+    run = publish(
+        registry=registry.host, repository="acme/x", tags="v1", **{"component-path": str(tmp_path / "x.wasm")}
+    )
     assert_one_clear_error(run, "does not exist")
 
 
