@@ -37,15 +37,34 @@ def auth_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[registry
         yield reg
 
 
-@pytest.fixture(scope="session")
-def release_server(wash_binary: Path) -> Iterator[releases.ReleaseServer]:
-    from wash_actions import install
+def release_store(wash_binary: Path) -> releases.ReleaseStore:
+    """wash releases as upstream has them: the real binary is 2.10.3, the newest stable release with a
+    binary for this platform; the others exist for version resolution (their assets are not wash)."""
+    from wash_actions import install, versions
 
     plat = install.host_platform()
-    version = install.parse_exact(WASH_VERSION)
     store = releases.ReleaseStore()
-    store.add(version.tag, install.asset_name(plat, version), wash_binary.read_bytes())
-    with releases.serving(store) as server:
+    store.add_release("v1.9.0")
+    store.add_release("washboard-v0.5.0")
+    for tag, prerelease in [
+        ("wash-v2.0.0-rc.8", True),
+        ("v2.0.0", False),
+        ("v2.5.0", False),
+        ("v2.10.2", False),
+        (f"v{WASH_VERSION}", False),
+        ("v2.11.0-rc.1", True),
+    ]:
+        version = versions.parse_version(tag)
+        data = wash_binary.read_bytes() if tag == f"v{WASH_VERSION}" else f"not wash {tag}".encode()
+        store.add(tag, install.asset_name(plat, version), data, prerelease=prerelease)
+    # a newer release without a binary for this platform is skipped by resolution
+    store.add("v2.11.0", "wash-aarch64-apple-darwin", b"darwin only")
+    return store
+
+
+@pytest.fixture(scope="session")
+def release_server(wash_binary: Path) -> Iterator[releases.ReleaseServer]:
+    with releases.serving(release_store(wash_binary)) as server:
         yield server
 
 

@@ -9,14 +9,32 @@ from collections.abc import Callable
 from . import gha
 from .errors import ActionError
 
-USAGE = "usage: python -m wash_actions {setup-wash,build,publish}"
+USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish}"
 
 
 def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
-    def setup_wash(inputs: gha.Inputs) -> dict[str, str]:
+    def setup_wash_resolve(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import setup_wash as cmd
 
-        return cmd.run(cmd.SetupInputs.from_env(inputs))
+        return cmd.run_resolve(cmd.SetupInputs.from_env(inputs))
+
+    def setup_wash_install(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import setup_wash as cmd
+
+        return cmd.run_install(cmd.InstallInputs.from_env(inputs))
+
+    def setup_wash(inputs: gha.Inputs) -> dict[str, str]:
+        """Both phases in one process (local use; the action runs them as separate steps)."""
+        from .commands import setup_wash as cmd
+
+        setup = cmd.SetupInputs.from_env(inputs)
+        resolved = cmd.run_resolve(setup)
+        version = cmd.versions.parse_version(resolved["wash-version"])
+        assert version is not None
+        raw = resolved["resolved"]
+        return cmd.run_install(
+            cmd.InstallInputs(setup, version, cmd.Resolved.from_json(raw) if raw else None, restored=False)
+        )
 
     def build(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import build as cmd
@@ -28,7 +46,13 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.PublishInputs.from_env(inputs))
 
-    return {"setup-wash": setup_wash, "build": build, "publish": publish}
+    return {
+        "setup-wash": setup_wash,
+        "setup-wash resolve": setup_wash_resolve,
+        "setup-wash install": setup_wash_install,
+        "build": build,
+        "publish": publish,
+    }
 
 
 def report(error: ActionError) -> None:
@@ -40,11 +64,12 @@ def report(error: ActionError) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     commands = _commands()
-    if len(args) != 1 or args[0] not in commands:
+    name = " ".join(args)
+    if name not in commands:
         gha.stderr(USAGE)
         return 2
     try:
-        outputs = commands[args[0]](gha.Inputs())
+        outputs = commands[name](gha.Inputs())
     except ActionError as error:
         report(error)
         return 1
@@ -54,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in this action, not a user mistake: say so, keep the trace
         report(
             ActionError(
-                what=f"wash-actions {args[0]} failed unexpectedly: {type(exc).__name__}: {exc}",
+                what=f"wash-actions {name} failed unexpectedly: {type(exc).__name__}: {exc}",
                 why="This is a bug in the action, not in your workflow.",
                 fix="Please open an issue with this log; the traceback is in the job summary.",
                 details=traceback.format_exc(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-import re
 import shutil
 import stat
 import tempfile
@@ -17,25 +16,12 @@ from pathlib import Path
 import requests
 
 from .errors import ActionError
+from .versions import Version
 
 UPSTREAM = "wasmCloud/wasmCloud"
+BUNDLE_ASSET = "wash.sigstore.json"  # the release's Sigstore bundle, from wash 2.1.0
 TIMEOUT = (10, 60)
 RETRIES = 4
-_EXACT = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
-
-
-@dataclass(frozen=True, order=True)
-class Version:
-    major: int
-    minor: int
-    patch: int
-
-    def __str__(self) -> str:
-        return f"{self.major}.{self.minor}.{self.patch}"
-
-    @property
-    def tag(self) -> str:
-        return f"v{self}"
 
 
 @dataclass(frozen=True)
@@ -61,26 +47,6 @@ SUPPORTED = (
     "macos aarch64",
     "windows x86_64",
 )
-
-
-def parse_exact(text: str) -> Version:
-    match = _EXACT.match(text.strip())
-    if not match:
-        raise ActionError(
-            what=f"wash-version {text!r} is not a version",
-            why="wash-version takes an exact release version such as 2.10.3 or v2.10.3.",
-            fix="with:\n  wash-version: 2.10.3",
-            docs="#setup-wash",
-        )
-    version = Version(*(int(part) for part in match.groups()))
-    if version < Version(2, 0, 0):
-        raise ActionError(
-            what=f"wash {version} is not supported",
-            why="These actions install wash 2.x; wash 0.x/1.x releases have a different command line.",
-            fix="with:\n  wash-version: 2.10.3",
-            docs="#setup-wash",
-        )
-    return version
 
 
 def host_platform(system: str | None = None, machine: str | None = None) -> Platform:
@@ -109,17 +75,23 @@ def target_triple(plat: Platform, version: Version) -> str:
         return f"{plat.machine}-apple-darwin"
     if plat.os == "windows":
         return f"{plat.machine}-pc-windows-msvc"
-    libc = "musl" if plat.musl or version < Version(2, 0, 5) else "gnu"
+    libc = "musl" if plat.musl or version.core < (2, 0, 5) else "gnu"
     return f"{plat.machine}-unknown-linux-{libc}"
 
 
-def asset_name(plat: Platform, version: Version) -> str:
+def asset_names(plat: Platform, version: Version) -> list[str]:
+    """The raw binary's asset names for this platform, preferred first."""
     name = f"wash-{target_triple(plat, version)}"
-    return name + ".exe" if plat.os == "windows" else name
+    return [name + ".exe", name] if plat.os == "windows" else [name]
 
 
-def download_url(base: str, version: Version, asset: str) -> str:
-    return f"{base.rstrip('/')}/{UPSTREAM}/releases/download/{version.tag}/{asset}"
+def asset_name(plat: Platform, version: Version) -> str:
+    return asset_names(plat, version)[0]
+
+
+def download_url(base: str, tag: str, asset: str) -> str:
+    """GitHub's release download layout, also what a mirror given as download-base-url serves."""
+    return f"{base.rstrip('/')}/{UPSTREAM}/releases/download/{tag}/{asset}"
 
 
 @dataclass(frozen=True)
@@ -201,27 +173,79 @@ def download(
     )
 
 
-def install_into_cache(entry: CacheEntry, url: str, plat: Platform, *, headers: dict[str, str] | None = None) -> Path:
-    """Download into a staging dir and move it into the tool cache only when complete."""
+DIGEST_FILE = "wash.sha256"
+
+
+def install_into_cache(
+    entry: CacheEntry,
+    url: str,
+    plat: Platform,
+    *,
+    expected_sha256: str = "",
+    verify: Callable[[Path, str], None] | None = None,
+) -> tuple[Path, str]:
+    """Download into a staging dir, check it, and move it into the tool cache only when it passed.
+
+    ``expected_sha256`` (the release asset's digest or the user's ``checksum``) must match, and
+    ``verify(binary, sha256)`` must not raise, before the binary is ever executed or made visible.
+    """
     entry.directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=entry.directory.parent, prefix=f".{plat.arch}-"))
     try:
         binary = staging / plat.exe
-        download(url, binary, headers=headers)
+        download(url, binary)
+        digest = sha256_file(binary)
+        if expected_sha256 and digest != expected_sha256.lower().removeprefix("sha256:"):
+            raise checksum_mismatch(url, expected_sha256, digest)
+        if verify is not None:
+            verify(binary, digest)
         binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        (staging / DIGEST_FILE).write_text(digest + "\n")
         if entry.directory.exists():
             shutil.rmtree(entry.directory)
         os.replace(staging, entry.directory)
         entry.marker.write_text("")
-        return entry.directory / plat.exe
+        return entry.directory / plat.exe, digest
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def adopt_restored(entry: CacheEntry, plat: Platform, expected_sha256: str = "") -> str | None:
+    """A tool-cache directory restored by actions/cache: re-check its binary before trusting it.
+
+    Returns the binary's sha256 when it matches what was verified when it was saved (and the expected
+    digest, when known); otherwise removes the directory and returns None so it is downloaded again.
+    """
+    binary = entry.directory / plat.exe
+    recorded = entry.directory / DIGEST_FILE
+    if not binary.is_file() or not recorded.is_file():
+        shutil.rmtree(entry.directory, ignore_errors=True)
+        return None
+    digest = sha256_file(binary)
+    wanted = {recorded.read_text().strip()}
+    if expected_sha256:
+        wanted.add(expected_sha256.lower().removeprefix("sha256:"))
+    if wanted != {digest}:
+        shutil.rmtree(entry.directory, ignore_errors=True)
+        return None
+    entry.marker.write_text("")
+    return digest
+
+
+def checksum_mismatch(url: str, expected: str, actual: str) -> ActionError:
+    return ActionError(
+        what="The downloaded wash does not match its expected sha256",
+        why=f"{url} served a file with sha256 {actual}, expected {expected.removeprefix('sha256:')}. "
+        "The download was corrupted or the file is not the released binary; nothing was installed.",
+        fix="Re-run the job. If you pinned 'checksum', check it is the sha256 of this platform's binary.",
+        docs="#verification",
+    )
 
 
 def not_found(version: Version, asset: str) -> ActionError:
     return ActionError(
         what=f"wash {version} has no release asset {asset}",
-        why=f"{UPSTREAM} has no release {version.tag}, or that release has no binary for this platform.",
+        why=f"{UPSTREAM} has no release of wash {version}, or that release has no binary for this platform.",
         fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), e.g.\n"
         "with:\n  wash-version: 2.10.3",
         docs="#setup-wash",

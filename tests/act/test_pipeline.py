@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 
 import pytest
 
@@ -23,7 +24,8 @@ jobs:
         uses: acme/wash-actions/actions/setup-wash@v1
         with:
           wash-version: {WASH_VERSION}
-          download-base-url: {release_url}
+          github-api-url: {release_url}
+          verify: false
       - id: build
         uses: acme/wash-actions/actions/build@v1
         with:
@@ -43,9 +45,7 @@ jobs:
 
 
 def test_pipeline_builds_and_publishes_one_digest(act, release_server, registry, tmp_path):
-    result = act.run(
-        pipeline(release_server.url, registry.host), project=EXAMPLES / "hello-python", name="pipeline"
-    )
+    result = act.run(pipeline(release_server.url, registry.host), project=EXAMPLES / "hello-python", name="pipeline")
     assert result.returncode == 0, result.log[-4000:]
     setup = result.outputs("setup")
     build = result.outputs("build")
@@ -80,7 +80,7 @@ def test_js_component_builds_and_publishes_through_act(act, release_server, regi
     assert registry.manifest("acme/hello-js", "js").headers["Docker-Content-Digest"] == digest
 
 
-def test_setup_wash_cold_then_warm(act, release_server, tmp_path):
+def test_setup_wash_cold_then_warm_then_restored_from_actions_cache(act, release_server, tmp_path):
     workflow = f"""
 on: push
 jobs:
@@ -91,23 +91,37 @@ jobs:
         uses: acme/wash-actions/actions/setup-wash@v1
         with:
           wash-version: v{WASH_VERSION}
-          download-base-url: {release_server.url}
+          github-api-url: {release_server.url}
+          verify: false
       - id: version
         shell: bash
         run: wash --version
 """
-    cache = tmp_path / "cache"
-    release_server.store.requests.clear()
-    cold = act.run(workflow, cache=cache, name="cold")
+    store = release_server.store
+    runner, cache_store = tmp_path / "runner", tmp_path / "actions-cache"
+    store.clear_log()
+    cold = act.run(workflow, cache=runner, cache_store=cache_store, name="cold")
     assert cold.returncode == 0, cold.log[-3000:]
     assert cold.outputs("setup")["cache-hit"] == "false"
     assert f"wash {WASH_VERSION}" in cold.log  # the next step found it on PATH
-    assert len(release_server.store.requests) == 1
-    warm = act.run(workflow, cache=cache, name="warm")
+    assert len([p for p in store.requests if "/releases/download/" in p]) == 1
+    assert "Cache saved with key: wash-2.10.3-linux-x64-" in cold.log
+
+    store.clear_log()
+    warm = act.run(workflow, cache=runner, cache_store=cache_store, name="warm")
     assert warm.returncode == 0, warm.log[-3000:]
     assert warm.outputs("setup")["cache-hit"] == "true"
     assert warm.outputs("setup")["wash-path"] == cold.outputs("setup")["wash-path"]
-    assert len(release_server.store.requests) == 1  # the warm run asked nothing
+    assert store.requests == []  # a tool-cache hit asks nothing at all
+
+    # a fresh hosted runner (same tool-cache path, empty) restores it from actions/cache, no download
+    shutil.rmtree(runner / "tool_cache" / "wash")
+    store.clear_log()
+    fresh = act.run(workflow, cache=runner, cache_store=cache_store, name="restored")
+    assert fresh.returncode == 0, fresh.log[-3000:]
+    assert fresh.outputs("setup")["cache-hit"] == "true"
+    assert "Cache restored from key: wash-2.10.3-linux-x64-" in fresh.log
+    assert not [p for p in store.requests if "/releases/download/" in p]
 
 
 def test_credentials_from_secrets_never_reach_the_log(act, release_server, auth_registry, built_python):
@@ -121,7 +135,8 @@ jobs:
         uses: acme/wash-actions/actions/setup-wash@v1
         with:
           wash-version: {WASH_VERSION}
-          download-base-url: {release_server.url}
+          github-api-url: {release_server.url}
+          verify: false
       - id: publish
         uses: acme/wash-actions/actions/publish@v1
         with:
@@ -154,7 +169,8 @@ jobs:
         uses: acme/wash-actions/actions/setup-wash@v1
         with:
           wash-version: {WASH_VERSION}
-          download-base-url: {release_server.url}
+          github-api-url: {release_server.url}
+          verify: false
       - id: publish
         continue-on-error: true
         uses: acme/wash-actions/actions/publish@v1

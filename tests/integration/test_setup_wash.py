@@ -1,28 +1,35 @@
-"""setup-wash in-process against a loopback release server serving the real wash binary."""
+"""setup-wash in-process against a loopback fake of GitHub's Releases API serving the real wash binary."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import WASH_VERSION
 from tests.helpers import assert_one_clear_error, run_command
+from tests.stacks.registry import free_port
 
 
 @pytest.fixture
 def setup(monkeypatch, capfd, tmp_path, release_server):
-    def run(version: str = WASH_VERSION, runner: Path | None = None, **inputs: str):
-        release_server.store.requests.clear()
-        return run_command(
-            "setup-wash",
-            {"wash-version": version, "download-base-url": release_server.url, **inputs},
-            monkeypatch=monkeypatch,
-            capfd=capfd,
-            runner=runner or tmp_path / "runner",
-        )
+    def run(version: str = WASH_VERSION, command: str = "setup-wash", **inputs: str):
+        release_server.store.clear_log()
+        all_inputs = {
+            "wash-version": version,
+            "github-api-url": release_server.url,
+            "github-token": "test-token",
+            "verify": "false",
+            **inputs,
+        }
+        return run_command(command, all_inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path / "runner")
 
     return run
+
+
+def downloads(store) -> list[str]:
+    return [p for p in store.requests if "/releases/download/" in p]
 
 
 def test_installs_into_tool_cache_and_path(setup, release_server, tmp_path):
@@ -33,52 +40,143 @@ def test_installs_into_tool_cache_and_path(setup, release_server, tmp_path):
     assert (wash.parent.parent / "x64.complete").is_file()
     assert run.outputs["wash-version"] == WASH_VERSION
     assert run.outputs["cache-hit"] == "false"
+    assert run.outputs["wit-cache-dir"].endswith("/package_cache")
     assert run.path == [str(wash.parent)]
-    assert len(release_server.store.requests) == 1
-    assert wash.read_bytes() == next(iter(release_server.store.assets.values()))
+    store = release_server.store
+    assert store.requests[0].endswith(f"/releases/tags/v{WASH_VERSION}")
+    assert len(downloads(store)) == 1
+    # the token goes to the API, never to the download host
+    assert store.authorization[0] == "token test-token"
+    assert store.authorization[store.requests.index(downloads(store)[0])] == ""
+    assert wash.read_bytes() == store.assets[(f"v{WASH_VERSION}", wash_asset(store))]
 
 
-def test_cache_hit_makes_no_request(setup, release_server, tmp_path):
+def wash_asset(store) -> str:
+    return next(name for (tag, name) in store.assets if tag == f"v{WASH_VERSION}")
+
+
+def test_cache_hit_makes_no_request(setup, release_server):
     assert setup().code == 0
     again = setup()
-    assert again.code == 0
+    assert again.code == 0, again.stdout
     assert again.outputs["cache-hit"] == "true"
     assert release_server.store.requests == []
+
+
+def test_latest_installs_the_newest_stable_release_with_a_binary(setup, release_server):
+    run = setup("latest")
+    assert run.code == 0, run.stdout
+    assert run.outputs["wash-version"] == WASH_VERSION  # not 2.11.0 (no linux asset) nor 2.11.0-rc.1
+    assert any("/releases?" in p for p in release_server.store.requests)
+
+
+@pytest.mark.parametrize(
+    ("request_", "resolved"),
+    [
+        ("latest", WASH_VERSION),
+        ("^2.5", WASH_VERSION),
+        ("~2.10", WASH_VERSION),
+        ("~2.5", "2.5.0"),
+        ("2.x", WASH_VERSION),
+        (">=2.5 <3", WASH_VERSION),
+        ("<2.10.3", "2.10.2"),
+        ("2.10.2", "2.10.2"),
+        ("v2.0.0", "2.0.0"),
+        ("wash-v2.0.0-rc.8", "2.0.0-rc.8"),
+        ("2.11.0-rc.1", "2.11.0-rc.1"),
+    ],
+)
+def test_resolution(setup, request_, resolved):
+    run = setup(request_, command="setup-wash resolve")
+    assert run.code == 0, run.stdout
+    assert run.outputs["wash-version"] == resolved
+    assert run.outputs["cache-key"].startswith(f"wash-{resolved}-linux-x64-")
+    assert run.outputs["tool-cache-hit"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ("^3", "No wash release matches"),
+        ("2.11.0", "has no release asset"),
+        ("2.99.0", "is not released"),
+        ("1.0.0", "older than 2.0.0"),
+        ("^1.5", "older than 2.0.0"),
+        ("two", "is not a version or range"),
+        ("2.10", None),
+    ],
+)
+def test_requests_that_fail(setup, request_, message):
+    run = setup(request_, command="setup-wash resolve")
+    if message is None:  # 2.10 is a range (2.10.x), not an error
+        assert run.outputs["wash-version"] == WASH_VERSION
+        return
+    assert_one_clear_error(run, message)
+
+
+def test_api_unreachable_installs_an_exact_version_from_the_download_url(setup, release_server):
+    run = setup(**{"github-api-url": f"http://127.0.0.1:{free_port()}", "download-base-url": release_server.url})
+    assert run.code == 0, run.stdout
+    assert "Releases API unreachable" in run.stdout
+    assert len(downloads(release_server.store)) == 1
+
+
+def test_api_unreachable_cannot_resolve_a_range(setup):
+    run = setup("latest", **{"github-api-url": f"http://127.0.0.1:{free_port()}"})
+    assert_one_clear_error(run, "unreachable")
 
 
 def test_transient_server_errors_are_retried(setup, release_server, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda _s: None)
     release_server.store.faults[:] = [500, 503]
-    run = setup()
+    run = setup(**{"github-api-url": f"http://127.0.0.1:{free_port()}", "download-base-url": release_server.url})
     assert run.code == 0, run.stdout
-    assert len(release_server.store.requests) == 3
+    assert len(downloads(release_server.store)) == 3
 
 
-def test_unknown_version_is_one_clear_error_and_leaves_nothing(setup, release_server, tmp_path):
-    run = setup("2.99.0")
+def test_missing_asset_is_not_retried_and_leaves_nothing(setup, release_server, tmp_path):
+    run = setup("2.99.0", **{"github-api-url": f"http://127.0.0.1:{free_port()}", "download-base-url": release_server.url})
     assert_one_clear_error(run, "wash 2.99.0 has no release asset")
-    assert len(release_server.store.requests) == 1  # a 404 is never retried
+    assert len(downloads(release_server.store)) == 1  # a 404 is never retried
     assert not (tmp_path / "runner" / "tool-cache" / "wash" / "2.99.0" / "x64").exists()
     assert not (tmp_path / "runner" / "tool-cache" / "wash" / "2.99.0" / "x64.complete").exists()
-    assert "outputs" not in run.outputs
 
 
-@pytest.mark.parametrize(
-    ("version", "message"),
-    [("1.0.0", "wash 1.0.0 is not supported"), ("two", "is not a version"), ("2.10", "is not a version")],
-)
-def test_bad_versions(setup, version, message):
-    assert_one_clear_error(setup(version), message)
+def test_checksum_pins_the_binary(setup, wash_binary):
+    good = hashlib.sha256(wash_binary.read_bytes()).hexdigest()
+    assert setup(checksum=good).code == 0
+    again = setup(checksum=good)  # a tool-cache hit is re-checked against the pin, still offline
+    assert again.code == 0 and again.outputs["cache-hit"] == "true"
+    assert_one_clear_error(setup(checksum="0" * 64), "does not match")
+
+
+def test_bad_checksum_installs_nothing(setup, tmp_path):
+    run = setup(checksum="0" * 64)
+    assert_one_clear_error(run, "does not match its expected sha256")
+    assert not (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64").exists()
 
 
 def test_wrong_binary_is_refused_and_removed(setup, release_server, tmp_path):
-    asset = next(iter(release_server.store.assets))
-    original = release_server.store.assets[asset]
-    release_server.store.assets[asset] = b"#!/bin/sh\necho wash 0.0.1\n"
+    store = release_server.store
+    key = (f"v{WASH_VERSION}", wash_asset(store))
+    original = store.assets[key]
+    store.assets[key] = b"#!/bin/sh\necho wash 0.0.1\n"
     try:
         run = setup()
     finally:
-        release_server.store.assets[asset] = original
+        store.assets[key] = original
     assert_one_clear_error(run, "reports version")
     assert not (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64.complete").exists()
     assert not (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64").exists()
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"checksum": "abc"}, "is not a sha256"),
+        ({"download-base-url": "ftp://mirror"}, "is not an http(s) URL"),
+        ({"verify": "maybe"}, "must be true or false"),
+    ],
+)
+def test_bad_inputs(setup, inputs, message):
+    assert_one_clear_error(setup(**inputs), message)

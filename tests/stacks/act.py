@@ -21,6 +21,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 OWNER_REPO = "acme/wash-actions"
 REF = "v1"
+# actions/cache needs GitHub's cache service; under act it maps to a local stand-in with its interface.
+ACTIONS_CACHE = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684"
+FAKE_CACHE = Path(__file__).resolve().parent / "actions-cache"
 EXPORTED = ("action.yml", "actions", "src", "scripts", "requirements", "README.md", "LICENSE")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 _PROJECT_OUTPUTS = {"build", "__pycache__", "wit_world", "node_modules"}
@@ -125,6 +128,7 @@ class Act:
         variables: dict[str, str] | None = None,
         repository: str = "acme/hello-world",
         cache: Path | None = None,
+        cache_store: Path | None = None,
         timeout: int = 900,
         name: str = "wf",
     ) -> ActResult:
@@ -176,12 +180,16 @@ class Act:
             str(cache or self.base / "action-cache"),
             "--local-repository",
             f"{OWNER_REPO}@{REF}={self.actions_dir}",
+            "--local-repository",
+            f"{ACTIONS_CACHE}={FAKE_CACHE}",
             "--eventpath",
             str(event_file),
             "--secret-file",
             str(secret_file),
             "--env",
             f"ACT_TEST_OUT={out}",
+            "--env",
+            f"ACT_FAKE_CACHE_DIR={cache_store or self.base / 'actions-cache-store'}",
         ]
         for key, value in (env or {}).items():
             cmd += ["--env", f"{key}={value}"]

@@ -24,14 +24,14 @@ WASH_VERSION = "2.10.3"
 
 
 def main() -> int:
-    from wash_actions import install
+    from wash_actions import install, versions
 
     with tempfile.TemporaryDirectory(prefix="wash-actions-demo-") as tmp:
         base = Path(tmp)
         plat = install.host_platform()
-        version = install.parse_exact(WASH_VERSION)
+        version = versions.parse_version(WASH_VERSION)
         store = releases.ReleaseStore()
-        store.add(version.tag, install.asset_name(plat, version), releases.real_wash().read_bytes())
+        store.add(f"v{version}", install.asset_name(plat, version), releases.real_wash().read_bytes())
         with registry_stack.running(base / "registry") as reg, releases.serving(store) as server:
             print(f"registry:       {reg.url} (pid {reg.pid})")
             print(f"wash releases:  {server.url}")
@@ -44,7 +44,7 @@ def main() -> int:
                 project=project,
                 repository="acme/hello-python",
                 variables={
-                    "WASH_DOWNLOAD_BASE_URL": server.url,
+                    "WASH_RELEASES_API_URL": server.url,
                     "REGISTRY": reg.host,
                     "REGISTRY_INSECURE": "true",
                     "TOOLS_PREINSTALLED": "true",

@@ -1,12 +1,20 @@
-"""A loopback server laid out like GitHub's release downloads, serving the real wash binary.
+"""A loopback fake of GitHub's Releases API and release downloads, serving the real wash binary.
 
-Download path: ``/<owner>/<repo>/releases/download/<tag>/<asset>`` (GitHub's own layout). It counts
-requests and can be told to answer the next requests with given status codes, to test retries.
+GitHub's hosted services cannot run here, so this follows their documented shapes:
+- ``GET /repos/{owner}/{repo}/releases?per_page=&page=``: release objects, newest first, with a
+  ``Link`` header (``rel="next"``, ``rel="last"``) for pagination, as the REST API pages them;
+- ``GET /repos/{owner}/{repo}/releases/tags/{tag}``: one release, or 404 ``{"message": "Not Found"}``;
+- ``GET /{owner}/{repo}/releases/download/{tag}/{asset}``: the asset bytes (``browser_download_url``).
+Release assets carry ``digest: "sha256:<hex>"`` as the API now reports. The server records every request
+(path and Authorization header) and can answer the next requests with given status codes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
+from urllib.parse import parse_qs, urlsplit
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +25,77 @@ from pathlib import Path
 @dataclass
 class ReleaseStore:
     assets: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (tag, asset) -> bytes
+    tags: list[str] = field(default_factory=list)  # oldest first
+    prereleases: set[str] = field(default_factory=set)
     requests: list[str] = field(default_factory=list)
+    authorization: list[str] = field(default_factory=list)  # Authorization header per request
     faults: list[int] = field(default_factory=list)  # statuses to answer before serving
+    owner_repo: str = "wasmCloud/wasmCloud"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, tag: str, asset: str, data: bytes) -> None:
+    def add(self, tag: str, asset: str, data: bytes, *, prerelease: bool = False) -> None:
+        if tag not in self.tags:
+            self.tags.append(tag)
+        if prerelease:
+            self.prereleases.add(tag)
         self.assets[(tag, asset)] = data
+
+    def add_release(self, tag: str, *, prerelease: bool = False) -> None:
+        """A release with no assets yet (or none for this platform)."""
+        if tag not in self.tags:
+            self.tags.append(tag)
+        if prerelease:
+            self.prereleases.add(tag)
+
+    def clear_log(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.authorization.clear()
+
+    def release_json(self, base: str, tag: str) -> dict[str, object]:
+        number = self.tags.index(tag) + 1
+        api = f"{base}/repos/{self.owner_repo}"
+        assets = [
+            {
+                "url": f"{api}/releases/assets/{number * 1000 + i}",
+                "browser_download_url": f"{base}/{self.owner_repo}/releases/download/{tag}/{name}",
+                "id": number * 1000 + i,
+                "node_id": f"RA_{number}_{i}",
+                "name": name,
+                "label": "",
+                "state": "uploaded",
+                "content_type": "application/octet-stream",
+                "size": len(data),
+                "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "download_count": 0,
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+                "uploader": None,
+            }
+            for i, ((t, name), data) in enumerate(sorted(self.assets.items()))
+            if t == tag
+        ]
+        return {
+            "url": f"{api}/releases/{number}",
+            "html_url": f"{base}/{self.owner_repo}/releases/tag/{tag}",
+            "assets_url": f"{api}/releases/{number}/assets",
+            "upload_url": f"{api}/releases/{number}/assets{{?name,label}}",
+            "tarball_url": f"{api}/tarball/{tag}",
+            "zipball_url": f"{api}/zipball/{tag}",
+            "id": number,
+            "node_id": f"RE_{number}",
+            "tag_name": tag,
+            "target_commitish": "main",
+            "name": tag,
+            "body": "",
+            "draft": False,
+            "prerelease": tag in self.prereleases,
+            "immutable": False,
+            "created_at": f"2026-01-{number % 28 + 1:02d}T00:00:00Z",
+            "published_at": f"2026-01-{number % 28 + 1:02d}T00:00:00Z",
+            "author": None,
+            "assets": assets,
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -31,15 +104,57 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
 
+    def _json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _api(self, parts: list[str], query: dict[str, list[str]]) -> bool:
+        store = self.store
+        base = f"http://{self.headers.get('Host')}"
+        if "/".join(parts[1:3]) != store.owner_repo:
+            return False
+        newest_first = list(reversed(store.tags))
+        if parts[3:] == ["releases"]:
+            per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+            page = max(int(query.get("page", ["1"])[0]), 1)
+            chunk = newest_first[(page - 1) * per_page : page * per_page]
+            last = max((len(newest_first) + per_page - 1) // per_page, 1)
+            url = f"{base}/repos/{store.owner_repo}/releases?per_page={per_page}&page="
+            links = []
+            if page < last:
+                links += [f'<{url}{page + 1}>; rel="next"', f'<{url}{last}>; rel="last"']
+            if page > 1:
+                links += [f'<{url}1>; rel="first"', f'<{url}{page - 1}>; rel="prev"']
+            headers = {"Link": ", ".join(links)} if links else {}
+            self._json(200, [store.release_json(base, tag) for tag in chunk], headers)
+            return True
+        if len(parts) == 6 and parts[3:5] == ["releases", "tags"]:
+            if parts[5] in store.tags:
+                self._json(200, store.release_json(base, parts[5]))
+            else:
+                self._json(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+            return True
+        return False
+
     def do_GET(self) -> None:
         store = self.store
         with store.lock:
             store.requests.append(self.path)
+            store.authorization.append(self.headers.get("Authorization", ""))
             fault = store.faults.pop(0) if store.faults else None
         if fault is not None:
             self.send_error(fault)
             return
-        parts = self.path.split("?")[0].strip("/").split("/")
+        split = urlsplit(self.path)
+        parts = split.path.strip("/").split("/")
+        if parts[0] == "repos" and self._api(parts, parse_qs(split.query)):
+            return
         if len(parts) == 6 and parts[2:4] == ["releases", "download"]:
             data = store.assets.get((parts[4], parts[5]))
             if data is not None:

@@ -1,42 +1,255 @@
-"""setup-wash: install wash into the tool cache and put it on PATH."""
+"""setup-wash: resolve the requested wash, install it verified into the tool cache, put it on PATH.
+
+Two phases, so the action can restore an actions/cache entry in between, keyed by what was resolved:
+``resolve`` turns the request into a version, asset URL and expected digest (no network at all when an
+exact version is already in the tool cache); ``install`` adopts a restored entry after re-checking its
+sha256, or downloads, checks the digest, verifies provenance and only then moves the binary into place.
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, install
+from .. import gha, install, releases, versions
 from ..errors import ActionError
 
-DEFAULT_VERSION = "2.10.3"
+DEFAULT_VERSION = "latest"
 DEFAULT_DOWNLOAD_BASE = "https://github.com"
+DEFAULT_API = "https://api.github.com"
+_SHA256 = 64
 
 
 @dataclass(frozen=True)
 class SetupInputs:
-    wash_version: str
+    request: versions.Request
+    api_url: str
+    token: str
     download_base_url: str
+    verify: bool
+    checksum: str
     tool_cache: Path
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> SetupInputs:
-        base = inputs.get("download-base-url", DEFAULT_DOWNLOAD_BASE)
-        if not base.startswith(("https://", "http://")):
+        base = inputs.get("download-base-url")
+        api = inputs.get("github-api-url")
+        purposes = {
+            "download-base-url": "release assets are downloaded from",
+            "github-api-url": "serves the Releases API",
+        }
+        for name, url in (("download-base-url", base), ("github-api-url", api)):
+            if url and not url.startswith(("https://", "http://")):
+                raise ActionError(
+                    what=f"{name} {url!r} is not an http(s) URL",
+                    why=f"'{name}' is the server that {purposes[name]}.",
+                    fix=f"Leave it unset to use GitHub, or give a URL:\nwith:\n  {name}: https://mirror.example.com",
+                    docs="#setup-wash",
+                )
+        checksum = inputs.get("checksum").lower().removeprefix("sha256:")
+        if checksum and (len(checksum) != _SHA256 or any(c not in "0123456789abcdef" for c in checksum)):
             raise ActionError(
-                what=f"download-base-url {base!r} is not an http(s) URL",
-                why="It is the server the release assets are downloaded from.",
-                fix="Leave it unset to download from GitHub, or give a URL:\n"
-                "with:\n  download-base-url: https://github.example.com",
-                docs="#setup-wash",
+                what=f"checksum {inputs.get('checksum')!r} is not a sha256",
+                why="'checksum' pins the binary by its SHA-256: 64 hexadecimal characters.",
+                fix="with:\n  checksum: <output of sha256sum wash-x86_64-unknown-linux-gnu>",
+                docs="#verification",
             )
         tool_cache = gha.env("RUNNER_TOOL_CACHE")
         return cls(
-            wash_version=inputs.get("wash-version", DEFAULT_VERSION),
+            request=versions.parse_request(inputs.get("wash-version", DEFAULT_VERSION)),
+            api_url=api or default_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL")),
+            token=inputs.secret("github-token"),
             download_base_url=base,
+            verify=inputs.bool("verify", default=True),
+            checksum=checksum,
             tool_cache=Path(tool_cache) if tool_cache else gha.temp_dir() / "tool-cache",
         )
+
+
+def default_api_url(server_url: str, api_url: str) -> str:
+    """wash is released on github.com: use the job's API only when the job runs on github.com too."""
+    if api_url and server_url.rstrip("/") in ("", DEFAULT_DOWNLOAD_BASE):
+        return api_url
+    return DEFAULT_API
+
+
+@dataclass(frozen=True)
+class Resolved:
+    version: versions.Version
+    tag: str
+    asset: str
+    url: str
+    sha256: str  # expected digest: the user's checksum, else the API's asset digest, else ""
+    bundle_url: str  # the release's wash.sigstore.json, when it has one
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "version": str(self.version),
+                "tag": self.tag,
+                "asset": self.asset,
+                "url": self.url,
+                "sha256": self.sha256,
+                "bundle_url": self.bundle_url,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Resolved:
+        data = json.loads(text)
+        version = versions.parse_version(data["version"])
+        assert version is not None
+        return cls(version, data["tag"], data["asset"], data["url"], data["sha256"], data["bundle_url"])
+
+
+def _tags_for(request: versions.Request) -> list[str]:
+    assert request.exact is not None
+    given = request.text.strip()
+    version = request.exact
+    candidates = [given] if not given[0].isdigit() else []
+    candidates += [f"v{version}", f"wash-v{version}"] if not version.prerelease else [f"wash-v{version}", f"v{version}"]
+    return list(dict.fromkeys(candidates))
+
+
+def _from_release(release: releases.Release, plat: install.Platform, inputs: SetupInputs) -> Resolved | None:
+    for name in install.asset_names(plat, release.version):
+        asset = release.assets.get(name)
+        if asset is None:
+            continue
+        url = (
+            install.download_url(inputs.download_base_url, release.tag, name) if inputs.download_base_url else asset.url
+        )
+        bundle = release.assets.get(install.BUNDLE_ASSET)
+        bundle_url = ""
+        if bundle is not None:
+            bundle_url = (
+                install.download_url(inputs.download_base_url, release.tag, bundle.name)
+                if inputs.download_base_url
+                else bundle.url
+            )
+        expected = inputs.checksum or asset.digest.lower().removeprefix("sha256:")
+        return Resolved(release.version, release.tag, name, url, expected, bundle_url)
+    return None
+
+
+def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
+    request = inputs.request
+    if request.exact is not None:
+        for tag in _tags_for(request):
+            try:
+                release = releases.get_release(inputs.api_url, inputs.token, tag)
+            except releases.ApiUnavailable as exc:
+                gha.warning(
+                    f"GitHub's API at {inputs.api_url} is unreachable ({str(exc)[:120]}); installing wash "
+                    f"{request.exact} from the release download URL without it.",
+                    title="setup-wash: Releases API unreachable",
+                )
+                base = inputs.download_base_url or DEFAULT_DOWNLOAD_BASE
+                asset = install.asset_name(plat, request.exact)
+                tag = _tags_for(request)[0]
+                bundle = install.download_url(base, tag, install.BUNDLE_ASSET)
+                return Resolved(
+                    request.exact, tag, asset, install.download_url(base, tag, asset), inputs.checksum, bundle
+                )
+            if release is not None:
+                resolved = _from_release(release, plat, inputs)
+                if resolved is None:
+                    raise install.not_found(request.exact, install.asset_name(plat, request.exact))
+                return resolved
+        raise ActionError(
+            what=f"wash {request.exact} is not released",
+            why=f"{releases.UPSTREAM} has no release tagged {' or '.join(_tags_for(request))}.",
+            fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), or a range:\n"
+            "with:\n  wash-version: latest",
+            docs="#setup-wash",
+        )
+    try:
+        available = releases.list_releases(inputs.api_url, inputs.token)
+    except releases.ApiUnavailable as exc:
+        raise ActionError(
+            what=f"Cannot resolve wash-version {request.text!r}: GitHub's API at {inputs.api_url} is unreachable",
+            why=f"'latest' and ranges are resolved from the Releases API ({str(exc)[:160]}).",
+            fix="Pin an exact version, which installs without the API:\nwith:\n  wash-version: 2.10.3",
+            docs="#setup-wash",
+        ) from None
+    usable = {r.version: r for r in available if _from_release(r, plat, inputs) is not None}
+    picked = request.pick(usable)
+    if picked is None:
+        stable = sorted((v for v in usable if not v.prerelease), key=versions.Version.key)
+        raise ActionError(
+            what=f"No wash release matches {request.text!r}",
+            why=f"The newest wash 2.x release with a binary for this platform is {stable[-1] if stable else 'none'}.",
+            fix="Widen the range or use latest:\nwith:\n  wash-version: latest",
+            docs="#setup-wash",
+        )
+    resolved = _from_release(usable[picked], plat, inputs)
+    assert resolved is not None
+    return resolved
+
+
+def cache_key(resolved: Resolved, plat: install.Platform) -> str:
+    libc = "-musl" if plat.musl else ""
+    digest = f"-{resolved.sha256[:16]}" if resolved.sha256 else ""
+    return f"wash-{resolved.version}-{plat.os}-{plat.arch}{libc}{digest}"
+
+
+def run_resolve(inputs: SetupInputs) -> dict[str, str]:
+    plat = install.host_platform()
+    if inputs.request.exact is not None:
+        entry = install.cache_entry(inputs.tool_cache, inputs.request.exact, plat)
+        if entry.complete and (entry.directory / plat.exe).is_file():
+            gha.info(f"wash {inputs.request.exact} is in the tool cache: no download needed.")
+            return _resolve_outputs(inputs.request.exact, entry, plat, resolved=None, hit=True)
+    resolved = resolve(inputs, plat)
+    gha.info(f"wash-version {inputs.request.text!r} resolved to {resolved.version} ({resolved.tag}/{resolved.asset})")
+    entry = install.cache_entry(inputs.tool_cache, resolved.version, plat)
+    hit = entry.complete and (entry.directory / plat.exe).is_file()
+    return _resolve_outputs(resolved.version, entry, plat, resolved=resolved, hit=hit)
+
+
+def _resolve_outputs(
+    version: versions.Version,
+    entry: install.CacheEntry,
+    plat: install.Platform,
+    *,
+    resolved: Resolved | None,
+    hit: bool,
+) -> dict[str, str]:
+    return {
+        "wash-version": str(version),
+        "tool-cache-hit": str(hit).lower(),
+        "cache-path": str(entry.directory),
+        "cache-key": cache_key(resolved, plat) if resolved else "",
+        "resolved": resolved.as_json() if resolved else "",
+    }
+
+
+@dataclass(frozen=True)
+class InstallInputs:
+    setup: SetupInputs
+    version: versions.Version
+    resolved: Resolved | None
+    restored: bool
+
+    @classmethod
+    def from_env(cls, inputs: gha.Inputs) -> InstallInputs:
+        setup = SetupInputs.from_env(inputs)
+        raw = gha.env("WASHACTIONS_RESOLVED")
+        resolved = Resolved.from_json(raw) if raw else None
+        version = resolved.version if resolved else setup.request.exact
+        if version is None:
+            version = versions.parse_version(gha.env("WASHACTIONS_RESOLVED_VERSION"))
+        if version is None:
+            raise ActionError(
+                what="setup-wash install ran without a resolved version",
+                why="The resolve step's outputs did not reach the install step.",
+                fix="Use the setup-wash action as published; its steps pass the version along.",
+                docs="#setup-wash",
+            )
+        return cls(setup, version, resolved, gha.env("WASHACTIONS_CACHE_RESTORED") == "true")
 
 
 def reported_version(binary: Path) -> str:
@@ -48,40 +261,102 @@ def reported_version(binary: Path) -> str:
     return out.strip().split()[-1].lstrip("v") if out.strip() else ""
 
 
-def run(inputs: SetupInputs) -> dict[str, str]:
-    version = install.parse_exact(inputs.wash_version)
-    plat = install.host_platform()
-    entry = install.cache_entry(inputs.tool_cache, version, plat)
-    binary = entry.directory / plat.exe
-    cache_hit = entry.complete and binary.is_file()
-    if cache_hit:
-        gha.info(f"wash {version} found in the tool cache: {binary}")
-    else:
-        asset = install.asset_name(plat, version)
-        url = install.download_url(inputs.download_base_url, version, asset)
-        gha.info(f"Downloading wash {version} ({asset}) from {url}")
-        try:
-            binary = install.install_into_cache(entry, url, plat)
-        except install.NotFound:
-            raise install.not_found(version, asset) from None
-        reported = reported_version(binary)
-        if reported != str(version):
-            shutil.rmtree(entry.directory, ignore_errors=True)
-            entry.marker.unlink(missing_ok=True)
-            raise ActionError(
-                what=f"The downloaded wash reports version {reported or 'nothing'}, not {version}",
-                why=f"{url} did not serve the wash {version} binary for this platform.",
-                fix="Check 'download-base-url'; leave it unset to download from GitHub.",
-                docs="#setup-wash",
+def _verifier(inputs: SetupInputs, resolved: Resolved):  # type: ignore[no-untyped-def]
+    def verify(binary: Path, sha256: str) -> None:
+        from .. import extras, provenance_check
+
+        extras.ensure_sigstore()
+        sources: list[tuple[str, object]] = []
+        if resolved.bundle_url:
+            url = resolved.bundle_url
+            sources.append(
+                (
+                    f"release asset {install.BUNDLE_ASSET}",
+                    lambda: [b] if (b := provenance_check.fetch_bundle(url)) else [],
+                )
             )
+        sources.append(
+            (
+                "GitHub attestations API",
+                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.token, sha256),
+            )
+        )
+        evidence = provenance_check.verify_binary(
+            sha256,
+            sources,
+            gha.env(provenance_check.TRUST_CONFIG_ENV),  # type: ignore[arg-type]
+        )
+        gha.info(
+            f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source}: signed by {evidence.identity}"
+        )
+
+    return verify
+
+
+def run_install(inputs: InstallInputs) -> dict[str, str]:
+    plat = install.host_platform()
+    setup = inputs.setup
+    entry = install.cache_entry(setup.tool_cache, inputs.version, plat)
+    binary = entry.directory / plat.exe
+    hit = entry.complete and binary.is_file()
+    source = "tool cache"
+    if hit and setup.checksum and install.sha256_file(binary) != setup.checksum:
+        raise install.checksum_mismatch(str(binary), setup.checksum, install.sha256_file(binary))
+    if not hit and inputs.restored and entry.directory.is_dir():
+        expected = inputs.resolved.sha256 if inputs.resolved else setup.checksum
+        if install.adopt_restored(entry, plat, expected) is not None:
+            hit, source = True, "actions/cache"
+        else:
+            gha.warning("The cached wash did not match its recorded sha256; downloading it again.")
+    if not hit:
+        resolved = inputs.resolved
+        if resolved is None:  # resolved from the tool cache, which has since lost it
+            resolved = resolve(setup, plat)
+        gha.info(f"Downloading wash {resolved.version} from {resolved.url}")
+        try:
+            binary, _ = install.install_into_cache(
+                entry,
+                resolved.url,
+                plat,
+                expected_sha256=resolved.sha256,
+                verify=_verifier(setup, resolved) if setup.verify else None,
+            )
+        except install.NotFound:
+            raise install.not_found(resolved.version, resolved.asset) from None
+        if not setup.verify:
+            gha.warning(
+                "verify: false — wash was installed without checking its provenance"
+                + (" (its sha256 was checked)." if resolved.sha256 else "."),
+                title="setup-wash: provenance not verified",
+            )
+        source = "download"
+    reported = reported_version(binary)
+    if reported != str(inputs.version):
+        shutil.rmtree(entry.directory, ignore_errors=True)
+        entry.marker.unlink(missing_ok=True)
+        raise ActionError(
+            what=f"The installed wash reports version {reported or 'nothing'}, not {inputs.version}",
+            why="The binary is not the wash release that was resolved; it was removed from the tool cache.",
+            fix="Check 'download-base-url'; leave it unset to download from GitHub.",
+            docs="#setup-wash",
+        )
     gha.add_path(entry.directory)
-    outputs = {
-        "wash-version": str(version),
-        "wash-path": str(binary),
-        "cache-hit": str(cache_hit).lower(),
-    }
     gha.summary(
-        "### wash\n\n| version | path | tool cache |\n|---|---|---|\n"
-        f"| {version} | `{binary}` | {'hit' if cache_hit else 'installed'} |\n"
+        f"### wash\n\n| version | path | source |\n|---|---|---|\n| {inputs.version} | `{binary}` | {source} |\n"
     )
-    return outputs
+    return {
+        "wash-version": str(inputs.version),
+        "wash-path": str(binary),
+        "cache-hit": str(source != "download").lower(),
+        "wit-cache-dir": wit_cache_dir(binary),
+    }
+
+
+def wit_cache_dir(binary: Path) -> str:
+    """wash's WIT package cache (``<cache_dir>/package_cache``), from ``wash config info -o json``."""
+    from .. import wash
+
+    result = wash.run(str(binary), ["config", "info"])
+    data = result.envelope.data if result.envelope and isinstance(result.envelope.data, dict) else {}
+    cache_dir = data.get("cache_dir")
+    return str(Path(cache_dir) / "package_cache") if cache_dir else ""

@@ -1,0 +1,86 @@
+"""Heavy dependencies that only some steps need, installed on first use beside the step's venv.
+
+sigstore (with pydantic, tuf, …) is needed only to sign or verify. It is installed from the
+hash-pinned ``requirements/sigstore.txt`` into its own directory in the tool cache (keyed by the lock's
+hash and the Python version), then put on ``sys.path``. Steps that neither sign nor verify never
+install or import it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import ActionError
+
+MARKER = ".wash-actions-complete"
+
+
+def _has_sigstore() -> bool:
+    try:
+        import sigstore  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def ensure_sigstore() -> None:
+    if _has_sigstore():
+        return
+    root = os.environ.get("WASHACTIONS_ROOT", "")
+    lock = Path(root) / "requirements" / "sigstore.txt"
+    if not root or not lock.is_file():
+        raise ActionError(
+            what="sigstore is not available to this step",
+            why="The action's requirements/sigstore.txt was not found next to the action.",
+            fix="Run the action through its action.yml (uses: OWNER/wash-actions/...@v1), not the package alone.",
+        )
+    key = hashlib.sha256(f"{sys.version_info[:2]}".encode() + lock.read_bytes()).hexdigest()[:16]
+    base = Path(os.environ.get("RUNNER_TOOL_CACHE") or os.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
+    target = base / "wash-actions" / f"sigstore-{key}"
+    if not (target / MARKER).is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+        try:
+            print("Installing sigstore for verification (once per runner).", file=sys.stderr, flush=True)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-I",
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--require-hashes",
+                    "--only-binary",
+                    ":all:",
+                    "--no-deps",
+                    "--target",
+                    str(staging),
+                    "-r",
+                    str(lock),
+                ],
+                stdout=sys.stderr,
+                check=False,
+            )
+            if proc.returncode != 0:
+                raise ActionError(
+                    what="Could not install sigstore",
+                    why=f"pip exited with code {proc.returncode} installing {lock.name}.",
+                    fix="Make sure the runner can reach PyPI (or set PIP_INDEX_URL to a mirror).",
+                )
+            (staging / MARKER).write_text("")
+            try:
+                os.replace(staging, target)
+            except OSError:
+                if not (target / MARKER).is_file():
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    sys.path.insert(0, str(target))

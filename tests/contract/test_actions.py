@@ -1,0 +1,727 @@
+"""The contract between every action.yml, the Python command it runs, the workflows and the README.
+
+Each rule comes from a real failure: GitHub (unlike act) sets no ``INPUT_*`` variables for composite
+actions and rejects a ``run:`` step without ``shell:``; ``${{ }}`` inside ``run:`` is a script injection; an
+output the code sets but the action does not declare never reaches the caller; an unpinned third-party
+action can change under us; a README table that drifts from action.yml documents inputs that do not exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src" / "wash_actions"
+COMMANDS_DIR = SRC / "commands"
+MAIN = SRC / "__main__.py"
+README = ROOT / "README.md"
+
+INPUT_PREFIX = "WASHACTIONS_INPUT_"
+OWN_REPOSITORIES = ("acme/wash-actions", "OWNER/wash-actions")  # referenced as users write them: @v1
+ROOT_SECTION = "pipeline"  # the README heading (## pipeline) that documents the root action.yml
+MARKETPLACE_DESCRIPTION_MAX = 125
+
+SHA_PIN = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"^\s+#\s*v\d+\.\d+\.\d+\b")
+DOCKER_DIGEST = re.compile(r"^docker://[^@\s]+@sha256:[0-9a-f]{64}$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<q>['\"]?)(?P<ref>[^'\"\s#]+)(?P=q)(?P<rest>.*)$")
+INPUT_EXPRESSION = re.compile(r"^\$\{\{\s*inputs\.(?P<name>[A-Za-z0-9_-]+)\s*\}\}$")
+INPUT_REFERENCE = re.compile(r"\binputs\.(?P<name>[A-Za-z0-9_-]+)")
+EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.(?P<id>[A-Za-z0-9_-]+)\.outputs\.(?P<name>[A-Za-z0-9_-]+)\s*\}\}$")
+INPUT_READ = re.compile(r"\binputs\.(?:get|bool|list|secret)\(\s*[\"'](?P<name>[^\"']+)[\"']")
+GITHUB_INPUT_READ = re.compile(r"[\"']INPUT_")
+
+
+# ---------------------------------------------------------------------------------------------- discovery
+
+
+def env_name(input_name: str) -> str:
+    return INPUT_PREFIX + input_name.upper().replace("-", "_")
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _action_files() -> list[Path]:
+    found = [ROOT / name for name in ("action.yml", "action.yaml") if (ROOT / name).is_file()]
+    found += sorted({*ROOT.glob("actions/**/action.yml"), *ROOT.glob("actions/**/action.yaml")})
+    return found
+
+
+def _workflow_files() -> list[Path]:
+    found: list[Path] = []
+    for folder in (ROOT / ".github" / "workflows", ROOT / "examples" / "workflows"):
+        found += sorted({*folder.glob("*.yml"), *folder.glob("*.yaml")})
+    return found
+
+
+@dataclass(frozen=True)
+class CommandStep:
+    index: int
+    id: str | None
+    script: str  # the program the step runs, e.g. "$GITHUB_ACTION_PATH/../../scripts/wash-actions"
+    command: str  # its arguments, e.g. "build" or "setup-wash resolve"
+    run: str
+
+
+def parse_command(run: str) -> tuple[str, str] | None:
+    """``(script, command)`` of a run: that calls ``scripts/wash-actions ...`` or ``python -m wash_actions ...``."""
+    try:
+        words = shlex.split(run.strip())
+    except ValueError:
+        words = run.split()
+    for i, word in enumerate(words):
+        if word.endswith("scripts/wash-actions"):
+            return word, " ".join(words[i + 1 :])
+        if word == "wash_actions" and i and words[i - 1] == "-m":
+            return words[0], " ".join(words[i + 1 :])
+    return None
+
+
+@dataclass(frozen=True)
+class Action:
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def is_root(self) -> bool:
+        return self.path.parent == ROOT
+
+    @property
+    def section(self) -> str:
+        """The README heading that documents this action."""
+        return ROOT_SECTION if self.is_root else self.path.parent.name
+
+    @property
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        return {str(k): v or {} for k, v in (self.data.get("inputs") or {}).items()}
+
+    @property
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        return {str(k): v or {} for k, v in (self.data.get("outputs") or {}).items()}
+
+    @property
+    def runs(self) -> dict[str, Any]:
+        return self.data.get("runs") or {}
+
+    @property
+    def is_composite(self) -> bool:
+        return self.runs.get("using") == "composite"
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return [s or {} for s in self.runs.get("steps") or []]
+
+    @property
+    def command_steps(self) -> list[CommandStep]:
+        found = []
+        for index, step in enumerate(self.steps):
+            parsed = parse_command(str(step.get("run") or ""))
+            if parsed:
+                found.append(CommandStep(index, step.get("id"), parsed[0], parsed[1], str(step["run"])))
+        return found
+
+    def expressions(self) -> list[str]:
+        """Every expression in the file: ``${{ ... }}`` anywhere, and the bare ``if:`` conditions of steps."""
+        found = EXPRESSION.findall(self.path.read_text(encoding="utf-8"))
+        found += [str(s["if"]) for s in self.steps if "if" in s and "${{" not in str(s["if"])]
+        return found
+
+    def inputs_used_by_yaml(self) -> set[str]:
+        """Inputs consumed by the workflow engine itself, not by a script: in a step's ``if:``, or in the
+        ``with:`` of a ``uses:`` step (e.g. ``if: inputs.cache == 'true'`` before actions/cache)."""
+        texts = [str(s["if"]) for s in self.steps if "if" in s]
+        texts += [str(v) for s in self.steps if "uses" in s for v in (s.get("with") or {}).values()]
+        return {m["name"] for text in texts for m in INPUT_REFERENCE.finditer(text)}
+
+    def env_of(self, index: int) -> dict[str, str]:
+        return {str(k): str(v).strip() for k, v in (self.steps[index].get("env") or {}).items()}
+
+
+@cache
+def load_action(path: Path) -> Action:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{rel(path)} is not a YAML mapping"
+    return Action(path, data)
+
+
+@dataclass(frozen=True)
+class Module:
+    """One command module, src/wash_actions/commands/<name with _>.py."""
+
+    name: str  # "setup-wash"
+    path: Path
+    tree: ast.Module
+    reads: dict[str, int]  # input name -> first line that reads it
+
+    @property
+    def functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+        return {n.name: n for n in self.tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One command line as __main__ dispatches it: ``setup-wash resolve`` -> setup_wash.run_resolve."""
+
+    command: str
+    module: str
+    function: str
+
+
+@cache
+def load_modules() -> dict[str, Module]:
+    modules = {}
+    for path in sorted(COMMANDS_DIR.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        reads: dict[str, int] = {}
+        for match in INPUT_READ.finditer(text):
+            reads.setdefault(match["name"], text.count("\n", 0, match.start()) + 1)
+        name = path.stem.replace("_", "-")
+        modules[name] = Module(name, path, ast.parse(text, filename=str(path)), reads)
+    return modules
+
+
+def _dispatch_from_main() -> dict[str, Entry]:
+    """Read ``_commands()`` in __main__.py: each command's wrapper imports ``.commands.<module> as cmd`` and
+    returns ``cmd.<function>(...)``; the function that produces the returned dict sets the outputs."""
+    tree = ast.parse(MAIN.read_text(encoding="utf-8"))
+    table = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_commands"), None)
+    if table is None:
+        return {}
+    wrappers = {n.name: n for n in table.body if isinstance(n, ast.FunctionDef)}
+    returned = [n.value for n in table.body if isinstance(n, ast.Return) and isinstance(n.value, ast.Dict)]
+    entries = {}
+    for key, value in zip(returned[-1].keys, returned[-1].values, strict=True) if returned else ():
+        if not (isinstance(key, ast.Constant) and isinstance(value, ast.Name) and value.id in wrappers):
+            continue
+        wrapper = wrappers[value.id]
+        aliases = {
+            alias.asname or alias.name: alias.name
+            for node in ast.walk(wrapper)
+            if isinstance(node, ast.ImportFrom) and node.module == "commands" and node.level == 1
+            for alias in node.names
+        }
+        for node in ast.walk(wrapper):
+            if (
+                isinstance(node, ast.Return)
+                and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Attribute)
+                and isinstance(node.value.func.value, ast.Name)
+                and node.value.func.value.id in aliases
+            ):
+                module = aliases[node.value.func.value.id].replace("_", "-")
+                entries[str(key.value)] = Entry(str(key.value), module, node.value.func.attr)
+    return entries
+
+
+@cache
+def load_dispatch() -> dict[str, Entry]:
+    entries = _dispatch_from_main() if MAIN.is_file() else {}
+    # Fallback when __main__ changes shape: "<module> [phase]" runs run() or run_<phase>().
+    return entries or {name: Entry(name, name, "run") for name in load_modules()}
+
+
+def _function_outputs(module: Module, name: str, depth: int = 0) -> dict[str, int]:
+    """Outputs a command function sets: keys of the dict literals it returns (directly, through a variable
+    such as ``outputs``, or through a helper in the same module), string keys assigned into that variable,
+    and literal ``set_output``/``set_outputs`` calls."""
+    function = module.functions.get(name)
+    if function is None or depth > 3:
+        return {}
+    keys: dict[str, int] = {}
+
+    def add(found: dict[str, int]) -> None:
+        for key, line in found.items():
+            keys.setdefault(key, line)
+
+    nodes = list(ast.walk(function))
+    names = {"outputs"} | {n.value.id for n in nodes if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+    for node in nodes:
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
+            add(_string_keys(node.value))
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+            callee = node.value.func
+            if isinstance(callee, ast.Name) and callee.id in module.functions:
+                add(_function_outputs(module, callee.id, depth + 1))
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in names and isinstance(node.value, ast.Dict):
+                    add(_string_keys(node.value))
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in names
+                    and isinstance(target.slice, ast.Constant)
+                    and isinstance(target.slice.value, str)
+                ):
+                    add({target.slice.value: node.lineno})
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0] if node.args else None
+            if called == "set_output" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                add({first.value: node.lineno})
+            elif called == "set_outputs" and isinstance(first, ast.Dict):
+                add(_string_keys(first))
+            elif (
+                called == "update"
+                and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in names
+            ):
+                for arg in node.args:
+                    if isinstance(arg, ast.Dict):
+                        add(_string_keys(arg))
+                add({k.arg: node.lineno for k in node.keywords if k.arg})
+    return keys
+
+
+def _string_keys(node: ast.Dict) -> dict[str, int]:
+    return {k.value: k.lineno for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+
+
+def entry_of(step: CommandStep) -> Entry | None:
+    return load_dispatch().get(step.command)
+
+
+def outputs_of(entry: Entry) -> dict[str, int]:
+    module = load_modules().get(entry.module)
+    return _function_outputs(module, entry.function) if module else {}
+
+
+def actions_running(module: str) -> list[Action]:
+    return [
+        action
+        for action in map(load_action, ACTION_FILES)
+        if any((e := entry_of(s)) and e.module == module for s in action.command_steps)
+    ]
+
+
+ACTION_FILES = _action_files()
+WORKFLOW_FILES = _workflow_files()
+YAML_FILES = ACTION_FILES + WORKFLOW_FILES
+MODULE_NAMES = sorted(load_modules())
+
+actions = pytest.mark.parametrize("path", ACTION_FILES, ids=rel)
+yaml_files = pytest.mark.parametrize("path", YAML_FILES, ids=rel)
+
+
+def test_discovery_finds_actions_and_commands() -> None:
+    assert ACTION_FILES, "no action.yml found under the repository root or actions/"
+    assert MODULE_NAMES, f"no command modules found in {rel(COMMANDS_DIR)}"
+    assert _dispatch_from_main(), f"cannot read the command table (_commands) in {rel(MAIN)}"
+
+
+# ------------------------------------------------------------------------------------------ run: steps
+
+
+@actions
+def test_no_expression_inside_run(path: Path) -> None:
+    action = load_action(path)
+    bad = [
+        f"step {i} ({step.get('id') or step.get('name') or 'unnamed'}): {step['run']!r}"
+        for i, step in enumerate(action.steps)
+        if "${{" in str(step.get("run") or "")
+    ]
+    assert not bad, (
+        f"{rel(path)}: ${{{{ }}}} inside run: (map the value in the step's env: and read $VAR instead; "
+        f'use "$GITHUB_ACTION_PATH", not ${{{{ github.action_path }}}}):\n  ' + "\n  ".join(bad)
+    )
+
+
+@actions
+def test_composite_run_steps_have_shell(path: Path) -> None:
+    action = load_action(path)
+    if not action.is_composite:
+        pytest.skip(f"{rel(path)} is not a composite action")
+    bad = [
+        f"step {i} ({step.get('id') or step.get('name') or 'unnamed'})"
+        for i, step in enumerate(action.steps)
+        if "run" in step and not step.get("shell")
+    ]
+    assert not bad, f"{rel(path)}: run: steps without shell: (GitHub rejects them; act does not):\n  " + "\n  ".join(
+        bad
+    )
+
+
+@actions
+def test_actions_do_not_use_local_actions(path: Path) -> None:
+    # Inside a composite action, ./ is the caller's workspace, not this repository.
+    bad = [str(s.get("uses")) for s in load_action(path).steps if str(s.get("uses") or "").startswith(("./", "../"))]
+    assert not bad, f"{rel(path)}: uses: a local path, which resolves in the caller's workspace: {bad}"
+
+
+@actions
+def test_command_steps_run_a_known_command(path: Path) -> None:
+    action = load_action(path)
+    steps = action.command_steps
+    if not steps:
+        pytest.skip(f"{rel(path)} runs no wash-actions command")
+    dispatch = load_dispatch()
+    modules = load_modules()
+    problems = []
+    for step in steps:
+        entry = entry_of(step)
+        if entry is None:
+            problems.append(
+                f"step {step.index} runs {step.command!r}, which {rel(MAIN)} does not know "
+                f"(known: {', '.join(sorted(dispatch))})"
+            )
+        elif entry.module not in modules or entry.function not in modules[entry.module].functions:
+            problems.append(
+                f"step {step.index}: {step.command!r} dispatches to a missing {entry.module}.{entry.function}"
+            )
+        if step.script.startswith("$GITHUB_ACTION_PATH/"):
+            target = (path.parent / step.script.removeprefix("$GITHUB_ACTION_PATH/")).resolve()
+            if not (target.is_file() and os.access(target, os.X_OK)):
+                problems.append(f"step {step.index}: {step.script} is {target}, which is not an executable file")
+        elif "wash-actions" in step.script:  # a relative path resolves in the caller's workspace
+            problems.append(f'step {step.index}: run the script as "$GITHUB_ACTION_PATH/...", not {step.script!r}')
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
+
+
+# ----------------------------------------------------------------------------------------------- inputs
+
+
+@actions
+def test_inputs_are_mapped_explicitly_in_env(path: Path) -> None:
+    action = load_action(path)
+    if not action.is_composite:
+        pytest.skip(f"{rel(path)} is not a composite action")
+    declared = action.inputs
+    mapped: dict[str, list[str]] = {}
+    problems = []
+    for i, step in enumerate(action.steps):
+        for key, value in (step.get("env") or {}).items():
+            text = str(value).strip()
+            match = INPUT_EXPRESSION.match(text)
+            if match:
+                name = match["name"]
+                if name not in declared:
+                    problems.append(f"step {i} env {key} maps inputs.{name}, which the action does not declare")
+                elif key != env_name(name):
+                    problems.append(f"step {i} env {key} maps inputs.{name}; name it {env_name(name)}")
+                else:
+                    mapped.setdefault(name, []).append(key)
+            elif str(key).startswith(INPUT_PREFIX):
+                problems.append(
+                    f"step {i} env {key}: {text!r} is not exactly ${{{{ inputs.<name> }}}} of a declared input"
+                )
+    by_yaml = action.inputs_used_by_yaml()
+    for name in declared:
+        if name not in mapped and name not in by_yaml:
+            problems.append(f"input {name!r} is not mapped: add `{env_name(name)}: ${{{{ inputs.{name} }}}}` to env:")
+    # Any other reference to an input that does not exist (with:, if:, outputs, ...) is always empty.
+    for expression in action.expressions():
+        for match in INPUT_REFERENCE.finditer(expression):
+            if match["name"] not in declared:
+                problems.append(f"{expression.strip()!r} refers to undeclared input {match['name']!r}")
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
+
+
+def test_src_reads_no_github_input_variables() -> None:
+    # GitHub does not set INPUT_* for composite actions; act does. Code reading them passes only under act.
+    hits = []
+    for path in sorted(SRC.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if GITHUB_INPUT_READ.search(line):
+                hits.append(f"{rel(path)}:{number}: {line.strip()}")
+    assert not hits, f"src reads INPUT_* variables; read {INPUT_PREFIX}* through gha.Inputs:\n  " + "\n  ".join(hits)
+
+
+@pytest.mark.parametrize("module", MODULE_NAMES)
+def test_inputs_the_command_reads_are_declared(module: str) -> None:
+    spec = load_modules()[module]
+    runners = actions_running(module)
+    if not runners:
+        pytest.skip(f"no action.yml runs {module!r}")
+    missing = [
+        f"{rel(spec.path)}:{line} reads input {name!r}"
+        for name, line in spec.reads.items()
+        if not any(name in a.inputs for a in runners)
+    ]
+    assert not missing, (
+        f"inputs read by {module!r} but declared by none of {[rel(a.path) for a in runners]}:\n  "
+        + "\n  ".join(missing)
+    )
+
+
+def _modules_run_by(action: Action) -> dict[str, Module]:
+    modules = load_modules()
+    entries = [e for e in map(entry_of, action.command_steps) if e and e.module in modules]
+    return {e.module: modules[e.module] for e in entries}
+
+
+@actions
+def test_declared_inputs_are_read_by_the_command(path: Path) -> None:
+    action = load_action(path)
+    modules = _modules_run_by(action)
+    if not modules:
+        pytest.skip(f"{rel(path)} runs no known wash-actions command")
+    read = {name for m in modules.values() for name in m.reads} | action.inputs_used_by_yaml()
+    unread = [name for name in action.inputs if name not in read]
+    assert not unread, (
+        f"{rel(path)}: inputs that {sorted(modules)} never read (setting them does nothing): {unread}; "
+        f"read them in {', '.join(rel(m.path) for m in modules.values())} or drop them"
+    )
+
+
+@actions
+def test_each_command_step_gets_the_inputs_its_command_reads(path: Path) -> None:
+    # A second step of the same command (e.g. setup-wash resolve, then install) parses the inputs again:
+    # an input mapped only in the first step silently falls back to its default in the second.
+    action = load_action(path)
+    modules = load_modules()
+    problems = []
+    for step in action.command_steps:
+        entry = entry_of(step)
+        if entry is None or entry.module not in modules:
+            continue
+        env = action.env_of(step.index)
+        for name in modules[entry.module].reads:
+            if name in action.inputs and env.get(env_name(name)) is None:
+                problems.append(
+                    f"step {step.index} ({step.command}) does not map input {name!r}: "
+                    f"add `{env_name(name)}: ${{{{ inputs.{name} }}}}` to its env:"
+                )
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------- outputs
+
+
+@actions
+def test_command_outputs_are_declared(path: Path) -> None:
+    action = load_action(path)
+    steps = [(s, e) for s in action.command_steps if (e := entry_of(s)) and e.module in load_modules()]
+    if not steps:
+        pytest.skip(f"{rel(path)} runs no known wash-actions command")
+    declared = action.outputs
+    sets = {s.id: outputs_of(e) for s, e in steps if s.id}
+    # References outside the outputs: section, e.g. a later step's env: or an actions/cache key.
+    body = yaml.safe_dump({k: v for k, v in action.data.items() if k != "outputs"})
+    problems = []
+    for step, entry in steps:
+        produced = outputs_of(entry)
+        spec = load_modules()[entry.module]
+        if produced and not step.id:
+            problems.append(f"step {step.index} runs {step.command!r}, which sets outputs, but has no id")
+            continue
+        for name, line in produced.items():
+            here = f"${{{{ steps.{step.id}.outputs.{name} }}}}"
+            if name in declared:
+                value = str(declared[name].get("value") or "").strip()
+                match = STEP_OUTPUT.match(value)
+                if not match or match["name"] != name or name not in sets.get(match["id"], {}):
+                    problems.append(f"output {name!r} has value {value!r}; expected {here}")
+            elif not re.search(rf"steps\.{re.escape(step.id)}\.outputs\.{re.escape(name)}\b", body):
+                problems.append(
+                    f"{rel(spec.path)}:{line} ({entry.function}) sets output {name!r}, which neither the action's "
+                    f"outputs nor a later step reads; declare it:\n"
+                    f"    {name}:\n      description: ...\n      value: {here}"
+                )
+    # The other way round: anything read from a command step that the command never sets is always empty.
+    step_ids = {s.get("id") for s in action.steps if s.get("id")}
+    for match in re.finditer(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)", path.read_text(encoding="utf-8")):
+        step_id, name = match[1], match[2]
+        if step_id not in step_ids:
+            problems.append(f"steps.{step_id}.outputs.{name}: {step_id!r} is not a step id of this action")
+        elif step_id in sets and name not in sets[step_id]:
+            entry = next(e for s, e in steps if s.id == step_id)
+            problems.append(
+                f"steps.{step_id}.outputs.{name} is read, but {entry.module}.{entry.function} "
+                f"({rel(load_modules()[entry.module].path)}) never sets {name!r}"
+            )
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(dict.fromkeys(problems))
+
+
+# ---------------------------------------------------------------------------------------- uses: pinning
+
+
+def _uses_values(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [str(node["uses"])] if isinstance(node.get("uses"), str) else []
+        return found + [v for value in node.values() for v in _uses_values(value)]
+    if isinstance(node, list):
+        return [v for item in node for v in _uses_values(item)]
+    return []
+
+
+def _is_own(ref: str) -> bool:
+    return any(ref.startswith((f"{own}/", f"{own}@")) for own in OWN_REPOSITORIES)
+
+
+@yaml_files
+def test_third_party_uses_are_pinned_by_sha(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    refs = set(_uses_values(yaml.safe_load(text)))
+    seen = set()
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = USES_LINE.match(line)
+        if not match or match["ref"] not in refs:
+            continue
+        ref = match["ref"]
+        seen.add(ref)
+        if ref.startswith(("./", "../")) or _is_own(ref):
+            continue
+        if ref.startswith("docker://"):
+            if not DOCKER_DIGEST.match(ref):
+                problems.append(f"line {number}: {ref} is not pinned by @sha256:<digest>")
+            continue
+        if not SHA_PIN.match(ref):
+            problems.append(f"line {number}: {ref} is not pinned to a full 40-hex commit SHA")
+        elif not VERSION_COMMENT.match(match["rest"]):
+            problems.append(f"line {number}: {ref} has no `# vX.Y.Z` comment naming the pinned release")
+    for ref in sorted(refs - seen):
+        problems.append(f"uses: {ref} is not written as `uses: <ref> # vX.Y.Z` on one line")
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
+
+
+@yaml_files
+def test_file_is_not_gitignored(path: Path) -> None:
+    # An ignored action.yml is left out of commits and skipped by zizmor's directory scan.
+    git = shutil.which("git")
+    if git is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git work tree")
+    result = subprocess.run(
+        [git, "-C", str(ROOT), "check-ignore", "--no-index", "-v", "--", rel(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, (
+        f"{rel(path)} is git-ignored by {result.stdout.strip() or result.stderr.strip()}: "
+        "anchor or narrow that pattern in .gitignore (and `git add` the file)"
+    )
+
+
+# ------------------------------------------------------------------------------------------ descriptions
+
+
+@actions
+def test_everything_is_described(path: Path) -> None:
+    action = load_action(path)
+    problems = [
+        f"top-level {key!r} is empty" for key in ("name", "description") if not str(action.data.get(key) or "").strip()
+    ]
+    for kind, entries in (("input", action.inputs), ("output", action.outputs)):
+        problems += [
+            f"{kind} {name!r} has no description"
+            for name, spec in entries.items()
+            if not str(spec.get("description") or "").strip()
+        ]
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
+
+
+def test_root_action_is_ready_for_the_marketplace() -> None:
+    path = next((p for p in ACTION_FILES if p.parent == ROOT), None)
+    if path is None:
+        pytest.skip("no root action.yml yet")
+    data = load_action(path).data
+    problems = []
+    if not str(data.get("name") or "").strip():
+        problems.append("name is empty")
+    description = str(data.get("description") or "").strip()
+    if not description:
+        problems.append("description is empty")
+    elif len(description) > MARKETPLACE_DESCRIPTION_MAX:
+        problems.append(
+            f"description has {len(description)} characters; the Marketplace allows {MARKETPLACE_DESCRIPTION_MAX}"
+        )
+    branding = data.get("branding") or {}
+    problems += [f"branding.{key} is missing" for key in ("icon", "color") if not branding.get(key)]
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
+
+
+# ------------------------------------------------------------------------------------------- README tables
+
+
+def _cells(row: str) -> list[str]:
+    row = row.strip().removeprefix("|").removesuffix("|").replace("\\|", "\0")
+    return [cell.replace("\0", "|").strip() for cell in row.split("|")]
+
+
+def _is_separator(cells: list[str]) -> bool:
+    return all(re.fullmatch(r":?-+:?", cell) for cell in cells)
+
+
+@cache
+def readme_sections() -> dict[str, list[list[list[str]]]]:
+    """``## heading`` -> its tables, each a list of rows of cells (separator rows dropped); code blocks skipped."""
+    sections: dict[str, list[list[list[str]]]] = {}
+    current: list[list[list[str]]] | None = None
+    in_fence = False
+    previous_was_row = False
+    for line in README.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            previous_was_row = False
+            continue
+        if in_fence:
+            continue
+        if line.startswith("#"):
+            heading = re.match(r"^(#+)\s+(.*?)\s*#*\s*$", line)
+            if heading and len(heading[1]) <= 2:
+                current = sections.setdefault(heading[2], []) if len(heading[1]) == 2 else None
+            previous_was_row = False
+            continue
+        if line.lstrip().startswith("|") and current is not None:
+            cells = _cells(line)
+            if not previous_was_row:
+                current.append([])
+            if not _is_separator(cells):
+                current[-1].append(cells)
+            previous_was_row = True
+        else:
+            previous_was_row = False
+    return sections
+
+
+def _names(table: list[list[str]]) -> list[str]:
+    names = []
+    for row in table[1:]:
+        match = re.fullmatch(r"`([^`]+)`", row[0])
+        names.append(match[1] if match else f"<not a `name`: {row[0]!r}>")
+    return names
+
+
+@actions
+def test_readme_tables_match_the_action(path: Path) -> None:
+    action = load_action(path)
+    sections = readme_sections()
+    assert action.section in sections, (
+        f"README.md has no `## {action.section}` section documenting {rel(path)} (sections: {', '.join(sections)})"
+    )
+    tables = sections[action.section]
+    problems = []
+    for kind, entries in (("input", action.inputs), ("output", action.outputs)):
+        found = [t for t in tables if t and t[0][0].strip().lower() in (kind, f"{kind}s")]
+        expected = list(entries)
+        if not found:
+            if expected:
+                problems.append(f"no `| {kind} | ... |` table; expected {kind}s {expected}")
+            continue
+        if len(found) > 1:
+            problems.append(f"{len(found)} {kind} tables; expected one")
+        names = _names(found[0])
+        if names != expected:
+            problems.append(f"{kind} table lists {names}; action.yml declares {expected} (same order)")
+    assert not problems, f"README.md `## {action.section}` vs {rel(path)}:\n  " + "\n  ".join(problems)

@@ -1,0 +1,82 @@
+// A local stand-in for actions/cache, restore and save, for running workflows under act offline.
+// GitHub's cache service cannot run here; this keeps the action's documented interface (inputs path,
+// key, restore-keys; outputs cache-hit, cache-primary-key, cache-matched-key; save in the post step)
+// and stores entries as directory copies under $ACT_FAKE_CACHE_DIR/<version>/<key>/. As in the real
+// service, an entry's version is derived from its paths: a restore with other paths does not match.
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const input = (name) => (process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "").trim();
+const lines = (text) => text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+const expand = (p) => (p.startsWith("~") ? path.join(os.homedir(), p.slice(1)) : path.resolve(p));
+const root = () => process.env.ACT_FAKE_CACHE_DIR || path.join(os.tmpdir(), "act-fake-actions-cache");
+let paths = [];
+const version = () => crypto.createHash("sha256").update(JSON.stringify(paths)).digest("hex").slice(0, 16);
+const store = () => path.join(root(), version());
+const entryDir = (key) => path.join(store(), encodeURIComponent(key));
+
+function fileCommand(variable, name, value) {
+  const delimiter = `ghadelimiter_${Date.now()}_${Math.random().toString(16).slice(2)}`;
+  fs.appendFileSync(process.env[variable], `${name}<<${delimiter}${os.EOL}${value}${os.EOL}${delimiter}${os.EOL}`);
+}
+const setOutput = (name, value) => fileCommand("GITHUB_OUTPUT", name, value);
+const saveState = (name, value) => fileCommand("GITHUB_STATE", name, value);
+
+function restore() {
+  const key = input("key");
+  paths = lines(input("path")).map(expand);
+  const candidates = [key, ...lines(input("restore-keys"))];
+  setOutput("cache-primary-key", key);
+  saveState("CACHE_KEY", key);
+  saveState("CACHE_PATHS", JSON.stringify(paths));
+  let matched = "";
+  for (const candidate of candidates) {
+    if (fs.existsSync(path.join(entryDir(candidate), "paths.json"))) { matched = candidate; break; }
+    if (candidate !== key && fs.existsSync(store())) {
+      const prefixed = fs.readdirSync(store()).map(decodeURIComponent).filter((k) => k.startsWith(candidate)).sort();
+      if (prefixed.length) { matched = prefixed[prefixed.length - 1]; break; }
+    }
+  }
+  if (!matched) {
+    console.log(`Cache not found for input keys: ${candidates.join(", ")}`);
+    setOutput("cache-hit", "false");
+    return;
+  }
+  const saved = JSON.parse(fs.readFileSync(path.join(entryDir(matched), "paths.json"), "utf8"));
+  saved.forEach((target, i) => {
+    const source = path.join(entryDir(matched), "data", String(i));
+    if (fs.existsSync(source)) fs.cpSync(source, target, { recursive: true, force: true });
+  });
+  console.log(`Cache restored from key: ${matched}`);
+  setOutput("cache-matched-key", matched);
+  setOutput("cache-hit", String(matched === key));
+  saveState("CACHE_RESULT", matched);
+}
+
+function save(key, savedPaths) {
+  paths = savedPaths;
+  if (!key) return;
+  if (fs.existsSync(path.join(entryDir(key), "paths.json"))) {
+    console.log(`Cache entry ${key} already exists; not saving.`);
+    return;
+  }
+  const staging = `${entryDir(key)}.tmp-${process.pid}`;
+  fs.mkdirSync(path.join(staging, "data"), { recursive: true });
+  paths.forEach((p, i) => {
+    if (fs.existsSync(p)) fs.cpSync(p, path.join(staging, "data", String(i)), { recursive: true });
+  });
+  fs.writeFileSync(path.join(staging, "paths.json"), JSON.stringify(paths));
+  fs.renameSync(staging, entryDir(key));
+  console.log(`Cache saved with key: ${key}`);
+}
+
+const mode = process.argv[2];
+if (mode === "restore") restore();
+else if (mode === "post") {
+  const key = process.env.STATE_CACHE_KEY;
+  if (process.env.STATE_CACHE_RESULT === key) console.log("Cache hit occurred on the primary key; not saving.");
+  else save(key, JSON.parse(process.env.STATE_CACHE_PATHS || "[]"));
+} else if (mode === "save") save(input("key"), lines(input("path")).map(expand));
