@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import secrets
 import subprocess
@@ -12,7 +14,7 @@ import pytest
 
 from tests.stacks import act as act_stack
 from tests.stacks import registry as registry_stack
-from tests.stacks import releases
+from tests.stacks import releases, sigstore_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -62,9 +64,60 @@ def release_store(wash_binary: Path) -> releases.ReleaseStore:
     return store
 
 
+UPSTREAM_RELEASE_CLAIMS = {
+    "repository": "wasmCloud/wasmCloud",
+    "ref": f"refs/tags/v{WASH_VERSION}",
+    "job_workflow_ref": f"wasmCloud/wasmCloud/.github/workflows/wash-release.yml@refs/tags/v{WASH_VERSION}",
+}
+
+
 @pytest.fixture(scope="session")
-def release_server(wash_binary: Path) -> Iterator[releases.ReleaseServer]:
-    with releases.serving(release_store(wash_binary)) as server:
+def sigstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sigstore_stack.SigstoreStack]:
+    """A local Sigstore stack whose tokens are those of wasmCloud's release workflow."""
+    with sigstore_stack.running(tmp_path_factory.mktemp("sigstore"), UPSTREAM_RELEASE_CLAIMS) as stack:
+        yield stack
+
+
+def sign_provenance(stack: sigstore_stack.SigstoreStack, subjects: dict[str, bytes]) -> dict[str, object]:
+    """A Sigstore bundle (v0.3) of an in-toto SLSA statement over ``subjects``, as a release workflow makes."""
+    import hashlib
+
+    from sigstore import dsse
+    from sigstore.models import ClientTrustConfig
+    from sigstore.oidc import IdentityToken
+    from sigstore.sign import SigningContext
+
+    trust = ClientTrustConfig.from_json(stack.trust_config_path.read_text())
+    statement = (
+        dsse.StatementBuilder()
+        .subjects(
+            [
+                dsse.Subject(name=name, digest=dsse.DigestSet(root={"sha256": hashlib.sha256(data).hexdigest()}))
+                for name, data in subjects.items()
+            ]
+        )
+        .predicate_type("https://slsa.dev/provenance/v1")
+        .predicate({"buildDefinition": {"buildType": "https://actions.github.io/buildtypes/workflow/v1"}})
+        .build()
+    )
+    with SigningContext.from_trust_config(trust).signer(IdentityToken(stack.token())) as signer:
+        bundle = signer.sign_dsse(statement)
+    return json.loads(bundle.to_json())
+
+
+@pytest.fixture(scope="session")
+def release_server(wash_binary: Path, sigstore: sigstore_stack.SigstoreStack) -> Iterator[releases.ReleaseServer]:
+    """The releases, with wash 2.10.3's binary covered by a release bundle and a GitHub attestation."""
+    from wash_actions import install, versions
+
+    store = release_store(wash_binary)
+    plat = install.host_platform()
+    asset = install.asset_name(plat, versions.parse_version(WASH_VERSION))
+    binary = wash_binary.read_bytes()
+    bundle = sign_provenance(sigstore, {asset: binary})
+    store.add(f"v{WASH_VERSION}", install.BUNDLE_ASSET, json.dumps(bundle).encode())
+    store.attestations["sha256:" + hashlib.sha256(binary).hexdigest()] = [bundle]
+    with releases.serving(store) as server:
         yield server
 
 

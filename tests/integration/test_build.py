@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -119,3 +121,80 @@ def test_wash_missing(build, tmp_path):
 def test_examples_are_wash_projects():
     for name in ("hello-python", "hello-js"):
         assert (EXAMPLES / name / ".wash" / "config.yaml").is_file()
+
+
+def test_metadata_reaches_the_registry_as_annotations(build, tmp_path, registry, wash_binary, monkeypatch):
+    project = copy_example("hello-python", tmp_path)
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_SHA", sha)
+    run = build(project, **{"working-directory": "hello-python"})
+    assert run.code == 0, run.stdout
+    added = json.loads(run.outputs["metadata"])
+    assert added["source"] == "https://github.com/acme/hello-world"
+    assert added["revision"] == sha
+    assert added["version"] == "0.1.0"  # from pyproject.toml
+    assert added["licenses"] == "Apache-2.0"
+    component = Path(run.outputs["component-path"])
+    assert run.outputs["component-sha256"] == hashlib.sha256(component.read_bytes()).hexdigest()
+    pushed = subprocess.run(
+        [str(wash_binary), "oci", "push", "--insecure", "-o", "json", f"{registry.host}/acme/meta:v1", str(component)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"success": true' in pushed.stdout
+    annotations = registry.manifest("acme/meta", "v1").json()["annotations"]
+    assert annotations["org.opencontainers.image.source"] == "https://github.com/acme/hello-world"
+    assert annotations["org.opencontainers.image.revision"] == sha
+    assert annotations["org.opencontainers.image.version"] == "0.1.0"
+    assert annotations["org.opencontainers.image.licenses"] == "Apache-2.0"
+
+
+def test_metadata_already_in_the_component_is_kept(build, tmp_path, monkeypatch):
+    from wash_actions import metadata
+
+    project = copy_example("hello-python", tmp_path)
+    first = build(project, **{"working-directory": "hello-python"})
+    assert first.code == 0
+    component = Path(first.outputs["component-path"])
+    # a second embed on the same file adds nothing: every section is present now
+    assert metadata.embed(component, {"version": "9.9.9"}) == {}
+    assert metadata.read_sections(component.read_bytes())["version"] == "0.1.0"
+
+
+def test_metadata_off(build, tmp_path):
+    project = copy_example("hello-python", tmp_path)
+    run = build(project, **{"working-directory": "hello-python", "metadata": "false"})
+    assert run.code == 0
+    assert json.loads(run.outputs["metadata"]) == {}
+
+
+def test_outputs_describe_the_component(build, tmp_path):
+    project = copy_example("hello-python", tmp_path)
+    run = build(project, **{"working-directory": "hello-python"})
+    assert run.code == 0
+    assert run.outputs["component_path"] == run.outputs["component-path"]
+    assert run.outputs["component-path-relative"] == "hello-python/build/hello-python.wasm"
+    assert "export greet: func(name: string) -> string;" in run.outputs["wit"]
+    assert json.loads(run.outputs["json"])["component_path"] == run.outputs["component-path"]
+    assert "| imports | exports |" in run.summary
+
+
+def test_stray_wash_variables_do_not_reach_wash(build, tmp_path, monkeypatch):
+    project = copy_example("hello-python", tmp_path)
+    # a job-level WASH_BUILD would make wash fail to load its config ("expected struct BuildConfig")
+    monkeypatch.setenv("WASH_BUILD", "true")
+    run = build(project, **{"working-directory": "hello-python"})
+    assert run.code == 0, run.stdout
+    assert "Not passed to wash build: WASH_BUILD." in run.stdout  # named in a warning
+    on_purpose = build(
+        project, **{"working-directory": "hello-python", "wash-env": "WASH_BUILD.COMPONENT_PATH=nowhere.wasm"}
+    )
+    assert_one_clear_error(on_purpose, "component not found at expected path")
+
+
+def test_bad_wash_env(build, tmp_path):
+    project = copy_example("hello-python", tmp_path)
+    run = build(project, **{"working-directory": "hello-python", "wash-env": "PATH=/tmp"})
+    assert_one_clear_error(run, "WASH_NAME=value")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from tests.stacks.registry import free_port
 
 @pytest.fixture
 def setup(monkeypatch, capfd, tmp_path, release_server):
-    def run(version: str = WASH_VERSION, command: str = "setup-wash", **inputs: str):
+    def run(version: str = WASH_VERSION, command: str = "setup-wash", env: dict[str, str] | None = None, **inputs: str):
         release_server.store.clear_log()
         all_inputs = {
             "wash-version": version,
@@ -23,7 +24,9 @@ def setup(monkeypatch, capfd, tmp_path, release_server):
             "verify": "false",
             **inputs,
         }
-        return run_command(command, all_inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path / "runner")
+        return run_command(
+            command, all_inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path / "runner", env=env
+        )
 
     return run
 
@@ -135,7 +138,9 @@ def test_transient_server_errors_are_retried(setup, release_server, monkeypatch)
 
 
 def test_missing_asset_is_not_retried_and_leaves_nothing(setup, release_server, tmp_path):
-    run = setup("2.99.0", **{"github-api-url": f"http://127.0.0.1:{free_port()}", "download-base-url": release_server.url})
+    run = setup(
+        "2.99.0", **{"github-api-url": f"http://127.0.0.1:{free_port()}", "download-base-url": release_server.url}
+    )
     assert_one_clear_error(run, "wash 2.99.0 has no release asset")
     assert len(downloads(release_server.store)) == 1  # a 404 is never retried
     assert not (tmp_path / "runner" / "tool-cache" / "wash" / "2.99.0" / "x64").exists()
@@ -180,3 +185,73 @@ def test_wrong_binary_is_refused_and_removed(setup, release_server, tmp_path):
 )
 def test_bad_inputs(setup, inputs, message):
     assert_one_clear_error(setup(**inputs), message)
+
+
+# -- provenance verification against the local Sigstore stack ------------------------------------------
+
+
+@pytest.fixture
+def verified(setup, sigstore):
+    def run(version: str = WASH_VERSION, **inputs: str):
+        env = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)}
+        return setup(version, env=env, **{"verify": "true", **inputs})
+
+    return run
+
+
+def test_verifies_with_the_release_bundle(verified, release_server):
+    run = verified()
+    assert run.code == 0, run.stdout + run.stderr
+    assert "via release asset wash.sigstore.json" in run.stdout
+    assert "wasmCloud/wasmCloud/.github/workflows/wash-release.yml@refs/tags/v2.10.3" in run.stdout
+    assert not any("/attestations/" in p for p in release_server.store.requests)
+
+
+def test_verifies_with_the_attestations_api_when_the_release_has_no_bundle(verified, release_server):
+    store = release_server.store
+    key = (f"v{WASH_VERSION}", "wash.sigstore.json")
+    bundle = store.assets.pop(key)
+    try:
+        run = verified()
+    finally:
+        store.assets[key] = bundle
+    assert run.code == 0, run.stdout + run.stderr
+    assert "via GitHub attestations API" in run.stdout
+    assert any("/attestations/sha256:" in p for p in store.requests)
+
+
+def test_a_binary_the_provenance_does_not_cover_is_refused(verified, release_server, tmp_path):
+    store = release_server.store
+    key = (f"v{WASH_VERSION}", wash_asset(store))
+    original = store.assets[key]
+    store.assets[key] = original + b"\0"  # the API reports its digest, so only provenance can catch it
+    try:
+        run = verified()
+    finally:
+        store.assets[key] = original
+    assert_one_clear_error(run, "could not be verified")
+    assert not (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION).exists() or not any(
+        (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION).iterdir()
+    )
+
+
+def test_a_bundle_signed_for_another_repository_is_refused(setup, release_server, tmp_path_factory, wash_binary):
+    """Valid signature, trusted root, right binary: only the signer's identity is wrong."""
+    from tests.conftest import sign_provenance
+    from tests.stacks import sigstore_stack
+
+    store = release_server.store
+    key = (f"v{WASH_VERSION}", "wash.sigstore.json")
+    digest = "sha256:" + hashlib.sha256(wash_binary.read_bytes()).hexdigest()
+    saved_bundle, saved_attestations = store.assets[key], store.attestations[digest]
+    claims = {"repository": "mallory/wasmCloud", "ref": f"refs/tags/v{WASH_VERSION}"}
+    with sigstore_stack.running(tmp_path_factory.mktemp("mallory"), claims) as other:
+        forged = sign_provenance(other, {wash_asset(store): wash_binary.read_bytes()})
+        store.assets[key] = json.dumps(forged).encode()
+        store.attestations[digest] = [forged]
+        try:
+            run = setup(env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(other.trust_config_path)}, verify="true")
+        finally:
+            store.assets[key], store.attestations[digest] = saved_bundle, saved_attestations
+    line = assert_one_clear_error(run, "could not be verified")
+    assert "mallory/wasmCloud" in line

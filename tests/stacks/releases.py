@@ -4,7 +4,9 @@ GitHub's hosted services cannot run here, so this follows their documented shape
 - ``GET /repos/{owner}/{repo}/releases?per_page=&page=``: release objects, newest first, with a
   ``Link`` header (``rel="next"``, ``rel="last"``) for pagination, as the REST API pages them;
 - ``GET /repos/{owner}/{repo}/releases/tags/{tag}``: one release, or 404 ``{"message": "Not Found"}``;
-- ``GET /{owner}/{repo}/releases/download/{tag}/{asset}``: the asset bytes (``browser_download_url``).
+- ``GET /{owner}/{repo}/releases/download/{tag}/{asset}``: the asset bytes (``browser_download_url``);
+- ``GET /repos/{owner}/{repo}/attestations/{subject_digest}``: ``{"attestations": [{"bundle": …,
+  "repository_id": …, "bundle_url": null}]}`` as GitHub's attestations API lists them, or 404.
 Release assets carry ``digest: "sha256:<hex>"`` as the API now reports. The server records every request
 (path and Authorization header) and can answer the next requests with given status codes.
 """
@@ -14,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from urllib.parse import parse_qs, urlsplit
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ReleaseStore:
     authorization: list[str] = field(default_factory=list)  # Authorization header per request
     faults: list[int] = field(default_factory=list)  # statuses to answer before serving
     owner_repo: str = "wasmCloud/wasmCloud"
+    attestations: dict[str, list[dict[str, object]]] = field(default_factory=dict)  # "sha256:…" -> bundles
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, tag: str, asset: str, data: bytes, *, prerelease: bool = False) -> None:
@@ -133,6 +136,14 @@ class _Handler(BaseHTTPRequestHandler):
                 links += [f'<{url}1>; rel="first"', f'<{url}{page - 1}>; rel="prev"']
             headers = {"Link": ", ".join(links)} if links else {}
             self._json(200, [store.release_json(base, tag) for tag in chunk], headers)
+            return True
+        if len(parts) == 5 and parts[3] == "attestations":
+            bundles = store.attestations.get(parts[4], [])
+            if not bundles:
+                self._json(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+            else:
+                listed = [{"bundle": b, "repository_id": 1, "bundle_url": None} for b in bundles]
+                self._json(200, {"attestations": listed})
             return True
         if len(parts) == 6 and parts[3:5] == ["releases", "tags"]:
             if parts[5] in store.tags:

@@ -1,7 +1,8 @@
-"""Version parsing, platform and asset naming, the tool-cache layout, and download retries."""
+"""Platform and asset naming, the tool-cache layout, download retries, and the verified cache install."""
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import socket
 import threading
@@ -13,55 +14,21 @@ import pytest
 
 from wash_actions import install
 from wash_actions.errors import ActionError
-from wash_actions.install import Platform, Version
-
-V = install.parse_exact
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2.10.3", Version(2, 10, 3)),
-        ("v2.10.3", Version(2, 10, 3)),
-        ("  2.10.3\n", Version(2, 10, 3)),
-        ("\tv2.10.3 ", Version(2, 10, 3)),
-        ("2.0.0", Version(2, 0, 0)),
-        ("3.0.12", Version(3, 0, 12)),
-    ],
-)
-def test_parse_exact(text: str, expected: Version) -> None:
-    assert install.parse_exact(text) == expected
+from wash_actions.install import Platform
+from wash_actions.versions import Version, parse_version
 
 
-@pytest.mark.parametrize(
-    ("text", "what"),
-    [
-        ("1.0.0", "wash 1.0.0 is not supported"),
-        ("v0.39.0", "wash 0.39.0 is not supported"),
-        ("1.99.99", "wash 1.99.99 is not supported"),
-        ("2.10", "is not a version"),
-        ("latest", "is not a version"),
-        ("garbage", "is not a version"),
-        ("", "is not a version"),
-        ("2.10.3.1", "is not a version"),
-        ("2.10.3-rc.1", "is not a version"),
-        ("vv2.10.3", "is not a version"),
-        ("2.10.x", "is not a version"),
-    ],
-)
-def test_parse_exact_rejects(text: str, what: str) -> None:
-    with pytest.raises(ActionError) as caught:
-        install.parse_exact(text)
-    assert what in caught.value.what
-    assert "wash-version: 2.10.3" in caught.value.fix
-    assert caught.value.docs == "#setup-wash"
+def V(text: str) -> Version:
+    version = parse_version(text)
+    assert version is not None, text
+    return version
 
 
-def test_version_is_ordered_numerically_and_has_a_tag() -> None:
+def test_version_is_ordered_numerically() -> None:
     assert Version(2, 0, 10) > Version(2, 0, 5)
     assert Version(2, 10, 0) > Version(2, 9, 99)
     assert str(Version(2, 10, 3)) == "2.10.3"
-    assert Version(2, 10, 3).tag == "v2.10.3"
+    assert V("v2.10.3") == V("2.10.3") == Version(2, 10, 3)
 
 
 LINUX_X64 = Platform("linux", "x86_64")
@@ -95,6 +62,23 @@ WIN_X64 = Platform("windows", "x86_64")
 def test_target_triple_and_asset_name(plat: Platform, version: str, triple: str, asset: str) -> None:
     assert install.target_triple(plat, V(version)) == triple
     assert install.asset_name(plat, V(version)) == asset
+
+
+@pytest.mark.parametrize(
+    ("plat", "version", "names"),
+    [
+        (LINUX_X64, "2.10.3", ["wash-x86_64-unknown-linux-gnu"]),
+        (LINUX_X64, "2.0.4", ["wash-x86_64-unknown-linux-musl"]),
+        (LINUX_X64, "2.0.5-rc.1", ["wash-x86_64-unknown-linux-gnu"]),
+        (LINUX_X64, "wash-v2.0.0-rc.8", ["wash-x86_64-unknown-linux-musl"]),
+        (MUSL_ARM, "2.10.3", ["wash-aarch64-unknown-linux-musl"]),
+        (MAC_ARM, "2.10.3", ["wash-aarch64-apple-darwin"]),
+        (WIN_X64, "2.10.3", ["wash-x86_64-pc-windows-msvc.exe", "wash-x86_64-pc-windows-msvc"]),  # .exe first
+    ],
+)
+def test_asset_names(plat: Platform, version: str, names: list[str]) -> None:
+    assert install.asset_names(plat, V(version)) == names
+    assert install.asset_name(plat, V(version)) == names[0]
 
 
 @pytest.mark.parametrize(
@@ -160,11 +144,11 @@ def test_host_platform_unsupported(monkeypatch: pytest.MonkeyPatch, system: str,
 
 
 @pytest.mark.parametrize(
-    ("base", "version", "asset", "url"),
+    ("base", "tag", "asset", "url"),
     [
         (
             "https://github.com",
-            "2.10.3",
+            "v2.10.3",
             "wash-x86_64-unknown-linux-gnu",
             "https://github.com/wasmCloud/wasmCloud/releases/download/v2.10.3/wash-x86_64-unknown-linux-gnu",
         ),
@@ -176,14 +160,20 @@ def test_host_platform_unsupported(monkeypatch: pytest.MonkeyPatch, system: str,
         ),
         (
             "http://127.0.0.1:8080/mirror//",
-            "2.10.3",
+            "v2.10.3",
             "wash-aarch64-apple-darwin",
             "http://127.0.0.1:8080/mirror/wasmCloud/wasmCloud/releases/download/v2.10.3/wash-aarch64-apple-darwin",
         ),
+        (
+            "https://github.com",
+            "wash-v2.0.0-rc.8",
+            install.BUNDLE_ASSET,
+            "https://github.com/wasmCloud/wasmCloud/releases/download/wash-v2.0.0-rc.8/wash.sigstore.json",
+        ),
     ],
 )
-def test_download_url(base: str, version: str, asset: str, url: str) -> None:
-    assert install.download_url(base, V(version), asset) == url
+def test_download_url(base: str, tag: str, asset: str, url: str) -> None:
+    assert install.download_url(base, tag, asset) == url
 
 
 @pytest.mark.parametrize(
@@ -192,6 +182,7 @@ def test_download_url(base: str, version: str, asset: str, url: str) -> None:
         (LINUX_X64, "2.10.3", "wash/2.10.3/x64", "wash/2.10.3/x64.complete"),
         (MAC_ARM, "v2.10.3", "wash/2.10.3/arm64", "wash/2.10.3/arm64.complete"),
         (WIN_X64, "2.0.4", "wash/2.0.4/x64", "wash/2.0.4/x64.complete"),
+        (LINUX_X64, "wash-v2.0.0-rc.8", "wash/2.0.0-rc.8/x64", "wash/2.0.0-rc.8/x64.complete"),
     ],
 )
 def test_cache_entry_layout(tmp_path: Path, plat: Platform, version: str, directory: str, marker: str) -> None:
@@ -348,21 +339,217 @@ def test_download_retries_a_connection_dropped_mid_body(serve, tmp_path: Path) -
     assert len(server.requests) == 2
 
 
+# --- install_into_cache: digest, provenance callback, then (and only then) the tool cache ---------
+
+BODY_SHA256 = hashlib.sha256(BODY).hexdigest()
+OTHER_SHA256 = hashlib.sha256(b"some other file").hexdigest()
+
+
+def _entry(tmp_path: Path, plat: Platform = LINUX_X64) -> install.CacheEntry:
+    return install.cache_entry(tmp_path / "tool-cache", V("2.10.3"), plat)
+
+
 def test_install_into_cache_marks_complete_only_after_success(serve, tmp_path: Path) -> None:
     server = serve(200)
-    entry = install.cache_entry(tmp_path / "tool-cache", V("2.10.3"), LINUX_X64)
-    binary = install.install_into_cache(entry, server.url, LINUX_X64)
+    entry = _entry(tmp_path)
+    binary, digest = install.install_into_cache(entry, server.url, LINUX_X64)
     assert binary == entry.directory / "wash"
     assert binary.read_bytes() == BODY
     assert binary.stat().st_mode & 0o111 == 0o111
+    assert digest == BODY_SHA256
+    assert (entry.directory / install.DIGEST_FILE).read_text() == BODY_SHA256 + "\n"
     assert entry.complete
     assert sorted(p.name for p in entry.directory.parent.iterdir()) == ["x64", "x64.complete"]
+    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash", "wash.sha256"]
+
+
+@pytest.mark.parametrize(
+    "expected", [BODY_SHA256, BODY_SHA256.upper(), f"sha256:{BODY_SHA256}", f"SHA256:{BODY_SHA256}"]
+)
+def test_install_into_cache_accepts_a_matching_expected_sha256(serve, tmp_path: Path, expected: str) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path)
+    binary, digest = install.install_into_cache(entry, server.url, LINUX_X64, expected_sha256=expected)
+    assert digest == BODY_SHA256
+    assert binary.read_bytes() == BODY
+    assert entry.complete
+
+
+def test_install_into_cache_windows_binary_is_wash_exe(serve, tmp_path: Path) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path, WIN_X64)
+    binary, _ = install.install_into_cache(entry, server.url, WIN_X64)
+    assert binary == entry.directory / "wash.exe"
+    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash.exe", "wash.sha256"]
+
+
+def test_install_into_cache_replaces_an_incomplete_entry(serve, tmp_path: Path) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path)
+    entry.directory.mkdir(parents=True)
+    (entry.directory / "wash").write_bytes(b"half a binary")
+    (entry.directory / "leftover").write_text("x")
+    binary, _ = install.install_into_cache(entry, server.url, LINUX_X64)
+    assert binary.read_bytes() == BODY
+    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash", "wash.sha256"]
+
+
+@pytest.mark.parametrize("expected", [OTHER_SHA256, f"sha256:{OTHER_SHA256}"])
+def test_install_into_cache_refuses_a_checksum_mismatch(serve, tmp_path: Path, expected: str) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path)
+    called: list[Path] = []
+    with pytest.raises(ActionError) as caught:
+        install.install_into_cache(
+            entry, server.url, LINUX_X64, expected_sha256=expected, verify=lambda b, d: called.append(b)
+        )
+    error = caught.value
+    assert "does not match its expected sha256" in error.what
+    assert BODY_SHA256 in error.why
+    assert f"expected {OTHER_SHA256}" in error.why
+    assert "sha256:" not in error.why.split("expected", 1)[1]
+    assert server.url in error.why
+    assert error.docs == "#verification"
+    assert called == []  # provenance is not even looked at for a file that is not the expected one
+    assert not entry.complete
+    assert list(entry.directory.parent.iterdir()) == []  # no staging dir, no x64/, no marker
+
+
+def test_install_into_cache_runs_verify_before_the_binary_is_executable_or_visible(serve, tmp_path: Path) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path)
+    seen: list[tuple[Path, str, int, bytes]] = []
+
+    def verify(binary: Path, sha256: str) -> None:
+        assert not entry.directory.exists()
+        assert not entry.marker.exists()
+        assert binary.parent.parent == entry.directory.parent  # in a staging dir beside the entry
+        assert binary.parent != entry.directory
+        seen.append((binary, sha256, binary.stat().st_mode, binary.read_bytes()))
+
+    binary, digest = install.install_into_cache(
+        entry, server.url, LINUX_X64, expected_sha256=BODY_SHA256, verify=verify
+    )
+    assert len(seen) == 1
+    staged, sha256, mode, content = seen[0]
+    assert mode & 0o111 == 0, oct(mode)  # never executable before provenance was verified
+    assert sha256 == digest == BODY_SHA256
+    assert content == BODY
+    assert staged.name == "wash"
+    assert not staged.exists()  # the staging dir itself became the entry
+    assert binary.stat().st_mode & 0o111 == 0o111
+    assert entry.complete
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ActionError(what="could not be verified", why="test", fix="test"),
+        RuntimeError("sigstore exploded"),
+    ],
+)
+def test_install_into_cache_leaves_nothing_when_verify_raises(serve, tmp_path: Path, failure: Exception) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path)
+    modes: list[int] = []
+
+    def verify(binary: Path, sha256: str) -> None:
+        modes.append(binary.stat().st_mode)
+        raise failure
+
+    with pytest.raises(type(failure)) as caught:
+        install.install_into_cache(entry, server.url, LINUX_X64, verify=verify)
+    assert caught.value is failure
+    assert len(modes) == 1
+    assert modes[0] & 0o111 == 0, oct(modes[0])
+    assert not entry.complete
+    assert list(entry.directory.parent.iterdir()) == []
 
 
 def test_install_into_cache_leaves_no_partial_entry_on_404(serve, tmp_path: Path) -> None:
     server = serve(404)
-    entry = install.cache_entry(tmp_path / "tool-cache", V("2.10.3"), LINUX_X64)
+    entry = _entry(tmp_path)
     with pytest.raises(install.NotFound):
         install.install_into_cache(entry, server.url, LINUX_X64)
     assert not entry.complete
     assert list(entry.directory.parent.iterdir()) == []  # no staging dir, no half-filled x64/
+
+
+# --- adopt_restored: an actions/cache restore is re-checked before it is trusted ----------------
+
+
+def _restored(tmp_path: Path, plat: Platform = LINUX_X64, *, body: bytes = BODY, recorded: str | None = None):
+    """A tool-cache directory as actions/cache restores it: binary and wash.sha256, no .complete marker."""
+    entry = _entry(tmp_path, plat)
+    entry.directory.mkdir(parents=True)
+    (entry.directory / plat.exe).write_bytes(body)
+    if recorded is not None:
+        (entry.directory / install.DIGEST_FILE).write_text(recorded + "\n")
+    return entry
+
+
+@pytest.mark.parametrize("expected", ["", BODY_SHA256, BODY_SHA256.upper(), f"sha256:{BODY_SHA256}"])
+@pytest.mark.parametrize("plat", [LINUX_X64, WIN_X64])
+def test_adopt_restored_accepts_a_matching_binary(tmp_path: Path, plat: Platform, expected: str) -> None:
+    entry = _restored(tmp_path, plat, recorded=BODY_SHA256)
+    assert not entry.complete
+    assert install.adopt_restored(entry, plat, expected) == BODY_SHA256
+    assert entry.complete
+    assert (entry.directory / plat.exe).read_bytes() == BODY
+
+
+def test_adopt_restored_accepts_what_install_into_cache_saved(serve, tmp_path: Path) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path)
+    install.install_into_cache(entry, server.url, LINUX_X64, expected_sha256=BODY_SHA256)
+    entry.marker.unlink()  # actions/cache saves only the directory
+    assert install.adopt_restored(entry, LINUX_X64, BODY_SHA256) == BODY_SHA256
+    assert entry.complete
+
+
+@pytest.mark.parametrize(
+    ("body", "recorded", "expected"),
+    [
+        pytest.param(b"tampered wash", BODY_SHA256, "", id="tampered-binary"),
+        pytest.param(b"tampered wash", BODY_SHA256, BODY_SHA256, id="tampered-binary-with-expected"),
+        pytest.param(BODY, None, "", id="no-wash.sha256"),
+        pytest.param(BODY, None, BODY_SHA256, id="no-wash.sha256-with-expected"),
+        pytest.param(BODY, OTHER_SHA256, "", id="wrong-wash.sha256"),
+        pytest.param(BODY, "", "", id="empty-wash.sha256"),
+        pytest.param(BODY, BODY_SHA256, OTHER_SHA256, id="expected-mismatch"),
+        pytest.param(
+            hashlib.sha256(b"x").digest(),
+            hashlib.sha256(hashlib.sha256(b"x").digest()).hexdigest(),
+            BODY_SHA256,
+            id="consistent-but-not-expected",
+        ),
+    ],
+)
+def test_adopt_restored_discards_what_does_not_match(
+    tmp_path: Path, body: bytes, recorded: str | None, expected: str
+) -> None:
+    entry = _restored(tmp_path, body=body, recorded=recorded)
+    assert install.adopt_restored(entry, LINUX_X64, expected) is None
+    assert not entry.directory.exists()
+    assert not entry.complete
+
+
+def test_adopt_restored_without_a_binary(tmp_path: Path) -> None:
+    entry = _entry(tmp_path)
+    entry.directory.mkdir(parents=True)
+    (entry.directory / install.DIGEST_FILE).write_text(BODY_SHA256 + "\n")
+    assert install.adopt_restored(entry, LINUX_X64) is None
+    assert not entry.directory.exists()
+    assert not entry.complete
+
+
+def test_adopt_restored_with_nothing_restored(tmp_path: Path) -> None:
+    entry = _entry(tmp_path)
+    assert install.adopt_restored(entry, LINUX_X64) is None
+    assert not entry.complete
+
+
+def test_adopt_restored_windows_ignores_a_bare_wash(tmp_path: Path) -> None:
+    entry = _restored(tmp_path, LINUX_X64, recorded=BODY_SHA256)  # "wash", not "wash.exe"
+    assert install.adopt_restored(entry, WIN_X64) is None
+    assert not entry.directory.exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,7 @@ from ..errors import ActionError
 from ..install import sha256_file
 
 CONFIG = Path(".wash") / "config.yaml"
+_WASH_ENV_NAME = re.compile(r"^WASH_[A-Za-z0-9_.]+$")  # wash maps WASH_BUILD.COMMAND to build.command
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,8 @@ class BuildInputs:
     skip_fetch: bool
     wash_path: str
     args: tuple[str, ...] = ()
+    metadata: bool = True
+    wash_env: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> BuildInputs:
@@ -29,7 +34,27 @@ class BuildInputs:
             skip_fetch=inputs.bool("skip-fetch"),
             wash_path=inputs.get("wash-path"),
             args=parse_args(inputs.get("args")),
+            metadata=inputs.bool("metadata", default=True),
+            wash_env=parse_wash_env(inputs.get("wash-env")),
         )
+
+
+def parse_wash_env(raw: str) -> tuple[tuple[str, str], ...]:
+    """``WASH_*`` overrides the user passes on purpose, one ``NAME=value`` per line."""
+    pairs: list[tuple[str, str]] = []
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        name, sep, value = line.strip().partition("=")
+        if not sep or not _WASH_ENV_NAME.match(name):
+            raise ActionError(
+                what=f"Input 'wash-env' has a line that is not WASH_NAME=value: {line.strip()!r}",
+                why="'wash-env' passes wash config overrides (WASH_* variables) to wash build, one per line.",
+                fix="with:\n  wash-env: |\n    WASH_BUILD.COMMAND=make component",
+                docs="#build",
+            )
+        pairs.append((name, value))
+    return tuple(pairs)
 
 
 def parse_args(raw: str) -> tuple[str, ...]:
@@ -76,18 +101,40 @@ def check_project(project: Path) -> None:
         )
 
 
-def child_env() -> dict[str, str]:
-    """The job's environment minus this action's own inputs."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(gha.INPUT_PREFIX)}
+def child_env(wash_env: tuple[tuple[str, str], ...] = ()) -> tuple[dict[str, str], list[str]]:
+    """The environment for wash build, and the ``WASH_*`` names it leaves out.
+
+    wash reads every ``WASH_*`` variable as an override of .wash/config.yaml. A job-level ``env:`` meant
+    for something else would silently rewrite the build, so only the overrides given in the
+    'wash-env' input reach wash. This action's own inputs never do.
+    """
+    env: dict[str, str] = {}
+    dropped: list[str] = []
+    for key, value in os.environ.items():
+        if key.startswith(gha.INPUT_PREFIX):
+            continue
+        if key.startswith("WASH_"):
+            dropped.append(key)
+            continue
+        env[key] = value
+    env.update(dict(wash_env))
+    return env, sorted(dropped)
 
 
 def run(inputs: BuildInputs) -> dict[str, str]:
     check_project(inputs.project)
     binary = wash.locate(inputs.wash_path)
     args = ["build", *(["--skip-fetch"] if inputs.skip_fetch else []), *inputs.args]
+    env, dropped = child_env(inputs.wash_env)
+    if dropped:
+        gha.warning(
+            f"Not passed to wash build: {', '.join(dropped)}. wash reads WASH_* variables as config "
+            "overrides; pass the ones you mean through the 'wash-env' input.",
+            title="build: WASH_* variables ignored",
+        )
     gha.group_start(f"wash {' '.join(args)} ({inputs.project})")
     try:
-        result = wash.run(binary, args, cwd=inputs.project, env=child_env(), echo=True)
+        result = wash.run(binary, args, cwd=inputs.project, env=env, echo=True)
     finally:
         gha.group_end()
     envelope = result.envelope
@@ -121,18 +168,81 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             fix="Make build.component_path the file your build command writes.",
             docs="#build",
         )
+    added = embed_metadata(component, project) if inputs.metadata else {}
     sha256 = sha256_file(component)
     size = component.stat().st_size
+    wit = inspect_wit(binary, component, env)
+    imports, exports = count_world_items(wit)
+    embedded = ", ".join(f"{k}" for k in added) or ("none needed" if inputs.metadata else "off")
     gha.summary(
-        "### Component built\n\n| component | size | sha256 |\n|---|---|---|\n"
-        f"| `{_relative(component)}` | {size:,} bytes | `{sha256}` |\n"
+        "### Component built\n\n| component | size | sha256 | imports | exports | metadata embedded |\n"
+        "|---|---|---|---|---|---|\n"
+        f"| `{_relative(component)}` | {size:,} bytes | `{sha256}` | {imports} | {exports} | {embedded} |\n"
     )
     return {
         "component-path": str(component),
+        "component_path": str(component),
+        "component-path-relative": _relative(component),
         "project-path": str(project),
         "component-sha256": sha256,
         "component-size": str(size),
+        "wit": wit,
+        "json": json.dumps(data),
+        "metadata": json.dumps(added),
     }
+
+
+def embed_metadata(component: Path, project: Path) -> dict[str, str]:
+    """Fill the provenance sections the toolchain left empty; never overwrite one it set."""
+    from .. import metadata
+
+    try:
+        existing = metadata.read_sections(component.read_bytes())
+    except metadata.MalformedWasm as exc:
+        raise ActionError(
+            what=f"{component.name} is not a valid WebAssembly binary",
+            why=f"Reading its sections failed: {exc}.",
+            fix="Check build.command and build.component_path in .wash/config.yaml.",
+            docs="#build",
+        ) from None
+    found = metadata.from_manifests(project)
+    for warning in found.warnings:
+        gha.warning(warning, title="build: metadata")
+    git = metadata.from_git(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_REPOSITORY"), gha.env("GITHUB_SHA"))
+    wanted = metadata.plan(existing, found.values, git)
+    added = metadata.embed(component, wanted) if wanted else {}
+    if added:
+        gha.info("Embedded metadata: " + ", ".join(f"{k}={v}" for k, v in added.items()))
+    return added
+
+
+def inspect_wit(binary: str, component: Path, env: dict[str, str]) -> str:
+    """The component's WIT world, from ``wash inspect -o json``."""
+    result = wash.run(binary, ["inspect", str(component)], env=env)
+    if result.envelope is None or not result.envelope.success:
+        raise ActionError(
+            what=f"wash inspect could not read {component.name}",
+            why=(result.envelope.message if result.envelope else result.tail()) or "wash gave no reason.",
+            fix="Make sure build.command writes a WebAssembly component (not a core module).",
+            docs="#build",
+        )
+    data = result.envelope.data if isinstance(result.envelope.data, dict) else {}
+    return str(data.get("wit") or "")
+
+
+def count_world_items(wit: str) -> tuple[int, int]:
+    """How many imports and exports the world declares (top-level items only)."""
+    imports = exports = 0
+    depth = 0
+    for line in wit.splitlines():
+        stripped = line.strip()
+        if depth == 1:
+            if stripped.startswith("import "):
+                imports += 1
+            elif stripped.startswith("export "):
+                exports += 1
+        depth += line.count("{") - line.count("}")
+    return imports, exports
 
 
 def _relative(path: Path) -> str:
