@@ -70,6 +70,11 @@ def run_command(
     monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace or runner))
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/hello-world")
     monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+    for name in ("GITHUB_EVENT_PATH", "GITHUB_ARTIFACTS"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATH", os.environ["PATH"])
     for key, value in (env or {}).items():
         monkeypatch.setenv(key, value)

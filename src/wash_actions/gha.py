@@ -126,6 +126,13 @@ def command(name: str, message: str = "", **properties: str | None) -> None:
     print(f"::{head}::{escape_data(message)}", flush=True)
 
 
+def declare_oci_artifact(reference: str) -> None:
+    """Declare a pushed image (``name@sha256:…``) for GitHub's artifact metadata, where the runner asks."""
+    from github_action_utils._artifacts import declare_oci_artifact as declare
+
+    declare(reference)
+
+
 def mask(value: str) -> None:
     for line in value.splitlines():
         if line.strip():

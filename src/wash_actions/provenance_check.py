@@ -28,7 +28,9 @@ UPSTREAM = "wasmCloud/wasmCloud"
 TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
 TIMEOUT = (10, 30)
 _WORKFLOW = re.compile(
-    r"^https://github\.com/" + re.escape(UPSTREAM) + r"/\.github/workflows/[A-Za-z0-9._/-]+\.ya?ml@refs/tags/\S+$"
+    r"https://github\.com/" + re.escape(UPSTREAM) + r"/\.github/workflows/[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml"
+    r"@refs/tags/(?!.*\.\.)[A-Za-z0-9_+-][A-Za-z0-9._+-]*",
+    re.ASCII,
 )
 
 
@@ -39,7 +41,7 @@ class Evidence:
 
 
 def workflow_identity_ok(san: str) -> bool:
-    return bool(_WORKFLOW.match(san))
+    return _WORKFLOW.fullmatch(san) is not None
 
 
 def _policy():  # type: ignore[no-untyped-def]

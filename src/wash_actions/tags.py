@@ -1,13 +1,75 @@
-"""Tag rules from the Git context, and tag sanitising."""
+"""Tags from the Git context, in the spirit of docker/metadata-action, and tag sanitising.
+
+With no explicit ``tags``:
+- a tag push of a release (``v1.2.3``) gives ``1.2.3``, ``1.2``, ``1`` and ``latest`` (``0.y.z`` gives no
+  bare ``0``); a prerelease (``v1.3.0-rc.1``) gives only ``1.3.0-rc.1``; any other tag, itself;
+- a branch push (also ``workflow_dispatch`` and ``schedule`` on a branch) gives the branch name and
+  ``sha-<short>``;
+- a pull request gives ``pr-<number>`` and ``sha-<short>`` of the PR's head commit (not the merge commit).
+
+Explicit tags may use templates: ``{{version}}``, ``{{major}}``, ``{{minor}}``, ``{{patch}}`` (from a
+semver tag push), ``{{sha}}`` (short commit), ``{{branch}}``, ``{{tag}}``, ``{{pr}}``. A tag whose
+template has no value in this run yields nothing, with a warning; no tag at all is an error.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .errors import ActionError
 
 MAX_TAG = 128
+SHORT_SHA = 7
 _INVALID = re.compile(r"[^A-Za-z0-9._-]")
+_SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$")
+_TEMPLATE = re.compile(r"\{\{\s*([a-z]+)\s*\}\}")
+TEMPLATES = ("version", "major", "minor", "patch", "sha", "branch", "tag", "pr")
+
+
+@dataclass(frozen=True)
+class GitContext:
+    event_name: str = ""
+    ref: str = ""  # refs/heads/main, refs/tags/v1.2.3, refs/pull/7/merge
+    sha: str = ""
+    pr_number: int | None = None
+    pr_head_sha: str = ""
+
+    @property
+    def tag(self) -> str:
+        return self.ref.removeprefix("refs/tags/") if self.ref.startswith("refs/tags/") else ""
+
+    @property
+    def branch(self) -> str:
+        return self.ref.removeprefix("refs/heads/") if self.ref.startswith("refs/heads/") else ""
+
+    @property
+    def commit(self) -> str:
+        """The commit the component was built from: a PR's head, else the run's SHA."""
+        return self.pr_head_sha if self.pr_number is not None and self.pr_head_sha else self.sha
+
+
+@dataclass(frozen=True)
+class Semver:
+    major: str
+    minor: str
+    patch: str
+    pre: str
+    build: str
+
+    @property
+    def version(self) -> str:
+        core = f"{self.major}.{self.minor}.{self.patch}"
+        core += f"-{self.pre}" if self.pre else ""
+        return core + (f"+{self.build}" if self.build else "")
+
+
+def parse_semver(tag: str) -> Semver | None:
+    match = _SEMVER.match(tag)
+    if not match:
+        return None
+    major, minor, patch, pre, build = match.groups()
+    return Semver(major, minor, patch, pre or "", build or "")
 
 
 def sanitize(tag: str) -> str:
@@ -17,9 +79,74 @@ def sanitize(tag: str) -> str:
     return cleaned[:MAX_TAG]
 
 
-def resolve_tags(explicit: list[str], ref_name: str) -> list[str]:
-    """The tags to publish: the explicit ones, else the sanitised ``github.ref_name``."""
-    wanted = explicit or ([ref_name] if ref_name else [])
+def template_values(ctx: GitContext) -> dict[str, str]:
+    values = {"sha": ctx.commit[:SHORT_SHA], "branch": ctx.branch, "tag": ctx.tag}
+    values["pr"] = str(ctx.pr_number) if ctx.pr_number is not None else ""
+    semver = parse_semver(ctx.tag) if ctx.tag else None
+    if semver:
+        values.update(version=semver.version, major=semver.major, minor=semver.minor, patch=semver.patch)
+    else:
+        values.update(version="", major="", minor="", patch="")
+    return values
+
+
+def default_tags(ctx: GitContext) -> list[str]:
+    """The tags a run gets when the workflow names none."""
+    if ctx.pr_number is not None:
+        return [f"pr-{ctx.pr_number}"] + ([f"sha-{ctx.commit[:SHORT_SHA]}"] if ctx.commit else [])
+    if ctx.tag:
+        semver = parse_semver(ctx.tag)
+        if semver is None:
+            return [ctx.tag]
+        if semver.pre:
+            return [semver.version]
+        tags = [semver.version, f"{semver.major}.{semver.minor}"]
+        if semver.major != "0":
+            tags.append(semver.major)
+        return [*tags, "latest"]
+    if ctx.branch:
+        return [ctx.branch] + ([f"sha-{ctx.sha[:SHORT_SHA]}"] if ctx.sha else [])
+    return [f"sha-{ctx.sha[:SHORT_SHA]}"] if ctx.sha else []
+
+
+@dataclass(frozen=True)
+class TagPlan:
+    tags: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def expand(raw: str, values: dict[str, str]) -> tuple[str, str | None]:
+    """Fill a tag's templates; returns (tag, None) or ("", why it yields nothing)."""
+    unknown = [name for name in _TEMPLATE.findall(raw) if name not in TEMPLATES]
+    if unknown:
+        raise ActionError(
+            what=f"Tag {raw!r} uses an unknown template {{{{{unknown[0]}}}}}",
+            why="Tags may use " + ", ".join(f"{{{{{t}}}}}" for t in TEMPLATES) + ".",
+            fix="with:\n  tags: |\n    {{version}}\n    sha-{{sha}}",
+            docs="#tags",
+        )
+    missing = [name for name in _TEMPLATE.findall(raw) if not values.get(name)]
+    if missing:
+        return "", f"tag {raw!r} yields nothing: {{{{{missing[0]}}}}} has no value in this run"
+    return _TEMPLATE.sub(lambda m: values[m.group(1)], raw), None
+
+
+def resolve_tags(explicit: list[str], ctx: GitContext) -> TagPlan:
+    """The tags to publish: explicit ones (templates filled), else the rules above; sanitised, unique."""
+    warnings: list[str] = []
+    if explicit:
+        values = template_values(ctx)
+        wanted = []
+        for raw in explicit:
+            tag, why = expand(raw, values)
+            if why:
+                warnings.append(why)
+            else:
+                wanted.append(tag)
+    else:
+        wanted = default_tags(ctx)
+        if not wanted:
+            warnings.append(f"no tag rule applies to this run (event {ctx.event_name or '?'}, ref {ctx.ref or '?'})")
     tags: list[str] = []
     for raw in wanted:
         tag = sanitize(raw)
@@ -28,15 +155,15 @@ def resolve_tags(explicit: list[str], ref_name: str) -> list[str]:
                 what=f"Tag {raw!r} is empty once made a valid OCI tag",
                 why="OCI tags may contain only letters, digits, '.', '_' and '-', and may not start with '.' or '-'.",
                 fix="with:\n  tags: latest",
-                docs="#publish",
+                docs="#tags",
             )
         if tag not in tags:
             tags.append(tag)
     if not tags:
         raise ActionError(
             what="No tag to publish",
-            why="The 'tags' input is empty and this run has no ref name to derive one from.",
-            fix="with:\n  tags: latest",
-            docs="#publish",
+            why="; ".join(warnings) or "The tag list is empty.",
+            fix="Name the tags explicitly:\nwith:\n  tags: |\n    latest\n    sha-{{sha}}",
+            docs="#tags",
         )
-    return tags
+    return TagPlan(tuple(tags), tuple(warnings))

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from .errors import ActionError
 
 MINIMUM = (2, 0, 0)
-_VERSION = re.compile(r"^(?:wash-)?v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$")
-_PARTIAL = re.compile(r"^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?$")
+_VERSION = re.compile(r"^(?:wash-)?v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$", re.ASCII)
+_PARTIAL = re.compile(r"^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?$", re.ASCII)
 _COMPARATOR = re.compile(r"^(>=|<=|>|<|=|\^|~)?\s*(.+)$")
 
 

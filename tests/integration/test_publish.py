@@ -12,13 +12,14 @@ from tests.helpers import assert_one_clear_error, run_command
 
 @pytest.fixture
 def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python):
-    def run(**inputs: str):
+    def run(env: dict[str, str] | None = None, **inputs: str):
         return run_command(
             "publish",
             {"component-path": str(built_python), "wash-path": str(wash_binary), "insecure": "true", **inputs},
             monkeypatch=monkeypatch,
             capfd=capfd,
             runner=tmp_path / "runner",
+            env=env,
         )
 
     return run
@@ -39,10 +40,58 @@ def test_every_tag_resolves_to_the_one_pushed_digest(publish, registry, count):
     assert run.outputs["image-ref"] == f"{registry.host}/{repo}@{digest}"
 
 
-def test_default_tag_is_the_ref_name(publish, registry, monkeypatch):
+def test_default_tags_of_a_branch_push(publish, registry):
     run = publish(registry=registry.host, repository="acme/default-tag")
     assert run.code == 0, run.stdout
-    assert registry.tags("acme/default-tag") == ["main"]
+    assert registry.tags("acme/default-tag") == ["main", "sha-0123456"]
+
+
+def test_default_tags_of_a_release_tag_push(publish, registry):
+    run = publish(registry=registry.host, repository="acme/release", env={"GITHUB_REF": "refs/tags/v1.4.2"})
+    assert run.code == 0, run.stdout
+    assert registry.tags("acme/release") == ["1", "1.4", "1.4.2", "latest"]
+    digests = {
+        registry.manifest("acme/release", t).headers["Docker-Content-Digest"] for t in registry.tags("acme/release")
+    }
+    assert digests == {run.outputs["digest"]}
+    assert run.outputs["all_digests"] == ",".join([run.outputs["digest"]] * 4)
+
+
+def test_pull_request_tags_use_the_head_commit(publish, registry, tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 42, "head": {"sha": "abcdef1234567890" * 2 + "abcdefab"}}}))
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/42/merge", "GITHUB_EVENT_PATH": str(event)}
+    run = publish(registry=registry.host, repository="acme/pr", env=env)
+    assert run.code == 0, run.stdout
+    assert registry.tags("acme/pr") == ["pr-42", "sha-abcdef1"]
+
+
+def test_dry_run_pushes_nothing(publish, registry):
+    run = publish(registry=registry.host, repository="acme/dry", tags="v1,latest", push="false")
+    assert run.code == 0, run.stdout
+    assert registry.tags("acme/dry") == []
+    assert run.outputs["digest"] == ""
+    assert json.loads(run.outputs["tags"]) == [f"{registry.host}/acme/dry:v1", f"{registry.host}/acme/dry:latest"]
+    assert "dry run" in run.summary
+
+
+def test_annotations_and_artifact_declaration(publish, registry, tmp_path):
+    artifacts = tmp_path / "artifacts.txt"
+    artifacts.write_text("")
+    run = publish(
+        registry=registry.host, repository="acme/annotated", tags="v1", env={"GITHUB_ARTIFACTS": str(artifacts)}
+    )
+    assert run.code == 0, run.stdout
+    annotations = json.loads(run.outputs["annotations"])
+    assert "org.opencontainers.image.created" in annotations
+    assert annotations == registry.manifest("acme/annotated", "v1").json()["annotations"]
+    assert artifacts.read_text().strip() == f"oci://{registry.host}/acme/annotated@{run.outputs['digest']}"
+
+
+def test_image_tags_alias(publish, registry):
+    run = publish(registry=registry.host, repository="acme/alias", image_tags="one,two")
+    assert run.code == 0, run.stdout
+    assert registry.tags("acme/alias") == ["one", "two"]
 
 
 def test_credentials_reach_an_htpasswd_registry(publish, auth_registry):

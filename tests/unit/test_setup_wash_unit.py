@@ -85,7 +85,11 @@ def _resolved(version: str = "2.10.3", sha256: str = SHA, bundle_url: str = "") 
         (_resolved(sha256=""), MUSL_ARM, "wash-2.10.3-linux-arm64-musl"),
         (_resolved(), MAC_ARM, f"wash-2.10.3-macos-arm64-{SHA[:16]}"),
         (_resolved(), WIN_X64, f"wash-2.10.3-windows-x64-{SHA[:16]}"),
-        (_resolved("wash-v2.0.0-rc.8", sha256="0123456789abcdef" * 4), LINUX_X64, "wash-2.0.0-rc.8-linux-x64-0123456789abcdef"),
+        (
+            _resolved("wash-v2.0.0-rc.8", sha256="0123456789abcdef" * 4),
+            LINUX_X64,
+            "wash-2.0.0-rc.8-linux-x64-0123456789abcdef",
+        ),
     ],
 )
 def test_cache_key(resolved: Resolved, plat: install.Platform, key: str) -> None:
@@ -126,7 +130,7 @@ def test_tags_for(given: str, tags: list[str]) -> None:
         _resolved(),
         _resolved(sha256="", bundle_url=""),
         _resolved("wash-v2.0.0-rc.8", bundle_url="https://github.com/x/wash.sigstore.json"),
-        Resolved(V("2.10.3"), "v2.10.3", "wash-x86_64-pc-windows-msvc", "http://mirror/a b?c=\"d\"", SHA, "é"),
+        Resolved(V("2.10.3"), "v2.10.3", "wash-x86_64-pc-windows-msvc", 'http://mirror/a b?c="d"', SHA, "é"),
     ],
 )
 def test_resolved_json_round_trip(resolved: Resolved) -> None:
@@ -426,7 +430,9 @@ def test_resolve_exact_tries_the_other_tag_then_reports(monkeypatch: pytest.Monk
 
 
 def test_resolve_exact_release_without_this_platform(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(releases, "get_release", lambda api, token, tag: _release("v3.0.0", "wash-aarch64-apple-darwin"))
+    monkeypatch.setattr(
+        releases, "get_release", lambda api, token, tag: _release("v3.0.0", "wash-aarch64-apple-darwin")
+    )
     with pytest.raises(ActionError) as caught:
         setup_wash.resolve(_setup("3.0.0"), LINUX_X64)
     assert f"has no release asset {GNU}" in caught.value.what
@@ -464,12 +470,6 @@ def test_resolve_exact_without_the_api(
     assert got.sha256 == checksum
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: resolve() picks by Version.prerelease only and ignores Release.prerelease (GitHub's "
-    "'pre-release' flag, which releases._release computes), so latest/ranges can pick a release GitHub marks "
-    "as a prerelease when its tag is a plain version",
-)
 def test_resolve_latest_skips_a_release_github_marks_as_prerelease(monkeypatch: pytest.MonkeyPatch) -> None:
     flagged = _release("v2.12.0", GNU, prerelease=True)
     assert flagged.prerelease

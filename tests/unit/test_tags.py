@@ -8,6 +8,7 @@ import pytest
 
 from wash_actions import tags
 from wash_actions.errors import ActionError
+from wash_actions.tags import GitContext, parse_semver, resolve_tags
 
 OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
@@ -50,36 +51,104 @@ def test_sanitize_to_empty(raw: str) -> None:
     assert tags.sanitize(raw) == ""
 
 
-@pytest.mark.parametrize(
-    ("explicit", "ref_name", "expected"),
-    [
-        (["v1.0.0", "latest"], "main", ["v1.0.0", "latest"]),
-        (["latest"], "", ["latest"]),
-        ([], "main", ["main"]),
-        ([], "feature/login", ["feature-login"]),
-        ([], "v1.2.3", ["v1.2.3"]),
-        (["v1", "v1"], "main", ["v1"]),
-        (["feature/x", "feature-x", "latest"], "main", ["feature-x", "latest"]),
-        (["b", "a", "b", "c"], "main", ["b", "a", "c"]),
-        (["release 1", " release/1 "], "", ["release-1"]),
-    ],
-)
-def test_resolve_tags(explicit: list[str], ref_name: str, expected: list[str]) -> None:
-    assert tags.resolve_tags(explicit, ref_name) == expected
+SHA = "0123456789abcdef0123456789abcdef01234567"
+HEAD = "fedcba9876543210fedcba9876543210fedcba98"
+
+
+def push(ref: str) -> GitContext:
+    return GitContext(event_name="push", ref=ref, sha=SHA)
+
+
+PR = GitContext(event_name="pull_request", ref="refs/pull/7/merge", sha=SHA, pr_number=7, pr_head_sha=HEAD)
 
 
 @pytest.mark.parametrize(
-    ("explicit", "ref_name", "what"),
+    ("ctx", "expected"),
     [
-        ([], "", "No tag to publish"),
-        (["..."], "main", "Tag '...' is empty"),
-        (["latest", "---"], "main", "Tag '---' is empty"),
-        ([], "日本", "Tag '日本' is empty"),
+        (push("refs/tags/v1.2.3"), ["1.2.3", "1.2", "1", "latest"]),
+        (push("refs/tags/1.2.3"), ["1.2.3", "1.2", "1", "latest"]),
+        (push("refs/tags/v0.4.1"), ["0.4.1", "0.4", "latest"]),
+        (push("refs/tags/v1.3.0-rc.1"), ["1.3.0-rc.1"]),
+        (push("refs/tags/v2.0.0-beta.2+build.5"), ["2.0.0-beta.2-build.5"]),
+        (push("refs/tags/v1.2.3+linux"), ["1.2.3-linux", "1.2", "1", "latest"]),
+        (push("refs/tags/release-candidate"), ["release-candidate"]),
+        (push("refs/tags/v1.2"), ["v1.2"]),
+        (push("refs/heads/main"), ["main", "sha-0123456"]),
+        (push("refs/heads/feature/Add-OCI"), ["feature-Add-OCI", "sha-0123456"]),
+        (push("refs/heads/dependabot/npm_and_yarn/x@1.2"), ["dependabot-npm_and_yarn-x-1.2", "sha-0123456"]),
+        (PR, ["pr-7", "sha-fedcba9"]),
+        (
+            GitContext(event_name="workflow_dispatch", ref="refs/heads/release/2.x", sha=SHA),
+            ["release-2.x", "sha-0123456"],
+        ),
+        (GitContext(event_name="workflow_dispatch", ref="refs/tags/v3.1.4", sha=SHA), ["3.1.4", "3.1", "3", "latest"]),
+        (GitContext(event_name="schedule", ref="refs/heads/main", sha=SHA), ["main", "sha-0123456"]),
     ],
 )
-def test_resolve_tags_errors(explicit: list[str], ref_name: str, what: str) -> None:
+def test_default_rules(ctx: GitContext, expected: list[str]) -> None:
+    plan = resolve_tags([], ctx)
+    assert list(plan.tags) == expected
+    assert plan.warnings == ()
+
+
+def test_a_prerelease_never_moves_latest_or_major() -> None:
+    tags = resolve_tags([], push("refs/tags/v1.3.0-rc.1")).tags
+    assert "latest" not in tags and "1" not in tags and "1.3" not in tags
+
+
+@pytest.mark.parametrize(
+    ("explicit", "ctx", "expected", "warned"),
+    [
+        (["latest"], push("refs/heads/main"), ["latest"], 0),
+        (["{{version}}", "{{major}}.{{minor}}"], push("refs/tags/v1.2.3"), ["1.2.3", "1.2"], 0),
+        (["sha-{{sha}}", "{{branch}}"], push("refs/heads/main"), ["sha-0123456", "main"], 0),
+        (["pr-{{pr}}-{{sha}}"], PR, ["pr-7-fedcba9"], 0),
+        (["{{ version }}", "edge"], push("refs/heads/main"), ["edge"], 1),  # no version on a branch
+        (["{{tag}}"], push("refs/tags/nightly"), ["nightly"], 0),
+        (["a", "a", " b "], push("refs/heads/main"), ["a", "b"], 0),
+        (["Feature/X"], push("refs/heads/main"), ["Feature-X"], 0),
+    ],
+)
+def test_explicit_tags_and_templates(explicit: list[str], ctx: GitContext, expected: list[str], warned: int) -> None:
+    plan = resolve_tags(explicit, ctx)
+    assert list(plan.tags) == expected
+    assert len(plan.warnings) == warned
+
+
+@pytest.mark.parametrize(
+    ("explicit", "ctx", "what"),
+    [
+        (["{{version}}"], push("refs/heads/main"), "No tag to publish"),
+        ([], GitContext(), "No tag to publish"),
+        (["..."], push("refs/heads/main"), "is empty once made a valid OCI tag"),
+        (["{{nope}}"], push("refs/heads/main"), "unknown template"),
+    ],
+)
+def test_errors(explicit: list[str], ctx: GitContext, what: str) -> None:
     with pytest.raises(ActionError) as caught:
-        tags.resolve_tags(explicit, ref_name)
+        resolve_tags(explicit, ctx)
     assert what in caught.value.what
-    assert caught.value.fix == "with:\n  tags: latest"
-    assert caught.value.docs == "#publish"
+    assert caught.value.fix
+
+
+def test_the_why_of_no_tag_names_the_rule_that_yielded_nothing() -> None:
+    with pytest.raises(ActionError) as caught:
+        resolve_tags(["{{version}}"], push("refs/heads/main"))
+    assert "{{version}} has no value in this run" in caught.value.why
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("v1.2.3", ("1", "2", "3", "", "")),
+        ("1.2.3-rc.1+b.7", ("1", "2", "3", "rc.1", "b.7")),
+        ("v01.2.3", None),
+        ("v1.2", None),
+        ("latest", None),
+    ],
+)
+def test_parse_semver(tag: str, expected: tuple[str, ...] | None) -> None:
+    semver = parse_semver(tag)
+    assert (
+        None if semver is None else (semver.major, semver.minor, semver.patch, semver.pre, semver.build)
+    ) == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from wash_actions.errors import ActionError
@@ -77,6 +79,11 @@ def test_parse_version_rejects(text: str) -> None:
     assert parse_version(text) is None
 
 
+@pytest.mark.parametrize("text", ["2.0.0-rc..1", "2.0.0-rc.", "2.0.0-.rc", "\u0662.10.3", "2.\u0661\u0660.3"])
+def test_parse_version_rejects_malformed_semver(text: str) -> None:
+    assert parse_version(text) is None
+
+
 @pytest.mark.parametrize(
     ("version", "text", "prerelease", "core"),
     [
@@ -129,7 +136,7 @@ ORDERED = [
 ]
 
 
-@pytest.mark.parametrize(("lower", "higher"), list(zip(ORDERED, ORDERED[1:], strict=False)))
+@pytest.mark.parametrize(("lower", "higher"), list(itertools.pairwise(ORDERED)))
 def test_version_ordering(lower: str, higher: str) -> None:
     a, b = V(lower), V(higher)
     assert a < b

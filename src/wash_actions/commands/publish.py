@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class PublishInputs:
     credentials: registry.Credentials | None
     insecure: bool
     wash_path: str
+    push: bool = True
+    tag_warnings: tuple[str, ...] = ()
 
     @property
     def image(self) -> str:
@@ -73,16 +76,41 @@ class PublishInputs:
                 docs="#publish",
             )
         creds = registry.Credentials(username, password) if username else None
-        tag_list = tags.resolve_tags(inputs.list("tags"), gha.env("GITHUB_REF_NAME"))
+        explicit = inputs.list("tags") or inputs.list("image_tags")
+        plan = tags.resolve_tags(explicit, git_context())
         return cls(
             component=(gha.workspace() / raw_component).resolve(),
             registry=host,
             repository=repository,
-            tags=tuple(tag_list),
+            tags=plan.tags,
             credentials=creds,
             insecure=insecure,
             wash_path=inputs.get("wash-path"),
+            push=inputs.bool("push", default=True),
+            tag_warnings=plan.warnings,
         )
+
+
+def git_context() -> tags.GitContext:
+    """The run's Git context; for pull requests, the PR number and head commit from the event payload."""
+    number: int | None = None
+    head = ""
+    event_path = gha.env("GITHUB_EVENT_PATH")
+    if gha.env("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and event_path:
+        try:
+            pull = json.loads(Path(event_path).read_text()).get("pull_request") or {}
+        except (OSError, ValueError):
+            pull = {}
+        if isinstance(pull.get("number"), int):
+            number = pull["number"]
+            head = str((pull.get("head") or {}).get("sha") or "")
+    return tags.GitContext(
+        event_name=gha.env("GITHUB_EVENT_NAME"),
+        ref=gha.env("GITHUB_REF"),
+        sha=gha.env("GITHUB_SHA"),
+        pr_number=number,
+        pr_head_sha=head,
+    )
 
 
 def check_registry(value: str) -> str:
@@ -239,8 +267,83 @@ def push_error(message: str, inputs: PublishInputs, tail: str) -> ActionError:
     )
 
 
+PUSH_ATTEMPTS = 3
+_TRANSIENT = re.compile(
+    r"code: (5\d\d|429)|\b(5\d\d|429) (Service Unavailable|Bad Gateway|Gateway Timeout|Internal Server Error|"
+    r"Too Many Requests)|connection (reset|closed|aborted)|broken pipe|timed out|IncompleteMessage|"
+    r"unexpected end of file|error decoding response body",
+    re.IGNORECASE,
+)
+_sleep = time.sleep
+
+
+def transient(message: str) -> bool:
+    """A push failure worth retrying: 5xx, 429, a dropped connection or a timeout (never 401/403/404)."""
+    return bool(_TRANSIENT.search(message)) and not re.search(r"code: (401|403|404)\b", message)
+
+
+def push_once(binary: str, inputs: PublishInputs, reference: str, docker_config: Path | None) -> str:
+    """``wash oci push`` with bounded retries for transient failures; returns the manifest digest."""
+    args = ["oci", "push"] + (["--insecure"] if inputs.insecure else []) + [reference, str(inputs.component)]
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        result = wash.run(binary, args, env=child_env(docker_config))
+        envelope = result.envelope
+        if envelope is not None and envelope.success and result.returncode == 0:
+            data = envelope.data if isinstance(envelope.data, dict) else {}
+            digest = str(data.get("digest") or "")
+            if not digest.startswith("sha256:"):
+                raise ActionError(
+                    what="wash oci push reported no digest",
+                    why=f"Its result carried no manifest digest: {json.dumps(data)[:300]}",
+                    fix="Re-run the job; report this with the wash version if it persists.",
+                    docs="#publish",
+                )
+            return digest
+        message = envelope.message if envelope else result.tail()
+        if attempt == PUSH_ATTEMPTS or not transient(message):
+            raise push_error(message, inputs, result.tail())
+        gha.warning(f"Push attempt {attempt} failed ({message.splitlines()[-1].strip()[:200]}); retrying.")
+        _sleep(2**attempt)
+    raise AssertionError("unreachable")
+
+
+def expected_annotations(component: Path) -> dict[str, str]:
+    """What wash will turn into annotations: the component's metadata sections (plus a created time)."""
+    from .. import metadata
+
+    sections = metadata.read_sections(component.read_bytes())
+    return {metadata.ANNOTATIONS[k]: v for k, v in sections.items() if k in metadata.ANNOTATIONS}
+
+
+def summarize(refs: list[str], digest: str, annotations: dict[str, str], *, dry_run: bool) -> None:
+    title = "Component publish (dry run: nothing pushed)" if dry_run else "Component published"
+    rows = "".join(f"| `{ref}` | {'(not pushed)' if dry_run else f'`{digest}`'} |\n" for ref in refs)
+    notes = "".join(f"| `{k}` | {v} |\n" for k, v in sorted(annotations.items()))
+    text = f"### {title}\n\n| reference | digest |\n|---|---|\n{rows}"
+    if notes:
+        text += f"\n| annotation | value |\n|---|---|\n{notes}"
+    gha.summary(text)
+
+
 def run(inputs: PublishInputs) -> dict[str, str]:
     check_component(inputs.component)
+    for warning in inputs.tag_warnings:
+        gha.warning(warning, title="publish: a tag yields nothing")
+    refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
+    if not inputs.push:
+        annotations = expected_annotations(inputs.component)
+        gha.info("push: false — computed tags and annotations; the registry was not contacted.")
+        for ref in refs:
+            gha.info(f"  would publish {ref}")
+        summarize(refs, "", annotations, dry_run=True)
+        return {
+            "digest": "",
+            "image": inputs.image,
+            "image-ref": "",
+            "tags": json.dumps(refs),
+            "annotations": json.dumps(annotations),
+            "all_digests": "",
+        }
     binary = wash.locate(inputs.wash_path)
     scratch = Path(tempfile.mkdtemp(prefix="wash-actions-publish-", dir=gha.temp_dir()))
     try:
@@ -248,23 +351,8 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         if inputs.credentials:
             docker_config = scratch / "docker"
             registry.write_docker_config(docker_config, inputs.registry, inputs.credentials)
-        first = f"{inputs.image}:{inputs.tags[0]}"
-        args = ["oci", "push"] + (["--insecure"] if inputs.insecure else []) + [first, str(inputs.component)]
-        gha.info(f"Pushing {inputs.component.name} to {first}")
-        result = wash.run(binary, args, env=child_env(docker_config))
-        envelope = result.envelope
-        if envelope is None or not envelope.success or result.returncode != 0:
-            message = envelope.message if envelope else result.tail()
-            raise push_error(message, inputs, result.tail())
-        data = envelope.data if isinstance(envelope.data, dict) else {}
-        digest = str(data.get("digest") or "")
-        if not digest.startswith("sha256:"):
-            raise ActionError(
-                what="wash oci push reported no digest",
-                why=f"Its result carried no manifest digest: {json.dumps(data)[:300]}",
-                fix="Re-run the job; report this with the wash version if it persists.",
-                docs="#publish",
-            )
+        gha.info(f"Pushing {inputs.component.name} to {refs[0]}")
+        digest = push_once(binary, inputs, refs[0], docker_config)
         client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
         manifest = client.get_manifest(inputs.repository, digest)
         for tag in inputs.tags[1:]:
@@ -276,17 +364,21 @@ def run(inputs: PublishInputs) -> dict[str, str]:
             raise ActionError(
                 what=f"Tags {', '.join(wrong)} do not resolve to the pushed digest {digest}",
                 why="Another push changed them at the same time, or the registry rewrote the manifest.",
-                fix="Avoid concurrent publishes of the same tags (use a concurrency group) and re-run.",
+                fix="Avoid concurrent publishes of the same tags:\nconcurrency:\n  group: publish-${{ github.ref }}",
                 docs="#publish",
             )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
-    rows = "".join(f"| `{ref}` | `{digest}` |\n" for ref in refs)
-    gha.summary(f"### Component published\n\n| reference | digest |\n|---|---|\n{rows}")
+    annotations = json.loads(manifest.body).get("annotations") or {}
+    image_ref = f"{inputs.image}@{digest}"
+    if gha.env("GITHUB_ARTIFACTS"):
+        gha.declare_oci_artifact(image_ref)
+    summarize(refs, digest, annotations, dry_run=False)
     return {
         "digest": digest,
         "image": inputs.image,
-        "image-ref": f"{inputs.image}@{digest}",
+        "image-ref": image_ref,
         "tags": json.dumps(refs),
+        "annotations": json.dumps(annotations),
+        "all_digests": ",".join(digest for _ in refs),
     }

@@ -175,7 +175,8 @@ def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
             fix="Pin an exact version, which installs without the API:\nwith:\n  wash-version: 2.10.3",
             docs="#setup-wash",
         ) from None
-    usable = {r.version: r for r in available if _from_release(r, plat, inputs) is not None}
+    # ranges and latest skip releases GitHub marks as prereleases, whatever their tag says
+    usable = {r.version: r for r in available if not r.prerelease and _from_release(r, plat, inputs) is not None}
     picked = request.pick(usable)
     if picked is None:
         stable = sorted((v for v in usable if not v.prerelease), key=versions.Version.key)

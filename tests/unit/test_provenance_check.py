@@ -1,0 +1,500 @@
+"""Provenance checks without a network: the signer identity rule, statement subjects, and verify_binary.
+
+Sigstore's trust root and Verifier are replaced (production would fetch the trust root over TUF). The
+bundles are real Sigstore bundle JSON around a locally made certificate, so ``Bundle.from_json``, the
+DSSE subject check and the release-workflow policy all run for real; only signature checking is faked.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+import sigstore.verify
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+from sigstore.errors import VerificationError
+
+from wash_actions import provenance_check
+from wash_actions.errors import ActionError
+
+WORKFLOWS = "https://github.com/wasmCloud/wasmCloud/.github/workflows/"
+RELEASE_SAN = WORKFLOWS + "release.yml@refs/tags/v2.10.3"
+SHA = hashlib.sha256(b"wash binary").hexdigest()
+OTHER = hashlib.sha256(b"another binary").hexdigest()
+
+# --- workflow_identity_ok -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "san",
+    [
+        RELEASE_SAN,
+        WORKFLOWS + "release.yaml@refs/tags/v2.10.3",
+        WORKFLOWS + "wash-release.yml@refs/tags/wash-v2.0.0-rc.8",
+        WORKFLOWS + "release.yml@refs/tags/wash-v2.0.0-rc.8",
+        WORKFLOWS + "wash_release-2.yml@refs/tags/v2.0.0",
+    ],
+)
+def test_workflow_identity_accepts_release_workflows(san: str) -> None:
+    assert provenance_check.workflow_identity_ok(san)
+
+
+@pytest.mark.parametrize(
+    "san",
+    [
+        pytest.param("", id="empty"),
+        pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "evil/wasmCloud"), id="other-owner"),
+        pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud/wash"), id="other-repo"),
+        pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud/wasmCloud-evil"), id="similar-repo"),
+        pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud/wasmCloudx"), id="similar-repo-2"),
+        pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud-evil/wasmCloud"), id="similar-owner"),
+        pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "evil/wasmCloud/wasmCloud"), id="nested-path"),
+        pytest.param(WORKFLOWS + "release.yml@refs/heads/main", id="branch"),
+        pytest.param(WORKFLOWS + "release.yml@refs/heads/v2.10.3", id="branch-named-like-a-tag"),
+        pytest.param(WORKFLOWS + "release.yml@refs/pull/123/merge", id="pull-request"),
+        pytest.param(WORKFLOWS + "release.yml@refs/tags/", id="empty-tag"),
+        pytest.param(WORKFLOWS + "release.yml", id="no-ref"),
+        pytest.param(WORKFLOWS + "release.yml@", id="empty-ref"),
+        pytest.param(WORKFLOWS + "release.yml@v2.10.3", id="bare-ref"),
+        pytest.param(WORKFLOWS + "release.txt@refs/tags/v2.10.3", id="not-yaml"),
+        pytest.param(WORKFLOWS + ".yml@refs/tags/v2.10.3", id="no-file-name"),
+        pytest.param(WORKFLOWS + "release.yml@refs/tags/v2.10.3 ", id="trailing-space"),
+        pytest.param(RELEASE_SAN.replace("/.github/workflows/", "/"), id="not-under-workflows"),
+        pytest.param(RELEASE_SAN.replace("/.github/workflows/", "/scripts/"), id="other-dir"),
+        pytest.param(RELEASE_SAN.replace("/.github/workflows/", "/.github/workflowsx/"), id="similar-dir"),
+        pytest.param(RELEASE_SAN.replace("https://github.com/", "https://gitlab.com/"), id="gitlab"),
+        pytest.param(RELEASE_SAN.replace("https://github.com/", "https://github.example.com/"), id="ghes"),
+        pytest.param(RELEASE_SAN.replace("https://github.com/", "https://github.com.evil.example/"), id="host-prefix"),
+        pytest.param(RELEASE_SAN.replace("https://github.com/", "https://evil.example/github.com/"), id="host-path"),
+        pytest.param(RELEASE_SAN.replace("https://", "http://"), id="http"),
+        pytest.param(RELEASE_SAN.replace("https://github.com/", "https://user@github.com/"), id="userinfo"),
+        pytest.param("https://token.actions.githubusercontent.com", id="issuer-url"),
+        pytest.param("mailto:release@wasmcloud.com", id="email"),
+        pytest.param("x" + RELEASE_SAN, id="leading-garbage"),
+    ],
+)
+def test_workflow_identity_rejects(san: str) -> None:
+    assert not provenance_check.workflow_identity_ok(san)
+
+
+@pytest.mark.parametrize(
+    "san",
+    [
+        pytest.param(WORKFLOWS + "../../evil.yml@refs/tags/v2.10.3", id="dotdot-out-of-.github"),
+        pytest.param(WORKFLOWS + "../evil.yml@refs/tags/v2.10.3", id="dotdot-into-.github"),
+        pytest.param(WORKFLOWS + "./release.yml@refs/tags/v2.10.3", id="dot-segment"),
+        pytest.param(WORKFLOWS + "sub/release.yml@refs/tags/v2.10.3", id="subdirectory"),
+        pytest.param(RELEASE_SAN + "\n", id="trailing-newline"),
+    ],
+)
+def test_workflow_identity_rejects_paths_outside_workflows(san: str) -> None:
+    assert not provenance_check.workflow_identity_ok(san)
+
+
+# --- _subjects ----------------------------------------------------------------------------------
+
+
+def statement(*digests: str, **extra: object) -> dict[str, object]:
+    return {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": f"wash-{i}", "digest": {"sha256": d}} for i, d in enumerate(digests)],
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "subjects"),
+    [
+        (statement(SHA), {SHA}),
+        (statement(SHA.upper()), {SHA}),
+        (statement(SHA, OTHER), {SHA, OTHER}),
+        (statement(), set()),
+        ({"_type": "https://in-toto.io/Statement/v1"}, set()),
+        ({"subject": [{"name": "wash", "digest": {"sha512": "00"}}]}, {""}),
+        ({"subject": [{"name": "wash"}]}, {""}),
+    ],
+)
+def test_subjects(payload: dict[str, object], subjects: set[str]) -> None:
+    assert provenance_check._subjects(json.dumps(payload).encode()) == subjects
+
+
+# --- fake bundles and a fake Verifier -----------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def certificate(*sans: str, issuer: str | None = provenance_check.ISSUER) -> x509.Certificate:
+    """A Fulcio-shaped leaf: SAN URIs and the OIDC issuer (v2) extension."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sigstore.dev")]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(minutes=10))
+    )
+    if sans:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.UniformResourceIdentifier(s) for s in sans]), critical=True
+        )
+    if issuer is not None:
+        raw = issuer.encode()  # DER UTF8String
+        value = bytes([0x0C, len(raw)]) + raw
+        builder = builder.add_extension(
+            x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), value), critical=False
+        )
+    return builder.sign(key, hashes.SHA256())
+
+
+def bundle(
+    cert: x509.Certificate | None = None,
+    *,
+    payload: dict[str, object] | None = None,
+    digest: str | None = None,
+) -> bytes:
+    """Sigstore bundle v0.3 JSON: a DSSE envelope around ``payload``, or a message signature over ``digest``."""
+    cert = cert or certificate(RELEASE_SAN)
+    zeros = b64(bytes(32))
+    entry = {
+        "logIndex": "1",
+        "logId": {"keyId": zeros},
+        "kindVersion": {"kind": "dsse" if payload is not None else "hashedrekord", "version": "0.0.1"},
+        "integratedTime": "1700000000",
+        "inclusionPromise": {"signedEntryTimestamp": b64(b"set")},
+        "inclusionProof": {
+            "logIndex": "1",
+            "rootHash": zeros,
+            "treeSize": "2",
+            "hashes": [zeros],
+            "checkpoint": {"envelope": "checkpoint\n"},
+        },
+        "canonicalizedBody": b64(b"{}"),
+    }
+    data: dict[str, object] = {
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": {"rawBytes": b64(cert.public_bytes(serialization.Encoding.DER))},
+            "tlogEntries": [entry],
+        },
+    }
+    if payload is not None:
+        data["dsseEnvelope"] = {
+            "payload": b64(json.dumps(payload).encode()),
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{"sig": b64(b"signature"), "keyid": ""}],
+        }
+    else:
+        data["messageSignature"] = {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": b64(bytes.fromhex(digest or SHA))},
+            "signature": b64(b"signature"),
+        }
+    return json.dumps(data).encode()
+
+
+@dataclass
+class FakeVerifier:
+    """Stands in for sigstore's Verifier: signatures "verify" unless told otherwise; the policy runs for real."""
+
+    trusted_root: object
+    reject: str = ""
+    calls: list[tuple[str, object]] = field(default_factory=list)
+
+    def verify_dsse(self, bundle, policy):  # type: ignore[no-untyped-def]
+        self.calls.append(("dsse", bundle))
+        if self.reject:
+            raise VerificationError(self.reject)
+        policy.verify(bundle.signing_certificate)
+        return "application/vnd.in-toto+json", bundle._dsse_envelope._inner.payload
+
+    def verify_artifact(self, input_, bundle, policy) -> None:  # type: ignore[no-untyped-def]
+        self.calls.append(("artifact", input_))
+        if self.reject:
+            raise VerificationError(self.reject)
+        policy.verify(bundle.signing_certificate)
+
+
+@dataclass
+class Fakes:
+    made: list[FakeVerifier] = field(default_factory=list)
+    reject: str = ""  # make every signature fail with this message
+
+
+@pytest.fixture
+def verifiers(monkeypatch: pytest.MonkeyPatch) -> Fakes:
+    """No trust root fetched (production would use TUF over the network) and no real signature checks."""
+    fakes = Fakes()
+
+    def trusted_root(trust_config: str) -> object:
+        return f"root:{trust_config}"
+
+    def make(*, trusted_root: object) -> FakeVerifier:
+        fakes.made.append(FakeVerifier(trusted_root, reject=fakes.reject))
+        return fakes.made[-1]
+
+    monkeypatch.setattr(provenance_check, "trusted_root", trusted_root)
+    monkeypatch.setattr(sigstore.verify, "Verifier", make)
+    return fakes
+
+
+def source(name: str, *bundles: bytes, calls: list[str] | None = None):  # type: ignore[no-untyped-def]
+    def load() -> list[bytes]:
+        if calls is not None:
+            calls.append(name)
+        return list(bundles)
+
+    return name, load
+
+
+# --- check_bundle -------------------------------------------------------------------------------
+
+
+def test_check_bundle_dsse_covering_the_binary(verifiers: Fakes) -> None:
+    verifier = FakeVerifier(None)
+    identity = provenance_check.check_bundle(
+        bundle(payload=statement(OTHER, SHA)), SHA, verifier, provenance_check._policy()
+    )
+    assert identity == RELEASE_SAN
+    assert [kind for kind, _ in verifier.calls] == ["dsse"]
+
+
+def test_check_bundle_sha256_case_does_not_matter(verifiers: Fakes) -> None:
+    raw = bundle(payload=statement(SHA.upper()))
+    assert provenance_check.check_bundle(raw, SHA, FakeVerifier(None), provenance_check._policy()) == RELEASE_SAN
+    raw = bundle(payload=statement(SHA))
+    assert provenance_check.check_bundle(raw, SHA.upper(), FakeVerifier(None), provenance_check._policy())
+
+
+def test_check_bundle_dsse_about_another_binary(verifiers: Fakes) -> None:
+    with pytest.raises(VerificationError, match="does not cover this binary's sha256"):
+        provenance_check.check_bundle(
+            bundle(payload=statement(OTHER)), SHA, FakeVerifier(None), provenance_check._policy()
+        )
+
+
+def test_check_bundle_message_signature_over_the_digest(verifiers: Fakes) -> None:
+    verifier = FakeVerifier(None)
+    assert provenance_check.check_bundle(bundle(digest=SHA), SHA, verifier, provenance_check._policy()) == RELEASE_SAN
+    [(kind, hashed)] = verifier.calls
+    assert kind == "artifact"
+    assert hashed.digest == bytes.fromhex(SHA)  # type: ignore[attr-defined]
+
+
+def test_check_bundle_reports_every_san(verifiers: Fakes) -> None:
+    other = WORKFLOWS + "release.yaml@refs/tags/v2.10.3"
+    raw = bundle(certificate(RELEASE_SAN, other), payload=statement(SHA))
+    assert provenance_check.check_bundle(raw, SHA, FakeVerifier(None), provenance_check._policy()) == (
+        f"{RELEASE_SAN}, {other}"
+    )
+
+
+# --- the release-workflow policy on certificates ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cert_args",
+    [
+        ((RELEASE_SAN,), provenance_check.ISSUER),
+        (("https://example.com/other", RELEASE_SAN), provenance_check.ISSUER),
+        ((WORKFLOWS + "release.yaml@refs/tags/wash-v2.0.0-rc.8",), provenance_check.ISSUER),
+    ],
+)
+def test_policy_accepts(cert_args: tuple[tuple[str, ...], str]) -> None:
+    sans, issuer = cert_args
+    provenance_check._policy().verify(certificate(*sans, issuer=issuer))
+
+
+@pytest.mark.parametrize(
+    ("sans", "issuer", "message"),
+    [
+        ((RELEASE_SAN,), "https://accounts.google.com", "OIDCIssuerV2 does not match"),
+        ((RELEASE_SAN,), None, "does not contain OIDCIssuerV2"),
+        ((WORKFLOWS + "release.yml@refs/heads/main",), provenance_check.ISSUER, "not a wasmCloud/wasmCloud release"),
+        (
+            (RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud/wasmCloud-evil"),),
+            provenance_check.ISSUER,
+            "signed by https://github.com/wasmCloud/wasmCloud-evil/",
+        ),
+    ],
+)
+def test_policy_rejects(sans: tuple[str, ...], issuer: str | None, message: str) -> None:
+    with pytest.raises(VerificationError, match=message):
+        provenance_check._policy().verify(certificate(*sans, issuer=issuer))
+
+
+# --- verify_binary ------------------------------------------------------------------------------
+
+BUNDLE_SOURCE = "release asset wash.sigstore.json"
+API_SOURCE = "GitHub attestations API"
+
+
+def test_verify_binary_refuses_when_no_source_has_bundles(verifiers: Fakes) -> None:
+    with pytest.raises(ActionError) as caught:
+        provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE), source(API_SOURCE)], "")
+    error = caught.value
+    assert "could not be verified" in error.what
+    assert f"sha256 {SHA}" in error.why
+    assert f"{BUNDLE_SOURCE}: none found; {API_SOURCE}: none found." in error.why
+    assert "Nothing was installed" in error.why
+    assert "verify: false" in error.fix
+    assert "checksum:" in error.fix
+    assert error.docs == "#verification"
+
+
+def test_verify_binary_refuses_with_no_sources(verifiers: Fakes) -> None:
+    with pytest.raises(ActionError, match="could not be verified"):
+        provenance_check.verify_binary(SHA, [], "")
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"", b"not json", b"{}", b"[]", b'{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}', b"\xff\xfe"],
+)
+def test_verify_binary_refuses_garbage_bundles(verifiers: Fakes, garbage: bytes) -> None:
+    with pytest.raises(ActionError) as caught:
+        provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, garbage), source(API_SOURCE, garbage, b"{")], "")
+    why = caught.value.why
+    assert "could not be verified" in caught.value.what
+    assert why.count(f"{BUNDLE_SOURCE}: ") == 1
+    assert why.count(f"{API_SOURCE}: ") == 2  # one reason per bundle
+    assert "none found" not in why
+
+
+def test_verify_binary_lists_each_sources_failure(verifiers: Fakes) -> None:
+    sources = [
+        source(BUNDLE_SOURCE, bundle(payload=statement(OTHER))),
+        source(
+            API_SOURCE,
+            b"garbage",
+            bundle(certificate(WORKFLOWS + "release.yml@refs/heads/main"), payload=statement(SHA)),
+        ),
+        source("a third source"),
+    ]
+    with pytest.raises(ActionError) as caught:
+        provenance_check.verify_binary(SHA, sources, "")
+    why = caught.value.why
+    assert f"{BUNDLE_SOURCE}: VerificationError: the attestation does not cover this binary's sha256" in why
+    assert f"{API_SOURCE}: InvalidBundle: " in why
+    assert f"{API_SOURCE}: VerificationError: signed by {WORKFLOWS}release.yml@refs/heads/main" in why
+    assert "a third source: none found" in why
+    # in the order they were tried
+    assert why.index(BUNDLE_SOURCE) < why.index(API_SOURCE) < why.index("a third source")
+
+
+def test_verify_binary_refuses_when_the_signature_does_not_verify(verifiers: Fakes) -> None:
+    verifiers.reject = "signature is invalid"
+    with pytest.raises(ActionError) as caught:
+        provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, bundle(payload=statement(SHA)))], "")
+    assert f"{BUNDLE_SOURCE}: VerificationError: signature is invalid" in caught.value.why
+
+
+def test_verify_binary_first_verified_bundle_wins(verifiers: Fakes) -> None:
+    loaded: list[str] = []
+    evidence = provenance_check.verify_binary(
+        SHA,
+        [
+            source(BUNDLE_SOURCE, b"garbage", calls=loaded),
+            source(API_SOURCE, bundle(payload=statement(OTHER)), bundle(payload=statement(SHA)), calls=loaded),
+            source("never asked", bundle(payload=statement(SHA)), calls=loaded),
+        ],
+        "",
+    )
+    assert evidence == provenance_check.Evidence(API_SOURCE, RELEASE_SAN)
+    assert loaded == [BUNDLE_SOURCE, API_SOURCE]  # later sources are not even fetched
+
+
+def test_verify_binary_with_a_message_signature_bundle(verifiers: Fakes) -> None:
+    evidence = provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, bundle(digest=SHA))], "")
+    assert evidence == provenance_check.Evidence(BUNDLE_SOURCE, RELEASE_SAN)
+
+
+def test_verify_binary_uses_the_trust_config(verifiers: Fakes) -> None:
+    provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, bundle(payload=statement(SHA)))], "/etc/trust.json")
+    [verifier] = verifiers.made
+    assert verifier.trusted_root == "root:/etc/trust.json"
+
+
+def test_trusted_root_defaults_to_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sigstore.models import ClientTrustConfig
+
+    class Production:
+        trusted_root = "production-root"
+
+    monkeypatch.setattr(ClientTrustConfig, "production", classmethod(lambda cls, offline=False: Production()))
+    assert provenance_check.trusted_root("") == "production-root"
+
+
+# --- fetching bundles (requests.get replaced) ---------------------------------------------------
+
+
+@dataclass
+class Response:
+    status_code: int
+    content: bytes = b""
+
+    def json(self) -> object:
+        return json.loads(self.content)
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (Response(200, b"bundle bytes"), b"bundle bytes"),
+        (Response(404, b"Not Found"), None),
+        (Response(500, b"oops"), None),
+        (requests.ConnectionError("refused"), None),
+        (requests.Timeout("slow"), None),
+    ],
+)
+def test_fetch_bundle(monkeypatch: pytest.MonkeyPatch, response: object, expected: bytes | None) -> None:
+    def get(url: str, **kwargs: object) -> object:
+        assert url == "https://github.com/x/wash.sigstore.json"
+        if isinstance(response, Exception):
+            raise response
+        return response
+
+    monkeypatch.setattr(requests, "get", get)
+    assert provenance_check.fetch_bundle("https://github.com/x/wash.sigstore.json") == expected
+
+
+@pytest.mark.parametrize("token", ["", "t0ken"])
+def test_fetch_attestations(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+    seen: list[tuple[str, dict[str, str]]] = []
+    body = {"attestations": [{"bundle": {"a": 1}}, {"bundle": None}, {"other": 2}, {"bundle": {"b": 2}}]}
+
+    def get(url: str, headers: dict[str, str], **kwargs: object) -> Response:
+        seen.append((url, headers))
+        return Response(200, json.dumps(body).encode())
+
+    monkeypatch.setattr(requests, "get", get)
+    got = provenance_check.fetch_attestations("https://api.example/", token, SHA)
+    assert [json.loads(b) for b in got] == [{"a": 1}, {"b": 2}]
+    [(url, headers)] = seen
+    assert url == f"https://api.example/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}"
+    assert headers.get("Authorization") == (f"Bearer {token}" if token else None)
+    assert headers["Accept"] == "application/vnd.github+json"
+
+
+@pytest.mark.parametrize("response", [Response(404, b"{}"), Response(401, b"{}"), requests.ConnectionError("x")])
+def test_fetch_attestations_failures_are_empty(monkeypatch: pytest.MonkeyPatch, response: object) -> None:
+    def get(url: str, **kwargs: object) -> object:
+        if isinstance(response, Exception):
+            raise response
+        return response
+
+    monkeypatch.setattr(requests, "get", get)
+    assert provenance_check.fetch_attestations("https://api.example", "", SHA) == []
