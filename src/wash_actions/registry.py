@@ -12,9 +12,10 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import requests
 
@@ -164,16 +165,56 @@ class Registry:
         return Manifest(body, response.headers.get("Content-Type", "").split(";")[0], digest_of(body))
 
     def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> str:
+        return self.push_manifest(repository, reference, manifest)[0]
+
+    def push_manifest(
+        self, repository: str, reference: str, manifest: Manifest, *, if_match: str = ""
+    ) -> tuple[str, Mapping[str, str]]:
+        """PUT the exact bytes; returns the digest and the response headers (``OCI-Subject`` …).
+
+        Raises :class:`Conflict` when ``if_match`` (an ETag) no longer matches.
+        """
         url = f"{self.base}/v2/{repository}/manifests/{reference}"
-        response = self._send(
-            "PUT",
-            url,
-            f"repository:{repository}:pull,push",
-            headers={"Content-Type": manifest.media_type},
-            data=manifest.body,
-        )
+        headers = {"Content-Type": manifest.media_type}
+        if if_match:
+            headers["If-Match"] = if_match
+        response = self._send("PUT", url, f"repository:{repository}:pull,push", headers=headers, data=manifest.body)
+        if response.status_code == 412:
+            raise Conflict(reference)
         self._check(response, repository, "push")
-        return response.headers.get("Docker-Content-Digest") or manifest.digest
+        return response.headers.get("Docker-Content-Digest") or manifest.digest, response.headers
+
+    def find_manifest(self, repository: str, reference: str) -> tuple[Manifest, str] | None:
+        """A manifest and its ETag, or None when the reference does not exist."""
+        url = f"{self.base}/v2/{repository}/manifests/{reference}"
+        response = self._send("GET", url, f"repository:{repository}:pull", headers={"Accept": MANIFEST_TYPES})
+        if response.status_code == 404:
+            return None
+        self._check(response, repository, "pull")
+        body = response.content
+        manifest = Manifest(body, response.headers.get("Content-Type", "").split(";")[0], digest_of(body))
+        return manifest, response.headers.get("ETag", "")
+
+    def upload_blob(self, repository: str, data: bytes) -> str:
+        """Upload a blob (monolithic: POST for a session, PUT with the digest), skipping one already there."""
+        digest = digest_of(data)
+        scope = f"repository:{repository}:pull,push"
+        head = self._send("HEAD", f"{self.base}/v2/{repository}/blobs/{digest}", scope)
+        if head.status_code == 200:
+            return digest
+        start = self._send("POST", f"{self.base}/v2/{repository}/blobs/uploads/", scope)
+        self._check(start, repository, "push")
+        location = urljoin(f"{self.base}/", start.headers.get("Location", ""))
+        separator = "&" if "?" in location else "?"
+        done = self._send(
+            "PUT",
+            f"{location}{separator}digest={digest}",
+            scope,
+            headers={"Content-Type": "application/octet-stream"},
+            data=data,
+        )
+        self._check(done, repository, "push")
+        return digest
 
     def resolve(self, repository: str, reference: str) -> str:
         url = f"{self.base}/v2/{repository}/manifests/{reference}"
@@ -199,6 +240,10 @@ class Registry:
                 fix="Check 'registry', 'repository' and the credentials.",
                 docs="#publish",
             )
+
+
+class Conflict(Exception):
+    """A conditional manifest PUT lost a race (HTTP 412)."""
 
 
 def unreachable(host: str, detail: str) -> ActionError:

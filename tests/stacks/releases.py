@@ -6,7 +6,9 @@ GitHub's hosted services cannot run here, so this follows their documented shape
 - ``GET /repos/{owner}/{repo}/releases/tags/{tag}``: one release, or 404 ``{"message": "Not Found"}``;
 - ``GET /{owner}/{repo}/releases/download/{tag}/{asset}``: the asset bytes (``browser_download_url``);
 - ``GET /repos/{owner}/{repo}/attestations/{subject_digest}``: ``{"attestations": [{"bundle": …,
-  "repository_id": …, "bundle_url": null}]}`` as GitHub's attestations API lists them, or 404.
+  "repository_id": …, "bundle_url": null}]}`` as GitHub's attestations API lists them, or 404;
+- ``POST /repos/{owner}/{repo}/attestations`` with ``{"bundle": …}``: 201 ``{"id": N}``, as GitHub stores
+  an attestation; the request is kept in ``stored`` for tests to inspect.
 Release assets carry ``digest: "sha256:<hex>"`` as the API now reports. The server records every request
 (path and Authorization header) and can answer the next requests with given status codes.
 """
@@ -34,6 +36,7 @@ class ReleaseStore:
     faults: list[int] = field(default_factory=list)  # statuses to answer before serving
     owner_repo: str = "wasmCloud/wasmCloud"
     attestations: dict[str, list[dict[str, object]]] = field(default_factory=dict)  # "sha256:…" -> bundles
+    stored: list[dict[str, object]] = field(default_factory=list)  # POSTed attestations: repo, headers, body
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, tag: str, asset: str, data: bytes, *, prerelease: bool = False) -> None:
@@ -152,6 +155,41 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
             return True
         return False
+
+    def do_POST(self) -> None:
+        store = self.store
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        with store.lock:
+            store.requests.append(f"POST {self.path}")
+            store.authorization.append(self.headers.get("Authorization", ""))
+            fault = store.faults.pop(0) if store.faults else None
+        if fault is not None:
+            self.send_error(fault)
+            return
+        parts = urlsplit(self.path).path.strip("/").split("/")
+        if len(parts) == 4 and parts[0] == "repos" and parts[3] == "attestations":
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict) or not isinstance(payload.get("bundle"), dict):
+                self._json(422, {"message": "Invalid request: bundle is required"})
+                return
+            with store.lock:
+                store.stored.append(
+                    {
+                        "repository": f"{parts[1]}/{parts[2]}",
+                        "authorization": self.headers.get("Authorization", ""),
+                        "accept": self.headers.get("Accept", ""),
+                        "api_version": self.headers.get("X-GitHub-Api-Version", ""),
+                        "body": payload,
+                    }
+                )
+                number = len(store.stored)
+            self._json(201, {"id": number})
+            return
+        self.send_error(404)
 
     def do_GET(self) -> None:
         store = self.store

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, registry, tags, wash
+from .. import attest, gha, provenance, registry, tags, wash
 from ..errors import ActionError
 
 GITHUB_REGISTRIES = ("ghcr.io",)
@@ -34,6 +34,13 @@ class PublishInputs:
     wash_path: str
     push: bool = True
     tag_warnings: tuple[str, ...] = ()
+    attest: bool = False
+    attest_notice: str = ""
+    push_attestation: bool = True
+    api_url: str = ""
+    github_token: str = ""
+    server_url: str = ""
+    github_repository: str = ""
 
     @property
     def image(self) -> str:
@@ -78,6 +85,23 @@ class PublishInputs:
         creds = registry.Credentials(username, password) if username else None
         explicit = inputs.list("tags") or inputs.list("image_tags")
         plan = tags.resolve_tags(explicit, git_context())
+        push = inputs.bool("push", default=True)
+        mode = (inputs.get("attest") or inputs.get("attestation") or "auto").lower()
+        if mode not in ("true", "false", "auto"):
+            raise ActionError(
+                what=f"Input 'attest' must be true, false or auto, not {mode!r}",
+                why="auto attests when the job can sign (permissions: id-token: write).",
+                fix="with:\n  attest: auto",
+                docs="#attestations",
+            )
+        decision = attest.decide(
+            mode,
+            push=push,
+            oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            server_url=gha.env("GITHUB_SERVER_URL"),
+            event_name=gha.env("GITHUB_EVENT_NAME"),
+            event=event_payload(),
+        )
         return cls(
             component=(gha.workspace() / raw_component).resolve(),
             registry=host,
@@ -86,21 +110,36 @@ class PublishInputs:
             credentials=creds,
             insecure=insecure,
             wash_path=inputs.get("wash-path"),
-            push=inputs.bool("push", default=True),
+            push=push,
             tag_warnings=plan.warnings,
+            attest=decision.enabled,
+            attest_notice=decision.notice,
+            push_attestation=inputs.bool("push-attestation", default=True),
+            api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
+            github_token=inputs.secret("github-token") or gha.env("WASHACTIONS_GITHUB_TOKEN"),
+            server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
+            github_repository=gha.env("GITHUB_REPOSITORY"),
         )
+
+
+def event_payload() -> dict[str, object]:
+    path = gha.env("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def git_context() -> tags.GitContext:
     """The run's Git context; for pull requests, the PR number and head commit from the event payload."""
     number: int | None = None
     head = ""
-    event_path = gha.env("GITHUB_EVENT_PATH")
-    if gha.env("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and event_path:
-        try:
-            pull = json.loads(Path(event_path).read_text()).get("pull_request") or {}
-        except (OSError, ValueError):
-            pull = {}
+    if gha.env("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target"):
+        pull = event_payload().get("pull_request") or {}
+        assert isinstance(pull, dict)
         if isinstance(pull.get("number"), int):
             number = pull["number"]
             head = str((pull.get("head") or {}).get("sha") or "")
@@ -374,11 +413,46 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     if gha.env("GITHUB_ARTIFACTS"):
         gha.declare_oci_artifact(image_ref)
     summarize(refs, digest, annotations, dry_run=False)
-    return {
+    outputs = {
         "digest": digest,
         "image": inputs.image,
         "image-ref": image_ref,
         "tags": json.dumps(refs),
         "annotations": json.dumps(annotations),
         "all_digests": ",".join(digest for _ in refs),
+        "attestation-id": "",
+        "attestation-url": "",
+        "bundle-path": "",
+        "attestation-digest": "",
+    }
+    if inputs.attest_notice:
+        gha.notice(inputs.attest_notice, title="publish: attestation")
+    if inputs.attest:
+        outputs.update(attest_digest(inputs, digest, manifest))
+    return outputs
+
+
+def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifest) -> dict[str, str]:
+    """Sign SLSA provenance for the digest, store it with GitHub, push it to the registry as a referrer."""
+    subject = provenance.subject_name(inputs.image)
+    gha.info(f"Attesting {subject}@{digest} (SLSA provenance, signed with Sigstore)")
+    signed = attest.sign(subject, digest, inputs.server_url)
+    bundle_path = gha.temp_dir() / f"attestation-{digest.replace(':', '-')}.sigstore.json"
+    bundle_path.write_text(signed.bundle)
+    attestation_id, attestation_url = attest.store(
+        inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
+    )
+    referrer = ""
+    if inputs.push_attestation:
+        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+        referrer = attest.push_referrer(client, inputs.repository, manifest, signed.bundle.encode())
+    gha.summary(
+        "### Attestation\n\n| subject | digest | attestation | bundle in registry |\n|---|---|---|---|\n"
+        f"| `{subject}` | `{digest}` | {attestation_url} | {f'`{referrer}`' if referrer else 'not pushed'} |\n"
+    )
+    return {
+        "attestation-id": attestation_id,
+        "attestation-url": attestation_url,
+        "bundle-path": str(bundle_path),
+        "attestation-digest": referrer,
     }

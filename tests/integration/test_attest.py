@@ -1,0 +1,243 @@
+"""publish with attestation: SLSA provenance for the pushed digest, signed by a local Sigstore stack,
+stored through the attestations API fake, pushed to the real registry, checked by two verifiers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import assert_one_clear_error, run_command
+from tests.stacks import sigstore_stack
+
+JOB_WORKFLOW_REF = "acme/hello-world/.github/workflows/component.yml@refs/heads/main"
+CLAIMS = {
+    "repository": "acme/hello-world",
+    "ref": "refs/heads/main",
+    "workflow_ref": JOB_WORKFLOW_REF,
+    "job_workflow_ref": JOB_WORKFLOW_REF,
+}
+IDENTITY = f"https://github.com/{JOB_WORKFLOW_REF}"
+ISSUER = "https://token.actions.githubusercontent.com"
+
+
+@pytest.fixture(scope="module")
+def user_sigstore(tmp_path_factory):
+    """Tokens of the user's workflow (acme/hello-world), as GitHub would issue them to the publish job."""
+    with sigstore_stack.running(tmp_path_factory.mktemp("user-sigstore"), CLAIMS) as stack:
+        yield stack
+
+
+@pytest.fixture
+def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python, release_server, user_sigstore):
+    def run(env: dict[str, str] | None = None, **inputs: str):
+        all_env = {
+            **user_sigstore.github_env(),
+            "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+            "GITHUB_API_URL": release_server.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            **(env or {}),
+        }
+        all_inputs = {
+            "component-path": str(built_python),
+            "wash-path": str(wash_binary),
+            "insecure": "true",
+            "github-token": "ghs_attest-token",
+            **inputs,
+        }
+        return run_command(
+            "publish", all_inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path / "runner", env=all_env
+        )
+
+    return run
+
+
+def test_attests_the_published_digest(publish, registry, release_server, user_sigstore, tmp_path):
+    release_server.store.stored.clear()
+    run = publish(registry=registry.host, repository="acme/attested", tags="v1,latest", attest="true")
+    assert run.code == 0, run.stdout + run.stderr
+    digest = run.outputs["digest"]
+    bundle_path = Path(run.outputs["bundle-path"])
+    bundle = json.loads(bundle_path.read_text())
+    assert bundle["mediaType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+    # the statement: subject = image without tag, digest = the one every tag resolves to
+    envelope = bundle["dsseEnvelope"]
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["subject"] == [{"name": f"{registry.host}/acme/attested", "digest": {"sha256": digest[7:]}}]
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    predicate = statement["predicate"]
+    claims = user_sigstore.claims
+    assert predicate["buildDefinition"]["buildType"] == "https://actions.github.io/buildtypes/workflow/v1"
+    assert predicate["buildDefinition"]["externalParameters"]["workflow"] == {
+        "ref": "refs/heads/main",
+        "repository": "https://github.com/acme/hello-world",
+        "path": ".github/workflows/component.yml",
+    }
+    assert predicate["buildDefinition"]["internalParameters"]["github"] == {
+        "event_name": claims["event_name"],
+        "repository_id": claims["repository_id"],
+        "repository_owner_id": claims["repository_owner_id"],
+        "runner_environment": claims["runner_environment"],
+    }
+    assert predicate["buildDefinition"]["resolvedDependencies"] == [
+        {"uri": "git+https://github.com/acme/hello-world@refs/heads/main", "digest": {"gitCommit": claims["sha"]}}
+    ]
+    assert predicate["runDetails"]["builder"]["id"] == IDENTITY
+    assert predicate["runDetails"]["metadata"]["invocationId"] == (
+        f"https://github.com/acme/hello-world/actions/runs/{claims['run_id']}/attempts/{claims['run_attempt']}"
+    )
+
+    # stored with the documented request
+    (stored,) = release_server.store.stored
+    assert stored["repository"] == "acme/hello-world"
+    assert stored["authorization"] == "Bearer ghs_attest-token"
+    assert stored["api_version"] == "2022-11-28"
+    assert stored["body"] == {"bundle": bundle}
+    assert run.outputs["attestation-id"] == "1"
+    assert run.outputs["attestation-url"] == "https://github.com/acme/hello-world/attestations/1"
+
+    # in the registry: docker-registry 2.8 has no referrers API, so the fallback tag's index lists it
+    index = registry.manifest("acme/attested", "sha256-" + digest[7:]).json()
+    (entry,) = index["manifests"]
+    assert entry["artifactType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
+    assert entry["annotations"]["dev.sigstore.bundle.predicateType"] == "https://slsa.dev/provenance/v1"
+    assert entry["digest"] == run.outputs["attestation-digest"]
+    referrer = registry.manifest("acme/attested", entry["digest"]).json()
+    assert referrer["subject"]["digest"] == digest
+    assert referrer["config"]["mediaType"] == "application/vnd.oci.empty.v1+json"
+    assert referrer["annotations"]["dev.sigstore.bundle.content"] == "dsse-envelope"
+    (layer,) = referrer["layers"]
+    assert json.loads(registry.blob("acme/attested", layer["digest"])) == bundle
+
+    verify_both(bundle_path, digest, user_sigstore, tmp_path)
+
+
+def verify_both(bundle_path: Path, digest: str, stack, tmp_path: Path) -> None:
+    """sigstore-python and sigstore-js (@sigstore/verify) both accept it, for this identity and digest."""
+    from sigstore.models import Bundle, ClientTrustConfig
+    from sigstore.verify import Verifier, policy
+
+    trust = ClientTrustConfig.from_json(stack.trust_config_path.read_text())
+    verifier = Verifier(trusted_root=trust.trusted_root)
+    _, payload = verifier.verify_dsse(
+        Bundle.from_json(bundle_path.read_text()), policy.Identity(identity=IDENTITY, issuer=ISSUER)
+    )
+    assert json.loads(payload)["subject"][0]["digest"]["sha256"] == digest[7:]
+    node = stack.verify_with_node(bundle_path, None, IDENTITY, ISSUER)
+    assert node.returncode == 0, node.stderr
+
+
+def test_two_verifiers_reject_tampering_wrong_identity_and_wrong_digest(publish, registry, user_sigstore, tmp_path):
+    from sigstore.models import Bundle, ClientTrustConfig
+    from sigstore.verify import Verifier, policy
+
+    run = publish(
+        registry=registry.host, repository="acme/tamper", tags="v1", attest="true", **{"push-attestation": "false"}
+    )
+    assert run.code == 0, run.stdout
+    bundle = json.loads(Path(run.outputs["bundle-path"]).read_text())
+    trust = ClientTrustConfig.from_json(user_sigstore.trust_config_path.read_text())
+    verifier = Verifier(trusted_root=trust.trusted_root)
+
+    tampered = json.loads(json.dumps(bundle))
+    statement = json.loads(base64.b64decode(tampered["dsseEnvelope"]["payload"]))
+    statement["subject"][0]["digest"]["sha256"] = hashlib.sha256(b"another component").hexdigest()
+    tampered["dsseEnvelope"]["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
+    tampered_path = tmp_path / "tampered.json"
+    tampered_path.write_text(json.dumps(tampered))
+    with pytest.raises(Exception):
+        verifier.verify_dsse(
+            Bundle.from_json(tampered_path.read_text()), policy.Identity(identity=IDENTITY, issuer=ISSUER)
+        )
+    assert user_sigstore.verify_with_node(tampered_path, None, IDENTITY, ISSUER).returncode != 0
+
+    original = tmp_path / "bundle.json"
+    original.write_text(json.dumps(bundle))
+    wrong = "https://github.com/mallory/x/.github/workflows/x.yml@refs/heads/main"
+    with pytest.raises(Exception):
+        verifier.verify_dsse(Bundle.from_json(original.read_text()), policy.Identity(identity=wrong, issuer=ISSUER))
+    assert user_sigstore.verify_with_node(original, None, wrong, ISSUER).returncode != 0
+
+    # the bundle does not vouch for another artifact (a different digest)
+    other = tmp_path / "other.wasm"
+    other.write_bytes(b"\0asm\x0d\x00\x01\x00 not the published component")
+    assert user_sigstore.verify_with_node(original, other, IDENTITY, ISSUER).returncode != 0
+    assert registry.tags("acme/tamper") == ["v1"]  # push-attestation: false left no fallback tag
+
+
+def test_a_second_attestation_is_merged_into_the_fallback_index(publish, registry):
+    first = publish(registry=registry.host, repository="acme/twice", tags="v1", attest="true")
+    assert first.code == 0, first.stdout
+    digest = first.outputs["digest"]
+    # attest the same digest again (e.g. a re-run): the index keeps both referrers
+    from wash_actions import attest
+    from wash_actions import registry as oci
+
+    client = oci.Registry(registry.host, insecure=True)
+    manifest = client.get_manifest("acme/twice", digest)
+    bundle = Path(first.outputs["bundle-path"]).read_bytes().replace(b'"mediaType"', b'"mediaType" ', 1)
+    second = attest.push_referrer(client, "acme/twice", manifest, bundle)
+    index = registry.manifest("acme/twice", "sha256-" + digest[7:]).json()
+    assert {m["digest"] for m in index["manifests"]} == {first.outputs["attestation-digest"], second}
+
+
+def test_auto_without_oidc_token_publishes_with_a_notice(publish, registry):
+    run = publish(
+        registry=registry.host,
+        repository="acme/no-oidc",
+        tags="v1",
+        env={"ACTIONS_ID_TOKEN_REQUEST_URL": "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": ""},
+    )
+    assert run.code == 0, run.stdout
+    assert "::notice title=publish%3A attestation::Attestation skipped" in run.stdout
+    assert "id-token: write" in run.stdout
+    assert run.outputs["attestation-url"] == ""
+
+
+def test_attest_true_without_oidc_is_an_error_before_any_push(publish, registry):
+    run = publish(
+        registry=registry.host,
+        repository="acme/must-attest",
+        tags="v1",
+        attest="true",
+        env={"ACTIONS_ID_TOKEN_REQUEST_URL": "", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": ""},
+    )
+    assert_one_clear_error(run, "id-token")
+    assert registry.tags("acme/must-attest") == []
+
+
+def test_attestations_api_refusal_names_the_permission(publish, registry, release_server):
+    release_server.store.faults[:] = [403]
+    run = publish(registry=registry.host, repository="acme/refused", tags="v1", attest="true")
+    assert_one_clear_error(run, "attestations: write")
+
+
+def test_fork_pull_requests_and_ghes_skip_with_a_notice(publish, registry, tmp_path):
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "number": 3,
+                    "head": {"sha": "a" * 40, "repo": {"full_name": "someone/hello-world"}},
+                    "base": {"repo": {"full_name": "acme/hello-world"}},
+                }
+            }
+        )
+    )
+    fork = publish(
+        registry=registry.host,
+        repository="acme/fork",
+        env={"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event), "GITHUB_REF": "refs/pull/3/merge"},
+    )
+    assert fork.code == 0, fork.stdout
+    assert "forks" in fork.stdout and fork.outputs["attestation-url"] == ""
+    ghes = publish(
+        registry=registry.host, repository="acme/ghes", tags="v1", env={"GITHUB_SERVER_URL": "https://ghe.example.com"}
+    )
+    assert ghes.code == 0 and "Enterprise Server" in ghes.stdout
