@@ -255,3 +255,53 @@ def test_a_bundle_signed_for_another_repository_is_refused(setup, release_server
             store.assets[key], store.attestations[digest] = saved_bundle, saved_attestations
     line = assert_one_clear_error(run, "could not be verified")
     assert "mallory/wasmCloud" in line
+
+
+# -- host plugins ----------------------------------------------------------------------------------------
+
+
+def test_plugins_are_pulled_once_per_digest_and_exported(setup, registry, built_python, wash_binary, tmp_path):
+    import subprocess
+
+    subprocess.run(
+        [
+            str(wash_binary),
+            "oci",
+            "push",
+            "--insecure",
+            "-o",
+            "json",
+            f"{registry.host}/plugins/metrics:1.0",
+            str(built_python),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    ref = f"{registry.host}/plugins/metrics:1.0"
+    run = setup(plugins=f"{ref}\nlogger={ref}", **{"plugins-insecure": "true"})
+    assert run.code == 0, run.stdout + run.stderr
+    files = json.loads(run.outputs["plugins"])
+    assert set(files) == {"metrics", "logger"}
+    for path in files.values():
+        assert Path(path).read_bytes() == built_python.read_bytes()
+        assert Path(path).parent.parent == Path(run.outputs["plugins-dir"])
+    assert run.env["WASH_HOST_PLUGINS"] == f"id=metrics,file={files['metrics']};id=logger,file={files['logger']}"
+    again = setup(plugins=ref, **{"plugins-insecure": "true"})
+    assert again.code == 0
+    assert "Plugin metrics: " in again.stdout and "(cached)" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("plugins", "message"),
+    [
+        ("metrics:1.0", "not a fully qualified OCI reference"),
+        ("a=ghcr.io/x/p:1, a=ghcr.io/x/q:1", "Two plugins have the id"),
+        ("-bad=ghcr.io/x/p:1", "is not valid"),
+    ],
+)
+def test_bad_plugins(setup, plugins, message):
+    assert_one_clear_error(setup(plugins=plugins), message)
+
+
+def test_plugins_insecure_only_on_loopback(setup):
+    assert_one_clear_error(setup(plugins="ghcr.io/acme/p:1", **{"plugins-insecure": "true"}), "plugins-insecure")

@@ -14,6 +14,7 @@ from ..errors import ActionError
 from ..install import sha256_file
 
 CONFIG = Path(".wash") / "config.yaml"
+EXPORTED_BY_SETUP = frozenset({"WASH_HOST_PLUGINS"})  # setup-wash's plugins, set on purpose
 _WASH_ENV_NAME = re.compile(r"^WASH_[A-Za-z0-9_.]+$")  # wash maps WASH_BUILD.COMMAND to build.command
 
 
@@ -113,7 +114,7 @@ def child_env(wash_env: tuple[tuple[str, str], ...] = ()) -> tuple[dict[str, str
     for key, value in os.environ.items():
         if key.startswith(gha.INPUT_PREFIX):
             continue
-        if key.startswith("WASH_"):
+        if key.startswith("WASH_") and key not in EXPORTED_BY_SETUP:
             dropped.append(key)
             continue
         env[key] = value

@@ -9,6 +9,7 @@ sha256, or downloads, checks the digest, verifies provenance and only then moves
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ class SetupInputs:
     verify: bool
     checksum: str
     tool_cache: Path
+    plugins: tuple[str, ...] = ()
+    plugins_insecure: bool = False
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> SetupInputs:
@@ -66,6 +69,8 @@ class SetupInputs:
             verify=inputs.bool("verify", default=True),
             checksum=checksum,
             tool_cache=Path(tool_cache) if tool_cache else gha.temp_dir() / "tool-cache",
+            plugins=tuple(inputs.list("plugins")),
+            plugins_insecure=inputs.bool("plugins-insecure"),
         )
 
 
@@ -342,6 +347,7 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
             docs="#setup-wash",
         )
     gha.add_path(entry.directory)
+    plugin_files = install_plugins(str(binary), setup)
     gha.summary(
         f"### wash\n\n| version | path | source |\n|---|---|---|\n| {inputs.version} | `{binary}` | {source} |\n"
     )
@@ -350,7 +356,35 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
         "wash-path": str(binary),
         "cache-hit": str(source != "download").lower(),
         "wit-cache-dir": wit_cache_dir(binary),
+        "plugins": json.dumps(plugin_files),
+        "plugins-dir": str(setup.tool_cache / "wash-plugins") if setup.plugins else "",
     }
+
+
+def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
+    """Pull the requested host plugins (cached by digest) and export WASH_HOST_PLUGINS for later steps."""
+    if not setup.plugins:
+        return {}
+    from .. import plugins, registry
+    from .publish import is_loopback
+
+    wanted = plugins.parse(list(setup.plugins))
+    if setup.plugins_insecure and not all(is_loopback(p.host) for p in wanted):
+        raise ActionError(
+            what="plugins-insecure: true is refused for a registry that is not on this machine",
+            why="Plain HTTP is allowed only for registries on localhost, 127.0.0.0/8 or ::1.",
+            fix="with:\n  plugins-insecure: false",
+            docs="#plugins",
+        )
+    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    creds = {p.host: c for p in wanted if (c := registry.docker_config_credentials(config, p.host))}
+    files, cached = plugins.install(
+        binary, wanted, setup.tool_cache / "wash-plugins", insecure=setup.plugins_insecure, credentials=creds
+    )
+    for plugin_id, path in files.items():
+        gha.info(f"Plugin {plugin_id}: {path}{' (cached)' if plugin_id in cached else ''}")
+    gha.export_env("WASH_HOST_PLUGINS", plugins.host_plugins_env(files))
+    return files
 
 
 def wit_cache_dir(binary: Path) -> str:
