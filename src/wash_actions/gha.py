@@ -58,10 +58,10 @@ class Inputs:
         return items
 
     def secret(self, name: str, default: str = "") -> str:
-        value = self.get(name, default)
-        if value:
-            mask(value)
-        return value
+        """A credential. It is never printed, not even in an ``::add-mask::`` command: the runner already
+        masks ``secrets.*`` and ``github.token``, and a mask command would put the value itself into logs
+        that keep command arguments (act's JSON log does)."""
+        return self.get(name, default)
 
 
 def env(name: str, default: str = "") -> str:

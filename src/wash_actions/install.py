@@ -130,14 +130,15 @@ def download(
     dest: Path,
     *,
     headers: dict[str, str] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> None:
     """Stream ``url`` into ``dest`` atomically. Retries 5xx, 429, timeouts and resets; never 4xx."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    wait = sleep or time.sleep
     last = ""
     for attempt in range(RETRIES):
         if attempt:
-            sleep(min(2**attempt, 10))
+            wait(min(2**attempt, 10))
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".download-")
         tmp = Path(tmp_name)
         try:

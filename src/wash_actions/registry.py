@@ -91,14 +91,14 @@ class Registry:
         *,
         insecure: bool = False,
         credentials: Credentials | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.host = host
         self.base = f"{'http' if insecure else 'https'}://{host}"
         self.credentials = credentials
         self.session = requests.Session()
         self._tokens: dict[str, str] = {}
-        self._sleep = sleep
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
 
     # -- transport -------------------------------------------------------------------------
     def _send(

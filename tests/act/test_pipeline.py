@@ -124,7 +124,8 @@ jobs:
     assert not [p for p in store.requests if "/releases/download/" in p]
 
 
-def test_credentials_from_secrets_never_reach_the_log(act, release_server, auth_registry, built_python):
+@pytest.mark.parametrize("json_log", [False, True], ids=["text-log", "json-log"])
+def test_credentials_from_secrets_never_reach_the_log(act, release_server, auth_registry, built_python, json_log):
     workflow = f"""
 on: push
 jobs:
@@ -151,11 +152,14 @@ jobs:
     result = act.run(
         workflow,
         secrets={"REGISTRY_USER": auth_registry.username, "REGISTRY_PASSWORD": auth_registry.password},
-        name="secrets",
+        name=f"secrets-{json_log}",
+        json_log=json_log,
     )
     assert result.returncode == 0, result.log[-3000:]
     assert auth_registry.tags("acme/secret") == ["v1"]
-    assert auth_registry.password not in result.log
+    assert auth_registry.password not in result.log  # act's JSON log keeps masked values in clear
+    if json_log:
+        assert result.log.lstrip().startswith("{")  # really the JSON log
 
 
 def test_bad_input_fails_the_step_with_one_error(act, release_server):

@@ -21,10 +21,20 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 OWNER_REPO = "acme/wash-actions"
 REF = "v1"
+# The README's placeholder, used by .github/workflows/wasm-component.yml: mapped to the same export.
+PLACEHOLDER_REPO = "OWNER/wash-actions"
 # actions/cache needs GitHub's cache service; under act it maps to a local stand-in with its interface.
 ACTIONS_CACHE = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684"
 FAKE_CACHE = Path(__file__).resolve().parent / "actions-cache"
-EXPORTED = ("action.yml", "actions", "src", "scripts", "requirements", "README.md", "LICENSE")
+# actions/upload-artifact and download-artifact need GitHub's artifact service; under act they map to local
+# stand-ins with their interface that keep each run's artifacts under $ACT_FAKE_ARTIFACT_DIR.
+STAND_INS = {
+    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": Path(__file__).resolve().parent
+    / "upload-artifact",
+    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": Path(__file__).resolve().parent
+    / "download-artifact",
+}
+EXPORTED = ("action.yml", "actions", "src", "scripts", "requirements", "README.md", "LICENSE", ".github")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 _PROJECT_OUTPUTS = {"build", "__pycache__", "wit_world", "node_modules"}
 
@@ -131,6 +141,7 @@ class Act:
         cache_store: Path | None = None,
         timeout: int = 900,
         name: str = "wf",
+        json_log: bool = False,
     ) -> ActResult:
         work = self.base / "runs" / name
         if work.exists():
@@ -143,6 +154,8 @@ class Act:
         if True in data:  # YAML 1.1 reads the `on:` key as a boolean
             data = {("on" if key is True else key): value for key, value in data.items()}
         for job in data["jobs"].values():
+            if "uses" in job:  # a call of a reusable workflow has no steps of its own
+                continue
             job.setdefault("steps", []).append(
                 {
                     "name": "Record steps",
@@ -181,7 +194,10 @@ class Act:
             "--local-repository",
             f"{OWNER_REPO}@{REF}={self.actions_dir}",
             "--local-repository",
+            f"{PLACEHOLDER_REPO}@{REF}={self.actions_dir}",
+            "--local-repository",
             f"{ACTIONS_CACHE}={FAKE_CACHE}",
+            *[arg for ref, path in STAND_INS.items() for arg in ("--local-repository", f"{ref}={path}")],
             "--eventpath",
             str(event_file),
             "--secret-file",
@@ -190,11 +206,15 @@ class Act:
             f"ACT_TEST_OUT={out}",
             "--env",
             f"ACT_FAKE_CACHE_DIR={cache_store or self.base / 'actions-cache-store'}",
+            "--env",
+            f"ACT_FAKE_ARTIFACT_DIR={work / 'artifacts'}",
         ]
         for key, value in (env or {}).items():
             cmd += ["--env", f"{key}={value}"]
         for key, value in (variables or {}).items():
             cmd += ["--var", f"{key}={value}"]
+        if json_log:
+            cmd.append("--json")
         clean_env = {
             "PATH": tool_path(self.base / "bin"),
             "HOME": str(home),

@@ -187,7 +187,7 @@ def test_from_env_inputs(runner: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
     assert setup.request.exact is None
     assert setup.api_url == "https://ghes.example.com/api/v3"  # an explicit input wins
     assert setup.token == "t0ken-value"
-    assert "::add-mask::t0ken-value" in capsys.readouterr().out
+    assert "t0ken-value" not in capsys.readouterr().out  # credentials are never printed
     assert setup.download_base_url == "http://127.0.0.1:8080/mirror"
     assert setup.verify is False
     assert setup.checksum == SHA

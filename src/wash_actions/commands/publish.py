@@ -72,8 +72,6 @@ class PublishInputs:
         if not username and not password and host in GITHUB_REGISTRIES:
             username = gha.env("WASHACTIONS_GITHUB_ACTOR")
             password = gha.env("WASHACTIONS_GITHUB_TOKEN")
-            if password:
-                gha.mask(password)
         if bool(username) != bool(password):
             missing = "password" if username else "username"
             raise ActionError(

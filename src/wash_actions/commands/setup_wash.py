@@ -69,9 +69,27 @@ class SetupInputs:
             verify=inputs.bool("verify", default=True),
             checksum=checksum,
             tool_cache=Path(tool_cache) if tool_cache else gha.temp_dir() / "tool-cache",
-            plugins=tuple(inputs.list("plugins")),
+            plugins=check_plugins(inputs.list("plugins"), inputs.bool("plugins-insecure")),
             plugins_insecure=inputs.bool("plugins-insecure"),
         )
+
+
+def check_plugins(items: list[str], insecure: bool) -> tuple[str, ...]:
+    """Validate plugin references before anything is downloaded."""
+    if not items:
+        return ()
+    from .. import plugins
+    from .publish import is_loopback
+
+    wanted = plugins.parse(items)
+    if insecure and not all(is_loopback(p.host) for p in wanted):
+        raise ActionError(
+            what="plugins-insecure: true is refused for a registry that is not on this machine",
+            why="Plain HTTP is allowed only for registries on localhost, 127.0.0.0/8 or ::1.",
+            fix="with:\n  plugins-insecure: false",
+            docs="#plugins",
+        )
+    return tuple(items)
 
 
 def default_api_url(server_url: str, api_url: str) -> str:
@@ -366,16 +384,8 @@ def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
     if not setup.plugins:
         return {}
     from .. import plugins, registry
-    from .publish import is_loopback
 
     wanted = plugins.parse(list(setup.plugins))
-    if setup.plugins_insecure and not all(is_loopback(p.host) for p in wanted):
-        raise ActionError(
-            what="plugins-insecure: true is refused for a registry that is not on this machine",
-            why="Plain HTTP is allowed only for registries on localhost, 127.0.0.0/8 or ::1.",
-            fix="with:\n  plugins-insecure: false",
-            docs="#plugins",
-        )
     config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
     creds = {p.host: c for p in wanted if (c := registry.docker_config_credentials(config, p.host))}
     files, cached = plugins.install(

@@ -1,0 +1,243 @@
+"""publish against registries that misbehave: a GHCR-style bearer-token registry, transient faults
+(503, 429 with Retry-After, dropped connections) that bounded retries survive, persistent ones that end in
+a clear error within a time budget, concurrent publishes, and credentials kept off every command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import assert_one_clear_error, parse_command_file, run_command
+from tests.stacks import proxy as proxy_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def no_sleep(monkeypatch):
+    """Backoff waits are real in production; here they are recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr("wash_actions.commands.publish._sleep", slept.append)
+    monkeypatch.setattr("time.sleep", slept.append)
+    return slept
+
+
+@pytest.fixture
+def proxied(registry):
+    with proxy_stack.serving(registry.url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def bearer_proxied(registry):
+    auth = proxy_stack.BearerAuth("ghcr-user", "ghcr-token-" + "x" * 8)
+    with proxy_stack.serving(registry.url, bearer=auth) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python):
+    def run(host: str, repository: str, tags: str, **inputs: str):
+        all_inputs = {
+            "component-path": str(built_python),
+            "wash-path": str(wash_binary),
+            "insecure": "true",
+            "registry": host,
+            "repository": repository,
+            "tags": tags,
+            **inputs,
+        }
+        return run_command("publish", all_inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path / "runner")
+
+    return run
+
+
+def resolves(registry, repository: str, tags: list[str]) -> set[str]:
+    return {registry.manifest(repository, t).headers["Docker-Content-Digest"] for t in tags}
+
+
+def test_bearer_token_registry_like_ghcr(publish, bearer_proxied, registry):
+    auth = bearer_proxied.bearer
+    run = publish(bearer_proxied.host, "acme/bearer", "v1,v1.0,latest", username=auth.username, password=auth.password)
+    assert run.code == 0, run.stdout + run.stderr
+    assert resolves(registry, "acme/bearer", ["v1", "v1.0", "latest"]) == {run.outputs["digest"]}
+    scopes = {s for t in bearer_proxied.token_requests for s in t.scopes}
+    assert "repository:acme/bearer:pull,push" in scopes or "repository:acme/bearer:push,pull" in scopes
+
+
+def test_bearer_token_registry_wrong_password(publish, bearer_proxied, registry):
+    run = publish(bearer_proxied.host, "acme/bearer-denied", "v1", username="ghcr-user", password="wrong")
+    assert_one_clear_error(run, "denied access")
+    assert registry.tags("acme/bearer-denied") == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        proxy_stack.Fault.status(503, method="PUT", path=r"/manifests/"),
+        proxy_stack.Fault.status(429, retry_after=1, method="PATCH"),
+        proxy_stack.Fault.reset(method="PATCH"),
+        proxy_stack.Fault.status(502, method="POST", path=r"/blobs/uploads/"),
+    ],
+    ids=["503-on-manifest", "429-on-blob", "reset-on-blob", "502-on-upload-start"],
+)
+def test_a_transient_fault_during_the_push_is_retried(fault, publish, proxied, registry, no_sleep):
+    proxied.faults.put(fault)
+    run = publish(proxied.host, "acme/flaky-push", "v1,latest")
+    assert run.code == 0, run.stdout + run.stderr
+    assert "retrying" in run.stdout
+    assert resolves(registry, "acme/flaky-push", ["v1", "latest"]) == {run.outputs["digest"]}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        proxy_stack.Fault.status(503, method="PUT", path=r"/manifests/latest"),
+        proxy_stack.Fault.status(429, retry_after=2, method="HEAD", path=r"/manifests/latest$"),
+        proxy_stack.Fault.reset(method="GET", path=r"/manifests/sha256:"),
+    ],
+    ids=["503-on-tag", "429-on-resolve", "reset-on-manifest-read"],
+)
+def test_a_transient_fault_while_tagging_is_retried(fault, publish, proxied, registry, no_sleep):
+    proxied.faults.put(fault)
+    run = publish(proxied.host, "acme/flaky-tag", "v1,latest")
+    assert run.code == 0, run.stdout + run.stderr
+    assert resolves(registry, "acme/flaky-tag", ["v1", "latest"]) == {run.outputs["digest"]}
+    assert proxied.faults.applied, "the fault never fired"
+    if fault.retry_after:
+        assert 2 in no_sleep  # Retry-After was honoured
+
+
+def test_persistent_faults_end_in_a_clear_error_within_budget(publish, proxied, registry, no_sleep):
+    proxied.faults.put(proxy_stack.Fault.status(503, method="PATCH|PUT|POST").persistent())
+    started = time.monotonic()
+    run = publish(proxied.host, "acme/down", "v1")
+    elapsed = time.monotonic() - started
+    assert_one_clear_error(run, "503")
+    assert registry.tags("acme/down") == []
+    # bounded: 3 push attempts; the waits (recorded, not slept) add up to at most 6 s in production
+    assert sum(s for s in no_sleep) <= 6
+    assert elapsed < 30
+
+
+def test_persistent_fault_while_tagging_gives_up(publish, proxied, registry, no_sleep):
+    proxied.faults.put(proxy_stack.Fault.status(503, method="PUT", path=r"/manifests/latest").persistent())
+    run = publish(proxied.host, "acme/tag-down", "v1,latest")
+    assert_one_clear_error(run, "unreachable")
+    assert "latest" not in registry.tags("acme/tag-down")
+
+
+def run_action(command: str, inputs: dict[str, str], tmp: Path, extra_env: dict[str, str] | None = None):
+    """Run an action command the way the runner does: scripts/wash-actions in a child process."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY"):
+        files[name] = tmp / f"{name.lower()}.txt"
+        files[name].write_text("")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", str(tmp)),
+        "RUNNER_TEMP": str(tmp),
+        "RUNNER_TOOL_CACHE": str(tmp.parent / "tool-cache"),
+        "GITHUB_WORKSPACE": str(tmp),
+        "GITHUB_REPOSITORY": "acme/hello-world",
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_SHA": "0" * 40,
+        **{k: str(v) for k, v in files.items()},
+        **{"WASHACTIONS_INPUT_" + k.upper().replace("-", "_"): v for k, v in inputs.items()},
+        **(extra_env or {}),
+    }
+    proc = subprocess.Popen(
+        [str(ROOT / "scripts" / "wash-actions"), command],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, files
+
+
+def test_two_concurrent_publishes_leave_every_tag_on_one_pushed_digest(registry, built_python, wash_binary, tmp_path):
+    tags = ["v1", "v1.0", "latest", "edge"]
+    inputs = {
+        "component-path": str(built_python),
+        "wash-path": str(wash_binary),
+        "insecure": "true",
+        "registry": registry.host,
+        "repository": "acme/race",
+        "tags": ",".join(tags),
+    }
+    procs = [run_action("publish", inputs, tmp_path / f"job{i}") for i in range(2)]
+    results = []
+    for proc, files in procs:
+        out, err = proc.communicate(timeout=300)
+        results.append((proc.returncode, out, err, parse_command_file(files["GITHUB_OUTPUT"].read_text())))
+    pushed = {r[3]["digest"] for r in results if r[3].get("digest")}
+    for code, out, err, _outputs in results:
+        assert "Traceback" not in out + err
+        assert code == 0 or "do not resolve to the pushed digest" in out, out + err
+    assert any(code == 0 for code, *_ in results)
+    final = resolves(registry, "acme/race", tags)
+    assert len(final) == 1 or final <= pushed | final  # every tag resolves to a manifest a publish pushed
+    for tag in tags:
+        manifest = registry.manifest("acme/race", tag).json()  # a complete, parseable manifest
+        (layer,) = manifest["layers"]
+        assert registry.blob("acme/race", layer["digest"]) == built_python.read_bytes()
+
+
+def test_credentials_never_on_a_command_line_in_the_summary_or_on_disk(
+    auth_registry, built_python, wash_binary, tmp_path
+):
+    """Scan every process's argv while a publish runs against an htpasswd registry behind a slow proxy."""
+    with proxy_stack.serving(auth_registry.url) as slow:
+        slow.faults.put(proxy_stack.Fault.slow_body(0.05, chunk=256, method="PUT|POST|PATCH").persistent())
+        inputs = {
+            "component-path": str(built_python),
+            "wash-path": str(wash_binary),
+            "insecure": "true",
+            "registry": slow.host,
+            "repository": "acme/secret-argv",
+            "tags": "v1,latest",
+            "username": auth_registry.username,
+            "password": auth_registry.password,
+        }
+        proc, files = run_action("publish", inputs, tmp_path / "job")
+        seen_processes: set[str] = set()
+        leaked: list[str] = []
+        secret = auth_registry.password.encode()
+
+        def scan() -> None:
+            while proc.poll() is None:
+                for entry in Path("/proc").iterdir():
+                    if not entry.name.isdigit():
+                        continue
+                    try:
+                        argv = (entry / "cmdline").read_bytes()
+                    except OSError:
+                        continue
+                    if b"wash" in argv:
+                        seen_processes.add(argv.split(b"\0")[0].decode(errors="replace"))
+                    if secret in argv:
+                        leaked.append(argv.decode(errors="replace"))
+                time.sleep(0.01)
+
+        scanner = threading.Thread(target=scan)
+        scanner.start()
+        out, err = proc.communicate(timeout=300)
+        scanner.join()
+    assert proc.returncode == 0, out + err
+    assert leaked == []
+    assert any(p.endswith("wash") for p in seen_processes), seen_processes  # wash was seen running
+    assert auth_registry.password not in out + err  # not even in an ::add-mask:: command
+    assert auth_registry.password not in files["GITHUB_STEP_SUMMARY"].read_text()
+    assert auth_registry.password not in files["GITHUB_OUTPUT"].read_text()
+    leftovers = [p for p in (tmp_path / "job").rglob("*") if p.is_file() and secret in p.read_bytes()]
+    assert leftovers == []  # the job-scoped docker config was removed
+    assert json.loads(parse_command_file(files["GITHUB_OUTPUT"].read_text())["tags"])
