@@ -44,6 +44,23 @@ def sigstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sigstore_stac
         yield stack
 
 
+USER_WORKFLOW_REF = "acme/hello-world/.github/workflows/component.yml@refs/heads/main"
+USER_IDENTITY = f"https://github.com/{USER_WORKFLOW_REF}"
+
+
+@pytest.fixture(scope="session")
+def user_sigstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sigstore_stack.SigstoreStack]:
+    """Tokens of the user's workflow (acme/hello-world), as GitHub issues them to a publish job."""
+    claims = {
+        "repository": "acme/hello-world",
+        "ref": "refs/heads/main",
+        "workflow_ref": USER_WORKFLOW_REF,
+        "job_workflow_ref": USER_WORKFLOW_REF,
+    }
+    with sigstore_stack.running(tmp_path_factory.mktemp("user-sigstore"), claims) as stack:
+        yield stack
+
+
 @pytest.fixture(scope="session")
 def release_server(wash_binary: Path, sigstore: sigstore_stack.SigstoreStack) -> Iterator[releases.ReleaseServer]:
     """The releases, with wash 2.10.3's binary covered by a release bundle and a GitHub attestation."""

@@ -41,10 +41,18 @@ class WashRun:
     stderr: str
     envelope: Envelope | None = field(default=None)
 
+    def output(self) -> str:
+        """Everything the command printed except wash's envelope: the build's own output, then stderr."""
+        stdout = self.stdout
+        if self.envelope is not None:
+            start = _envelope_start(stdout)
+            if start is not None:
+                stdout = stdout[:start]
+        return "\n".join(part for part in (stdout.rstrip(), self.stderr.rstrip()) if part)
+
     def tail(self, lines: int = 20) -> str:
-        """The last lines of what the command printed, envelope excluded, for error messages."""
-        text = "\n".join(part for part in (self.stdout.rstrip(), self.stderr.rstrip()) if part)
-        return "\n".join(text.splitlines()[-lines:])
+        """The last lines of :meth:`output`, for error messages."""
+        return "\n".join(self.output().splitlines()[-lines:])
 
 
 def clean_message(message: str) -> str:
@@ -62,6 +70,20 @@ def _as_envelope(value: object) -> Envelope | None:
     return None
 
 
+def _envelope_start(text: str) -> int | None:
+    """Where the envelope that ends ``text`` begins."""
+    stripped = text.rstrip()
+    starts = sorted({stripped.index("{", m.start()) for m in _CANDIDATE.finditer(stripped)})
+    for begin in reversed(starts):
+        try:
+            value, end = _DECODER.raw_decode(stripped, begin)
+        except json.JSONDecodeError:
+            continue
+        if end == len(stripped) and _as_envelope(value) is not None:
+            return begin
+    return None
+
+
 def find_envelope(text: str) -> Envelope | None:
     """The envelope is the JSON object that ends the text. Anything may precede it.
 
@@ -73,17 +95,8 @@ def find_envelope(text: str) -> Envelope | None:
     stripped = text.rstrip()
     if not stripped.endswith("}"):
         return None
-    starts = sorted({stripped.index("{", m.start()) for m in _CANDIDATE.finditer(stripped)})
-    for begin in reversed(starts):
-        try:
-            value, end = _DECODER.raw_decode(stripped, begin)
-        except json.JSONDecodeError:
-            continue
-        if end == len(stripped):
-            envelope = _as_envelope(value)
-            if envelope is not None:
-                return envelope
-    return None
+    begin = _envelope_start(stripped)
+    return None if begin is None else _as_envelope(_DECODER.raw_decode(stripped, begin)[0])
 
 
 def locate(wash: str | None = None) -> str:

@@ -10,25 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import USER_IDENTITY as IDENTITY
 from tests.helpers import assert_one_clear_error, run_command
-from tests.stacks import sigstore_stack
 
-JOB_WORKFLOW_REF = "acme/hello-world/.github/workflows/component.yml@refs/heads/main"
-CLAIMS = {
-    "repository": "acme/hello-world",
-    "ref": "refs/heads/main",
-    "workflow_ref": JOB_WORKFLOW_REF,
-    "job_workflow_ref": JOB_WORKFLOW_REF,
-}
-IDENTITY = f"https://github.com/{JOB_WORKFLOW_REF}"
 ISSUER = "https://token.actions.githubusercontent.com"
-
-
-@pytest.fixture(scope="module")
-def user_sigstore(tmp_path_factory):
-    """Tokens of the user's workflow (acme/hello-world), as GitHub would issue them to the publish job."""
-    with sigstore_stack.running(tmp_path_factory.mktemp("user-sigstore"), CLAIMS) as stack:
-        yield stack
 
 
 @pytest.fixture

@@ -69,9 +69,11 @@ def test_failing_build_command(build, tmp_path):
     project = copy_example("hello-js", tmp_path)
     (project / "src" / "hello.js").write_text("export function greet( {\n")
     run = build(project, **{"working-directory": "hello-js"})
-    line = assert_one_clear_error(run, "wash build failed", "npm run build")
+    line = assert_one_clear_error(run, "wash build failed", "npm run build", "Last lines of the build output")
     assert "Stack backtrace" not in line
     assert "<details>" in run.summary
+    assert "> hello-js@0.1.0 build" in run.summary  # the full build output, collapsed in the summary
+    assert '"success": false' not in run.summary  # without wash's envelope
 
 
 def test_missing_config(build, tmp_path):

@@ -147,15 +147,19 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             "(exit code 2 is a usage error).",
             fix="Read the last lines below; run `wash build -o json` locally in the project to reproduce.",
             docs="#build",
-            details=result.tail(),
+            details=result.output(),
         )
     if not envelope.success or result.returncode != 0:
+        first = envelope.message.splitlines()[0] if envelope.message else "no message"
+        last_lines = result.tail(10)
         raise ActionError(
-            what=f"wash build failed: {envelope.message.splitlines()[0] if envelope.message else 'no message'}",
-            why=envelope.message or f"wash exited with code {result.returncode}.",
-            fix="Fix the build error above; run `wash build` locally in the project to reproduce.",
+            what=f"wash build failed: {first}",
+            why=(envelope.message or f"wash exited with code {result.returncode}.")
+            + (f"\nLast lines of the build output:\n{last_lines}" if last_lines else ""),
+            fix="Fix the build error shown above (the full output is in the job summary); "
+            "run `wash build` in the project locally to reproduce.",
             docs="#build",
-            details=result.tail(40),
+            details=result.output(),
         )
     data = envelope.data if isinstance(envelope.data, dict) else {}
     project = Path(str(data.get("project_path") or inputs.project))

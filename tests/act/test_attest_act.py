@@ -1,0 +1,67 @@
+"""publish attests under act, as a user's workflow with id-token: write would on GitHub."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.conftest import USER_IDENTITY, WASH_VERSION
+
+pytestmark = pytest.mark.act
+
+
+def test_publish_signs_stores_and_pushes_the_attestation(
+    act, release_server, registry, user_sigstore, built_python, tmp_path
+):
+    workflow = f"""
+on: push
+permissions:
+  contents: read
+  packages: write
+  id-token: write
+  attestations: write
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - id: setup
+        uses: acme/wash-actions/actions/setup-wash@v1
+        with:
+          wash-version: {WASH_VERSION}
+          github-api-url: {release_server.url}
+          verify: false
+      - id: publish
+        uses: acme/wash-actions/actions/publish@v1
+        with:
+          component-path: {built_python}
+          registry: {registry.host}
+          repository: acme/attested-act
+          tags: v1
+          insecure: true
+          attest: true
+"""
+    release_server.store.stored.clear()
+    env = {
+        **{k: v for k, v in user_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+        "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+        "GITHUB_API_URL": release_server.url,
+    }
+    result = act.run(workflow, env=env, name="attest")
+    assert result.returncode == 0, result.log[-4000:]
+    publish = result.outputs("publish")
+    digest = publish["digest"]
+    assert publish["bundle-path"].endswith(f"attestation-sha256-{digest[7:]}.sigstore.json")
+    (stored,) = release_server.store.stored  # RUNNER_TEMP is gone after the job; GitHub got the bundle
+    bundle = stored["body"]["bundle"]
+    bundle_path = tmp_path / "bundle.json"
+    bundle_path.write_text(json.dumps(bundle))
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    assert statement["subject"][0] == {"name": f"{registry.host}/acme/attested-act", "digest": {"sha256": digest[7:]}}
+    assert publish["attestation-url"].endswith("/acme/hello-world/attestations/1")
+    index = registry.manifest("acme/attested-act", "sha256-" + digest[7:]).json()
+    assert [m["digest"] for m in index["manifests"]] == [publish["attestation-digest"]]
+    check = user_sigstore.verify_with_node(bundle_path, None, USER_IDENTITY, user_sigstore.issuer)
+    assert check.returncode == 0, check.stderr
+    assert "Installing sigstore" in result.log  # only the signing step installs it, on first use
