@@ -241,3 +241,60 @@ def test_credentials_never_on_a_command_line_in_the_summary_or_on_disk(
     leftovers = [p for p in (tmp_path / "job").rglob("*") if p.is_file() and secret in p.read_bytes()]
     assert leftovers == []  # the job-scoped docker config was removed
     assert json.loads(parse_command_file(files["GITHUB_OUTPUT"].read_text())["tags"])
+
+
+# -- the Releases API fake behind the same proxy ----------------------------------------------------------
+
+
+@pytest.fixture
+def releases_proxy(release_server):
+    with proxy_stack.serving(release_server.url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def setup(monkeypatch, capfd, tmp_path):
+    def run(**inputs: str):
+        all_inputs = {"wash-version": "2.10.3", "verify": "false", "github-token": "t", **inputs}
+        return run_command("setup-wash", all_inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path / "runner")
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        proxy_stack.Fault.reset(path=r"/releases/download/"),
+        proxy_stack.Fault.status(503, path=r"/releases/download/"),
+        proxy_stack.Fault.status(429, retry_after=1, path=r"/releases/download/"),
+        proxy_stack.Fault.slow_body(0.02, chunk=4 << 20, path=r"/releases/download/"),
+    ],
+    ids=["reset", "503", "429", "slow-body"],
+)
+def test_download_faults_are_survived(fault, setup, releases_proxy, release_server, no_sleep):
+    releases_proxy.faults.put(fault)
+    run = setup(**{"github-api-url": release_server.url, "download-base-url": releases_proxy.url})
+    assert run.code == 0, run.stdout
+    assert releases_proxy.faults.applied
+    downloads = releases_proxy.requests_to(r"/releases/download/")
+    assert len(downloads) == (1 if "slow" in str(fault) else 2)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [proxy_stack.Fault.status(503, path=r"/repos/"), proxy_stack.Fault.reset(path=r"/repos/")],
+    ids=["503", "reset"],
+)
+def test_api_faults_are_retried(fault, setup, releases_proxy):
+    releases_proxy.faults.put(fault)
+    run = setup(**{"wash-version": "latest", "github-api-url": releases_proxy.url})
+    assert run.code == 0, run.stdout
+    assert run.outputs["wash-version"] == "2.10.3"
+
+
+def test_a_persistently_failing_api_gives_up_with_a_clear_error(setup, releases_proxy):
+    releases_proxy.faults.put(proxy_stack.Fault.status(503, path=r"/repos/").persistent())
+    started = time.monotonic()
+    run = setup(**{"wash-version": "latest", "github-api-url": releases_proxy.url})
+    assert_one_clear_error(run, "failed (HTTP 503)")
+    assert time.monotonic() - started < 30  # bounded retries with backoff
