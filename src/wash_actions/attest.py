@@ -2,8 +2,8 @@
 stored with GitHub's attestations API and pushed to the registry as an OCI referrer of the image.
 
 Signing uses the runner's ambient OIDC credential (audience ``sigstore``) and Sigstore's public-good
-instance; ``WASHACTIONS_SIGSTORE_TRUST_CONFIG`` may name another client trust configuration (tests use a
-local Sigstore stack). sigstore is imported only here, and installed on first use.
+instance; ``WASHACTIONS_SIGNING_TRUST_CONFIG`` (else ``WASHACTIONS_SIGSTORE_TRUST_CONFIG``) may name
+another client trust configuration (tests and the demo use local Sigstore stacks). sigstore is imported only here, and installed on first use.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ EMPTY_CONFIG = b"{}"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
+SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_SIGNING_TRUST_CONFIG"  # signing only, when it differs from verifying
 TIMEOUT = (10, 60)
 RETRIES = 4
 PUBLIC_GOOD_SERVER = "https://github.com"
@@ -126,7 +127,7 @@ def sign(subject: str, digest: str, server_url: str) -> Signed:
         )
     claims = provenance.token_claims(raw)
     visibility = str(claims.get("repository_visibility") or "public")
-    trust_path = os.environ.get(TRUST_CONFIG_ENV, "")
+    trust_path = os.environ.get(SIGNING_TRUST_CONFIG_ENV, "") or os.environ.get(TRUST_CONFIG_ENV, "")
     if visibility != "public" and not trust_path:
         raise ActionError(
             what=f"Attestation of a {visibility} repository is not supported by this action",

@@ -26,14 +26,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="wash-actions-demo-") as tmp:
         base = Path(tmp)
+        workflow_ref = "acme/hello-python/.github/workflows/component.yml@refs/heads/main"
+        user_claims = {
+            "repository": "acme/hello-python",
+            "workflow_ref": workflow_ref,
+            "job_workflow_ref": workflow_ref,
+        }
         with (
             registry_stack.running(base / "registry") as reg,
             sigstore_stack.running(base / "sigstore", upstream.RELEASE_CLAIMS) as sigstore,
+            sigstore_stack.running(base / "user-sigstore", user_claims) as user_sigstore,
         ):
             store = upstream.release_store(releases.real_wash())
             upstream.publish_provenance(store, sigstore, releases.real_wash())
             with releases.serving(store) as server:
-                return run_pipeline(base, reg, server, sigstore)
+                return run_pipeline(base, reg, server, sigstore, user_sigstore)
 
 
 def run_pipeline(
@@ -41,6 +48,7 @@ def run_pipeline(
     reg: registry_stack.RegistryProcess,
     server: releases.ReleaseServer,
     sigstore: sigstore_stack.SigstoreStack,
+    user_sigstore: sigstore_stack.SigstoreStack,
 ) -> int:
     print(f"registry:       {reg.url} (pid {reg.pid})")
     print(f"wash releases:  {server.url} (Releases API, downloads, attestations)")
@@ -59,7 +67,14 @@ def run_pipeline(
             "REGISTRY_INSECURE": "true",
             "TOOLS_PREINSTALLED": "true",
         },
-        env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
+        env={
+            # the job's OIDC token endpoint (id-token: write) and GitHub's attestations API, both local
+            **{k: v for k, v in user_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+            "GITHUB_API_URL": server.url,
+            # setup-wash verifies wash against the upstream stack; publish signs with the user's identity
+            "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path),
+            "WASHACTIONS_SIGNING_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+        },
         name="demo",
     )
     elapsed = time.monotonic() - started
@@ -89,8 +104,19 @@ def run_pipeline(
     print(f"tags:           {', '.join(json.loads(publish['tags']))}")
     print(f"annotations:    {json.dumps(manifest.get('annotations', {}))}")
     print(f"pulled bytes equal built bytes: {identical} ({len(blob):,} bytes)")
+    attested = bool(publish.get("attestation-url"))
+    if attested:
+        (stored,) = server.store.stored
+        bundle = base / "attestation.sigstore.json"
+        bundle.write_text(json.dumps(stored["body"]["bundle"]))
+        check = user_sigstore.verify_with_node(bundle, None, user_sigstore.identity, user_sigstore.issuer)
+        index = reg.manifest("acme/hello-python", "sha256-" + digest.split(":", 1)[1]).json()
+        print(f"attestation:    {publish['attestation-url']} (referrer {publish['attestation-digest']})")
+        print(f"                in the registry's referrers index: {len(index.get('manifests', []))} entry")
+        print(f"                verified by @sigstore/verify: {check.returncode == 0}")
+        attested = check.returncode == 0
     print(f"pipeline under act: {elapsed:.1f} s")
-    return 0 if identical and resolved == digest and verified else 1
+    return 0 if identical and resolved == digest and verified and attested else 1
 
 
 if __name__ == "__main__":
