@@ -3,7 +3,8 @@ stored with GitHub's attestations API and pushed to the registry as an OCI refer
 
 Signing uses the runner's ambient OIDC credential (audience ``sigstore``) and Sigstore's public-good
 instance; ``WASHACTIONS_SIGNING_TRUST_CONFIG`` (else ``WASHACTIONS_SIGSTORE_TRUST_CONFIG``) may name
-another client trust configuration (tests and the demo use local Sigstore stacks). sigstore is imported only here, and installed on first use.
+another client trust configuration (tests and the demo use local Sigstore stacks). sigstore is imported only
+here, and installed on first use.
 """
 
 from __future__ import annotations
