@@ -9,7 +9,7 @@ from collections.abc import Callable
 from . import gha
 from .errors import ActionError
 
-USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish}"
+USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover}"
 
 
 def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
@@ -46,12 +46,18 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.PublishInputs.from_env(inputs))
 
+    def discover(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import discover as cmd
+
+        return cmd.run(cmd.DiscoverInputs.from_env(inputs))
+
     return {
         "setup-wash": setup_wash,
         "setup-wash resolve": setup_wash_resolve,
         "setup-wash install": setup_wash_install,
         "build": build,
         "publish": publish,
+        "discover": discover,
     }
 
 

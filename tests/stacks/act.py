@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,8 +22,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 OWNER_REPO = "acme/wash-actions"
 REF = "v1"
-# The README's placeholder, used by .github/workflows/wasm-component.yml: mapped to the same export.
-PLACEHOLDER_REPO = "OWNER/wash-actions"
 # actions/cache needs GitHub's cache service; under act it maps to a local stand-in with its interface.
 ACTIONS_CACHE = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684"
 FAKE_CACHE = Path(__file__).resolve().parent / "actions-cache"
@@ -47,7 +46,7 @@ def copy_project(src: Path, dest: Path) -> Path:
             return {n for n in names if n in _PROJECT_OUTPUTS or n.startswith("componentize_py_")}
         return {"__pycache__"} & set(names)
 
-    shutil.copytree(src, dest, ignore=ignore)
+    shutil.copytree(src, dest, ignore=ignore, symlinks=True)  # a linked node_modules stays a link
     if (src / "node_modules").is_dir():
         (dest / "node_modules").symlink_to(src / "node_modules", target_is_directory=True)
     return dest
@@ -64,7 +63,21 @@ def export_actions(dest: Path) -> Path:
             shutil.copytree(src, dest / name, ignore=_IGNORE)
         elif src.is_file():
             shutil.copy2(src, dest / name)
+    for workflow in (dest / ".github" / "workflows").glob("*.yml"):
+        workflow.write_text(resolve_self_references(workflow.read_text()))
     return dest
+
+
+_SELF_REFERENCE = re.compile(r"^(\s*(?:-\s+)?uses:\s*)\$/([^\s#]+)", re.MULTILINE)
+
+
+def resolve_self_references(text: str) -> str:
+    """``uses: $/path`` as GitHub resolves it in a workflow of acme/wash-actions@v1: ``acme/wash-actions/path@v1``.
+
+    act 0.2.89 does not parse GitHub's self-repository syntax ("Expected format {org}/{repo}[/path]@ref"),
+    so the exported copy spells out the repository and ref the caller used.
+    """
+    return _SELF_REFERENCE.sub(lambda m: f"{m[1]}{OWNER_REPO}/{m[2]}@{REF}", text)
 
 
 def tool_path(bin_dir: Path) -> str:
@@ -193,8 +206,6 @@ class Act:
             str(cache or self.base / "action-cache"),
             "--local-repository",
             f"{OWNER_REPO}@{REF}={self.actions_dir}",
-            "--local-repository",
-            f"{PLACEHOLDER_REPO}@{REF}={self.actions_dir}",
             "--local-repository",
             f"{ACTIONS_CACHE}={FAKE_CACHE}",
             *[arg for ref, path in STAND_INS.items() for arg in ("--local-repository", f"{ref}={path}")],
