@@ -202,9 +202,16 @@ def install_into_cache(
             verify(binary, digest)
         binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         (staging / DIGEST_FILE).write_text(digest + "\n")
-        if entry.directory.exists():
-            shutil.rmtree(entry.directory)
-        os.replace(staging, entry.directory)
+        if entry.directory.exists() and not entry.complete:
+            shutil.rmtree(entry.directory, ignore_errors=True)  # a leftover that never completed
+        try:
+            os.replace(staging, entry.directory)
+        except OSError:
+            # another job on this runner installed the same version meanwhile: keep theirs if it is this binary
+            existing = entry.directory / plat.exe
+            if not (entry.complete and existing.is_file() and sha256_file(existing) == digest):
+                shutil.rmtree(entry.directory, ignore_errors=True)
+                os.replace(staging, entry.directory)
         entry.marker.write_text("")
         return entry.directory / plat.exe, digest
     finally:

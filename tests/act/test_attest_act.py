@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from tests.conftest import USER_IDENTITY, WASH_VERSION
+from tests.act import steps
+from tests.conftest import USER_IDENTITY
 
 pytestmark = pytest.mark.act
 
@@ -26,12 +27,7 @@ jobs:
   publish:
     runs-on: ubuntu-latest
     steps:
-      - id: setup
-        uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: {WASH_VERSION}
-          github-api-url: {release_server.url}
-          verify: false
+{steps.setup_wash(release_server.url)}
       - id: publish
         uses: acme/wash-actions/actions/publish@v1
         with:

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from tests.act import steps
 from tests.conftest import EXAMPLES, WASH_VERSION
 
 pytestmark = pytest.mark.act
@@ -20,12 +21,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
-      - id: setup
-        uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: {WASH_VERSION}
-          github-api-url: {release_url}
-          verify: false
+{steps.setup_wash(release_url)}
       - id: build
         uses: acme/wash-actions/actions/build@v1
         with:
@@ -44,9 +40,19 @@ jobs:
 """
 
 
-def test_pipeline_builds_and_publishes_one_digest(act, release_server, registry, tmp_path):
-    result = act.run(pipeline(release_server.url, registry.host), project=EXAMPLES / "hello-python", name="pipeline")
+def test_pipeline_builds_and_publishes_one_digest(act, release_server, registry, sigstore, tmp_path):
+    """A fresh runner: the venv is bootstrapped, wash downloaded and verified (sigstore installed on first use)."""
+    workflow = pipeline(release_server.url, registry.host).replace("verify: false", "verify: true", 1)
+    result = act.run(
+        workflow,
+        project=EXAMPLES / "hello-python",
+        env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
+        cache=tmp_path / "runner",
+        name="pipeline",
+    )
     assert result.returncode == 0, result.log[-4000:]
+    assert "via release asset wash.sigstore.json" in result.log
+    assert "Installing sigstore for verification" in result.log
     setup = result.outputs("setup")
     build = result.outputs("build")
     publish = result.outputs("publish")
@@ -87,12 +93,7 @@ jobs:
   setup:
     runs-on: ubuntu-latest
     steps:
-      - id: setup
-        uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: v{WASH_VERSION}
-          github-api-url: {release_server.url}
-          verify: false
+{steps.setup_wash(release_server.url, f"v{WASH_VERSION}")}
       - id: version
         shell: bash
         run: wash --version
@@ -132,12 +133,7 @@ jobs:
   publish:
     runs-on: ubuntu-latest
     steps:
-      - id: setup
-        uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: {WASH_VERSION}
-          github-api-url: {release_server.url}
-          verify: false
+{steps.setup_wash(release_server.url)}
       - id: publish
         uses: acme/wash-actions/actions/publish@v1
         with:
@@ -169,12 +165,7 @@ jobs:
   publish:
     runs-on: ubuntu-latest
     steps:
-      - id: setup
-        uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: {WASH_VERSION}
-          github-api-url: {release_server.url}
-          verify: false
+{steps.setup_wash(release_server.url)}
       - id: publish
         continue-on-error: true
         uses: acme/wash-actions/actions/publish@v1

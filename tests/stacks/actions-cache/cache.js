@@ -69,7 +69,14 @@ function save(key, savedPaths) {
     if (fs.existsSync(p)) fs.cpSync(p, path.join(staging, "data", String(i)), { recursive: true });
   });
   fs.writeFileSync(path.join(staging, "paths.json"), JSON.stringify(paths));
-  fs.renameSync(staging, entryDir(key));
+  try {
+    fs.renameSync(staging, entryDir(key));
+  } catch (error) {
+    // another job saved the same key first; like the real service, warn and go on
+    fs.rmSync(staging, { recursive: true, force: true });
+    console.log(`Warning: cache entry ${key} was saved by another job (${error.code}); not saving.`);
+    return;
+  }
   console.log(`Cache saved with key: ${key}`);
 }
 
