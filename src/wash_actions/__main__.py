@@ -29,6 +29,8 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         setup = cmd.SetupInputs.from_env(inputs)
         resolved = cmd.run_resolve(setup)
+        if resolved["installed"] == "true":  # a tool-cache hit: resolve finished the install
+            return resolved
         version = cmd.versions.parse_version(resolved["wash-version"])
         assert version is not None
         raw = resolved["resolved"]

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from .errors import ActionError
 from .versions import Version
 
@@ -133,6 +131,8 @@ def download(
     sleep: Callable[[float], None] | None = None,
 ) -> None:
     """Stream ``url`` into ``dest`` atomically. Retries 5xx, 429, timeouts and resets; never 4xx."""
+    import requests  # only a download needs it: a tool-cache hit and the build step never import it
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     wait = sleep or time.sleep
     last = ""

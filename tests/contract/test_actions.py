@@ -40,6 +40,11 @@ USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<q>['\"]?)(?P<ref>[^'\"\s#]+)(?
 INPUT_EXPRESSION = re.compile(r"^\$\{\{\s*inputs\.(?P<name>[A-Za-z0-9_-]+)\s*\}\}$")
 INPUT_REFERENCE = re.compile(r"\binputs\.(?P<name>[A-Za-z0-9_-]+)")
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+# one step's output, or a fallback chain of them (`steps.install.outputs.x || steps.resolve.outputs.x`)
+STEP_OUTPUTS = re.compile(
+    r"^\$\{\{\s*steps\.[A-Za-z0-9_-]+\.outputs\.[A-Za-z0-9_-]+"
+    r"(?:\s*\|\|\s*steps\.[A-Za-z0-9_-]+\.outputs\.[A-Za-z0-9_-]+)*\s*\}\}$"
+)
 STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.(?P<id>[A-Za-z0-9_-]+)\.outputs\.(?P<name>[A-Za-z0-9_-]+)\s*\}\}$")
 INPUT_READ = re.compile(r"\binputs\.(?:get|bool|list|secret)\(\s*[\"'](?P<name>[^\"']+)[\"']")
 GITHUB_INPUT_READ = re.compile(r"[\"']INPUT_")
@@ -265,6 +270,14 @@ def _function_outputs(module: Module, name: str, depth: int = 0) -> dict[str, in
                 if isinstance(target, ast.Name) and target.id in names and isinstance(node.value, ast.Dict):
                     add(_string_keys(node.value))
                 if (
+                    isinstance(target, ast.Name)
+                    and target.id in names
+                    and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Name)
+                    and node.value.func.id in module.functions
+                ):
+                    add(_function_outputs(module, node.value.func.id, depth + 1))
+                if (
                     isinstance(target, ast.Subscript)
                     and isinstance(target.value, ast.Name)
                     and target.value.id in names
@@ -289,6 +302,10 @@ def _function_outputs(module: Module, name: str, depth: int = 0) -> dict[str, in
                 for arg in node.args:
                     if isinstance(arg, ast.Dict):
                         add(_string_keys(arg))
+                    elif (
+                        isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in module.functions
+                    ):
+                        add(_function_outputs(module, arg.func.id, depth + 1))
                 add({k.arg: node.lineno for k in node.keywords if k.arg})
     return keys
 
@@ -421,7 +438,7 @@ def test_inputs_are_mapped_explicitly_in_env(path: Path) -> None:
                 else:
                     mapped.setdefault(name, []).append(key)
             elif str(key).startswith(INPUT_PREFIX):
-                if STEP_OUTPUT.match(text) and not any(env_name(n) == key for n in declared):
+                if STEP_OUTPUTS.match(text) and not any(env_name(n) == key for n in declared):
                     continue  # an earlier step's output chained into this command (the root action)
                 problems.append(
                     f"step {i} env {key}: {text!r} is not exactly ${{{{ inputs.<name> }}}} of a declared input"
@@ -530,8 +547,13 @@ def test_command_outputs_are_declared(path: Path) -> None:
             here = f"${{{{ steps.{step.id}.outputs.{name} }}}}"
             if name in declared:
                 value = str(declared[name].get("value") or "").strip()
-                match = STEP_OUTPUT.match(value)
-                if not match or match["name"] != name or name not in sets.get(match["id"], {}):
+                # one step's output, or a fallback chain over the steps that may set it
+                refs = re.findall(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)", value)
+                if (
+                    not STEP_OUTPUTS.match(value)
+                    or (step.id, name) not in refs
+                    or any(ref_name != name or name not in sets.get(ref_id, {}) for ref_id, ref_name in refs)
+                ):
                     problems.append(f"output {name!r} has value {value!r}; expected {here}")
             elif not re.search(rf"steps\.{re.escape(step.id)}\.outputs\.{re.escape(name)}\b", body):
                 problems.append(

@@ -94,7 +94,7 @@ def test_resolution(setup, request_, resolved):
     assert run.code == 0, run.stdout
     assert run.outputs["wash-version"] == resolved
     assert run.outputs["cache-key"].startswith(f"wash-{resolved}-linux-x64-")
-    assert run.outputs["tool-cache-hit"] == "false"
+    assert run.outputs["installed"] == "false"
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ class SetupInputs:
     tool_cache: Path
     plugins: tuple[str, ...] = ()
     plugins_insecure: bool = False
+    cache_wit: bool = True
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> SetupInputs:
@@ -71,6 +72,7 @@ class SetupInputs:
             tool_cache=Path(tool_cache) if tool_cache else gha.temp_dir() / "tool-cache",
             plugins=check_plugins(inputs.list("plugins"), inputs.bool("plugins-insecure")),
             plugins_insecure=inputs.bool("plugins-insecure"),
+            cache_wit=inputs.bool("cache-wit", default=True),
         )
 
 
@@ -221,17 +223,31 @@ def cache_key(resolved: Resolved, plat: install.Platform) -> str:
 
 
 def run_resolve(inputs: SetupInputs) -> dict[str, str]:
+    """Resolve the request; on a tool-cache hit also finish the install, so the install step is skipped."""
     plat = install.host_platform()
-    if inputs.request.exact is not None:
-        entry = install.cache_entry(inputs.tool_cache, inputs.request.exact, plat)
-        if entry.complete and (entry.directory / plat.exe).is_file():
-            gha.info(f"wash {inputs.request.exact} is in the tool cache: no download needed.")
-            return _resolve_outputs(inputs.request.exact, entry, plat, resolved=None, hit=True)
-    resolved = resolve(inputs, plat)
-    gha.info(f"wash-version {inputs.request.text!r} resolved to {resolved.version} ({resolved.tag}/{resolved.asset})")
-    entry = install.cache_entry(inputs.tool_cache, resolved.version, plat)
-    hit = entry.complete and (entry.directory / plat.exe).is_file()
-    return _resolve_outputs(resolved.version, entry, plat, resolved=resolved, hit=hit)
+    resolved: Resolved | None = None
+    version = inputs.request.exact
+    entry = install.cache_entry(inputs.tool_cache, version, plat) if version is not None else None
+    if entry is None or not _cached(entry, plat):
+        resolved = resolve(inputs, plat)
+        version = resolved.version
+        gha.info(f"wash-version {inputs.request.text!r} resolved to {version} ({resolved.tag}/{resolved.asset})")
+        entry = install.cache_entry(inputs.tool_cache, version, plat)
+    assert version is not None
+    hit = _cached(entry, plat)
+    outputs = _resolve_outputs(version, entry, plat, resolved=resolved)
+    if hit:
+        gha.info(f"wash {version} is in the tool cache: nothing to download.")
+        binary = entry.directory / plat.exe
+        if inputs.checksum and install.sha256_file(binary) != inputs.checksum:
+            raise install.checksum_mismatch(str(binary), inputs.checksum, install.sha256_file(binary))
+        outputs.update(finish(inputs, version, entry, binary, "tool cache"))
+    outputs["installed"] = str(hit).lower()
+    return outputs
+
+
+def _cached(entry: install.CacheEntry, plat: install.Platform) -> bool:
+    return entry.complete and (entry.directory / plat.exe).is_file()
 
 
 def _resolve_outputs(
@@ -240,11 +256,9 @@ def _resolve_outputs(
     plat: install.Platform,
     *,
     resolved: Resolved | None,
-    hit: bool,
 ) -> dict[str, str]:
     return {
         "wash-version": str(version),
-        "tool-cache-hit": str(hit).lower(),
         "cache-path": str(entry.directory),
         "cache-key": cache_key(resolved, plat) if resolved else "",
         "resolved": resolved.as_json() if resolved else "",
@@ -322,7 +336,7 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
     setup = inputs.setup
     entry = install.cache_entry(setup.tool_cache, inputs.version, plat)
     binary = entry.directory / plat.exe
-    hit = entry.complete and binary.is_file()
+    hit = _cached(entry, plat)
     source = "tool cache"
     if hit and setup.checksum and install.sha256_file(binary) != setup.checksum:
         raise install.checksum_mismatch(str(binary), setup.checksum, install.sha256_file(binary))
@@ -354,26 +368,32 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
                 title="setup-wash: provenance not verified",
             )
         source = "download"
-    reported = reported_version(binary)
-    if reported != str(inputs.version):
-        shutil.rmtree(entry.directory, ignore_errors=True)
-        entry.marker.unlink(missing_ok=True)
-        raise ActionError(
-            what=f"The installed wash reports version {reported or 'nothing'}, not {inputs.version}",
-            why="The binary is not the wash release that was resolved; it was removed from the tool cache.",
-            fix="Check 'download-base-url'; leave it unset to download from GitHub.",
-            docs="#setup-wash",
-        )
+    return finish(setup, inputs.version, entry, binary, source)
+
+
+def finish(
+    setup: SetupInputs, version: versions.Version, entry: install.CacheEntry, binary: Path, source: str
+) -> dict[str, str]:
+    """Put wash on PATH, install plugins, write the summary; a binary new to this runner is run once first."""
+    if source != "tool cache":
+        reported = reported_version(binary)
+        if reported != str(version):
+            shutil.rmtree(entry.directory, ignore_errors=True)
+            entry.marker.unlink(missing_ok=True)
+            raise ActionError(
+                what=f"The installed wash reports version {reported or 'nothing'}, not {version}",
+                why="The binary is not the wash release that was resolved; it was removed from the tool cache.",
+                fix="Check 'download-base-url'; leave it unset to download from GitHub.",
+                docs="#setup-wash",
+            )
     gha.add_path(entry.directory)
     plugin_files = install_plugins(str(binary), setup)
-    gha.summary(
-        f"### wash\n\n| version | path | source |\n|---|---|---|\n| {inputs.version} | `{binary}` | {source} |\n"
-    )
+    gha.summary(f"### wash\n\n| version | path | source |\n|---|---|---|\n| {version} | `{binary}` | {source} |\n")
     return {
-        "wash-version": str(inputs.version),
+        "wash-version": str(version),
         "wash-path": str(binary),
         "cache-hit": str(source != "download").lower(),
-        "wit-cache-dir": wit_cache_dir(binary),
+        "wit-cache-dir": wit_cache_dir(binary) if setup.cache_wit else "",
         "plugins": json.dumps(plugin_files),
         "plugins-dir": str(setup.tool_cache / "wash-plugins") if setup.plugins else "",
     }

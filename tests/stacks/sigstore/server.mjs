@@ -177,10 +177,16 @@ class SigstoreStack {
 
     const ctlog = await mock.initializeCTLog(this.ctKeys);
     this.ca = await mock.initializeCA(this.caKeys, ctlog);
+    // Certificates start a few seconds in the past, as real Fulcio's allow for clock skew: X.509 times have
+    // second precision, and a timestamp taken right after issuing must never fall before notBefore.
+    this.ca.getCurrentTime = () => new Date(Date.now() - 5_000);
     this.fulcio = mock.fulcioHandler(this.ca, { strict: true, subjectClaim: SAN_CLAIM });
     const tlog = await mock.initializeTLog(this.url, this.rekorKeys);
     this.rekor = mock.rekorHandler(tlog, { strict: true });
     this.tsa = await mock.initializeTSA(this.tsaKeys);
+    // Timestamps on whole seconds: pkijs writes a GeneralizedTime's milliseconds without trailing zeros
+    // (".12"), which @sigstore/core rejects as "invalid time" (it expects exactly three digits or none).
+    this.tsa.getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
     // The mock builds the TSTInfo nonce from a JavaScript number; echo the request's INTEGER as is
     const tstInfo = this.tsa.tstInfo.bind(this.tsa);
     this.tsa.tstInfo = (req) => {
