@@ -1,0 +1,1276 @@
+"""scripts/bench: what the actions cost next to the work they wrap, measured side by side in one run.
+
+Not a test. Every measurement runs once to warm up, then ``--runs`` times (default 5) with its variants
+interleaved (the order rotates each round) so that both sides of a ratio see the same machine state. It
+prints a markdown table (median, min and max of each side, ratio and delta, target, verdict) and writes it with
+the machine it ran on to BENCHMARKS.md.
+
+1. the action's Python runtime: cold (a new venv from the hashed lock) and warm (a later step of the job);
+   steps that do not sign neither import nor install sigstore;
+2. setup-wash under act: warm (tool-cache hit) vs a no-op composite step; cold vs a plain download;
+3. the build action vs a raw ``wash build -o json`` on the same example;
+4. publish with 5 tags vs one ``wash oci push``, and vs five pushes;
+5. attestation added to publish (when publish has an ``attest`` input);
+6. the whole example pipeline under act vs the same commands run by hand.
+
+The actions run from an export of this checkout taken at the start (what a runner downloads for
+``acme/wash-actions@v1``), so edits made while the bench runs do not change what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import importlib.util
+import itertools
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.stacks import act as act_stack
+from tests.stacks import registry as registry_stack
+from tests.stacks import releases, sigstore_stack, upstream
+
+ROOT = Path(__file__).resolve().parents[2]
+WASH_VERSION = upstream.WASH_VERSION
+STEP_TIMEOUT = 600  # seconds, for any one command
+ACT_TIMEOUT = 900
+ITEMS = (1, 2, 3, 4, 5, 6)
+FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+NOOP_ACTION = """\
+name: No-op
+description: A composite action with one step that does nothing (the bench's baseline for act's own cost).
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: "true"
+"""
+
+
+class BenchError(RuntimeError):
+    """A measured command failed: the bench reports it in the table instead of a number."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# statistics and the table
+
+
+@dataclass
+class Sample:
+    times: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def low(self) -> float:
+        return min(self.times)
+
+    @property
+    def high(self) -> float:
+        return max(self.times)
+
+    def __str__(self) -> str:
+        return f"{seconds(self.median)} [{seconds(self.low, unit=False)}–{seconds(self.high, unit=False)}]"
+
+
+def seconds(value: float, *, unit: bool = True) -> str:
+    text = f"{value:.3f}" if abs(value) < 1 else f"{value:.2f}"
+    return f"{text} s" if unit else text
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # "abs": ours <= value s; "delta": ours - baseline <= value s; "ratio": ours / baseline <= value
+    value: float
+
+    def __str__(self) -> str:
+        if self.kind == "abs":
+            return f"≤ {self.value:g} s"
+        if self.kind == "delta":
+            return f"≤ +{self.value:g} s"
+        return f"≤ {self.value:g}×"
+
+    def met(self, ours: Sample, baseline: Sample | None) -> bool:
+        if self.kind == "abs":
+            return ours.median <= self.value
+        assert baseline is not None
+        if self.kind == "delta":
+            return ours.median - baseline.median <= self.value
+        return ours.median / baseline.median <= self.value
+
+
+@dataclass
+class Row:
+    item: int
+    measurement: str
+    ours: str
+    baseline: str = "—"
+    compare: str = "—"
+    target: str = "report"
+    verdict: str = "—"
+
+
+def timed_row(
+    item: int,
+    measurement: str,
+    ours: Sample,
+    baseline: Sample | None = None,
+    target: Target | None = None,
+    baseline_name: str = "",
+) -> Row:
+    row = Row(item, measurement, str(ours))
+    if baseline is not None:
+        row.baseline = f"{baseline_name}: {baseline}" if baseline_name else str(baseline)
+        delta = ours.median - baseline.median
+        row.compare = f"{ours.median / baseline.median:.2f}× ({'+' if delta >= 0 else '−'}{seconds(abs(delta))})"
+    if target is not None:
+        row.target = str(target)
+        row.verdict = "meets" if target.met(ours, baseline) else "**misses**"
+    return row
+
+
+def render(rows: list[Row]) -> str:
+    lines = [
+        "| measurement | ours: median [min–max] | baseline: median [min–max] | ratio (delta) | target | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in sorted(rows, key=lambda r: r.item):  # stable: the order measured within an item
+        cells = [f"{row.item}. {row.measurement}", row.ours, row.baseline, row.compare, row.target, row.verdict]
+        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def measure(
+    label: str,
+    variants: dict[str, Callable[[], float | dict[str, float]]],
+    runs: int,
+) -> dict[str, Sample]:
+    """One warm-up of each variant, then ``runs`` rounds with the variants in a rotating order.
+
+    A variant returns its elapsed seconds (it does its own untimed preparation), or a dict of named
+    parts, collected as ``"variant:part"``.
+    """
+    names = list(variants)
+    collected: dict[str, list[float]] = {}
+
+    def record(name: str, value: float | dict[str, float]) -> None:
+        if isinstance(value, dict):
+            for part, elapsed in value.items():
+                collected.setdefault(f"{name}:{part}", []).append(elapsed)
+        else:
+            collected.setdefault(name, []).append(value)
+
+    progress(f"[{label}] warm-up")
+    for name in names:
+        variants[name]()
+    for index in range(runs):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            record(name, variants[name]())
+        progress(f"[{label}] run {index + 1}/{runs}")
+    return {name: Sample(values) for name, values in collected.items()}
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# commands
+
+
+def tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def run_timed(
+    cmd: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path | None = None,
+    expect: int = 0,
+    timeout: float = STEP_TIMEOUT,
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{' '.join(cmd[:3])} … did not finish within {timeout:.0f} s") from None
+    elapsed = time.perf_counter() - started
+    if proc.returncode != expect:
+        raise BenchError(
+            f"{' '.join(cmd[:4])} exited {proc.returncode} (expected {expect}):\n{tail(proc.stdout + proc.stderr)}"
+        )
+    return elapsed, proc
+
+
+def output(cmd: list[str], timeout: float = 30) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unavailable"
+    return (proc.stdout or proc.stderr).strip().splitlines()[0] if (proc.stdout or proc.stderr).strip() else "?"
+
+
+class ActTimer:
+    """Times only act's own process inside ``Act.run`` (not the git init/commit it prepares the repo with)."""
+
+    def __init__(self) -> None:
+        self.elapsed: float | None = None
+
+    def run(self, cmd: Any, *args: Any, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
+        started = time.perf_counter()
+        try:
+            return subprocess.run(cmd, *args, **kwargs)
+        finally:
+            if isinstance(cmd, list) and cmd and cmd[0] == "act":
+                self.elapsed = time.perf_counter() - started
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[ActTimer]:
+        shim = types.SimpleNamespace(
+            run=self.run, TimeoutExpired=subprocess.TimeoutExpired, PIPE=subprocess.PIPE, DEVNULL=subprocess.DEVNULL
+        )
+        original = act_stack.subprocess
+        act_stack.subprocess = shim  # type: ignore[assignment]
+        try:
+            yield self
+        finally:
+            act_stack.subprocess = original
+
+
+def run_act(act: act_stack.Act, workflow: str | dict[str, Any], **kwargs: Any) -> tuple[float, act_stack.ActResult]:
+    timer = ActTimer()
+    started = time.perf_counter()
+    with timer.installed():
+        try:
+            result = act.run(workflow, timeout=ACT_TIMEOUT, **kwargs)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"act did not finish within {ACT_TIMEOUT} s") from None
+    elapsed = timer.elapsed if timer.elapsed is not None else time.perf_counter() - started
+    if result.returncode != 0:
+        raise BenchError(f"act exited {result.returncode}:\n{tail(result.log, 40)}")
+    return elapsed - harness_time(result.log), result
+
+
+_HEREDOC = re.compile(r"^([^=\n<]+)<<(\S+)\n(.*?)\n\2$", re.DOTALL | re.MULTILINE)
+_STEP = re.compile(r"Success - (Pre|Main|Post) (.+?) \[([0-9.a-zµ]+)\]\s*$")
+_GO_DURATION = re.compile(r"([0-9.]+)(h|ms|µs|us|ns|m|s)")
+_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "ns": 1e-9}
+
+
+def step_outputs(env: dict[str, str]) -> dict[str, str]:
+    """The outputs a step wrote to GITHUB_OUTPUT (``name<<delimiter`` blocks and ``name=value`` lines)."""
+    text = Path(env["GITHUB_OUTPUT"]).read_text()
+    values = {m.group(1): m.group(3) for m in _HEREDOC.finditer(text)}
+    for line in _HEREDOC.sub("", text).splitlines():
+        name, sep, value = line.partition("=")
+        if sep:
+            values[name] = value
+    return values
+
+
+def _act_step_times(log: str) -> Iterator[tuple[str, str, float]]:
+    for line in log.splitlines():
+        match = _STEP.search(line)
+        if match:
+            elapsed = sum(float(n) * _UNITS[u] for n, u in _GO_DURATION.findall(match.group(3)))
+            yield match.group(1), match.group(2), elapsed
+
+
+def act_steps(log: str) -> dict[str, float]:
+    """Each step's duration as act logs it (``✅  Success - Main <step> [216.6ms]``), in log order."""
+    steps: dict[str, float] = {}
+    for stage, step, elapsed in _act_step_times(log):
+        if step == "Record steps":
+            continue
+        name = step.replace('"$GITHUB_ACTION_PATH/../../scripts/wash-actions" ', "wash-actions ")
+        name = re.sub(r"^acme/wash-actions/actions/", "", name)
+        name = re.sub(r"@[0-9a-f]{40}$", "", name)
+        key = f"{stage} {name}"
+        steps[key] = steps.get(key, 0.0) + elapsed
+    return steps
+
+
+def harness_time(log: str) -> float:
+    """The time act spent in the step the test harness appends to every job (``Record steps``)."""
+    return sum(elapsed for _, step, elapsed in _act_step_times(log) if step == "Record steps")
+
+
+class Breakdown:
+    """Per-part durations of a side's timed runs (act's step times, the by-hand commands), for the notes."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[float]] = {}
+        self.timed = False
+
+    def add(self, parts: dict[str, float]) -> None:
+        if self.timed:  # the warm-up's parts are not kept
+            for name, elapsed in parts.items():
+                self.parts.setdefault(name, []).append(elapsed)
+        self.timed = True
+
+    def __str__(self) -> str:
+        return ", ".join(
+            f"{name} {statistics.median(values) * 1000:.0f} ms"
+            for name, values in self.parts.items()
+            if statistics.median(values) >= 0.0005
+        )
+
+
+@dataclass
+class Import:
+    name: str
+    cumulative: float  # seconds
+    children: list[Import]
+
+
+def import_tree(stderr: str) -> list[Import]:
+    """The top-level imports of a ``-X importtime`` log (children are printed before their parent)."""
+    pending: dict[int, list[Import]] = {}
+    for line in stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
+        if not match:
+            continue
+        depth = (len(match.group(2)) - 1) // 2
+        node = Import(match.group(3), int(match.group(1)) / 1e6, pending.pop(depth + 1, []))
+        pending.setdefault(depth, []).append(node)
+    return pending.get(0, [])
+
+
+def describe_imports(runs: list[list[Import]]) -> str:
+    """The heaviest top-level imports, each with its chain of heaviest children (medians over the runs)."""
+
+    def flatten(nodes: list[Import], prefix: str, into: dict[str, list[float]]) -> None:
+        for node in nodes:
+            key = f"{prefix}/{node.name}"
+            into.setdefault(key, []).append(node.cumulative)
+            flatten(node.children, key, into)
+
+    times: dict[str, list[float]] = {}
+    for roots in runs:
+        flatten(roots, "", times)
+    median = {key: statistics.median(values) for key, values in times.items()}
+
+    def children(key: str) -> list[str]:
+        depth = key.count("/") + 1
+        return sorted(
+            (k for k in median if k.startswith(key + "/") and k.count("/") == depth), key=lambda k: -median[k]
+        )
+
+    parts = []
+    for root in children("")[:4]:
+        if median[root] < 0.003:
+            continue
+        chain, key = [f"{root.rsplit('/', 1)[1]} {median[root] * 1000:.0f}"], root
+        while (kids := children(key)) and median[kids[0]] >= 0.003 and len(chain) < 5:
+            key = kids[0]
+            chain.append(f"{key.rsplit('/', 1)[1]} {median[key] * 1000:.0f}")
+        parts.append(" › ".join(chain))
+    return "; ".join(parts)
+
+
+def clean_project(project: Path) -> None:
+    """Remove what a build leaves in an example project (the same for the action and the raw build)."""
+    for entry in project.iterdir():
+        if entry.name in ("build", "wit_world", "__pycache__") or entry.name.startswith("componentize_py_"):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+
+def fresh_dir(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the environment: an export of the actions, a runner, the stacks
+
+
+@dataclass
+class Runner:
+    """A runner's files and environment for running ``scripts/wash-actions`` the way a step does, without act."""
+
+    root: Path
+    path: str  # PATH: python3, node, componentize-py, skopeo, but no wash (as act.tool_path gives act)
+
+    @property
+    def tool_cache(self) -> Path:
+        return self.root / "tool-cache"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    def env(self, workspace: Path, inputs: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
+        files = self.root / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        for directory in (self.root / "temp", self.home, self.tool_cache):
+            directory.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if k.startswith("PIP_")}  # the runner's pip settings
+        env |= {
+            "PATH": self.path,
+            "HOME": str(self.home),
+            "LANG": "C.UTF-8",
+            "RUNNER_TEMP": str(self.root / "temp"),
+            "RUNNER_TOOL_CACHE": str(self.tool_cache),
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_REPOSITORY": "acme/hello-python",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_REF": "refs/heads/main",
+            "GITHUB_REF_NAME": "main",
+            "GITHUB_SHA": FAKE_SHA,
+            "GITHUB_ACTOR": "bench",
+        }
+        for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE"):
+            target = files / f"{name.lower()}.txt"
+            target.write_text("")
+            env[name] = str(target)
+        for name, value in (inputs or {}).items():
+            env["WASHACTIONS_INPUT_" + name.upper().replace("-", "_")] = value
+        return env | extra
+
+
+class Bench:
+    def __init__(self, base: Path, selected: set[int], runs: int) -> None:
+        self.base = base
+        self.selected = selected
+        self.runs = runs
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+        self.errors = 0
+        self.stack = contextlib.ExitStack()
+        progress(f"exporting the actions to {base / 'act' / 'wash-actions'}")
+        self.act = act_stack.Act.create(base / "act")
+        noop = self.act.actions_dir / "actions" / "noop"
+        noop.mkdir(parents=True)
+        (noop / "action.yml").write_text(NOOP_ACTION)
+        self.export = self.act.actions_dir
+        self.wash_actions = self.export / "scripts" / "wash-actions"
+        self.bin_path = act_stack.tool_path(base / "bin")
+        self.python3 = base / "bin" / "python3"
+        self.runner = Runner(base / "runner", self.bin_path)
+        self.wash = releases.real_wash()
+        self.project_src = act_stack.copy_project(ROOT / "examples" / "hello-python", base / "hello-python")
+        self.example_workflow = (ROOT / "examples" / "workflows" / "component.yml").read_text()
+        self._registry: registry_stack.RegistryProcess | None = None
+        self._sigstore: sigstore_stack.SigstoreStack | None = None
+        self._server: releases.ReleaseServer | None = None
+        self._runtime: Path | None = None
+        self._component: Path | None = None
+        publish = yaml.safe_load((self.export / "actions" / "publish" / "action.yml").read_text())
+        self.attest_supported = "attest" in (publish.get("inputs") or {})
+
+    # lazily started stacks -------------------------------------------------------------------------
+
+    @property
+    def registry(self) -> registry_stack.RegistryProcess:
+        if self._registry is None:
+            progress("starting docker-registry")
+            self._registry = self.stack.enter_context(registry_stack.running(self.base / "registry"))
+        return self._registry
+
+    @property
+    def sigstore(self) -> sigstore_stack.SigstoreStack:
+        if self._sigstore is None:
+            progress("starting the local Sigstore stack")
+            self._sigstore = self.stack.enter_context(
+                sigstore_stack.running(self.base / "sigstore", upstream.RELEASE_CLAIMS)
+            )
+        return self._sigstore
+
+    @property
+    def server(self) -> releases.ReleaseServer:
+        if self._server is None:
+            store = upstream.release_store(self.wash)
+            if 6 in self.selected or (5 in self.selected and self.attest_supported):
+                upstream.publish_provenance(store, self.sigstore, self.wash)  # setup-wash verifies against it
+            self._server = self.stack.enter_context(releases.serving(store))
+            progress(f"release server at {self._server.url}")
+        return self._server
+
+    @property
+    def asset_url(self) -> str:
+        from wash_actions import install, versions
+
+        version = versions.parse_version(WASH_VERSION)
+        assert version is not None
+        asset = install.asset_name(install.host_platform(), version)
+        server = self.server
+        return f"{server.url}/{server.store.owner_repo}/releases/download/v{WASH_VERSION}/{asset}"
+
+    @property
+    def runtime(self) -> Path:
+        """The warm runtime's interpreter in the runner's tool cache (created on first use)."""
+        if self._runtime is None:
+            progress("creating the action's Python runtime in the runner's tool cache")
+            _, proc = run_timed(
+                [str(self.python3), "-I", str(self.export / "scripts" / "bootstrap.py"), "runtime"],
+                env=self.runner.env(self.base),
+            )
+            self._runtime = Path(proc.stdout.strip())
+        return self._runtime
+
+    @property
+    def component(self) -> Path:
+        """hello-python built once by the raw wash (for publish)."""
+        if self._component is None:
+            progress("building hello-python once for publish")
+            project = act_stack.copy_project(self.project_src, self.base / "publish-project")
+            run_timed(
+                [str(self.wash), "build", "-o", "json", "--skip-fetch"], env=self.runner.env(project), cwd=project
+            )
+            self._component = project / "build" / "hello-python.wasm"
+        return self._component
+
+    def close(self) -> None:
+        self.stack.close()
+
+    # ------------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        for item in ITEMS:
+            if item not in self.selected:
+                continue
+            method = getattr(self, f"item{item}")
+            started = time.monotonic()
+            try:
+                method()
+            except Exception as exc:  # report the failure in the table, go on with the next measurement
+                self.errors += 1
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                self.rows.append(Row(item, "(failed)", f"error: {message[:200]}", verdict="**error**"))
+                progress(f"item {item} failed:\n{traceback.format_exc()}")
+            progress(f"item {item} took {time.monotonic() - started:.0f} s")
+
+    # 1. the Python runtime ---------------------------------------------------------------------------
+
+    def item1(self) -> None:
+        bootstrap = self.export / "scripts" / "bootstrap.py"
+        python3 = str(self.python3)
+        cold_root = self.base / "cold"
+
+        def cold() -> float:
+            tool_cache = fresh_dir(cold_root / "tool-cache")
+            home = fresh_dir(cold_root / "home")  # an empty pip cache, as on a fresh runner
+            env = self.runner.env(self.base, RUNNER_TOOL_CACHE=str(tool_cache), HOME=str(home))
+            elapsed, _ = run_timed([python3, "-I", str(bootstrap), "runtime"], env=env)
+            shutil.rmtree(tool_cache)
+            return elapsed
+
+        def bare_venv() -> float:
+            target = cold_root / "bare-venv"
+            if target.exists():
+                shutil.rmtree(target)
+            elapsed, _ = run_timed([python3, "-I", "-m", "venv", str(target)], env=self.runner.env(self.base))
+            shutil.rmtree(target)
+            return elapsed
+
+        progress("[1] cold: a new venv from requirements/runtime.txt, per run")
+        samples = measure("1 cold", {"cold": cold, "venv": bare_venv}, self.runs)
+        self.rows.append(
+            timed_row(
+                1,
+                "runtime bootstrap, cold (new venv + pip install of the hashed lock; pip's index/network time "
+                "included)",
+                samples["cold"],
+                samples["venv"],
+                baseline_name="`python3 -m venv` with pip alone",
+            )
+        )
+
+        py = str(self.runtime)
+        env = self.runner.env(self.base)
+        imports = "import wash_actions.__main__, wash_actions.commands.build"
+
+        def warm() -> dict[str, float]:
+            first, proc = run_timed([python3, "-I", str(bootstrap), "runtime"], env=env)
+            if proc.stdout.strip() != py:
+                raise BenchError(f"the warm bootstrap printed {proc.stdout.strip()!r}, not {py}")
+            second, _ = run_timed([py, "-I", "-X", "utf8", "-c", imports], env=env)
+            return {"bootstrap": first, "import": second, "sum": first + second}
+
+        def bare() -> dict[str, float]:
+            first, _ = run_timed([python3, "-I", "-c", "pass"], env=env)
+            second, _ = run_timed([py, "-I", "-X", "utf8", "-c", "pass"], env=env)
+            return {"bootstrap": first, "import": second, "sum": first + second}
+
+        def usage() -> float:  # the real entry point end to end; no command given, so it prints usage (exit 2)
+            return run_timed(["bash", str(self.wash_actions)], env=env, expect=2)[0]
+
+        def bash_floor() -> float:
+            return run_timed(["bash", "-c", f"{python3} -I -c pass && exec {py} -I -c pass"], env=env)[0]
+
+        samples = measure("1 warm", {"warm": warm, "bare": bare, "usage": usage, "floor": bash_floor}, self.runs)
+        bare_name = "bare interpreter start"
+        self.rows += [
+            timed_row(
+                1,
+                "warm: `python3 -I scripts/bootstrap.py runtime` (venv exists)",
+                samples["warm:bootstrap"],
+                samples["bare:bootstrap"],
+                baseline_name="`python3 -I -c pass`",
+            ),
+            timed_row(
+                1,
+                f'warm: `$PY -I -X utf8 -c "{imports}"`',
+                samples["warm:import"],
+                samples["bare:import"],
+                baseline_name="`$PY -I -c pass`",
+            ),
+            timed_row(
+                1,
+                "warm: bootstrap + import (a later step's start-up)",
+                samples["warm:sum"],
+                samples["bare:sum"],
+                Target("abs", 0.3),
+                baseline_name=f"2× {bare_name}",
+            ),
+            timed_row(
+                1,
+                "warm, end to end: `scripts/wash-actions` with no command (bash, bootstrap, `-m wash_actions`, usage)",
+                samples["usage"],
+                samples["floor"],
+                baseline_name="bash + 2 bare starts",
+            ),
+        ]
+
+        probe = (
+            "import sys, wash_actions.__main__, wash_actions.commands.build, wash_actions.commands.publish, "
+            "wash_actions.commands.setup_wash\n"
+            "print(sorted(m for m in sys.modules if m == 'sigstore' or m.startswith(('sigstore.', 'sigstore_'))))"
+        )
+        _, proc = run_timed([py, "-I", "-X", "utf8", "-X", "importtime", "-c", probe], env=env)
+        loaded = json.loads(proc.stdout.strip().replace("'", '"'))
+        self.rows.append(
+            Row(
+                1,
+                "sigstore imported by build/publish/setup-wash modules (no verify/sign)",
+                "yes: " + ", ".join(loaded[:3]) if loaded else "no",
+                target="no",
+                verdict="**misses**" if loaded else "meets",
+            )
+        )
+        self.notes.append(self.import_profile(py, python3, bootstrap, env, imports))
+
+    def import_profile(self, py: str, python3: str, bootstrap: Path, env: dict[str, str], imports: str) -> str:
+        """Where a warm start's time goes (``-X importtime``, median of 5), and what the fingerprint costs."""
+        cases = {
+            "python3 -I scripts/bootstrap.py runtime": [python3, "-I", "-X", "importtime", str(bootstrap), "runtime"],
+        }
+        for module in ("build", "publish", "setup_wash"):
+            code = f"import wash_actions.__main__, wash_actions.commands.{module}"
+            cases[code] = [py, "-I", "-X", "utf8", "-X", "importtime", "-c", code]
+        lines = [
+            "Imports of a warm start (`-X importtime`, cumulative ms, median of 5; › follows the heaviest import):"
+        ]
+        for label, cmd in cases.items():
+            trees = [import_tree(run_timed(cmd, env=env)[1].stderr) for _ in range(5)]
+            lines.append(f"- `{label}`: {describe_imports(trees)}")
+        spec = importlib.util.spec_from_file_location("_bench_bootstrap", bootstrap)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        hashing = []
+        for _ in range(7):
+            started = time.perf_counter()
+            module.fingerprint(module.LOCKS["runtime"])
+            hashing.append(time.perf_counter() - started)
+        files = sum(1 for _ in module.PACKAGE.rglob("*.py"))
+        lines.append(
+            f"- bootstrap's `fingerprint()` hashes {files} source files and the lock in "
+            f"{statistics.median(hashing) * 1000:.1f} ms (in-process, median of 7)"
+        )
+        return "\n".join(lines)
+
+    # 2. setup-wash under act ---------------------------------------------------------------------------
+
+    def item2(self) -> None:
+        server = self.server
+        setup = {
+            "on": "push",
+            "jobs": {
+                "setup": {
+                    "runs-on": "ubuntu-latest",
+                    "steps": [
+                        {
+                            "id": "setup",
+                            "uses": "acme/wash-actions/actions/setup-wash@v1",
+                            "with": {
+                                "wash-version": WASH_VERSION,
+                                "github-api-url": server.url,
+                                "verify": "false",
+                                "cache": "false",
+                                "cache-wit": "false",
+                            },
+                        }
+                    ],
+                }
+            },
+        }
+        noop = {
+            "on": "push",
+            "jobs": {
+                "setup": {
+                    "runs-on": "ubuntu-latest",
+                    "steps": [{"id": "noop", "uses": "acme/wash-actions/actions/noop@v1"}],
+                }
+            },
+        }
+        warm_cache = self.base / "act-cache-2warm"
+        cold_cache = self.base / "act-cache-2cold"
+
+        def expect_hit(result: act_stack.ActResult, hit: str) -> None:
+            got = result.outputs("setup").get("cache-hit")
+            if got != hit:
+                raise BenchError(f"setup-wash reported cache-hit={got!r}, expected {hit}")
+
+        warmed = []
+        parts = {"warm": Breakdown(), "noop": Breakdown(), "cold": Breakdown()}
+
+        def warm() -> float:
+            elapsed, result = run_act(self.act, setup, cache=warm_cache, name="setup-warm")
+            expect_hit(result, "true" if warmed else "false")  # the warm-up installs it
+            warmed.append(True)
+            parts["warm"].add(act_steps(result.log))
+            return elapsed
+
+        def no_op() -> float:
+            elapsed, result = run_act(self.act, noop, cache=warm_cache, name="noop")
+            parts["noop"].add(act_steps(result.log))
+            return elapsed
+
+        def cold() -> float:
+            shutil.rmtree(cold_cache / "tool_cache" / "wash", ignore_errors=True)  # the Python runtime stays
+            elapsed, result = run_act(self.act, setup, cache=cold_cache, name="setup-cold")
+            expect_hit(result, "false")
+            parts["cold"].add(act_steps(result.log))
+            return elapsed
+
+        def curl() -> float:
+            target = self.base / "curl" / "wash"
+            fresh_dir(target.parent)
+            return run_timed(["curl", "-sSf", "-o", str(target), self.asset_url], env=self.runner.env(self.base))[0]
+
+        samples = measure("2 setup-wash", {"warm": warm, "noop": no_op, "cold": cold, "curl": curl}, self.runs)
+        self.rows += [
+            timed_row(
+                2,
+                "setup-wash under act, warm (tool-cache hit; verify/cache/cache-wit false)",
+                samples["warm"],
+                samples["noop"],
+                Target("delta", 0.3),
+                baseline_name="no-op composite step",
+            ),
+            timed_row(
+                2,
+                "setup-wash under act, cold (wash not in the tool cache, verify false; Python runtime warm)",
+                samples["cold"],
+                samples["curl"],
+                baseline_name="`curl -o` of the same asset",
+            ),
+        ]
+        self.notes.append(
+            "2. act's own step times (median of the timed runs):\n"
+            f"- setup-wash warm: {parts['warm']}\n- no-op: {parts['noop']}\n- setup-wash cold: {parts['cold']}"
+        )
+
+    # 3. build ------------------------------------------------------------------------------------------
+
+    def item3(self) -> None:
+        _ = self.runtime  # the warm runtime in the runner's tool cache
+        project = act_stack.copy_project(self.project_src, self.base / "build-project")
+        # the same project whose build.command only copies a prebuilt component: what remains is the action's
+        # own cost (start-up, metadata, sha256, wash inspect), free of the compiler's run-to-run noise
+        copying = act_stack.copy_project(self.project_src, self.base / "build-copy")
+        shutil.copy2(self.component, copying / "prebuilt.wasm")
+        (copying / ".wash" / "config.yaml").write_text(
+            "build:\n  command: cp prebuilt.wasm build/hello-python.wasm\n  component_path: build/hello-python.wasm\n"
+        )
+        inputs = {"working-directory": ".", "skip-fetch": "true", "wash-path": str(self.wash)}
+
+        def clean(directory: Path) -> None:
+            if directory == copying:
+                (copying / "build").mkdir(exist_ok=True)
+                (copying / "build" / "hello-python.wasm").unlink(missing_ok=True)
+            else:
+                clean_project(directory)
+
+        def action(directory: Path) -> float:
+            clean(directory)
+            env = self.runner.env(directory, inputs)
+            elapsed, _ = run_timed(["bash", str(self.wash_actions), "build"], env=env, cwd=directory)
+            if not Path(step_outputs(env).get("component-path", "")).is_file():
+                raise BenchError("the build action set no component-path output")
+            return elapsed
+
+        def raw(directory: Path) -> float:
+            clean(directory)
+            cmd = [str(self.wash), "build", "-o", "json", "--skip-fetch"]
+            return run_timed(cmd, env=self.runner.env(directory), cwd=directory)[0]
+
+        samples = measure(
+            "3 build",
+            {
+                "action": lambda: action(project),
+                "raw": lambda: raw(project),
+                "action-copy": lambda: action(copying),
+                "raw-copy": lambda: raw(copying),
+            },
+            self.runs,
+        )
+        self.rows.append(
+            timed_row(
+                3,
+                "build action (`scripts/wash-actions build`, skip-fetch, metadata on) on hello-python",
+                samples["action"],
+                samples["raw"],
+                Target("ratio", 1.05),
+                baseline_name="`wash build -o json --skip-fetch`",
+            )
+        )
+        allowance = 0.05 * samples["raw"].median
+        self.rows.append(
+            timed_row(
+                3,
+                "the action's own cost: the same, but build.command copies the prebuilt component "
+                f"(target: 5% of the raw build above, {seconds(allowance)})",
+                samples["action-copy"],
+                samples["raw-copy"],
+                Target("delta", round(allowance, 3)),
+                baseline_name="`wash build` running the copy",
+            )
+        )
+        self.rows.append(self.sigstore_installed_row(3, "build"))
+
+    def sigstore_installed_row(self, item: int, step: str) -> Row:
+        installed = sorted(p.name for p in (self.runner.tool_cache / "wash-actions").glob("sigstore-*"))
+        return Row(
+            1,
+            f"sigstore installed by the {step} step (measured in {item})",
+            "yes: " + ", ".join(installed) if installed else "no",
+            target="no",
+            verdict="**misses**" if installed else "meets",
+        )
+
+    # 4. publish ----------------------------------------------------------------------------------------
+
+    def publish_env(self, repository: str, tags: list[str], **extra: str) -> dict[str, str]:
+        inputs = {
+            "component-path": str(self.component),
+            "registry": self.registry.host,
+            "repository": repository,
+            "tags": ",".join(tags),
+            "insecure": "true",
+            "wash-path": str(self.wash),
+        }
+        return self.runner.env(self.base, inputs, WASHACTIONS_GITHUB_ACTOR="bench", **extra)
+
+    def item4(self) -> None:
+        _ = self.runtime
+        component, reg = self.component, self.registry
+        counter = iter(range(1_000_000))
+
+        def publish() -> float:
+            n = next(counter)
+            tags = [f"p{n}-{k}" for k in range(5)]
+            env = self.publish_env("bench/publish", tags)
+            elapsed, _ = run_timed(["bash", str(self.wash_actions), "publish"], env=env)
+            outputs = step_outputs(env)
+            if len(json.loads(outputs.get("tags") or "[]")) != 5 or not outputs.get("digest"):
+                raise BenchError(f"publish did not report 5 tags and a digest: {outputs}")
+            if outputs.get("attestation-id"):
+                raise BenchError("publish attested without being asked to")
+            return elapsed
+
+        def push(tag: str) -> float:
+            cmd = [str(self.wash), "oci", "push", "--insecure", f"{reg.host}/bench/publish:{tag}", str(component)]
+            return run_timed(cmd, env=self.runner.env(self.base))[0]
+
+        def one_push() -> float:
+            return push(f"one{next(counter)}")
+
+        def five_pushes() -> float:
+            n = next(counter)
+            return sum(push(f"five{n}-{k}") for k in range(5))
+
+        samples = measure("4 publish", {"publish": publish, "one": one_push, "five": five_pushes}, self.runs)
+        self.rows += [
+            timed_row(
+                4,
+                "publish action with 5 tags (`scripts/wash-actions publish`, insecure)",
+                samples["publish"],
+                samples["one"],
+                Target("ratio", 1.3),
+                baseline_name="one `wash oci push --insecure`",
+            ),
+            timed_row(
+                4,
+                "publish action with 5 tags",
+                samples["publish"],
+                samples["five"],
+                baseline_name="five `wash oci push` (one per tag)",
+            ),
+        ]
+        self.rows.append(self.sigstore_installed_row(4, "publish"))
+
+    # 5. attestation ------------------------------------------------------------------------------------
+
+    def item5(self) -> None:
+        if not self.attest_supported:
+            measurement = "attest (sign + store + referrer push) added to publish"
+            self.rows.append(Row(5, measurement, "n/a (attest not implemented)"))
+            return
+        _ = self.runtime
+        sigstore, server = self.sigstore, self.server
+        counter = iter(range(1_000_000))
+        common = {
+            **sigstore.github_env(),
+            "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path),
+            "GITHUB_API_URL": server.url,
+            "WASHACTIONS_GITHUB_TOKEN": "bench-token",
+        }
+
+        def publish(attest: str) -> float:
+            n = next(counter)
+            env = self.publish_env("bench/attest", [f"a{n}-{k}" for k in range(5)], **common)
+            env["WASHACTIONS_INPUT_ATTEST"] = attest
+            elapsed, _ = run_timed(["bash", str(self.wash_actions), "publish"], env=env)
+            outputs = step_outputs(env)
+            if not outputs.get("digest"):
+                raise BenchError("publish set no digest output")
+            attested = bool(outputs.get("attestation-id")) and bool(outputs.get("attestation-digest"))
+            if attested != (attest == "true"):
+                raise BenchError(
+                    f"attest {attest}: attestation-id {outputs.get('attestation-id')!r}, "
+                    f"attestation-digest {outputs.get('attestation-digest')!r}"
+                )
+            return elapsed
+
+        samples = measure("5 attest", {"on": lambda: publish("true"), "off": lambda: publish("false")}, self.runs)
+        self.rows.append(
+            timed_row(
+                5,
+                "publish with attest true (sign + store + referrer push, local Sigstore and attestations API)",
+                samples["on"],
+                samples["off"],
+                baseline_name="the same publish, attest false",
+            )
+        )
+
+    # 6. the pipeline -----------------------------------------------------------------------------------
+
+    def item6(self) -> None:
+        server, reg, sigstore = self.server, self.registry, self.sigstore
+        workflow = yaml.safe_load(self.example_workflow)
+        if True in workflow:  # YAML 1.1 reads `on:` as a boolean
+            workflow = {("on" if key is True else key): value for key, value in workflow.items()}
+        unverified = json.loads(json.dumps(workflow))
+        for step in next(iter(unverified["jobs"].values()))["steps"]:
+            if step.get("id") == "setup":
+                step.setdefault("with", {})["verify"] = "false"
+        variables = {
+            "WASH_RELEASES_API_URL": server.url,
+            "REGISTRY": reg.host,
+            "REGISTRY_INSECURE": "true",
+            "TOOLS_PREINSTALLED": "true",
+        }
+        env = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)}
+        pipeline_cache = self.base / "act-cache-6"
+        fresh_cache = self.base / "act-cache-6fresh"
+
+        parts = {name: Breakdown() for name in ("pipeline", "pipeline-unverified", "pipeline-fresh", "hand")}
+
+        def under_act(wf: dict[str, Any], cache: Path, name: str, *, fresh_runner: bool = False) -> float:
+            if fresh_runner:
+                fresh_dir(cache)  # a hosted runner: nothing in the tool cache, not even the Python runtime
+            else:
+                shutil.rmtree(cache / "tool_cache" / "wash", ignore_errors=True)
+            store = fresh_dir(self.base / "actions-cache-store" / name)  # no actions/cache entry yet
+            elapsed, result = run_act(
+                self.act,
+                wf,
+                project=self.project_src,
+                repository="acme/hello-python",
+                variables=variables,
+                env=env,
+                cache=cache,
+                cache_store=store,
+                name=name,
+            )
+            if not result.outputs("publish").get("digest", "").startswith("sha256:"):
+                raise BenchError("the pipeline published no digest")
+            if wf is workflow and "Verified wash" not in result.log:
+                raise BenchError("setup-wash did not verify wash")
+            parts[name].add(act_steps(result.log))
+            return elapsed
+
+        script = """\
+set -euo pipefail
+mark() { printf '%s %s\\n' "$1" "$EPOCHREALTIME" >> "$OUT/marks"; }
+mark start
+curl -sSf -o "$BIN/wash" "$WASH_URL"
+echo "$WASH_SHA256  $BIN/wash" | sha256sum -c --quiet -
+chmod +x "$BIN/wash"
+mark "download+sha256+chmod"
+cd "$PROJECT"
+"$BIN/wash" build -o json > "$OUT/build.json"
+mark "wash build"
+"$BIN/wash" oci push --insecure "$REGISTRY/$REPOSITORY:main" build/hello-python.wasm > "$OUT/push.txt"
+mark "wash oci push"
+curl -sSf -H "Accept: $MEDIA_TYPE" -o "$OUT/manifest.json" "http://$REGISTRY/v2/$REPOSITORY/manifests/main"
+curl -sSf -X PUT -H "Content-Type: $MEDIA_TYPE" --data-binary "@$OUT/manifest.json" \\
+  "http://$REGISTRY/v2/$REPOSITORY/manifests/sha-$SHA"
+mark "tag (GET + PUT manifest)"
+"""
+        wash_sha = hashlib.sha256(self.wash.read_bytes()).hexdigest()
+
+        def by_hand() -> float:
+            work = fresh_dir(self.base / "by-hand")
+            project = act_stack.copy_project(self.project_src, work / "project")
+            for name in ("bin", "out"):
+                (work / name).mkdir()
+            env = self.runner.env(
+                project,
+                BIN=str(work / "bin"),
+                OUT=str(work / "out"),
+                PROJECT=str(project),
+                WASH_URL=self.asset_url,
+                WASH_SHA256=wash_sha,
+                REGISTRY=reg.host,
+                REPOSITORY="acme/by-hand",
+                SHA=FAKE_SHA,
+                MEDIA_TYPE=OCI_MANIFEST,
+            )
+            elapsed = run_timed(["bash", "-c", script], env=env)[0]
+            marks = [line.rsplit(" ", 1) for line in (work / "out" / "marks").read_text().splitlines()]
+            parts["hand"].add({name: float(t) - float(prev) for (_, prev), (name, t) in itertools.pairwise(marks)})
+            return elapsed
+
+        samples = measure(
+            "6 pipeline",
+            {
+                "verified": lambda: under_act(workflow, pipeline_cache, "pipeline"),
+                "unverified": lambda: under_act(unverified, pipeline_cache, "pipeline-unverified"),
+                "hand": by_hand,
+                "fresh": lambda: under_act(workflow, fresh_cache, "pipeline-fresh", fresh_runner=True),
+            },
+            self.runs,
+        )
+        hand = "by hand: curl, sha256sum, chmod, `wash build`, `wash oci push`, tag by manifest PUT"
+        self.rows += [
+            timed_row(
+                6,
+                "examples/workflows/component.yml under act, verify true (download + Sigstore verification "
+                "included; Python runtime warm)",
+                samples["verified"],
+                samples["hand"],
+                Target("ratio", 1.15),
+                baseline_name=hand,
+            ),
+            timed_row(
+                6,
+                "the same pipeline under act, verify false (reference)",
+                samples["unverified"],
+                samples["hand"],
+                Target("ratio", 1.15),
+                baseline_name=hand,
+            ),
+            timed_row(
+                6,
+                "the same pipeline on a fresh runner (empty tool cache: Python runtime and sigstore installed "
+                "in the job; reference)",
+                samples["fresh"],
+                samples["hand"],
+                baseline_name=hand,
+            ),
+        ]
+        self.notes.append(
+            "6. Where the pipeline's time goes (median of the timed runs; act's step times, the by-hand commands):\n"
+            f"- under act, verify true: {parts['pipeline']}\n"
+            f"- under act, verify false: {parts['pipeline-unverified']}\n"
+            f"- fresh runner: {parts['pipeline-fresh']}\n"
+            f"- by hand: {parts['hand']}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# machine and report
+
+
+def source_state() -> str:
+    """The commit the exported actions came from, and whether the working tree differed (read at export)."""
+    commit = output(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    exported = [name for name in act_stack.EXPORTED if (ROOT / name).exists()]
+    try:
+        status = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", *exported],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        status = ""
+    changed = [line for line in status.splitlines() if not line.endswith("scripts/bench")]
+    return commit + (f" + {len(changed)} uncommitted changes to the actions" if changed else "")
+
+
+def load() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "?"
+
+
+def machine(load_at_start: str, source: str) -> list[tuple[str, str]]:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    return [
+        ("date", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("commit", source),
+        ("CPU", cpu),
+        ("nproc", str(os.cpu_count())),
+        ("memory", memory),
+        ("load average (1/5/15 min)", f"{load_at_start} at start, {load()} at end"),
+        ("OS", f"{platform.system()} {platform.release()} {platform.machine()}"),
+        ("runner python3", output([base_python, "--version"])),
+        ("node", output(["node", "--version"])),
+        ("wash", output([str(releases.real_wash()), "--version"])),
+        ("act", output([str(Path(sys.executable).parent / "act"), "--version"])),
+        ("componentize-py", output([str(Path(sys.executable).parent / "componentize-py"), "--version"])),
+        ("docker-registry", output([registry_stack.binary(), "--version"])),
+    ]
+
+
+NOTES = """\
+How each side is measured:
+- Every command runs as a subprocess with a clean runner environment (`RUNNER_TOOL_CACHE`, `RUNNER_TEMP`,
+  `GITHUB_OUTPUT` …, a `PATH` with python3, node and componentize-py but no wash). The actions run from an export
+  of the checkout taken when the bench starts, exactly as act runs them.
+- Under act (2, 6) only act's own process is timed, not the git repository the harness prepares for it, and
+  the time act reports for the `Record steps` step the harness appends to each job is subtracted.
+- 1 cold: `scripts/bootstrap.py runtime` with an empty `RUNNER_TOOL_CACHE` and an empty pip cache, so pip installs
+  the hashed lock from the configured indexes (their network latency is part of the number). Warm: the venv exists.
+- 2: the no-op is a composite action (one `shell: bash` step running `true`) added to the export. Cold removes
+  only `tool_cache/wash`: the Python runtime stays (its cold cost is 1).
+- 3: both sides build the same project directory after removing the previous build's outputs; the action also
+  embeds provenance metadata and runs `wash inspect`, as it does for users.
+- 4: one `docker-registry` on loopback; the component blob is already in the repository after the warm-up,
+  for every side alike.
+- 6: each act run starts with no wash in the tool cache and an empty actions/cache store (so setup-wash
+  downloads, checks and, with verify true, verifies wash, and saves it with actions/cache); by hand does the same
+  download, build, push and tag with plain commands and no verification.
+"""
+
+
+def report(rows: list[Row], notes: list[str], runs: int, info: list[tuple[str, str]]) -> str:
+    machine_table = "\n".join(f"| {k} | {v} |" for k, v in info)
+    extra = "\n\n".join(notes)
+    return (
+        "# Benchmarks\n\n"
+        "What the actions cost next to the work they wrap, from `scripts/bench` (the latest run overwrites this "
+        "file). Each row is the median [min–max] of "
+        f"{runs} runs after one warm-up; the sides of a row ran interleaved in the same bench run.\n\n"
+        f"{render(rows)}\n\n"
+        "## Machine\n\n| | |\n|---|---|\n"
+        f"{machine_table}\n\n"
+        "## Method\n\n"
+        f"{NOTES}" + (f"\n## Where the time goes\n\n{extra}\n" if extra else "")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement after one warm-up (5)")
+    parser.add_argument("--only", default="", help="comma-separated measurements to run, e.g. 1,3 (all)")
+    parser.add_argument(
+        "--write",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write BENCHMARKS.md (default: only for a full run with --runs ≥ 5)",
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="where to write the report")
+    parser.add_argument("--keep", action="store_true", help="keep the bench's temporary directory")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    try:
+        selected = {int(x) for x in args.only.split(",") if x.strip()} if args.only else set(ITEMS)
+    except ValueError:
+        parser.error(f"--only takes measurement numbers, e.g. 1,3 (got {args.only!r})")
+    unknown = selected - set(ITEMS)
+    if unknown:
+        parser.error(f"no measurement {', '.join(map(str, sorted(unknown)))} (there are {ITEMS[0]}–{ITEMS[-1]})")
+    write = args.write if args.write is not None else (selected == set(ITEMS) and args.runs >= 5)
+
+    started = time.monotonic()
+    load_at_start = load()
+    source = source_state()  # what the export taken next holds
+    base = Path(tempfile.mkdtemp(prefix="wash-actions-bench-"))
+    bench: Bench | None = None
+    try:
+        bench = Bench(base, selected, args.runs)
+        bench.run()
+    except KeyboardInterrupt:
+        progress("interrupted")
+        return 130
+    finally:
+        if bench is not None:
+            bench.close()
+        if args.keep:
+            progress(f"kept {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    assert bench is not None
+    info = machine(load_at_start, source)
+    table = render(bench.rows)
+    print(f"\n{table}\n")
+    for note in bench.notes:
+        print(note + "\n")
+    print(f"bench: {len(bench.rows)} rows in {time.monotonic() - started:.0f} s ({args.runs} runs after 1 warm-up)")
+    if write:
+        args.output.write_text(report(bench.rows, bench.notes, args.runs, info))
+        print(f"bench: wrote {args.output}")
+    else:
+        print("bench: BENCHMARKS.md not written (partial run or --runs < 5; pass --write to write it)")
+    return 1 if bench.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
