@@ -29,6 +29,16 @@ def _has_sigstore() -> bool:
     return True
 
 
+def pip_command() -> list[str]:
+    """This venv's pip, else the runner's Python's pip (venvs are made without pip, see bootstrap.py)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pip") is not None:
+        return [sys.executable, "-I", "-m", "pip"]
+    host = os.environ.get("WASHACTIONS_HOST_PYTHON", "")
+    return [host or "python3", "-I", "-m", "pip"]
+
+
 def ensure_sigstore() -> None:
     if _has_sigstore():
         return
@@ -50,10 +60,7 @@ def ensure_sigstore() -> None:
             print("Installing sigstore for verification (once per runner).", file=sys.stderr, flush=True)
             proc = subprocess.run(
                 [
-                    sys.executable,
-                    "-I",
-                    "-m",
-                    "pip",
+                    *pip_command(),
                     "install",
                     "--quiet",
                     "--disable-pip-version-check",
@@ -68,6 +75,7 @@ def ensure_sigstore() -> None:
                 ],
                 stdout=sys.stderr,
                 check=False,
+                env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"},
             )
             if proc.returncode != 0:
                 raise ActionError(

@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -291,10 +292,10 @@ def push_error(message: str, inputs: PublishInputs, tail: str) -> ActionError:
             docs="#publish",
             details=tail,
         )
-    if "401" in message or "403" in message or "unauthorized" in lowered or "denied" in lowered:
-        return registry.denied(
-            inputs.registry, 401 if "401" in message else 403, f"repository:{inputs.repository}:push"
-        )
+    refused = _AUTH_STATUS.search(message)
+    if refused or "unauthorized" in lowered or "denied" in lowered:
+        status = int(next(g for g in refused.groups() if g)) if refused else 401
+        return registry.denied(inputs.registry, status, f"repository:{inputs.repository}:push")
     return ActionError(
         what=f"wash oci push to {inputs.image} failed",
         why=message or "wash gave no reason.",
@@ -312,6 +313,8 @@ _TRANSIENT = re.compile(
     re.IGNORECASE,
 )
 _sleep = time.sleep
+# an HTTP status as wash reports it ("code: 401"); a bare "401" could be part of a digest or an upload id
+_AUTH_STATUS = re.compile(r"code: (401|403)\b|\b(401|403) (?:Unauthorized|Forbidden)\b")
 
 
 def transient(message: str) -> bool:
@@ -394,8 +397,11 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         manifest = client.get_manifest(inputs.repository, digest)
         for tag in inputs.tags[1:]:
             gha.info(f"Tagging {inputs.image}:{tag} -> {digest}")
-            client.put_manifest(inputs.repository, tag, manifest)
-        resolved = {tag: client.resolve(inputs.repository, tag) for tag in inputs.tags}
+        # independent requests: the tags are written, then resolved, side by side
+        with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
+            list(pool.map(lambda tag: client.put_manifest(inputs.repository, tag, manifest), inputs.tags[1:]))
+            found = list(pool.map(lambda tag: client.resolve(inputs.repository, tag), inputs.tags))
+        resolved = dict(zip(inputs.tags, found, strict=True))
         wrong = {tag: d for tag, d in resolved.items() if d != digest}
         if wrong:
             raise ActionError(

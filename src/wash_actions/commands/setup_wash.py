@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,10 +300,30 @@ def reported_version(binary: Path) -> str:
     return out.strip().split()[-1].lstrip("v") if out.strip() else ""
 
 
-def _verifier(inputs: SetupInputs, resolved: Resolved):  # type: ignore[no-untyped-def]
+def _preload_sigstore() -> threading.Thread:
+    """Install (first use) and import sigstore while the binary downloads: both take longer than a download."""
+
+    def load() -> None:
+        try:
+            from .. import extras
+
+            extras.ensure_sigstore()
+            import sigstore.models
+            import sigstore.verify  # noqa: F401
+        except Exception:  # noqa: S110 - the verifier repeats this and reports any failure properly
+            pass
+
+    thread = threading.Thread(target=load, name="preload-sigstore", daemon=True)
+    thread.start()
+    return thread
+
+
+def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None):  # type: ignore[no-untyped-def]
     def verify(binary: Path, sha256: str) -> None:
         from .. import extras, provenance_check
 
+        if preload is not None:
+            preload.join()
         extras.ensure_sigstore()
         sources: list[tuple[str, object]] = []
         if resolved.bundle_url:
@@ -351,13 +372,14 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
         if resolved is None:  # resolved from the tool cache, which has since lost it
             resolved = resolve(setup, plat)
         gha.info(f"Downloading wash {resolved.version} from {resolved.url}")
+        preload = _preload_sigstore() if setup.verify else None
         try:
             binary, _ = install.install_into_cache(
                 entry,
                 resolved.url,
                 plat,
                 expected_sha256=resolved.sha256,
-                verify=_verifier(setup, resolved) if setup.verify else None,
+                verify=_verifier(setup, resolved, preload) if setup.verify else None,
             )
         except install.NotFound:
             raise install.not_found(resolved.version, resolved.asset) from None
