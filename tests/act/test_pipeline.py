@@ -178,3 +178,34 @@ jobs:
     (error,) = result.errors()
     assert "must not include a scheme" in error, result.log[-3000:]
     assert "Traceback" not in result.log
+
+
+def test_wasmcloud_actions_names_work_unchanged(act, release_server, registry):
+    """The migration README's 'after' workflow: wasmCloud/actions input and output names, our actions."""
+    workflow = f"""
+on: push
+jobs:
+  component:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+{steps.setup_wash(release_server.url)}
+      - id: build
+        uses: acme/wash-actions/actions/build@v1
+        with:
+          skip-fetch: true
+      - id: publish
+        uses: acme/wash-actions/actions/publish@v1
+        with:
+          component_path: ${{{{ steps.build.outputs.component_path }}}}
+          registry: {registry.host}
+          repository: acme/migrated
+          image_tags: v1,latest
+          attestation: false
+          insecure: true
+"""
+    result = act.run(workflow, project=EXAMPLES / "hello-python", name="migrated")
+    assert result.returncode == 0, result.log[-4000:]
+    publish = result.outputs("publish")
+    assert registry.tags("acme/migrated") == ["latest", "v1"]
+    assert publish["all_digests"] == ",".join([publish["digest"]] * 2)

@@ -38,6 +38,9 @@ VERSION_COMMENT = re.compile(r"^\s+#\s*v\d+\.\d+\.\d+\b")
 DOCKER_DIGEST = re.compile(r"^docker://[^@\s]+@sha256:[0-9a-f]{64}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<q>['\"]?)(?P<ref>[^'\"\s#]+)(?P=q)(?P<rest>.*)$")
 INPUT_EXPRESSION = re.compile(r"^\$\{\{\s*inputs\.(?P<name>[A-Za-z0-9_-]+)\s*\}\}$")
+INPUT_ALIAS = re.compile(
+    r"^\$\{\{\s*inputs\.(?P<name>[A-Za-z0-9_-]+)\s*\|\|\s*inputs\.(?P<alias>[A-Za-z0-9_-]+)\s*\}\}$"
+)
 INPUT_REFERENCE = re.compile(r"\binputs\.(?P<name>[A-Za-z0-9_-]+)")
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 # one step's output, or a fallback chain of them (`steps.install.outputs.x || steps.resolve.outputs.x`)
@@ -437,6 +440,14 @@ def test_inputs_are_mapped_explicitly_in_env(path: Path) -> None:
                     problems.append(f"step {i} env {key} maps inputs.{name}; name it {env_name(name)}")
                 else:
                     mapped.setdefault(name, []).append(key)
+            elif (alias := INPUT_ALIAS.match(text)) and str(key).startswith(INPUT_PREFIX):
+                # an input and its alias of the same variable name (component-path / component_path)
+                names = (alias["name"], alias["alias"])
+                if any(n not in declared for n in names) or {env_name(n) for n in names} != {key}:
+                    problems.append(f"step {i} env {key}: {text!r} must join two declared inputs named {key}")
+                else:
+                    for name in names:
+                        mapped.setdefault(name, []).append(key)
             elif str(key).startswith(INPUT_PREFIX):
                 if STEP_OUTPUTS.match(text) and not any(env_name(n) == key for n in declared):
                     continue  # an earlier step's output chained into this command (the root action)
@@ -495,6 +506,10 @@ def test_declared_inputs_are_read_by_the_command(path: Path) -> None:
     if not modules:
         pytest.skip(f"{rel(path)} runs no known wash-actions command")
     read = {name for m in modules.values() for name in m.reads} | action.inputs_used_by_yaml()
+    for step in action.steps:  # an alias joined into its input's variable is read through that input
+        for value in (step.get("env") or {}).values():
+            if (alias := INPUT_ALIAS.match(str(value).strip())) and alias["name"] in read:
+                read.add(alias["alias"])
     unread = [name for name in action.inputs if name not in read]
     assert not unread, (
         f"{rel(path)}: inputs that {sorted(modules)} never read (setting them does nothing): {unread}; "

@@ -49,7 +49,7 @@ class PublishInputs:
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> PublishInputs:
-        raw_component = inputs.get("component-path")
+        raw_component = inputs.get("component-path")  # the action maps its alias component_path here too
         if not raw_component:
             raise ActionError(
                 what="Input 'component-path' is required",
