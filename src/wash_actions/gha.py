@@ -82,6 +82,11 @@ def temp_dir() -> Path:
     return Path(base) if base else Path(tempfile.gettempdir())
 
 
+def docker_config_dir() -> Path:
+    """Where docker login / docker/login-action keep credentials: ``DOCKER_CONFIG``, else ``~/.docker``."""
+    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
 def docs_url(anchor: str) -> str:
     """Link into this action's README, wherever the action was fetched from."""
     if anchor.startswith("http"):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from wash_actions import registry
 from wash_actions.commands import publish
 from wash_actions.errors import ActionError
 
@@ -130,7 +131,7 @@ def test_check_repository_validates_the_github_default(github_repository: str) -
     ],
 )
 def test_is_loopback(host: str, expected: bool) -> None:
-    assert publish.is_loopback(host) is expected
+    assert registry.is_loopback(host) is expected
 
 
 COMPONENT = b"\0asm\x0d\x00\x01\x00"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -60,7 +59,7 @@ class PublishInputs:
         host = check_registry(inputs.get("registry", "ghcr.io"))
         repository = check_repository(inputs.get("repository"), gha.env("GITHUB_REPOSITORY"))
         insecure = inputs.bool("insecure")
-        if insecure and not is_loopback(host):
+        if insecure and not registry.is_loopback(host):
             raise ActionError(
                 what=f"insecure: true is refused for {host}",
                 why="Plain HTTP sends the component and the registry credentials unencrypted; it is "
@@ -221,17 +220,6 @@ def repository_from_github(github_repository: str) -> str:
     return name
 
 
-def is_loopback(host: str) -> bool:
-    host = host.lower()
-    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def check_component(path: Path) -> None:
     fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
     if path.is_dir():
@@ -278,8 +266,7 @@ def child_env(docker_config: Path | None) -> dict[str, str]:
 def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
     if inputs.credentials:
         return inputs.credentials
-    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    return registry.docker_config_credentials(config, inputs.registry)
+    return registry.docker_config_credentials(gha.docker_config_dir(), inputs.registry)
 
 
 def push_error(message: str, inputs: PublishInputs, tail: str) -> ActionError:

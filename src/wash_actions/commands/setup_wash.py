@@ -9,7 +9,6 @@ sha256, or downloads, checks the digest, verifies provenance and only then moves
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import threading
@@ -81,11 +80,10 @@ def check_plugins(items: list[str], insecure: bool) -> tuple[str, ...]:
     """Validate plugin references before anything is downloaded."""
     if not items:
         return ()
-    from .. import plugins
-    from .publish import is_loopback
+    from .. import plugins, registry
 
     wanted = plugins.parse(items)
-    if insecure and not all(is_loopback(p.host) for p in wanted):
+    if insecure and not all(registry.is_loopback(p.host) for p in wanted):
         raise ActionError(
             what="plugins-insecure: true is refused for a registry that is not on this machine",
             why="Plain HTTP is allowed only for registries on localhost, 127.0.0.0/8 or ::1.",
@@ -93,6 +91,14 @@ def check_plugins(items: list[str], insecure: bool) -> tuple[str, ...]:
             docs="#plugins",
         )
     return tuple(items)
+
+
+def check_pin(binary: Path, checksum: str) -> None:
+    """A binary already in the tool cache must still match a ``checksum`` pin (checked offline)."""
+    if checksum:
+        actual = install.sha256_file(binary)
+        if actual != checksum:
+            raise install.checksum_mismatch(str(binary), checksum, actual)
 
 
 def default_api_url(server_url: str, api_url: str) -> str:
@@ -240,8 +246,7 @@ def run_resolve(inputs: SetupInputs) -> dict[str, str]:
     if hit:
         gha.info(f"wash {version} is in the tool cache: nothing to download.")
         binary = entry.directory / plat.exe
-        if inputs.checksum and install.sha256_file(binary) != inputs.checksum:
-            raise install.checksum_mismatch(str(binary), inputs.checksum, install.sha256_file(binary))
+        check_pin(binary, inputs.checksum)
         outputs.update(finish(inputs, version, entry, binary, "tool cache"))
     outputs["installed"] = str(hit).lower()
     return outputs
@@ -359,8 +364,8 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
     binary = entry.directory / plat.exe
     hit = _cached(entry, plat)
     source = "tool cache"
-    if hit and setup.checksum and install.sha256_file(binary) != setup.checksum:
-        raise install.checksum_mismatch(str(binary), setup.checksum, install.sha256_file(binary))
+    if hit:
+        check_pin(binary, setup.checksum)
     if not hit and inputs.restored and entry.directory.is_dir():
         expected = inputs.resolved.sha256 if inputs.resolved else setup.checksum
         if install.adopt_restored(entry, plat, expected) is not None:
@@ -428,7 +433,7 @@ def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
     from .. import plugins, registry
 
     wanted = plugins.parse(list(setup.plugins))
-    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    config = gha.docker_config_dir()
     creds = {p.host: c for p in wanted if (c := registry.docker_config_credentials(config, p.host))}
     files, cached = plugins.install(
         binary, wanted, setup.tool_cache / "wash-plugins", insecure=setup.plugins_insecure, credentials=creds
