@@ -8,18 +8,16 @@ import platform
 import shutil
 import stat
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import transport
 from .errors import ActionError
 from .versions import Version
 
 UPSTREAM = "wasmCloud/wasmCloud"
 BUNDLE_ASSET = "wash.sigstore.json"  # the release's Sigstore bundle, from wash 2.1.0
-TIMEOUT = (10, 60)
-RETRIES = 4
 
 
 @dataclass(frozen=True)
@@ -119,59 +117,42 @@ class NotFound(Exception):
     """The server answered 404: the release or asset does not exist."""
 
 
-def _retryable(status: int) -> bool:
-    return status >= 500 or status == 429
+RETRY = transport.DEFAULT_RETRY
+DEADLINE = 900.0  # a whole download, all attempts: ~50 MB on a slow self-hosted link
+MAX_BINARY = 512 << 20
 
 
 def download(
     url: str,
     dest: Path,
     *,
-    headers: dict[str, str] | None = None,
+    auth: transport.Auth | None = None,
     sleep: Callable[[float], None] | None = None,
-) -> None:
-    """Stream ``url`` into ``dest`` atomically. Retries 5xx, 429, timeouts and resets; never 4xx."""
-    import requests  # only a download needs it: a tool-cache hit and the build step never import it
+) -> str:
+    """Stream ``url`` into ``dest`` atomically; returns its sha256 (hex), computed as the bytes arrive.
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    wait = sleep or time.sleep
-    last = ""
-    for attempt in range(RETRIES):
-        if attempt:
-            wait(min(2**attempt, 10))
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".download-")
-        tmp = Path(tmp_name)
-        try:
-            with (
-                os.fdopen(fd, "wb") as handle,
-                requests.get(url, headers=headers or {}, stream=True, timeout=TIMEOUT) as response,
-            ):
-                if response.status_code == 404:
-                    raise NotFound(url)
-                if _retryable(response.status_code):
-                    last = f"HTTP {response.status_code}"
-                    continue
-                if response.status_code >= 400:
-                    raise ActionError(
-                        what=f"Download of {url} was refused (HTTP {response.status_code})",
-                        why="The server rejected the request; retrying would not help.",
-                        fix="Check 'download-base-url' and 'github-token'.",
-                        docs="#setup-wash",
-                    )
-                for block in response.iter_content(1 << 20):
-                    handle.write(block)
-            os.replace(tmp, dest)
-            return
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            last = type(exc).__name__
-        finally:
-            tmp.unlink(missing_ok=True)
-    raise ActionError(
-        what=f"Could not download {url}",
-        why=f"The server kept failing ({last}) after {RETRIES} attempts.",
-        fix="Re-run the job; if it persists, check the runner's network access to the download host.",
-        docs="#setup-wash",
-    )
+    Retries 5xx, 429, timeouts and resets (:data:`RETRY`); never 4xx. Redirects stay on https, and ``auth``
+    goes only to the host it belongs to (GitHub's download redirects to another host get none).
+    """
+    try:
+        response = transport.download(
+            url, dest, auth=auth, retry=RETRY, deadline=DEADLINE, max_bytes=MAX_BINARY, sleep=sleep
+        )
+    except transport.TransportError as exc:
+        exc.docs = "#setup-wash"
+        raise
+    if response.status == 404:
+        raise NotFound(url)
+    if not response.ok:
+        retried = response.attempts > 1
+        raise ActionError(
+            what=f"Download of {url} failed: {response.host} answered HTTP {response.status}",
+            why=(f"The server kept failing after {response.attempts} attempts" if retried else "The server refused it")
+            + f" ({response.describe()}).",
+            fix="Re-run the job; if it persists, check 'download-base-url' (leave it unset to download from GitHub).",
+            docs="#setup-wash",
+        )
+    return response.digest.removeprefix("sha256:")
 
 
 DIGEST_FILE = "wash.sha256"
@@ -194,8 +175,7 @@ def install_into_cache(
     staging = Path(tempfile.mkdtemp(dir=entry.directory.parent, prefix=f".{plat.arch}-"))
     try:
         binary = staging / plat.exe
-        download(url, binary)
-        digest = sha256_file(binary)
+        digest = download(url, binary)  # hashed on receipt
         if expected_sha256 and digest != expected_sha256.lower().removeprefix("sha256:"):
             raise checksum_mismatch(url, expected_sha256, digest)
         if verify is not None:
@@ -252,8 +232,9 @@ def checksum_mismatch(url: str, expected: str, actual: str) -> ActionError:
 
 def not_found(version: Version, asset: str) -> ActionError:
     return ActionError(
-        what=f"wash {version} has no release asset {asset}",
-        why=f"{UPSTREAM} has no release of wash {version}, or that release has no binary for this platform.",
+        what=f"wash {version} is not released, or has no release asset {asset}",
+        why=f"{UPSTREAM} has no release of wash {version}, or that release has no binary for this platform "
+        "(the download answered 404).",
         fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), e.g.\n"
         "with:\n  wash-version: 2.10.3",
         docs="#setup-wash",

@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
+from . import transport
 from .errors import ActionError
 
 ISSUER = "https://token.actions.githubusercontent.com"
 UPSTREAM = "wasmCloud/wasmCloud"
 TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
-TIMEOUT = (10, 30)
+DEADLINE = 120.0
 _WORKFLOW = re.compile(
     r"https://github\.com/" + re.escape(UPSTREAM) + r"/\.github/workflows/[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml"
     r"@refs/tags/(?!.*\.\.)[A-Za-z0-9_+-][A-Za-z0-9._+-]*",
@@ -96,27 +95,54 @@ def check_bundle(bundle_json: bytes, sha256: str, verifier, policy) -> str:  # t
     return ", ".join(sans.get_values_for_type(UniformResourceIdentifier))
 
 
+class SourceFailed(Exception):
+    """A provenance source answered with an error or unusable content (not "none found"); names the server."""
+
+
+MAX_BUNDLES = 16 << 20
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _failed(exc: transport.TransportError) -> SourceFailed:
+    return SourceFailed(f"{exc.what} ({exc.why})")
+
+
 def fetch_bundle(url: str) -> bytes | None:
+    """The release's bundle asset; None when the release has none (404). Other failures raise SourceFailed."""
     try:
-        response = requests.get(url, timeout=TIMEOUT)
-    except requests.RequestException:
+        response = transport.request("GET", url, deadline=DEADLINE, max_bytes=MAX_BUNDLES)
+    except transport.TransportError as exc:
+        raise _failed(exc) from None
+    if response.status == 404:
         return None
-    return response.content if response.status_code == 200 else None
+    if response.status != 200:
+        raise SourceFailed(f"{response.host} answered {response.describe()}")
+    return response.body
 
 
-def fetch_attestations(api_url: str, token: str, sha256: str) -> list[bytes]:
-    """Bundles from GitHub's attestations API (``GET /repos/{owner}/{repo}/attestations/{digest}``)."""
+def fetch_attestations(api_url: str, auth: transport.Auth | None, sha256: str) -> list[bytes]:
+    """Bundles from GitHub's attestations API (``GET /repos/{owner}/{repo}/attestations/{digest}``).
+
+    [] when the API has none for this digest (404); an error status, HTML or a wrong shape raises SourceFailed.
+    """
+    if not _HEX64.fullmatch(sha256):
+        raise SourceFailed(f"not a sha256: {transport.sanitise(sha256, 80)!r}")
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
     url = f"{api_url.rstrip('/')}/repos/{UPSTREAM}/attestations/sha256:{sha256}"
     try:
-        response = requests.get(url, headers=headers, timeout=TIMEOUT)
-    except requests.RequestException:
-        return []
-    if response.status_code != 200:
-        return []
-    return [json.dumps(a["bundle"]).encode() for a in response.json().get("attestations", []) if a.get("bundle")]
+        response = transport.request("GET", url, headers=headers, auth=auth, deadline=DEADLINE, max_bytes=MAX_BUNDLES)
+        if response.status == 404:
+            return []
+        if response.status != 200:
+            raise SourceFailed(f"{response.host} answered {response.describe()}")
+        listed = response.json(dict, what="the attestations request").get("attestations")
+    except transport.TransportError as exc:
+        raise _failed(exc) from None
+    if not isinstance(listed, list):
+        raise SourceFailed(f"{response.host} answered without an attestations list: {response.describe()}")
+    return [
+        json.dumps(a["bundle"]).encode() for a in listed if isinstance(a, dict) and isinstance(a.get("bundle"), dict)
+    ]
 
 
 def verify_binary(
@@ -131,7 +157,11 @@ def verify_binary(
     policy = _policy()
     failures: list[str] = []
     for name, load in sources:
-        bundles = load()
+        try:
+            bundles = load()
+        except SourceFailed as exc:  # the source failed: say so, never "none found"
+            failures.append(f"{name}: failed: {exc}")
+            continue
         if not bundles:
             failures.append(f"{name}: none found")
             continue

@@ -530,6 +530,15 @@ def request(
     body of a 2xx answer must hash to it.
     """
     wait = sleep or (lambda seconds: time.sleep(seconds))
+    if urlsplit(url).scheme not in ("http", "https") or not host_of(url):
+        raise TransportError(
+            what=f"Refused to fetch {sanitise(url, 120)!r}",
+            why="Only http and https URLs are fetched.",
+            fix="Check the URL inputs (download-base-url, github-api-url).",
+            docs=DOCS,
+            host=host_of(url),
+            kind="redirect",
+        )
     limit = _Deadline(deadline_seconds(deadline))
     read = read_timeout()
     if expected_digest:

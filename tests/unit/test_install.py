@@ -15,6 +15,7 @@ import pytest
 from wash_actions import install
 from wash_actions.errors import ActionError
 from wash_actions.install import Platform
+from wash_actions.transport import Auth
 from wash_actions.versions import Version, parse_version
 
 
@@ -259,15 +260,16 @@ def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Server]]:
     ("script", "sleeps"),
     [
         ([200], []),
-        ([500, 500, 200], [2, 4]),
-        ([503, 429, 502, 200], [2, 4, 8]),
+        ([500, 500, 200], [1, 2]),
+        ([503, 429, 502, 200], [1, 2, 4]),
     ],
 )
 def test_download_retries_then_succeeds(serve, tmp_path: Path, script: list[int], sleeps: list[float]) -> None:
     server = serve(*script)
     dest = tmp_path / "nested" / "dir" / "wash"
     slept: list[float] = []
-    install.download(server.url, dest, headers={"Authorization": "Bearer t0ken"}, sleep=slept.append)
+    digest = install.download(server.url, dest, auth=Auth.bearer("t0ken", server.url), sleep=slept.append)
+    assert digest == hashlib.sha256(BODY).hexdigest()
     assert dest.read_bytes() == BODY
     assert len(server.requests) == len(script)
     assert all(r["Authorization"] == "Bearer t0ken" for r in server.requests)
@@ -311,10 +313,10 @@ def test_download_persistent_failure_gives_up_after_retries(serve, tmp_path: Pat
     slept: list[float] = []
     with pytest.raises(ActionError) as caught:
         install.download(server.url, dest, sleep=slept.append)
-    assert len(server.requests) == install.RETRIES
-    assert len(slept) == install.RETRIES - 1
-    assert f"HTTP {status}" in caught.value.why
-    assert f"{install.RETRIES} attempts" in caught.value.why
+    assert len(server.requests) == install.RETRY.attempts
+    assert len(slept) == install.RETRY.attempts - 1
+    assert f"HTTP {status}" in caught.value.what and "127.0.0.1" in caught.value.what
+    assert f"{install.RETRY.attempts} attempts" in caught.value.why
     assert list(dest.parent.iterdir()) == []
 
 
@@ -326,8 +328,8 @@ def test_download_connection_refused_is_retried_then_reported(serve, tmp_path: P
     slept: list[float] = []
     with pytest.raises(ActionError) as caught:
         install.download(f"http://127.0.0.1:{port}/wash", dest, sleep=slept.append)
-    assert "ConnectionError" in caught.value.why
-    assert len(slept) == install.RETRIES - 1
+    assert "connection refused" in caught.value.why and f"127.0.0.1:{port}" in caught.value.what
+    assert len(slept) == install.RETRY.attempts - 1
     assert list(dest.parent.iterdir()) == []
 
 

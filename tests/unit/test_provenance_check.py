@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-import requests
 import sigstore.verify
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,8 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 from sigstore.errors import VerificationError
 
+from tests.unit.test_transport import reply, start_server
 from wash_actions import provenance_check
 from wash_actions.errors import ActionError
+from wash_actions.transport import Auth
 
 WORKFLOWS = "https://github.com/wasmCloud/wasmCloud/.github/workflows/"
 RELEASE_SAN = WORKFLOWS + "release.yml@refs/tags/v2.10.3"
@@ -438,63 +439,84 @@ def test_trusted_root_defaults_to_production(monkeypatch: pytest.MonkeyPatch) ->
     assert provenance_check.trusted_root("") == "production-root"
 
 
-# --- fetching bundles (requests.get replaced) ---------------------------------------------------
+# --- fetching bundles from a loopback server ------------------------------------------------------
 
 
-@dataclass
-class Response:
-    status_code: int
-    content: bytes = b""
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch):
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    server, httpd = start_server()
+    yield server
+    httpd.shutdown()
+    httpd.server_close()
 
-    def json(self) -> object:
-        return json.loads(self.content)
+
+def test_fetch_bundle(api) -> None:
+    url = api.route("/x/wash.sigstore.json", reply(200, b"bundle bytes"))
+    assert provenance_check.fetch_bundle(url) == b"bundle bytes"
+
+
+def test_fetch_bundle_missing_is_none(api) -> None:
+    assert provenance_check.fetch_bundle(api.route("/x/wash.sigstore.json", reply(404, b"Not Found"))) is None
 
 
 @pytest.mark.parametrize(
-    ("response", "expected"),
+    ("handler", "shown"),
     [
-        (Response(200, b"bundle bytes"), b"bundle bytes"),
-        (Response(404, b"Not Found"), None),
-        (Response(500, b"oops"), None),
-        (requests.ConnectionError("refused"), None),
-        (requests.Timeout("slow"), None),
+        (reply(500, b"oops"), "HTTP 500"),
+        (reply(403, b"{}"), "HTTP 403"),
+        (reply(302, headers={"Location": "file:///x"}), "file://"),
     ],
 )
-def test_fetch_bundle(monkeypatch: pytest.MonkeyPatch, response: object, expected: bytes | None) -> None:
-    def get(url: str, **kwargs: object) -> object:
-        assert url == "https://github.com/x/wash.sigstore.json"
-        if isinstance(response, Exception):
-            raise response
-        return response
-
-    monkeypatch.setattr(requests, "get", get)
-    assert provenance_check.fetch_bundle("https://github.com/x/wash.sigstore.json") == expected
+def test_fetch_bundle_failures_name_the_server(api, handler, shown: str) -> None:
+    url = api.route("/x/wash.sigstore.json", handler)
+    with pytest.raises(provenance_check.SourceFailed) as caught:
+        provenance_check.fetch_bundle(url)
+    assert "127.0.0.1" in str(caught.value) and shown in str(caught.value)
 
 
 @pytest.mark.parametrize("token", ["", "t0ken"])
-def test_fetch_attestations(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
-    seen: list[tuple[str, dict[str, str]]] = []
+def test_fetch_attestations(api, token: str) -> None:
     body = {"attestations": [{"bundle": {"a": 1}}, {"bundle": None}, {"other": 2}, {"bundle": {"b": 2}}]}
-
-    def get(url: str, headers: dict[str, str], **kwargs: object) -> Response:
-        seen.append((url, headers))
-        return Response(200, json.dumps(body).encode())
-
-    monkeypatch.setattr(requests, "get", get)
-    got = provenance_check.fetch_attestations("https://api.example/", token, SHA)
+    api.route(f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}", reply(200, json.dumps(body).encode()))
+    auth = Auth.bearer(token, api.url)
+    got = provenance_check.fetch_attestations(api.url + "/", auth, SHA)
     assert [json.loads(b) for b in got] == [{"a": 1}, {"b": 2}]
-    [(url, headers)] = seen
-    assert url == f"https://api.example/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}"
+    [(_method, path, headers)] = api.seen
+    assert path == f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}"
     assert headers.get("Authorization") == (f"Bearer {token}" if token else None)
     assert headers["Accept"] == "application/vnd.github+json"
 
 
-@pytest.mark.parametrize("response", [Response(404, b"{}"), Response(401, b"{}"), requests.ConnectionError("x")])
-def test_fetch_attestations_failures_are_empty(monkeypatch: pytest.MonkeyPatch, response: object) -> None:
-    def get(url: str, **kwargs: object) -> object:
-        if isinstance(response, Exception):
-            raise response
-        return response
+def test_fetch_attestations_none_found_is_empty(api) -> None:
+    assert provenance_check.fetch_attestations(api.url, None, SHA) == []  # the fake answers 404
 
-    monkeypatch.setattr(requests, "get", get)
-    assert provenance_check.fetch_attestations("https://api.example", "", SHA) == []
+
+@pytest.mark.parametrize(
+    ("status", "body", "shown"),
+    [
+        (401, b'{"message": "Bad credentials"}', "HTTP 401"),
+        (403, b'{"message": "rate limit"}', "HTTP 403"),
+        (502, b"<html>bad gateway</html>", "HTTP 502"),
+        (200, b"<html>captive portal</html>", "something other than a JSON object"),
+        (200, b"[]", "something other than a JSON object"),
+        (200, b'{"attestations": {}}', "without an attestations list"),
+    ],
+)
+def test_fetch_attestations_failures_are_not_none_found(api, status: int, body: bytes, shown: str) -> None:
+    api.route(f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}", reply(status, body))
+    with pytest.raises(provenance_check.SourceFailed) as caught:
+        provenance_check.fetch_attestations(api.url, None, SHA)
+    assert "127.0.0.1" in str(caught.value) and shown in str(caught.value)
+
+
+def test_verify_binary_reports_a_failed_source_as_failed(verifiers: Fakes) -> None:
+    def broken() -> list[bytes]:
+        raise provenance_check.SourceFailed("api.example answered HTTP 403")
+
+    with pytest.raises(ActionError) as caught:
+        provenance_check.verify_binary(SHA, [("GitHub attestations API", broken)], "")
+    assert "GitHub attestations API: failed: api.example answered HTTP 403" in caught.value.why
+    assert "none found" not in caught.value.why

@@ -397,45 +397,65 @@ def test_resolve_range_without_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    ("request_text", "asked"),
+    ("request_text", "tag"),
     [
-        ("2.10.3", ["v2.10.3"]),
-        ("wash-v2.0.0-rc.8", ["wash-v2.0.0-rc.8"]),
-        ("2.0.0", ["v2.0.0"]),
-        ("2.5.0", ["v2.5.0"]),
+        ("2.10.3", "v2.10.3"),
+        ("v2.10.3", "v2.10.3"),
+        ("wash-v2.0.0-rc.8", "wash-v2.0.0-rc.8"),
+        ("2.0.0-rc.8", "wash-v2.0.0-rc.8"),
+        ("2.0.0", "v2.0.0"),
+        ("2.99.0", "v2.99.0"),
     ],
 )
-def test_resolve_exact(monkeypatch: pytest.MonkeyPatch, request_text: str, asked: list[str]) -> None:
-    by_tag = {r.tag: r for r in RELEASES}
-    seen: list[str] = []
+def test_resolve_exact_makes_no_api_call(monkeypatch: pytest.MonkeyPatch, request_text: str, tag: str) -> None:
+    def no_api(*args: object) -> None:
+        raise AssertionError("an exact version must not call the Releases API")
 
-    def get_release(api: str, token: str, tag: str) -> releases.Release | None:
-        seen.append(tag)
-        return by_tag.get(tag)
-
-    monkeypatch.setattr(releases, "get_release", get_release)
+    monkeypatch.setattr(releases, "get_release", no_api)
+    monkeypatch.setattr(releases, "list_releases", no_api)
     got = setup_wash.resolve(_setup(request_text), LINUX_X64)
     assert got.version == V(request_text)
-    assert seen == asked
+    assert got.tag == tag
+    assert got.url == f"https://github.com/wasmCloud/wasmCloud/releases/download/{tag}/{got.asset}"
+    assert got.bundle_url == f"https://github.com/wasmCloud/wasmCloud/releases/download/{tag}/wash.sigstore.json"
 
 
-def test_resolve_exact_tries_the_other_tag_then_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-    monkeypatch.setattr(releases, "get_release", lambda api, token, tag: seen.append(tag))
-    with pytest.raises(ActionError) as caught:
-        setup_wash.resolve(_setup("2.10.4"), LINUX_X64)
-    assert seen == ["v2.10.4", "wash-v2.10.4"]
-    assert "wash 2.10.4 is not released" in caught.value.what
-    assert "v2.10.4 or wash-v2.10.4" in caught.value.why
+@pytest.mark.parametrize(
+    ("server", "job_api", "api", "explicit", "token_host"),
+    [
+        # github.com: the job's token belongs to api.github.com
+        ("https://github.com", "https://api.github.com", "https://api.github.com", False, "api.github.com"),
+        # GHES: the job's token belongs to the GHES API, never to api.github.com where wash is released
+        ("https://ghes.example.com", "https://ghes.example.com/api/v3", "https://api.github.com", False, None),
+        # GHE.com: the same
+        ("https://acme.ghe.com", "https://api.acme.ghe.com", "https://api.github.com", False, None),
+        # a mirror the user named explicitly gets the token the user gave
+        ("https://ghes.example.com", "https://ghes.example.com/api/v3", "https://mirror.example", True, "mirror.example"),
+        # outside Actions, a token given for github.com
+        ("", "", "https://api.github.com", False, "api.github.com"),
+        # outside Actions, a non-GitHub API that was not chosen explicitly gets nothing
+        ("", "", "https://other.example", False, None),
+    ],
+)
+def test_the_token_goes_only_to_the_host_it_belongs_to(
+    server: str, job_api: str, api: str, explicit: bool, token_host: str | None
+) -> None:
+    auth = releases.api_auth(api, "tok", job_api_url=setup_wash.job_api_url(server, job_api), explicit_api=explicit)
+    assert (auth.host if auth else None) == token_host
+    assert releases.api_auth(api, "", job_api_url=job_api, explicit_api=explicit) is None
 
 
-def test_resolve_exact_release_without_this_platform(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        releases, "get_release", lambda api, token, tag: _release("v3.0.0", "wash-aarch64-apple-darwin")
-    )
-    with pytest.raises(ActionError) as caught:
-        setup_wash.resolve(_setup("3.0.0"), LINUX_X64)
-    assert f"has no release asset {GNU}" in caught.value.what
+@pytest.mark.parametrize(
+    ("server", "api", "expected"),
+    [
+        ("https://github.com", "", "https://api.github.com"),
+        ("https://ghes.example.com", "", "https://ghes.example.com/api/v3"),
+        ("https://acme.ghe.com", "https://api.acme.ghe.com", "https://api.acme.ghe.com"),
+        ("", "", ""),
+    ],
+)
+def test_job_api_url(server: str, api: str, expected: str) -> None:
+    assert setup_wash.job_api_url(server, api) == expected
 
 
 @pytest.mark.parametrize(

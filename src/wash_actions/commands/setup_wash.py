@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, install, releases, versions
+from .. import gha, install, releases, transport, versions
 from ..errors import ActionError
 
 DEFAULT_VERSION = "latest"
@@ -36,6 +36,7 @@ class SetupInputs:
     plugins: tuple[str, ...] = ()
     plugins_insecure: bool = False
     cache_wit: bool = True
+    api_auth: transport.Auth | None = None  # the token, bound to the one API host it may be sent to
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> SetupInputs:
@@ -62,10 +63,18 @@ class SetupInputs:
                 docs="#verification",
             )
         tool_cache = gha.env("RUNNER_TOOL_CACHE")
+        api_url = api or default_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL"))
+        token = inputs.secret("github-token")
         return cls(
             request=versions.parse_request(inputs.get("wash-version", DEFAULT_VERSION)),
-            api_url=api or default_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL")),
-            token=inputs.secret("github-token"),
+            api_url=api_url,
+            token=token,
+            api_auth=releases.api_auth(
+                api_url,
+                token,
+                job_api_url=job_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL")),
+                explicit_api=bool(api),
+            ),
             download_base_url=base,
             verify=inputs.bool("verify", default=True),
             checksum=checksum,
@@ -99,6 +108,16 @@ def check_pin(binary: Path, checksum: str) -> None:
         actual = install.sha256_file(binary)
         if actual != checksum:
             raise install.checksum_mismatch(str(binary), checksum, actual)
+
+
+def job_api_url(server_url: str, api_url: str) -> str:
+    """The job's own API, which its token belongs to: GITHUB_API_URL, else derived from GITHUB_SERVER_URL."""
+    if api_url:
+        return api_url
+    server = server_url.rstrip("/")
+    if not server:
+        return ""
+    return DEFAULT_API if server == DEFAULT_DOWNLOAD_BASE else f"{server}/api/v3"
 
 
 def default_api_url(server_url: str, api_url: str) -> str:
@@ -170,36 +189,9 @@ def _from_release(release: releases.Release, plat: install.Platform, inputs: Set
 def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
     request = inputs.request
     if request.exact is not None:
-        for tag in _tags_for(request):
-            try:
-                release = releases.get_release(inputs.api_url, inputs.token, tag)
-            except releases.ApiUnavailable as exc:
-                gha.warning(
-                    f"GitHub's API at {inputs.api_url} is unreachable ({str(exc)[:120]}); installing wash "
-                    f"{request.exact} from the release download URL without it.",
-                    title="setup-wash: Releases API unreachable",
-                )
-                base = inputs.download_base_url or DEFAULT_DOWNLOAD_BASE
-                asset = install.asset_name(plat, request.exact)
-                tag = _tags_for(request)[0]
-                bundle = install.download_url(base, tag, install.BUNDLE_ASSET)
-                return Resolved(
-                    request.exact, tag, asset, install.download_url(base, tag, asset), inputs.checksum, bundle
-                )
-            if release is not None:
-                resolved = _from_release(release, plat, inputs)
-                if resolved is None:
-                    raise install.not_found(request.exact, install.asset_name(plat, request.exact))
-                return resolved
-        raise ActionError(
-            what=f"wash {request.exact} is not released",
-            why=f"{releases.UPSTREAM} has no release tagged {' or '.join(_tags_for(request))}.",
-            fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), or a range:\n"
-            "with:\n  wash-version: latest",
-            docs="#setup-wash",
-        )
+        return direct(request, plat, inputs)
     try:
-        available = releases.list_releases(inputs.api_url, inputs.token)
+        available = releases.list_releases(inputs.api_url, inputs.api_auth)
     except releases.ApiUnavailable as exc:
         raise ActionError(
             what=f"Cannot resolve wash-version {request.text!r}: GitHub's API at {inputs.api_url} is unreachable",
@@ -221,6 +213,17 @@ def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
     resolved = _from_release(usable[picked], plat, inputs)
     assert resolved is not None
     return resolved
+
+
+def direct(request: versions.Request, plat: install.Platform, inputs: SetupInputs) -> Resolved:
+    """An exact version needs no API call: the download URL is known, the digest comes from the checksum
+    pin or, when verifying, from the provenance. A tag or asset that does not exist is a 404 at download."""
+    assert request.exact is not None
+    base = inputs.download_base_url or DEFAULT_DOWNLOAD_BASE
+    tag = _tags_for(request)[0]
+    asset = install.asset_name(plat, request.exact)
+    bundle = install.download_url(base, tag, install.BUNDLE_ASSET)
+    return Resolved(request.exact, tag, asset, install.download_url(base, tag, asset), inputs.checksum, bundle)
 
 
 def cache_key(resolved: Resolved, plat: install.Platform) -> str:
@@ -342,7 +345,7 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread
         sources.append(
             (
                 "GitHub attestations API",
-                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.token, sha256),
+                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.api_auth, sha256),
             )
         )
         evidence = provenance_check.verify_binary(
