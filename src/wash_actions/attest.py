@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
-from . import provenance, registry
+from . import provenance, registry, transport
 from .errors import ActionError
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
@@ -29,8 +26,9 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
 SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_SIGNING_TRUST_CONFIG"  # signing only, when it differs from verifying
-TIMEOUT = (10, 60)
-RETRIES = 4
+STORE_RETRY = transport.OCTOKIT_RETRY  # as actions/attest stores attestations (@octokit/plugin-retry)
+STORE_DEADLINE = 180.0
+RETRIES = 4  # rounds of read-merge-write of the referrers fallback index
 PUBLIC_GOOD_SERVER = "https://github.com"
 
 
@@ -160,46 +158,49 @@ def sign(subject: str, digest: str, server_url: str) -> Signed:
 def store(api_url: str, token: str, repository: str, bundle: str, server_url: str) -> tuple[str, str]:
     """``POST /repos/{owner}/{repo}/attestations``; returns the attestation id and its URL."""
     url = f"{api_url.rstrip('/')}/repos/{repository}/attestations"
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    body = json.dumps({"bundle": json.loads(bundle)})
-    last = ""
-    for attempt in range(RETRIES):
-        if attempt:
-            time.sleep(min(2**attempt, 10))
-        try:
-            response = requests.post(
-                url, data=body, headers={**headers, "Content-Type": "application/json"}, timeout=TIMEOUT
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            last = type(exc).__name__
-            continue
-        if response.status_code >= 500 or response.status_code == 429:
-            last = f"HTTP {response.status_code}"
-            continue
-        if response.status_code in (401, 403, 404):
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "Content-Type": "application/json",
+    }
+    body = json.dumps({"bundle": json.loads(bundle)}).encode()
+    try:
+        response = transport.request(
+            "POST",
+            url,
+            headers=headers,
+            body=body,
+            auth=transport.Auth.bearer(token, api_url),  # the job's token, for the job's own API host only
+            retry=STORE_RETRY,
+            deadline=STORE_DEADLINE,
+        )
+        if response.status in (401, 403, 404):
             raise ActionError(
-                what=f"GitHub refused to store the attestation (HTTP {response.status_code})",
+                what=f"GitHub refused to store the attestation (HTTP {response.status} from {response.host})",
                 why="The token lacks the attestations permission for this repository.",
                 fix="Grant the job\npermissions:\n  id-token: write\n  attestations: write",
                 docs="#attestations",
             )
-        if response.status_code not in (200, 201):
+        if response.status not in (200, 201):
+            retried = f" after {response.attempts} attempts" if response.attempts > 1 else ""
             raise ActionError(
-                what=f"GitHub refused to store the attestation (HTTP {response.status_code})",
-                why=response.text[:300] or "No reason given.",
+                what=f"GitHub refused to store the attestation (HTTP {response.status} from {response.host})",
+                why=f"It answered {response.describe()}{retried}.",
                 fix="Re-run the job; report this if it persists.",
                 docs="#attestations",
             )
-        attestation_id = str(response.json().get("id", ""))
-        return attestation_id, f"{server_url.rstrip('/')}/{repository}/attestations/{attestation_id}"
-    raise ActionError(
-        what="GitHub's attestations API kept failing",
-        why=f"{last} after {RETRIES} attempts.",
-        fix="Re-run the job.",
-        docs="#attestations",
-    )
+        attestation_id = response.json(dict, what="the attestation upload").get("id")
+    except transport.TransportError as exc:
+        exc.docs = "#attestations"
+        raise
+    if not isinstance(attestation_id, int | str) or not str(attestation_id).isdigit():
+        raise ActionError(
+            what=f"GitHub's attestations API at {response.host} returned no attestation id",
+            why=f"It answered {response.describe()}.",
+            fix="Re-run the job; report this if it persists.",
+            docs="#attestations",
+        )
+    return str(attestation_id), f"{server_url.rstrip('/')}/{repository}/attestations/{attestation_id}"
 
 
 def referrer_manifest(subject: registry.Manifest, bundle: bytes, predicate_type: str) -> registry.Manifest:

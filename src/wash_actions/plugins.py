@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import registry, wash
+from . import registry, transport, wash
 from .errors import ActionError
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -84,8 +84,8 @@ def install(
     cached: list[str] = []
     for plugin in plugins:
         client = registry.Registry(plugin.host, insecure=insecure, credentials=credentials.get(plugin.host))
-        digest = client.resolve(plugin.repository, plugin.reference_part)
-        directory = root / digest.split(":", 1)[1]
+        digest = transport.check_digest(client.resolve(plugin.repository, plugin.reference_part), source=plugin.host)
+        directory = root / digest.split(":", 1)[1]  # a validated sha256: 64 hex characters, never a path
         target = directory / f"{plugin.id}.wasm"
         if (directory / MARKER).is_file() and target.is_file():
             cached.append(plugin.id)

@@ -7,29 +7,30 @@ exchange (``WWW-Authenticate: Bearer realm=…,service=…,scope=…``) that GHC
 Why not oras-py (evaluated at 0.2.43): ``get_manifest`` returns parsed JSON and ``upload_manifest`` sends
 ``json=`` with a fixed Content-Type, so a manifest moved with them gets a different digest; its requests
 carry no timeout; and it pulls jsonschema (with a Rust-built dependency) into every runner's venv. The
-transport here is requests with timeouts, bounded retries (5xx, 429 with Retry-After, resets) and the
-token exchange, tested against the real registry and a GHCR-style bearer-token proxy.
+transport is the package's own (:mod:`wash_actions.transport`: deadlines, bounded retries with Retry-After,
+safe redirects, digests checked on receipt) plus the token exchange, tested against the real registry and
+a GHCR-style bearer-token proxy.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import json
 import re
-import time
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
-import requests
-
+from . import transport
 from .errors import ActionError
 
-TIMEOUT = (10, 60)
-RETRIES = 4
+RETRY = transport.DEFAULT_RETRY
+DEADLINE = 300.0  # one registry exchange, every attempt included
+MAX_MANIFEST = 4 << 20  # the OCI distribution spec's manifest size registries must accept
+RETRIES = RETRY.attempts
 MANIFEST_TYPES = ", ".join(
     [
         "application/vnd.oci.image.manifest.v1+json",
@@ -64,14 +65,7 @@ def digest_of(body: bytes) -> str:
 
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1, with or without a port: where plain HTTP is allowed."""
-    host = host.lower()
-    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+    return transport.is_loopback(host)
 
 
 def docker_config_credentials(config_dir: Path, registry: str) -> Credentials | None:
@@ -102,7 +96,12 @@ def write_docker_config(config_dir: Path, registry: str, creds: Credentials) -> 
 
 
 class Registry:
-    """A minimal, retrying OCI distribution client for one registry host."""
+    """A minimal OCI distribution client for one registry host, on the package's transport.
+
+    Every manifest read is hashed on receipt: by digest it must match that digest, and a
+    ``Docker-Content-Digest`` header that disagrees with the bytes is refused. Credentials (basic or the
+    bearer token exchanged for them) are bound to the registry host and sent nowhere else.
+    """
 
     def __init__(
         self,
@@ -115,9 +114,9 @@ class Registry:
         self.host = host
         self.base = f"{'http' if insecure else 'https'}://{host}"
         self.credentials = credentials
-        self.session = requests.Session()
         self._tokens: dict[str, str] = {}
-        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
+        self._lock = threading.Lock()
+        self._sleep = sleep
 
     # -- transport -------------------------------------------------------------------------
     def _send(
@@ -127,61 +126,170 @@ class Registry:
         scope: str,
         headers: dict[str, str] | None = None,
         data: bytes | None = None,
-    ) -> requests.Response:
-        last = ""
-        for attempt in range(RETRIES):
-            if attempt:
-                self._sleep(min(2**attempt, 10))
-            sent = dict(headers or {})
-            auth = self._authorization(scope)
-            if auth:
-                sent["Authorization"] = auth
-            try:
-                response = self.session.request(method, url, headers=sent, data=data, timeout=TIMEOUT)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                last = f"{type(exc).__name__} talking to {self.host}"
-                continue
-            challenge = response.headers.get("WWW-Authenticate", "")
-            if response.status_code == 401 and scope not in self._tokens and challenge.lower().startswith("bearer "):
-                self._tokens[scope] = self._token(challenge, scope)
-                return self._send(method, url, scope, headers, data)
-            if response.status_code >= 500 or response.status_code == 429:
-                last = f"HTTP {response.status_code} from {self.host}"
-                retry_after = response.headers.get("Retry-After", "")
-                if retry_after.isdigit():
-                    self._sleep(min(int(retry_after), 30))
-                continue
-            return response
-        raise unreachable(self.host, last)
+        *,
+        reference: str = "",
+        expected_digest: str = "",
+        max_bytes: int = MAX_MANIFEST,
+        challenged: bool = False,
+    ) -> transport.Response:
+        try:
+            response = transport.request(
+                method,
+                url,
+                headers=headers,
+                body=data,
+                auth=self._authorization(scope),
+                retry=RETRY,
+                deadline=DEADLINE,
+                max_bytes=max_bytes,
+                expected_digest=expected_digest,
+                sleep=self._sleep,
+            )
+        except transport.TransportError as exc:
+            raise self._failed(exc, method, scope, reference) from None
+        challenge = response.header("WWW-Authenticate")
+        if (
+            response.status == 401
+            and not challenged
+            and response.host == self.host.lower()  # a challenge from the registry itself, not a redirect target
+            and challenge.lower().startswith("bearer")
+        ):
+            token = self._token(challenge, scope)
+            with self._lock:
+                self._tokens[scope] = token
+            return self._send(
+                method,
+                url,
+                scope,
+                headers,
+                data,
+                reference=reference,
+                expected_digest=expected_digest,
+                max_bytes=max_bytes,
+                challenged=True,
+            )
+        if RETRY.retries(response.status):
+            raise unreachable(
+                self.host,
+                f"HTTP {response.status} after {response.attempts} attempts ({response.describe()})",
+                status=response.status,
+                method=method,
+                reference=reference,
+            )
+        return response
 
-    def _authorization(self, scope: str) -> str | None:
-        if scope in self._tokens:
-            return f"Bearer {self._tokens[scope]}"
+    def _failed(self, exc: transport.TransportError, method: str, scope: str, reference: str) -> RegistryError:
+        if exc.kind == "connection":
+            return unreachable(self.host, exc.why, method=method, reference=reference)
+        return RegistryError(
+            what=exc.what,
+            why=exc.why,
+            fix=exc.fix,
+            docs="#publish",
+            host=exc.host or self.host,
+            status=exc.status,
+            method=method,
+            reference=reference,
+        )
+
+    def _authorization(self, scope: str) -> transport.Auth | None:
+        with self._lock:
+            token = self._tokens.get(scope)
+        if token:
+            return transport.Auth(f"Bearer {token}", self.host)
         if self.credentials:
-            return self.credentials.basic()
+            return transport.Auth(self.credentials.basic(), self.host)
         return None
 
     def _token(self, challenge: str, scope: str) -> str:
+        """The bearer token exchange of the distribution token spec (docs/spec/auth/token.md).
+
+        The realm is the token service the registry names in its own challenge; it gets the registry
+        credentials (basic), over https only (plain http only from a loopback registry to a loopback realm).
+        """
         params = dict(_CHALLENGE.findall(challenge))
         realm = params.pop("realm", "")
+        realm_host = transport.host_of(realm) if "://" in realm else ""
+        parts = urlsplit(realm)
+        plain_ok = self.base.startswith("http://") and transport.is_loopback(realm_host)
+        if not realm or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not plain_ok):
+            raise RegistryError(
+                what=f"{self.host} asked for a bearer token from an unusable realm {transport.sanitise(realm, 100)!r}",
+                why="A registry's WWW-Authenticate challenge must name its token service as an https URL "
+                f"(it sent {transport.sanitise(challenge, 160)!r}); credentials are never sent elsewhere.",
+                fix="Check 'registry': the host (or a proxy in front of it) is not a conforming OCI registry.",
+                docs="#publish",
+                host=self.host,
+                status=401,
+                reference=scope,
+            )
         params["scope"] = scope
-        headers = {"Authorization": self.credentials.basic()} if self.credentials else {}
+        query = "&".join(f"{quote(k, safe='')}={quote(v, safe=':,/')}" for k, v in params.items())
+        url = f"{realm}{'&' if parts.query else '?'}{query}"
+        auth = transport.Auth(self.credentials.basic(), realm_host) if self.credentials else None
         try:
-            response = requests.get(realm, params=params, headers=headers, timeout=TIMEOUT)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise unreachable(realm, type(exc).__name__) from None
-        if response.status_code != 200:
-            raise denied(self.host, response.status_code, scope)
-        body = response.json()
-        return str(body.get("token") or body.get("access_token") or "")
+            response = transport.request("GET", url, auth=auth, retry=RETRY, deadline=DEADLINE, sleep=self._sleep)
+            if response.status in (401, 403):
+                raise denied(self.host, response.status, scope)
+            if response.status != 200:
+                raise RegistryError(
+                    what=f"The token service {response.host} of {self.host} failed (HTTP {response.status})",
+                    why=f"It answered {response.describe()}.",
+                    fix="Re-run the job; check 'registry' and the credentials if it persists.",
+                    docs="#publish",
+                    host=response.host,
+                    status=response.status,
+                    reference=scope,
+                )
+            body = response.json(dict, what="the token request")
+        except transport.TransportError as exc:
+            raise self._failed(exc, "GET", scope, scope) from None
+        token = body.get("token") or body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise RegistryError(
+                what=f"The token service {response.host} of {self.host} gave no token",
+                why=f"Its answer has no 'token' or 'access_token' string: {response.describe()}.",
+                fix="Check 'registry' and the credentials.",
+                docs="#publish",
+                host=response.host,
+                status=response.status,
+                reference=scope,
+            )
+        return token
 
     # -- operations ------------------------------------------------------------------------
+    def _manifest(self, response: transport.Response, repository: str, reference: str) -> Manifest:
+        body = response.body
+        digest = digest_of(body)
+        stated = response.header("Docker-Content-Digest")
+        if stated and stated != digest:
+            raise RegistryError(
+                what=f"{self.host} sent a manifest for {repository}:{reference} that does not match its own digest",
+                why=f"Docker-Content-Digest says {transport.sanitise(stated, 100)!r}; the {len(body)} bytes received "
+                f"hash to {digest}. The registry, or a proxy in front of it, is not serving what it claims.",
+                fix="Re-run the job; if it persists, do not trust this registry path.",
+                docs="#publish",
+                host=self.host,
+                status=response.status,
+                method="GET",
+                reference=reference,
+            )
+        return Manifest(body, response.content_type, digest)
+
     def get_manifest(self, repository: str, reference: str) -> Manifest:
+        """The manifest's exact bytes; by digest they must hash to that digest (checked on receipt)."""
+        expected = transport.check_digest(reference, source=self.host) if reference.startswith("sha256:") else ""
         url = f"{self.base}/v2/{repository}/manifests/{reference}"
-        response = self._send("GET", url, f"repository:{repository}:pull", headers={"Accept": MANIFEST_TYPES})
-        self._check(response, repository, "pull")
-        body = response.content
-        return Manifest(body, response.headers.get("Content-Type", "").split(";")[0], digest_of(body))
+        response = self._send(
+            "GET",
+            url,
+            f"repository:{repository}:pull",
+            headers={"Accept": MANIFEST_TYPES},
+            reference=reference,
+            expected_digest=expected,
+        )
+        self._check(response, repository, "pull", reference)
+        return self._manifest(response, repository, reference)
 
     def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> str:
         return self.push_manifest(repository, reference, manifest)[0]
@@ -191,39 +299,55 @@ class Registry:
     ) -> tuple[str, Mapping[str, str]]:
         """PUT the exact bytes; returns the digest and the response headers (``OCI-Subject`` …).
 
-        Raises :class:`Conflict` when ``if_match`` (an ETag) no longer matches.
+        Raises :class:`Conflict` when ``if_match`` (an ETag) no longer matches, and a :class:`RegistryError`
+        naming the reference when the registry says it stored a different digest.
         """
         url = f"{self.base}/v2/{repository}/manifests/{reference}"
         headers = {"Content-Type": manifest.media_type}
         if if_match:
             headers["If-Match"] = if_match
-        response = self._send("PUT", url, f"repository:{repository}:pull,push", headers=headers, data=manifest.body)
-        if response.status_code == 412:
+        response = self._send(
+            "PUT", url, f"repository:{repository}:pull,push", headers=headers, data=manifest.body, reference=reference
+        )
+        if response.status == 412:
             raise Conflict(reference)
-        self._check(response, repository, "push")
-        return response.headers.get("Docker-Content-Digest") or manifest.digest, response.headers
+        self._check(response, repository, "push", reference)
+        stated = response.header("Docker-Content-Digest")
+        if stated and stated != manifest.digest:
+            raise RegistryError(
+                what=f"{self.host} stored {repository}:{reference} under another digest",
+                why=f"Sent {manifest.digest}; the registry answered Docker-Content-Digest "
+                f"{transport.sanitise(stated, 100)!r}.",
+                fix="Check that the registry stores manifests unchanged; re-run the job.",
+                docs="#publish",
+                host=self.host,
+                status=response.status,
+                method="PUT",
+                reference=reference,
+            )
+        return manifest.digest, _Headers(response.headers)
 
     def find_manifest(self, repository: str, reference: str) -> tuple[Manifest, str] | None:
         """A manifest and its ETag, or None when the reference does not exist."""
         url = f"{self.base}/v2/{repository}/manifests/{reference}"
-        response = self._send("GET", url, f"repository:{repository}:pull", headers={"Accept": MANIFEST_TYPES})
-        if response.status_code == 404:
+        response = self._send(
+            "GET", url, f"repository:{repository}:pull", headers={"Accept": MANIFEST_TYPES}, reference=reference
+        )
+        if response.status == 404:
             return None
-        self._check(response, repository, "pull")
-        body = response.content
-        manifest = Manifest(body, response.headers.get("Content-Type", "").split(";")[0], digest_of(body))
-        return manifest, response.headers.get("ETag", "")
+        self._check(response, repository, "pull", reference)
+        return self._manifest(response, repository, reference), response.header("ETag")
 
     def upload_blob(self, repository: str, data: bytes) -> str:
         """Upload a blob (monolithic: POST for a session, PUT with the digest), skipping one already there."""
         digest = digest_of(data)
         scope = f"repository:{repository}:pull,push"
-        head = self._send("HEAD", f"{self.base}/v2/{repository}/blobs/{digest}", scope)
-        if head.status_code == 200:
+        head = self._send("HEAD", f"{self.base}/v2/{repository}/blobs/{digest}", scope, reference=digest)
+        if head.status == 200:
             return digest
-        start = self._send("POST", f"{self.base}/v2/{repository}/blobs/uploads/", scope)
-        self._check(start, repository, "push")
-        location = urljoin(f"{self.base}/", start.headers.get("Location", ""))
+        start = self._send("POST", f"{self.base}/v2/{repository}/blobs/uploads/", scope, reference=digest)
+        self._check(start, repository, "push", digest)
+        location = urljoin(f"{self.base}/", start.header("Location"))
         separator = "&" if "?" in location else "?"
         done = self._send(
             "PUT",
@@ -231,55 +355,90 @@ class Registry:
             scope,
             headers={"Content-Type": "application/octet-stream"},
             data=data,
+            reference=digest,
         )
-        self._check(done, repository, "push")
+        self._check(done, repository, "push", digest)
         return digest
 
     def resolve(self, repository: str, reference: str) -> str:
-        url = f"{self.base}/v2/{repository}/manifests/{reference}"
-        response = self._send("HEAD", url, f"repository:{repository}:pull", headers={"Accept": MANIFEST_TYPES})
-        self._check(response, repository, "pull")
-        digest = response.headers.get("Docker-Content-Digest")
-        return digest or self.get_manifest(repository, reference).digest
+        """The digest of what ``reference`` points at, computed from the manifest bytes (never a header alone)."""
+        return self.get_manifest(repository, reference).digest
 
-    def _check(self, response: requests.Response, repository: str, action: str) -> None:
-        if response.status_code in (401, 403):
-            raise denied(self.host, response.status_code, f"repository:{repository}:{action}")
-        if response.status_code == 404:
-            raise ActionError(
-                what=f"{self.host}/{repository} has no such manifest",
+    def _check(self, response: transport.Response, repository: str, action: str, reference: str = "") -> None:
+        where = f"{repository}:{reference}" if reference and not reference.startswith("sha256:") else repository
+        if reference.startswith("sha256:"):
+            where = f"{repository}@{reference}"
+        if response.status in (401, 403):
+            raise denied(self.host, response.status, f"repository:{repository}:{action}", reference=reference)
+        if response.status == 404:
+            raise RegistryError(
+                what=f"{self.host}/{where} has no such manifest",
                 why="The registry answered 404: the repository or reference does not exist.",
                 fix="Check 'registry' and 'repository', and that the push step ran first.",
                 docs="#publish",
+                host=self.host,
+                status=404,
+                reference=reference,
             )
-        if response.status_code >= 400:
-            raise ActionError(
-                what=f"{self.host} refused the request (HTTP {response.status_code})",
-                why=response.text[:300] or "The registry gave no reason.",
+        if response.status >= 400:
+            raise RegistryError(
+                what=f"{self.host} refused to {action} {where} (HTTP {response.status})",
+                why=f"It answered {response.describe()}.",
                 fix="Check 'registry', 'repository' and the credentials.",
                 docs="#publish",
+                host=self.host,
+                status=response.status,
+                reference=reference,
             )
+
+
+class _Headers(dict[str, str]):
+    """Response headers looked up case-insensitively (``OCI-Subject``)."""
+
+    def __init__(self, message: Mapping[str, str]) -> None:
+        super().__init__((k.lower(), v) for k, v in message.items())
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return super().get(key.lower(), default)
+
+
+@dataclass
+class RegistryError(ActionError):
+    """A registry exchange that failed: which host, which status, and the reference being read or written."""
+
+    host: str = field(default="", kw_only=True)
+    status: int = field(default=0, kw_only=True)
+    method: str = field(default="", kw_only=True)
+    reference: str = field(default="", kw_only=True)
 
 
 class Conflict(Exception):
     """A conditional manifest PUT lost a race (HTTP 412)."""
 
 
-def unreachable(host: str, detail: str) -> ActionError:
-    return ActionError(
-        what=f"Registry {host} is unreachable",
-        why=f"{detail or 'No answer'} after {RETRIES} attempts.",
-        fix="Check the 'registry' input (host[:port], no scheme); for a plain-HTTP registry on "
+def unreachable(host: str, detail: str, *, status: int = 0, method: str = "", reference: str = "") -> RegistryError:
+    target = f" while writing {reference}" if method in ("PUT", "POST", "PATCH") and reference else ""
+    return RegistryError(
+        what=f"Registry {host} is unreachable{target}" if not status else f"Registry {host} kept failing{target}",
+        why=f"{detail or 'No answer'}.",
+        fix="Re-run the job. Check the 'registry' input (host[:port], no scheme); for a plain-HTTP registry on "
         "loopback set\nwith:\n  insecure: true",
         docs="#publish",
+        host=host,
+        status=status,
+        method=method,
+        reference=reference,
     )
 
 
-def denied(host: str, status: int, scope: str) -> ActionError:
-    return ActionError(
+def denied(host: str, status: int, scope: str, *, reference: str = "") -> RegistryError:
+    return RegistryError(
         what=f"{host} denied access (HTTP {status}) for {scope}",
         why="The credentials are missing, wrong, or lack push rights to this repository.",
         fix="For GitHub Container Registry grant the job\npermissions:\n  packages: write\n"
         "otherwise pass 'username' and 'password' (a token with push rights) from secrets.",
         docs="#publish",
+        host=host,
+        status=status,
+        reference=reference,
     )

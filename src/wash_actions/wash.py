@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -132,6 +133,53 @@ def _pump(source: IO[str], sink: IO[str] | None, chunks: list[str]) -> None:
     source.close()
 
 
+TIMEOUT_ENV = "WASHACTIONS_WASH_TIMEOUT"  # seconds, for every wash child process (tests, very long builds)
+# generous overall deadlines per wash command: a build may compile a large project, a push a large component
+TIMEOUTS = {"build": 3600.0, "oci": 900.0}
+DEFAULT_TIMEOUT = 600.0
+
+
+def timeout_for(args: Sequence[str], environ: Mapping[str, str] | None = None) -> float:
+    """The overall deadline for ``wash <args>``: ``WASHACTIONS_WASH_TIMEOUT`` if set, else per command."""
+    raw = (os.environ if environ is None else environ).get(TIMEOUT_ENV, "").strip()
+    try:
+        if raw and float(raw) > 0:
+            return float(raw)
+    except ValueError:
+        pass
+    return TIMEOUTS.get(args[0] if args else "", DEFAULT_TIMEOUT)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """End wash and everything it started (its own process group / session)."""
+    if proc.poll() is not None and os.name == "nt":
+        return
+    try:
+        if os.name == "nt":
+            proc.kill()
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def timed_out(args: Sequence[str], seconds: float, tail: str) -> ActionError:
+    command = " ".join(["wash", *args[:2]])
+    return ActionError(
+        what=f"{command} did not finish within {seconds:g} s and was stopped",
+        why="wash (or a process it started, such as the build command) kept running past the step's deadline: "
+        "a hung build, a prompt waiting for input, or a stalled network transfer.",
+        fix="Find what hangs in the output below. If the work is genuinely this slow, raise the limit (seconds):\n"
+        f'env:\n  {TIMEOUT_ENV}: "{int(seconds * 2)}"',
+        docs="#readme",
+        details=tail,
+    )
+
+
 def run(
     wash: str,
     args: Sequence[str],
@@ -139,9 +187,18 @@ def run(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     echo: bool = False,
+    timeout: float | None = None,
 ) -> WashRun:
-    """Run ``wash <args> -o json``, optionally echoing its output live, and parse the envelope."""
+    """Run ``wash <args> -o json``, optionally echoing its output live, and parse the envelope.
+
+    The process runs in its own process group with an overall deadline (:func:`timeout_for`); past it,
+    or when this process is interrupted, the whole group is killed.
+    """
     argv = (wash, *args, "-o", "json")
+    limit = timeout if timeout is not None else timeout_for(args)
+    group: dict[str, Any] = (
+        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
+    )
     try:
         proc = subprocess.Popen(
             argv,
@@ -153,6 +210,7 @@ def run(
             text=True,
             encoding="utf-8",
             errors="replace",
+            **group,
         )
     except OSError as exc:
         raise ActionError(
@@ -170,7 +228,17 @@ def run(
     ]
     for thread in threads:
         thread.start()
-    returncode = proc.wait()
+    try:
+        returncode = proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        for thread in threads:
+            thread.join(5)
+        tail = "\n".join("".join(out + err).splitlines()[-20:])
+        raise timed_out(args, limit, tail) from None
+    except BaseException:  # interrupted (cancel): never leave wash running
+        _kill_group(proc)
+        raise
     for thread in threads:
         thread.join()
     stdout, stderr = "".join(out), "".join(err)
