@@ -232,7 +232,7 @@ def checksum_mismatch(url: str, expected: str, actual: str) -> ActionError:
 
 def not_found(version: Version, asset: str) -> ActionError:
     return ActionError(
-        what=f"wash {version} is not released, or has no release asset {asset}",
+        what=f"wash {version} has no release asset {asset}",
         why=f"{UPSTREAM} has no release of wash {version}, or that release has no binary for this platform "
         "(the download answered 404).",
         fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), e.g.\n"

@@ -161,10 +161,6 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):
         pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def timed_out(args: Sequence[str], seconds: float, tail: str) -> ActionError:
@@ -228,17 +224,27 @@ def run(
     ]
     for thread in threads:
         thread.start()
-    try:
-        returncode = proc.wait(timeout=limit)
-    except subprocess.TimeoutExpired:
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
         _kill_group(proc)
-        for thread in threads:
-            thread.join(5)
-        tail = "\n".join("".join(out + err).splitlines()[-20:])
-        raise timed_out(args, limit, tail) from None
+
+    watchdog = threading.Timer(limit, expire)  # not Popen.wait(timeout): that polls with time.sleep
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        returncode = proc.wait()
     except BaseException:  # interrupted (cancel): never leave wash running
         _kill_group(proc)
         raise
+    finally:
+        watchdog.cancel()
+    if expired.is_set():
+        for thread in threads:
+            thread.join(5)
+        tail = "\n".join("".join(out + err).splitlines()[-20:])
+        raise timed_out(args, limit, tail)
     for thread in threads:
         thread.join()
     stdout, stderr = "".join(out), "".join(err)

@@ -49,7 +49,7 @@ def test_installs_into_tool_cache_and_path(setup, release_server, tmp_path):
     assert store.requests[0].endswith(f"/releases/tags/v{WASH_VERSION}")
     assert len(downloads(store)) == 1
     # the token goes to the API, never to the download host
-    assert store.authorization[0] == "token test-token"
+    assert store.authorization[0] == "Bearer test-token"  # GitHub REST docs: Authorization: Bearer <token>
     assert store.authorization[store.requests.index(downloads(store)[0])] == ""
     assert wash.read_bytes() == store.assets[(f"v{WASH_VERSION}", wash_asset(store))]
 

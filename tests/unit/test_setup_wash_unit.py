@@ -294,8 +294,17 @@ def _release(tag: str, *names: str, prerelease: bool = False, bundle: bool = Tru
     return releases.Release(tag, version, prerelease or version.prerelease, assets)
 
 
-def _setup(request: str = "latest", *, base: str = "", checksum: str = "") -> SetupInputs:
-    return SetupInputs(parse_request(request), "https://api.example", "", base, True, checksum, Path("/nonexistent"))
+def _setup(request: str = "latest", *, base: str = "", checksum: str = "", explicit: bool = False) -> SetupInputs:
+    return SetupInputs(
+        parse_request(request),
+        "https://api.example",
+        "",
+        base,
+        True,
+        checksum,
+        Path("/nonexistent"),
+        api_explicit=explicit,
+    )
 
 
 GNU = "wash-x86_64-unknown-linux-gnu"
@@ -430,7 +439,13 @@ def test_resolve_exact_makes_no_api_call(monkeypatch: pytest.MonkeyPatch, reques
         # GHE.com: the same
         ("https://acme.ghe.com", "https://api.acme.ghe.com", "https://api.github.com", False, None),
         # a mirror the user named explicitly gets the token the user gave
-        ("https://ghes.example.com", "https://ghes.example.com/api/v3", "https://mirror.example", True, "mirror.example"),
+        (
+            "https://ghes.example.com",
+            "https://ghes.example.com/api/v3",
+            "https://mirror.example",
+            True,
+            "mirror.example",
+        ),
         # outside Actions, a token given for github.com
         ("", "", "https://api.github.com", False, "api.github.com"),
         # outside Actions, a non-GitHub API that was not chosen explicitly gets nothing
@@ -459,6 +474,50 @@ def test_job_api_url(server: str, api: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("request_text", "asked"),
+    [
+        ("2.10.3", ["v2.10.3"]),
+        ("wash-v2.0.0-rc.8", ["wash-v2.0.0-rc.8"]),
+        ("2.0.0", ["v2.0.0"]),
+        ("2.5.0", ["v2.5.0"]),
+    ],
+)
+def test_resolve_exact_from_an_explicit_api(
+    monkeypatch: pytest.MonkeyPatch, request_text: str, asked: list[str]
+) -> None:
+    by_tag = {r.tag: r for r in RELEASES}
+    seen: list[str] = []
+
+    def get_release(api: str, token: str, tag: str) -> releases.Release | None:
+        seen.append(tag)
+        return by_tag.get(tag)
+
+    monkeypatch.setattr(releases, "get_release", get_release)
+    got = setup_wash.resolve(_setup(request_text, explicit=True), LINUX_X64)
+    assert got.version == V(request_text)
+    assert seen == asked
+
+
+def test_resolve_exact_tries_the_other_tag_then_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    monkeypatch.setattr(releases, "get_release", lambda api, token, tag: seen.append(tag))
+    with pytest.raises(ActionError) as caught:
+        setup_wash.resolve(_setup("2.10.4", explicit=True), LINUX_X64)
+    assert seen == ["v2.10.4", "wash-v2.10.4"]
+    assert "wash 2.10.4 is not released" in caught.value.what
+    assert "v2.10.4 or wash-v2.10.4" in caught.value.why
+
+
+def test_resolve_exact_release_without_this_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        releases, "get_release", lambda api, token, tag: _release("v3.0.0", "wash-aarch64-apple-darwin")
+    )
+    with pytest.raises(ActionError) as caught:
+        setup_wash.resolve(_setup("3.0.0", explicit=True), LINUX_X64)
+    assert f"has no release asset {GNU}" in caught.value.what
+
+
+@pytest.mark.parametrize(
     ("request_text", "base", "checksum", "url", "bundle"),
     [
         (
@@ -484,7 +543,7 @@ def test_resolve_exact_without_the_api(
         raise releases.ApiUnavailable("connection refused")
 
     monkeypatch.setattr(releases, "get_release", unavailable)
-    got = setup_wash.resolve(_setup(request_text, base=base, checksum=checksum), LINUX_X64)
+    got = setup_wash.resolve(_setup(request_text, base=base, checksum=checksum, explicit=True), LINUX_X64)
     assert got.url == url
     assert got.bundle_url == bundle
     assert got.sha256 == checksum

@@ -37,6 +37,7 @@ class SetupInputs:
     plugins_insecure: bool = False
     cache_wit: bool = True
     api_auth: transport.Auth | None = None  # the token, bound to the one API host it may be sent to
+    api_explicit: bool = False  # github-api-url was set: a mirror that also serves exact versions
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> SetupInputs:
@@ -75,6 +76,7 @@ class SetupInputs:
                 job_api_url=job_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL")),
                 explicit_api=bool(api),
             ),
+            api_explicit=bool(api),
             download_base_url=base,
             verify=inputs.bool("verify", default=True),
             checksum=checksum,
@@ -188,8 +190,31 @@ def _from_release(release: releases.Release, plat: install.Platform, inputs: Set
 
 def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
     request = inputs.request
+    if request.exact is not None and not inputs.api_explicit:
+        return direct(request, plat, inputs)  # no API call at all (GHES, GHE.com, rate limits)
     if request.exact is not None:
-        return direct(request, plat, inputs)
+        for tag in _tags_for(request):
+            try:
+                release = releases.get_release(inputs.api_url, inputs.api_auth, tag)
+            except releases.ApiUnavailable as exc:
+                gha.warning(
+                    f"GitHub's API at {inputs.api_url} is unreachable ({str(exc)[:120]}); installing wash "
+                    f"{request.exact} from the release download URL without it.",
+                    title="setup-wash: Releases API unreachable",
+                )
+                return direct(request, plat, inputs)
+            if release is not None:
+                resolved = _from_release(release, plat, inputs)
+                if resolved is None:
+                    raise install.not_found(request.exact, install.asset_name(plat, request.exact))
+                return resolved
+        raise ActionError(
+            what=f"wash {request.exact} is not released",
+            why=f"{releases.UPSTREAM} has no release tagged {' or '.join(_tags_for(request))}.",
+            fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), or a range:\n"
+            "with:\n  wash-version: latest",
+            docs="#setup-wash",
+        )
     try:
         available = releases.list_releases(inputs.api_url, inputs.api_auth)
     except releases.ApiUnavailable as exc:
