@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import gha
 from .errors import ActionError
 
 _DECODER = json.JSONDecoder()
@@ -124,12 +125,22 @@ def locate(wash: str | None = None) -> str:
 
 
 def _pump(source: IO[str], sink: IO[str] | None, chunks: list[str]) -> None:
+    """Collect a child's output; echo each line to the log through gha, never as a workflow command."""
     for line in iter(source.readline, ""):
         chunks.append(line)
         if sink is not None:
-            sink.write(line)
-            sink.flush()
+            gha.emit(line.rstrip("\r\n"), stream=sink)
     source.close()
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Terminate a child, then kill it if it does not exit within a few seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def run(
@@ -170,7 +181,11 @@ def run(
     ]
     for thread in threads:
         thread.start()
-    returncode = proc.wait()
+    try:
+        returncode = proc.wait()
+    except BaseException:  # cancelled (SIGINT/SIGTERM): stop wash before this process goes
+        stop(proc)
+        raise
     for thread in threads:
         thread.join()
     stdout, stderr = "".join(out), "".join(err)
