@@ -147,7 +147,9 @@ def emit(text: str, *, command: str = "", stream: TextIO | None = None) -> None:
     (``command`` = ``name key=value,…``, built by this module) carries the text as escaped data."""
     out = stream or sys.stdout
     if command:
-        line = f"::{command}::{escape_data(redact(text))}"
+        # the data is one line; its legacy ``##[`` is broken too, though the runner reads such a line as
+        # this command first
+        line = f"::{command}::{escape_data(redact(text)).replace(_LEGACY, '#' + BREAK + '#[')}"
     else:
         line = neutralize(text)
     out.write(line + "\n")
