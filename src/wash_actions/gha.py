@@ -36,6 +36,7 @@ ANNOTATION_LIMIT = 4096  # characters of an ::error/::warning message; the full 
 BREAK = "\u200b"  # zero-width space: not whitespace to .NET's TrimStart, invisible in the log
 _COMMAND_START = re.compile(r"^(\s*):(?=:)")
 _LEGACY = "##["
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")  # the runner reads its output with .NET's ReadLine: all three end a line
 _USERINFO = re.compile(r"(?<![\w.%+-])([\w.%+-]+):([^\s/@:'\"`]+)@(?!sha\d+:)(?=[\w.\[-])")
 _AUTH_HEADER = re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}", re.IGNORECASE)
 
@@ -114,6 +115,11 @@ def docs_url(anchor: str) -> str:
 # -- text from outside -------------------------------------------------------------------------
 
 
+def cell(value: str) -> str:
+    """A value from outside as one Markdown table cell: no line break, no column separator."""
+    return _LINE_BREAK.sub(" ", value).replace("|", "\\|")
+
+
 def redact(text: str) -> str:
     """Hide what looks like a credential: ``user:password@host`` userinfo and Basic/Bearer values."""
     text = _USERINFO.sub(lambda m: f"{m.group(1)}:***@", text)
@@ -124,7 +130,8 @@ def neutralize(text: str) -> str:
     """Text the runner prints as it is but never runs: each line that would start a workflow command
     (``::name::``, after leading whitespace) gets a zero-width space between its colons, and every
     legacy ``##[`` one between its hashes. Credentials are hidden as by :func:`redact`."""
-    return "\n".join(_neutralize_line(line) for line in redact(text).split("\n"))
+    parts = _LINE_BREAK.split(redact(text))  # lines and, between them, the breaks they ended with
+    return "".join(part if index % 2 else _neutralize_line(part) for index, part in enumerate(parts))
 
 
 def _neutralize_line(line: str) -> str:

@@ -392,16 +392,11 @@ def summarize(
         return f"moved from `{old}`" if old else ""
 
     rows = "".join(f"| `{ref}` | {'(not pushed)' if dry_run else f'`{digest}`'} | {before(ref)} |\n" for ref in refs)
-    notes = "".join(f"| `{k}` | {_cell(v)} |\n" for k, v in sorted(annotations.items()))
+    notes = "".join(f"| `{k}` | {gha.cell(v)} |\n" for k, v in sorted(annotations.items()))
     text = f"### {title}\n\n| reference | digest | previously |\n|---|---|---|\n{rows}"
     if notes:
         text += f"\n| annotation | value |\n|---|---|\n{notes}"
     gha.summary(text)
-
-
-def _cell(value: str) -> str:
-    """A value from the component (an annotation) as one Markdown table cell."""
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def previous_digests(client: registry.Registry, inputs: PublishInputs) -> dict[str, str]:
