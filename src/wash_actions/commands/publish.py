@@ -484,7 +484,7 @@ def report_moves(inputs: PublishInputs, previous: dict[str, str], digest: str) -
 def run(inputs: PublishInputs) -> dict[str, str]:
     check_component(inputs.component)
     for warning in inputs.tag_warnings:
-        gha.warning(warning, title="publish: a tag yields nothing")
+        gha.warning(warning, title="publish: tags")
     refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
     if not inputs.push:
         annotations = expected_annotations(inputs.component)
