@@ -32,6 +32,7 @@ FALSE = frozenset({"false", "no", "0", "off", ""})
 # CreateStepSummaryCommand.AttachmentSizeLimit (actions/runner src/Runner.Worker/FileCommandManager.cs):
 # a step summary over 1 MiB is dropped whole, with an error. Stay well below it.
 SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024
+TITLE_LIMIT = 200
 ANNOTATION_LIMIT = 4096  # characters of an ::error/::warning message; the full text is in the summary
 BREAK = "\u200b"  # zero-width space: not whitespace to .NET's TrimStart, invisible in the log
 _COMMAND_START = re.compile(r"^(\s*):(?=:)")
@@ -182,15 +183,23 @@ def stderr(message: str) -> None:
 
 
 def notice(message: str, title: str | None = None) -> None:
-    command("notice", cap(message, ANNOTATION_LIMIT), title=title and cap(title, 200))
+    command("notice", cap(message, ANNOTATION_LIMIT), title=_title(title))
 
 
 def warning(message: str, title: str | None = None) -> None:
-    command("warning", cap(message, ANNOTATION_LIMIT), title=title and cap(title, 200))
+    command("warning", cap(message, ANNOTATION_LIMIT), title=_title(title))
 
 
 def error(message: str, title: str | None = None) -> None:
-    command("error", cap(message, ANNOTATION_LIMIT, "the job summary"), title=title and cap(title, 200))
+    command("error", cap(message, ANNOTATION_LIMIT, "the job summary"), title=_title(title))
+
+
+def _title(title: str | None) -> str | None:
+    """An annotation title: its start, on one line."""
+    if not title:
+        return None
+    flat = " ".join(title.split())
+    return flat if len(flat) <= TITLE_LIMIT else flat[: TITLE_LIMIT - 1] + "…"
 
 
 def group_start(title: str) -> None:
