@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 
@@ -69,6 +71,15 @@ def report(error: ActionError) -> None:
     gha.summary(error.markdown())
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, what the runner sends when a job is cancelled: unwinds like Ctrl-C, so every
+    ``finally`` runs (the job-scoped docker config with the registry credentials is removed)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     commands = _commands()
@@ -76,14 +87,21 @@ def main(argv: list[str] | None = None) -> int:
     if name not in commands:
         gha.stderr(USAGE)
         return 2
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         outputs = commands[name](gha.Inputs())
     except ActionError as error:
         report(error)
         return 1
-    except KeyboardInterrupt:
-        gha.error("Cancelled.", title="wash-actions cancelled")
-        return 130
+    except KeyboardInterrupt as interrupt:
+        terminated = isinstance(interrupt, Terminated)
+        gha.error(
+            f"Cancelled ({'SIGTERM' if terminated else 'SIGINT'}); temporary credentials were removed.",
+            title="wash-actions cancelled",
+        )
+        return 143 if terminated else 130
     except Exception as exc:  # a bug in this action, not a user mistake: say so, keep the trace
         report(
             ActionError(
@@ -94,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     gha.set_outputs(outputs)
     return 0
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+DETAILS_LIMIT = 64 * 1024  # the tail of a build's output kept in the job summary
+WHY_LIMIT = 2000  # characters of 'why' in the one-line annotation
 _YAML_LINE = re.compile(r"^\s*(?:- |[\w.-]+:(?:\s|$))")
+
+
+def cap(text: str, limit: int, where: str = "the step's log") -> str:
+    """At most ``limit`` characters, keeping the tail (where a build's error is) and saying so."""
+    if len(text) <= limit:
+        return text
+    note = f"[… {len(text) - limit:,} earlier characters left out; the full text is in {where}]\n"
+    return note + text[-max(limit - len(note), 0) :]
 
 
 def split_fix(fix: str) -> tuple[str, str]:
@@ -34,14 +44,16 @@ class ActionError(Exception):
 
     def one_line(self) -> str:
         """The annotation text: what, why and fix, each on its own line."""
-        return f"{self.what}\nWhy: {self.why}\nFix: {self.fix}\nDocs: {self.docs}"
+        what = cap(self.what, 300)
+        why = cap(self.why, WHY_LIMIT, "the job summary")
+        return f"{what}\nWhy: {why}\nFix: {self.fix}\nDocs: {self.docs}"
 
     def markdown(self) -> str:
         """The long form for the job summary."""
         parts = [
             f"### :x: {self.what}",
             "",
-            f"**Why:** {self.why}",
+            f"**Why:** {cap(self.why, DETAILS_LIMIT)}",
             "",
             "**Fix:**",
             "",
@@ -57,7 +69,7 @@ class ActionError(Exception):
                 "<details><summary>Details</summary>",
                 "",
                 "```text",
-                self.details.rstrip(),
+                cap(self.details.rstrip(), DETAILS_LIMIT).replace("```", "`\u200b``"),
                 "```",
                 "",
                 "</details>",

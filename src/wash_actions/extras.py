@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import gha
 from .errors import ActionError
 
 MARKER = ".wash-actions-complete"
@@ -57,7 +58,7 @@ def ensure_sigstore() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
         try:
-            print("Installing sigstore for verification (once per runner).", file=sys.stderr, flush=True)
+            gha.stderr("Installing sigstore for verification (once per runner).")
             proc = subprocess.run(
                 [
                     *pip_command(),

@@ -1,26 +1,45 @@
-"""The only module that talks to the runner: inputs, outputs, env, PATH, summary, masks, annotations.
+"""The only module that talks to the runner: inputs, outputs, env, PATH, summary, annotations.
 
 Inputs arrive as ``WASHACTIONS_INPUT_<NAME>`` variables that each action.yml maps explicitly in its
 step's ``env:``. GitHub does not set ``INPUT_*`` for composite actions, and wash reads every
 ``WASH_*`` variable as a config override, so neither prefix is used.
+
+Standard library only. Every line printed to the log goes through :func:`emit`, which turns text that
+came from outside (directory names, manifest descriptions, URLs, wash's and the build's output) into
+text the runner shows but never runs as a workflow command, and hides what looks like a credential.
+The runner's rules (actions/runner ``src/Runner.Common/ActionCommand.cs``): a line is a command when,
+with leading whitespace trimmed, it starts with ``::``; the legacy form ``##[name]`` counts anywhere
+in the line. Command data escapes ``%``, CR and LF; properties also ``:`` and ``,``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TextIO
 
-import github_action_utils as gau
-from github_action_utils._serialization import escape_data, escape_property
-
-from .errors import ActionError
+from .errors import ActionError, cap
 
 INPUT_PREFIX = "WASHACTIONS_INPUT_"
 TRUE = frozenset({"true", "yes", "1", "on"})
 FALSE = frozenset({"false", "no", "0", "off", ""})
+
+# CreateStepSummaryCommand.AttachmentSizeLimit (actions/runner src/Runner.Worker/FileCommandManager.cs):
+# a step summary over 1 MiB is dropped whole, with an error. Stay well below it.
+SUMMARY_LIMIT = 1024 * 1024 - 64 * 1024
+TITLE_LIMIT = 200
+ANNOTATION_LIMIT = 4096  # characters of an ::error/::warning message; the full text is in the summary
+BREAK = "\u200b"  # zero-width space: not whitespace to .NET's TrimStart, invisible in the log
+_COMMAND_START = re.compile(r"^(\s*):(?=:)")
+_LEGACY = "##["
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")  # the runner reads its output with .NET's ReadLine: all three end a line
+_USERINFO = re.compile(r"(?<![\w.%+-])([\w.%+-]+):([^\s/@:'\"`]+)@(?!sha\d+:)(?=[\w.\[-])")
+_AUTH_HEADER = re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}", re.IGNORECASE)
 
 
 class Inputs:
@@ -69,15 +88,13 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, "") or default
 
 
-def environ() -> dict[str, str]:
-    return dict(os.environ)
-
-
 def workspace() -> Path:
+    """The job's workspace (``GITHUB_WORKSPACE``), else the current directory."""
     return Path(env("GITHUB_WORKSPACE") or os.getcwd())
 
 
 def temp_dir() -> Path:
+    """``RUNNER_TEMP``, else the system's temporary directory."""
     base = env("RUNNER_TEMP")
     return Path(base) if base else Path(tempfile.gettempdir())
 
@@ -96,77 +113,93 @@ def docs_url(anchor: str) -> str:
     return f"{server}/{repo}{anchor if anchor.startswith('#') else '#' + anchor}"
 
 
-def set_output(name: str, value: object) -> None:
-    if env("GITHUB_OUTPUT"):
-        gau.set_output(name, value)
-    else:  # outside a runner (local use): show what would be set
-        print(f"{name}={value}")
+# -- text from outside -------------------------------------------------------------------------
 
 
-def set_outputs(values: Mapping[str, object]) -> None:
-    for name, value in values.items():
-        set_output(name, value)
+def cell(value: str) -> str:
+    """A value from outside as one Markdown table cell: no line break, no column separator."""
+    return _LINE_BREAK.sub(" ", value).replace("|", "\\|")
 
 
-def export_env(name: str, value: str) -> None:
-    os.environ[name] = value
-    if env("GITHUB_ENV"):
-        gau.set_env(name, value)
+def redact(text: str) -> str:
+    """Hide what looks like a credential: ``user:password@host`` userinfo and Basic/Bearer values."""
+    text = _USERINFO.sub(lambda m: f"{m.group(1)}:***@", text)
+    return _AUTH_HEADER.sub(lambda m: f"{m.group(1)} ***", text)
 
 
-def add_path(path: Path) -> None:
-    os.environ["PATH"] = f"{path}{os.pathsep}{os.environ.get('PATH', '')}"
-    if env("GITHUB_PATH"):
-        gau.add_system_path(str(path))
+def neutralize(text: str) -> str:
+    """Text the runner prints as it is but never runs: each line that would start a workflow command
+    (``::name::``, after leading whitespace) gets a zero-width space between its colons, and every
+    legacy ``##[`` one between its hashes. Credentials are hidden as by :func:`redact`."""
+    parts = _LINE_BREAK.split(redact(text))  # lines and, between them, the breaks they ended with
+    return "".join(part if index % 2 else _neutralize_line(part) for index, part in enumerate(parts))
+
+
+def _neutralize_line(line: str) -> str:
+    line = _COMMAND_START.sub(lambda m: m.group(1) + ":" + BREAK, line)
+    return line.replace(_LEGACY, "#" + BREAK + "#[")
+
+
+def escape_data(value: str) -> str:
+    """Command data: ``%``, CR and LF escaped (actions/runner ActionCommand.cs, toolkit command.ts)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """A command property: data escaping plus ``:`` and ``,``, the separators of the property list."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def emit(text: str, *, command: str = "", stream: TextIO | None = None) -> None:
+    """The one way out to the log. Plain text is neutralised line by line; a workflow command
+    (``command`` = ``name key=value,…``, built by this module) carries the text as escaped data."""
+    out = stream or sys.stdout
+    if command:
+        # the data is one line; its legacy ``##[`` is broken too, though the runner reads such a line as
+        # this command first
+        line = f"::{command}::{escape_data(redact(text)).replace(_LEGACY, '#' + BREAK + '#[')}"
+    else:
+        line = neutralize(text)
+    out.write(line + "\n")
+    out.flush()
 
 
 def command(name: str, message: str = "", **properties: str | None) -> None:
     """A stdout workflow command, ``::name key=value,…::message``, escaped as the runner expects.
 
     With no properties the form is ``::name::message``: act's parser does not accept the
-    ``::name ::message`` variant, and would print such a line (a mask, say) as plain text.
+    ``::name ::message`` variant, and would print such a line as plain text.
     """
-    props = ",".join(f"{k}={escape_property(v)}" for k, v in properties.items() if v)
-    head = f"{name} {props}" if props else name
-    print(f"::{head}::{escape_data(message)}", flush=True)
-
-
-def declare_oci_artifact(reference: str) -> None:
-    """Declare a pushed image (``name@sha256:…``) for GitHub's artifact metadata, where the runner asks."""
-    from github_action_utils._artifacts import declare_oci_artifact as declare
-
-    declare(reference)
-
-
-def mask(value: str) -> None:
-    for line in value.splitlines():
-        if line.strip():
-            command("add-mask", line)
-
-
-def summary(markdown: str) -> None:
-    if env("GITHUB_STEP_SUMMARY"):
-        gau.append_job_summary(markdown)
-
-
-def notice(message: str, title: str | None = None) -> None:
-    command("notice", message, title=title)
-
-
-def warning(message: str, title: str | None = None) -> None:
-    command("warning", message, title=title)
-
-
-def error(message: str, title: str | None = None) -> None:
-    command("error", message, title=title)
+    props = ",".join(f"{k}={escape_property(redact(v))}" for k, v in properties.items() if v)
+    emit(message, command=f"{name} {props}" if props else name)
 
 
 def info(message: str) -> None:
-    print(message, flush=True)
+    emit(message)
 
 
-def debug(message: str) -> None:
-    command("debug", message)
+def stderr(message: str) -> None:
+    emit(message, stream=sys.stderr)
+
+
+def notice(message: str, title: str | None = None) -> None:
+    command("notice", cap(message, ANNOTATION_LIMIT), title=_title(title))
+
+
+def warning(message: str, title: str | None = None) -> None:
+    command("warning", cap(message, ANNOTATION_LIMIT), title=_title(title))
+
+
+def error(message: str, title: str | None = None) -> None:
+    command("error", cap(message, ANNOTATION_LIMIT, "the job summary"), title=_title(title))
+
+
+def _title(title: str | None) -> str | None:
+    """An annotation title: its start, on one line."""
+    if not title:
+        return None
+    flat = " ".join(title.split())
+    return flat if len(flat) <= TITLE_LIMIT else flat[: TITLE_LIMIT - 1] + "…"
 
 
 def group_start(title: str) -> None:
@@ -177,5 +210,82 @@ def group_end() -> None:
     command("endgroup")
 
 
-def stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+# -- runner files ------------------------------------------------------------------------------
+
+
+def _append(path: str, text: str) -> None:
+    """Encode first, then append in one write: an encoding error never leaves half a record."""
+    record = text.encode("utf-8")
+    with open(path, "ab") as handle:
+        handle.write(record)
+
+
+def file_command(name: str, value: str) -> str:
+    """A ``name<<delimiter`` record for GITHUB_OUTPUT/GITHUB_ENV (toolkit file-command.ts): the
+    delimiter is random and occurs in neither name nor value, so a value cannot add records."""
+    if not name or any(part in name for part in ("=", "<<", "\r", "\n", "\0")):
+        raise ValueError(f"not a valid output or variable name: {name!r}")
+    delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    while delimiter in value:
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    return f"{name}<<{delimiter}{os.linesep}{value}{os.linesep}{delimiter}{os.linesep}"
+
+
+def set_output(name: str, value: object) -> None:
+    path = env("GITHUB_OUTPUT")
+    if path:
+        _append(path, file_command(name, str(value)))
+    else:  # outside a runner (local use): show what would be set
+        info(f"{name}={value}")
+
+
+def set_outputs(values: Mapping[str, object]) -> None:
+    for name, value in values.items():
+        set_output(name, value)
+
+
+def export_env(name: str, value: str) -> None:
+    os.environ[name] = value
+    path = env("GITHUB_ENV")
+    if path:
+        _append(path, file_command(name, value))
+
+
+def add_path(path: Path) -> None:
+    text = str(path)
+    if any(c in text for c in ("\r", "\n", "\0")):
+        raise ValueError(f"a PATH entry cannot span lines: {text!r}")
+    os.environ["PATH"] = f"{text}{os.pathsep}{os.environ.get('PATH', '')}"
+    if env("GITHUB_PATH"):
+        _append(env("GITHUB_PATH"), text + os.linesep)
+
+
+_OCI_REFERENCE = re.compile(r"[^\s=@]+@sha256:[0-9a-f]{64}")
+
+
+def declare_oci_artifact(reference: str) -> None:
+    """Declare a pushed image (``name@sha256:…``) for GitHub's artifact metadata, where the runner asks."""
+    if not _OCI_REFERENCE.fullmatch(reference):
+        raise ValueError(f"not a digest-pinned OCI reference: {reference!r}")
+    _append(env("GITHUB_ARTIFACTS"), f"oci://{reference}{os.linesep}")
+
+
+def summary(markdown: str) -> None:
+    """Append to the job summary, credentials hidden, never past the size the runner accepts."""
+    path = env("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    try:
+        used = os.path.getsize(path)
+    except OSError:
+        used = 0
+    text = redact(markdown) + "\n"
+    room = SUMMARY_LIMIT - used
+    if len(text.encode("utf-8")) > room:
+        if room < 1024:
+            return
+        note = "\n\n_(summary cut short: GitHub accepts at most 1 MiB per step; the full text is in the log)_\n"
+        keep = text.encode("utf-8")[: room - len(note.encode()) - 16].decode("utf-8", errors="ignore")
+        note = ("\n```" if keep.count("```") % 2 else "") + note
+        text = keep + note
+    _append(path, text)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +114,3 @@ def install(
 
 def host_plugins_env(files: dict[str, str]) -> str:
     return ";".join(f"id={plugin_id},file={path}" for plugin_id, path in files.items())
-
-
-def clear(root: Path) -> None:
-    shutil.rmtree(root, ignore_errors=True)

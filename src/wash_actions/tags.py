@@ -22,6 +22,8 @@ from .errors import ActionError
 MAX_TAG = 128
 SHORT_SHA = 7
 _INVALID = re.compile(r"[^A-Za-z0-9._-]")
+_VALID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")  # OCI distribution spec, tag grammar
+_RELEASE = re.compile(r"^v?\d+\.\d+\.\d+$")  # X.Y.Z (or vX.Y.Z): a release, never moved once published
 _SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$")
 _TEMPLATE = re.compile(r"\{\{\s*([a-z]+)\s*\}\}")
 TEMPLATES = ("version", "major", "minor", "patch", "sha", "branch", "tag", "pr")
@@ -79,6 +81,26 @@ def sanitize(tag: str) -> str:
     return cleaned[:MAX_TAG]
 
 
+def invalid_reason(tag: str) -> str:
+    """Why ``tag`` is not a valid OCI tag, or "" when it is one."""
+    if _VALID.match(tag):
+        return ""
+    if not tag:
+        return "it is empty"
+    if len(tag) > MAX_TAG:
+        return f"it is {len(tag)} characters long; a tag has at most {MAX_TAG}"
+    odd = next((c for c in tag if not re.match(r"[A-Za-z0-9._-]", c)), "")
+    if odd:
+        name = f"U+{ord(odd):04X}"
+        return f"it contains {odd!r} ({name}); a tag has only ASCII letters, digits, '.', '_' and '-'"
+    return f"it starts with {tag[0]!r}; a tag starts with a letter, a digit or '_'"
+
+
+def is_release(tag: str) -> bool:
+    """A release tag (``X.Y.Z``) that ``immutable-tags: releases`` never moves once published."""
+    return bool(_RELEASE.match(tag))
+
+
 def template_values(ctx: GitContext) -> dict[str, str]:
     values = {"sha": ctx.commit[:SHORT_SHA], "branch": ctx.branch, "tag": ctx.tag}
     values["pr"] = str(ctx.pr_number) if ctx.pr_number is not None else ""
@@ -131,24 +153,46 @@ def expand(raw: str, values: dict[str, str]) -> tuple[str, str | None]:
     return _TEMPLATE.sub(lambda m: values[m.group(1)], raw), None
 
 
+def refuse_literal(raw: str) -> None:
+    """An explicit tag written without templates is published exactly as written, or refused."""
+    why = invalid_reason(raw)
+    if why:
+        suggestion = sanitize(raw) or "latest"
+        raise ActionError(
+            what=f"Tag {raw!r} is not a valid OCI tag",
+            why=f"{why[0].upper()}{why[1:]}. Explicit tags are published as written, never rewritten: a silent "
+            "rewrite could move another tag (e.g. '-latest' would become 'latest').",
+            fix=f"Write the tag you mean:\nwith:\n  tags: {suggestion}",
+            docs="#tags",
+        )
+
+
 def resolve_tags(explicit: list[str], ctx: GitContext) -> TagPlan:
-    """The tags to publish: explicit ones (templates filled), else the rules above; sanitised, unique."""
+    """The tags to publish: explicit ones (templates filled), else the rules above; unique.
+
+    A literal explicit tag must already be valid. A tag made from a template is sanitised with a warning
+    showing before → after (a Git ref under the default rules, as documented above); two tags that
+    sanitise to the same one are refused.
+    """
     warnings: list[str] = []
+    wanted: list[tuple[str, str]] = []  # (as written, value before sanitising)
     if explicit:
         values = template_values(ctx)
-        wanted = []
-        for raw in explicit:
+        for raw in (item.strip() for item in explicit):
+            if not _TEMPLATE.search(raw):
+                refuse_literal(raw)
             tag, why = expand(raw, values)
             if why:
                 warnings.append(why)
             else:
-                wanted.append(tag)
+                wanted.append((raw, tag))
     else:
-        wanted = default_tags(ctx)
+        wanted = [(tag, tag) for tag in default_tags(ctx)]
         if not wanted:
             warnings.append(f"no tag rule applies to this run (event {ctx.event_name or '?'}, ref {ctx.ref or '?'})")
     tags: list[str] = []
-    for raw in wanted:
+    origin: dict[str, str] = {}
+    for written, raw in wanted:
         tag = sanitize(raw)
         if not tag:
             raise ActionError(
@@ -157,6 +201,18 @@ def resolve_tags(explicit: list[str], ctx: GitContext) -> TagPlan:
                 fix="with:\n  tags: latest",
                 docs="#tags",
             )
+        if tag != raw and explicit:  # the default rules' sanitising is documented above
+            warnings.append(f"tag {written!r} gave {raw!r}, published as {tag!r} ({invalid_reason(raw)})")
+        if tag in origin and origin[tag] != raw:
+            raise ActionError(
+                what=f"Tags {origin[tag]!r} and {raw!r} both become {tag!r}",
+                why="Made valid OCI tags (only ASCII letters, digits, '.', '_', '-', at most "
+                f"{MAX_TAG} characters), they collapse into one; the second would silently move the first.",
+                fix="Make the tags differ within their first 128 valid characters:\nwith:\n  tags: |\n"
+                "    {{branch}}\n    sha-{{sha}}",
+                docs="#tags",
+            )
+        origin[tag] = raw
         if tag not in tags:
             tags.append(tag)
     if not tags:

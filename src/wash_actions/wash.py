@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import gha
 from .errors import ActionError
 
 _DECODER = json.JSONDecoder()
@@ -125,11 +126,11 @@ def locate(wash: str | None = None) -> str:
 
 
 def _pump(source: IO[str], sink: IO[str] | None, chunks: list[str]) -> None:
+    """Collect a child's output; echo each line to the log through gha, never as a workflow command."""
     for line in iter(source.readline, ""):
         chunks.append(line)
         if sink is not None:
-            sink.write(line)
-            sink.flush()
+            gha.emit(line.rstrip("\r\n"), stream=sink)
     source.close()
 
 

@@ -61,7 +61,7 @@ PUBLISH = [
     ("registry-port", {"registry": "localhost:99999"}, {}, "is not a registry host"),
     ("repository-upper-case", {"repository": "Acme/Hello"}, {}, "upper-case"),
     ("repository-with-tag", {"repository": "acme/hello:v1"}, {}, "not a valid OCI repository name"),
-    ("tag-empty-when-valid", {"tags": "..."}, {}, "empty once made a valid OCI tag"),
+    ("tag-empty-when-valid", {"tags": "..."}, {}, "is not a valid OCI tag"),
     ("tag-unknown-template", {"tags": "{{nope}}"}, {}, "unknown template"),
     ("tag-template-yields-nothing", {"tags": "{{version}}"}, {}, "No tag to publish"),
     ("insecure-remote", {"registry": "registry.example.com"}, {}, "insecure: true is refused"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,133 @@ def test_docs_url(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], anchor: 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert gha.docs_url(anchor) == expected
+
+
+# -- one way out: workflow commands in text from outside are shown, never run -------------------------------
+
+ZW = gha.BREAK
+HOSTILE = [
+    ("x\n::error title=PWNED::owned", f"x\n:{ZW}:error title=PWNED::owned"),
+    ("x\r::add-mask::PWNED", f"x\r:{ZW}:add-mask::PWNED"),
+    ("x\r\n::stop-commands::tok", f"x\r\n:{ZW}:stop-commands::tok"),
+    ("   ::warning::indented", f"   :{ZW}:warning::indented"),
+    ("\t::notice::tab", f"\t:{ZW}:notice::tab"),
+    ("a ##[error]legacy anywhere", f"a #{ZW}#[error]legacy anywhere"),
+    ("plain: text :: here", "plain: text :: here"),
+    ("ok", "ok"),
+    ("https://u:pw-secret@mirror.example/x", "https://u:***@mirror.example/x"),
+    ("Authorization: Bearer abcdefghijkl", "Authorization: Bearer ***"),
+    ("ghcr.io/acme/x:v1@sha256:" + "a" * 64, "ghcr.io/acme/x:v1@sha256:" + "a" * 64),  # a reference, no credential
+    ("git@github.com:acme/x.git", "git@github.com:acme/x.git"),
+]
+
+
+def runner_commands(text: str) -> list[str]:
+    """Lines the runner would run (actions/runner ActionCommand.cs): ``::`` after leading whitespace, or
+    ``##[`` anywhere; lines end at CR, LF or CRLF (ProcessInvoker reads with ReadLine)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line for line in lines if line.lstrip().startswith("::") or "##[" in line]
+
+
+@pytest.mark.parametrize(("raw", "shown"), HOSTILE)
+def test_neutralize(raw: str, shown: str) -> None:
+    assert gha.neutralize(raw) == shown
+    assert runner_commands(gha.neutralize(raw)) == []
+
+
+PRINTERS = {
+    "info": lambda text: gha.info(text),
+    "stderr": lambda text: gha.stderr(text),
+    "notice": lambda text: gha.notice(text, title=text),
+    "warning": lambda text: gha.warning(text, title=text),
+    "error": lambda text: gha.error(text, title=text),
+    "group": lambda text: (gha.group_start(text), gha.group_end()),
+}
+
+
+@pytest.mark.parametrize("printer", sorted(PRINTERS))
+@pytest.mark.parametrize(("raw", "shown"), HOSTILE[:6])
+def test_every_printer_emits_only_its_own_command(
+    printer: str, raw: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    PRINTERS[printer](raw)
+    captured = capsys.readouterr()
+    commands = runner_commands(captured.out + captured.err)
+    expected = {"info": [], "stderr": [], "group": ["group", "endgroup"]}.get(printer, [printer])
+    assert [line[2:].split("::")[0].split(" ")[0] for line in commands] == expected
+    assert "\n" not in "".join(line for line in commands)
+
+
+def test_command_escaping_follows_the_runner() -> None:
+    assert gha.escape_data("100% \r\n") == "100%25 %0D%0A"
+    assert gha.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_annotations_are_capped_keeping_the_tail(capsys: pytest.CaptureFixture[str]) -> None:
+    gha.error("x" * 100_000 + "THE END")
+    line = capsys.readouterr().out
+    assert len(line) < gha.ANNOTATION_LIMIT + 200
+    assert line.rstrip().endswith("THE END") and "earlier characters left out" in line
+
+
+@pytest.fixture
+def runner_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Path]:
+    files = {}
+    for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_ARTIFACTS"):
+        files[name] = tmp_path / name.lower()
+        files[name].write_text("")
+        monkeypatch.setenv(name, str(files[name]))
+    return files
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a\nb=c", "ghadelimiter_x\nEVIL=1", "x\n::add-mask::y", "EOF\nPATH=/evil\nEOF"],
+)
+def test_outputs_and_env_cannot_add_records(
+    value: str, runner_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WASHACTIONS_TEST_VAR", "")
+    gha.set_output("out", value)
+    gha.export_env("WASHACTIONS_TEST_VAR", value)
+    assert parse_command_file(runner_files["GITHUB_OUTPUT"].read_text()) == {"out": value}
+    assert parse_command_file(runner_files["GITHUB_ENV"].read_text()) == {"WASHACTIONS_TEST_VAR": value}
+
+
+@pytest.mark.parametrize("name", ["", "a=b", "a<<b", "a\nb"])
+def test_output_names_that_would_add_records_are_refused(name: str, runner_files: dict[str, Path]) -> None:
+    with pytest.raises(ValueError):
+        gha.set_output(name, "v")
+
+
+def test_path_entries_are_one_line(runner_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", os.environ.get("PATH", ""))
+    gha.add_path(Path("/opt/wash/bin"))
+    assert runner_files["GITHUB_PATH"].read_text().splitlines() == ["/opt/wash/bin"]
+    with pytest.raises(ValueError):
+        gha.add_path(Path("/opt/x\n/evil"))
+
+
+def test_summary_never_passes_the_runner_limit(runner_files: dict[str, Path]) -> None:
+    for _ in range(3):
+        gha.summary("### big\n\n```text\n" + "y" * 700_000 + "\n```")
+    text = runner_files["GITHUB_STEP_SUMMARY"].read_text()
+    assert len(text.encode()) <= gha.SUMMARY_LIMIT < 1024 * 1024
+    assert "summary cut short" in text
+    assert text.count("```") % 2 == 0  # a cut code block is closed
+
+
+def test_summary_hides_credentials(runner_files: dict[str, Path]) -> None:
+    gha.summary("registry https://ci:pw-12345@ghcr.io")
+    assert "pw-12345" not in runner_files["GITHUB_STEP_SUMMARY"].read_text()
+
+
+def test_declare_oci_artifact(runner_files: dict[str, Path]) -> None:
+    gha.declare_oci_artifact("ghcr.io/acme/x@sha256:" + "a" * 64)
+    assert runner_files["GITHUB_ARTIFACTS"].read_text() == f"oci://ghcr.io/acme/x@sha256:{'a' * 64}{os.linesep}"
+    with pytest.raises(ValueError):
+        gha.declare_oci_artifact("ghcr.io/acme/x:latest\noci://evil@sha256:" + "b" * 64)
+
+
+def test_cell_keeps_a_table_row_whole() -> None:
+    assert gha.cell("a|b\nc\r\nd") == "a\\|b c d"

@@ -47,7 +47,7 @@ def test_check_registry_rejects_a_scheme(value: str, fix: str) -> None:
     assert "://" not in caught.value.fix
 
 
-@pytest.mark.parametrize("value", ["ghcr.io/acme/x", "ghcr.io/acme", "ghcr.io:5000/x", "user@ghcr.io", "", "a b"])
+@pytest.mark.parametrize("value", ["ghcr.io/acme/x", "ghcr.io/acme", "ghcr.io:5000/x", "", "a b"])
 def test_check_registry_rejects_non_hosts(value: str) -> None:
     with pytest.raises(ActionError) as caught:
         publish.check_registry(value)
@@ -179,3 +179,15 @@ def test_check_component_core_module_says_how_to_componentize(tmp_path: Path) ->
         publish.check_component(path)
     assert "core" in caught.value.what
     assert "wasm-tools component new" in caught.value.fix
+
+
+@pytest.mark.parametrize(
+    "value", ["user@ghcr.io", "user:s3cret-pw@ghcr.io", "https://user:s3cret-pw@ghcr.io", "u:s3cret-pw@ghcr.io/x"]
+)
+def test_check_registry_refuses_credentials_without_echoing_them(value: str) -> None:
+    with pytest.raises(ActionError) as caught:
+        publish.check_registry(value)
+    error = caught.value
+    assert "must not carry credentials" in error.what
+    assert "registry: ghcr.io" in error.fix
+    assert "s3cret-pw" not in error.what + error.why + error.fix + error.markdown()

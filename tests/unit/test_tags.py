@@ -106,7 +106,7 @@ def test_a_prerelease_never_moves_latest_or_major() -> None:
         (["{{ version }}", "edge"], push("refs/heads/main"), ["edge"], 1),  # no version on a branch
         (["{{tag}}"], push("refs/tags/nightly"), ["nightly"], 0),
         (["a", "a", " b "], push("refs/heads/main"), ["a", "b"], 0),
-        (["Feature/X"], push("refs/heads/main"), ["Feature-X"], 0),
+        (["{{branch}}"], push("refs/heads/Feature/X"), ["Feature-X"], 1),  # a template is sanitised, with a warning
     ],
 )
 def test_explicit_tags_and_templates(explicit: list[str], ctx: GitContext, expected: list[str], warned: int) -> None:
@@ -120,8 +120,18 @@ def test_explicit_tags_and_templates(explicit: list[str], ctx: GitContext, expec
     [
         (["{{version}}"], push("refs/heads/main"), "No tag to publish"),
         ([], GitContext(), "No tag to publish"),
-        (["..."], push("refs/heads/main"), "is empty once made a valid OCI tag"),
+        (["..."], push("refs/heads/main"), "is not a valid OCI tag"),
+        ([".{{tag}}"], push("refs/tags/-"), "is empty once made a valid OCI tag"),
         (["{{nope}}"], push("refs/heads/main"), "unknown template"),
+        # explicit tags are published as written or refused, never rewritten
+        (["-latest"], push("refs/heads/main"), "'-latest' is not a valid OCI tag"),
+        ([".latest"], push("refs/heads/main"), "'.latest' is not a valid OCI tag"),
+        (["l\u0430test"], push("refs/heads/main"), "is not a valid OCI tag"),  # Cyrillic a
+        (["Feature/X"], push("refs/heads/main"), "'Feature/X' is not a valid OCI tag"),
+        (["x" * 129], push("refs/heads/main"), "is not a valid OCI tag"),
+        # templates are sanitised, but two that collapse into one are refused
+        (["{{branch}}-a", "{{branch}}-b"], push("refs/heads/" + "b" * 134), "both become"),
+        (["{{branch}}", "feature-x"], push("refs/heads/feature/x"), "both become"),
     ],
 )
 def test_errors(explicit: list[str], ctx: GitContext, what: str) -> None:
@@ -129,6 +139,41 @@ def test_errors(explicit: list[str], ctx: GitContext, what: str) -> None:
         resolve_tags(explicit, ctx)
     assert what in caught.value.what
     assert caught.value.fix
+
+
+@pytest.mark.parametrize(
+    ("tag", "reason"),
+    [
+        ("latest", ""),
+        ("_x", ""),
+        ("x" * 128, ""),
+        ("x" * 129, "129 characters long"),
+        ("", "empty"),
+        ("-latest", "starts with '-'"),
+        ("l\u0430test", "U+0430"),
+        ("a b", "U+0020"),
+    ],
+)
+def test_invalid_reason(tag: str, reason: str) -> None:
+    from wash_actions.tags import invalid_reason
+
+    assert (reason in invalid_reason(tag)) if reason else invalid_reason(tag) == ""
+
+
+def test_a_sanitised_template_warns_before_and_after() -> None:
+    plan = resolve_tags(["{{branch}}"], push("refs/heads/feat/\u0430"))
+    assert plan.tags == ("feat--",)
+    assert plan.warnings == (
+        "tag '{{branch}}' gave 'feat/\u0430', published as 'feat--' (it contains '/' (U+002F); a tag has only "
+        "ASCII letters, digits, '.', '_' and '-')",
+    )
+
+
+@pytest.mark.parametrize(("tag", "release"), [("1.2.3", True), ("v1.2.3", True), ("1.2", False), ("1.2.3-rc.1", False)])
+def test_is_release(tag: str, release: bool) -> None:
+    from wash_actions.tags import is_release
+
+    assert is_release(tag) is release
 
 
 def test_the_why_of_no_tag_names_the_rule_that_yielded_nothing() -> None:

@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, wash
+from .. import gha, paths, wash
 from ..errors import ActionError
 from ..install import sha256_file
 
@@ -26,12 +26,16 @@ class BuildInputs:
     args: tuple[str, ...] = ()
     metadata: bool = True
     wash_env: tuple[tuple[str, str], ...] = ()
+    workspace: Path | None = None  # the project and the component it writes must stay inside it
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> BuildInputs:
         workdir = inputs.get("working-directory", ".")
+        workspace = gha.workspace()
+        check_working_directory(workdir, workspace)
         return cls(
-            project=(gha.workspace() / workdir).resolve(),
+            workspace=workspace.resolve(),
+            project=(workspace / workdir).resolve(),
             skip_fetch=inputs.bool("skip-fetch"),
             wash_path=inputs.get("wash-path"),
             args=parse_args(inputs.get("args")),
@@ -81,6 +85,34 @@ def parse_args(raw: str) -> tuple[str, ...]:
     return args
 
 
+def check_working_directory(workdir: str, workspace: Path) -> None:
+    """'working-directory' must name a directory inside the workspace, also after symbolic links."""
+    if paths.is_inside(workspace / workdir, workspace):
+        return
+    raise ActionError(
+        what=f"working-directory {workdir!r} is outside the workspace",
+        why=f"The build runs only in the checked-out repository: {paths.escape_reason(Path(workdir), workspace)}.",
+        fix="Give a path inside the repository, relative to its root:\nwith:\n  working-directory: path/to/component",
+        docs="#build",
+    )
+
+
+def check_component_path(component: Path, project: Path, workspace: Path) -> None:
+    """The component wash reports (build.component_path) must be a file the project owns: inside the
+    workspace once every symbolic link is resolved. The build writes metadata into it."""
+    if paths.is_inside(component, workspace):
+        return
+    raise ActionError(
+        what=f"build.component_path points outside the workspace: {component}",
+        why="The component must be a file the build wrote inside the repository; "
+        f"{paths.escape_reason(component, workspace)}. The action embeds metadata into that file, "
+        "so it refuses to touch it.",
+        fix=f"In {project / CONFIG}, make build.component_path a relative path inside the repository:\n"
+        "build:\n  component_path: build/my_component.wasm",
+        docs="#build",
+    )
+
+
 def check_project(project: Path) -> None:
     if not project.is_dir():
         raise ActionError(
@@ -105,16 +137,17 @@ def check_project(project: Path) -> None:
 def child_env(wash_env: tuple[tuple[str, str], ...] = ()) -> tuple[dict[str, str], list[str]]:
     """The environment for wash build, and the ``WASH_*`` names it leaves out.
 
-    wash reads every ``WASH_*`` variable as an override of .wash/config.yaml. A job-level ``env:`` meant
-    for something else would silently rewrite the build, so only the overrides given in the
-    'wash-env' input reach wash. This action's own inputs never do.
+    wash reads every ``WASH_*`` variable as an override of .wash/config.yaml, and matches the prefix and
+    the names in any case (``wash_build.command`` works too). A job-level ``env:`` meant for something
+    else would silently rewrite the build, so only the overrides given in the 'wash-env' input reach
+    wash. This action's own inputs never do.
     """
     env: dict[str, str] = {}
     dropped: list[str] = []
     for key, value in os.environ.items():
         if key.startswith(gha.INPUT_PREFIX):
             continue
-        if key.startswith("WASH_") and key not in EXPORTED_BY_SETUP:
+        if key.upper().startswith("WASH_") and key not in EXPORTED_BY_SETUP:
             dropped.append(key)
             continue
         env[key] = value
@@ -166,6 +199,7 @@ def run(inputs: BuildInputs) -> dict[str, str]:
     component = Path(str(data.get("component_path") or ""))
     if not component.is_absolute():
         component = project / component
+    check_component_path(component, project, inputs.workspace or project)
     if not data.get("component_path") or not component.is_file():
         raise ActionError(
             what=f"wash build reported success but the component {component} does not exist",

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import attest, gha, provenance, registry, tags, wash
+from .. import attest, gha, paths, provenance, registry, tags, wash
 from ..errors import ActionError
 
 GITHUB_REGISTRIES = ("ghcr.io",)
@@ -21,6 +21,8 @@ CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
 _REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _HOST = re.compile(rf"^(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:]+\])(?::(\d{{1,5}}))?$")
+IMMUTABLE_MODES = ("releases", "all", "none")
+UNKNOWN = "?"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class PublishInputs:
     github_token: str = ""
     server_url: str = ""
     github_repository: str = ""
+    immutable: str = "releases"  # which tags are never moved once they exist: releases (X.Y.Z), all, none
 
     @property
     def image(self) -> str:
@@ -56,6 +59,7 @@ class PublishInputs:
                 fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
                 docs="#publish",
             )
+        component = check_component_location(raw_component, gha.workspace())
         host = check_registry(inputs.get("registry", "ghcr.io"))
         repository = check_repository(inputs.get("repository"), gha.env("GITHUB_REPOSITORY"))
         insecure = inputs.bool("insecure")
@@ -84,6 +88,15 @@ class PublishInputs:
         explicit = inputs.list("tags") or inputs.list("image_tags")
         plan = tags.resolve_tags(explicit, git_context())
         push = inputs.bool("push", default=True)
+        immutable = (inputs.get("immutable-tags") or "releases").lower()
+        if immutable not in IMMUTABLE_MODES:
+            raise ActionError(
+                what=f"Input 'immutable-tags' must be releases, all or none, not {immutable!r}",
+                why="It says which existing tags publish never moves: releases (X.Y.Z / vX.Y.Z, the "
+                "default), all, or none.",
+                fix="with:\n  immutable-tags: releases",
+                docs="#immutable-tags",
+            )
         mode = (inputs.get("attest") or inputs.get("attestation") or "auto").lower()
         if mode not in ("true", "false", "auto"):
             raise ActionError(
@@ -101,7 +114,7 @@ class PublishInputs:
             event=event_payload(),
         )
         return cls(
-            component=(gha.workspace() / raw_component).resolve(),
+            component=component,
             registry=host,
             repository=repository,
             tags=plan.tags,
@@ -117,6 +130,7 @@ class PublishInputs:
             github_token=inputs.secret("github-token") or gha.env("WASHACTIONS_GITHUB_TOKEN"),
             server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
             github_repository=gha.env("GITHUB_REPOSITORY"),
+            immutable=immutable,
         )
 
 
@@ -150,8 +164,33 @@ def git_context() -> tags.GitContext:
     )
 
 
+def check_component_location(raw: str, workspace: Path) -> Path:
+    """A relative 'component-path' stays inside the workspace (no ``..`` or symbolic link out of it); an
+    absolute one (build's component-path output) is taken as the workflow wrote it."""
+    if Path(raw).is_absolute() or paths.is_inside(workspace / raw, workspace):
+        return (workspace / raw).resolve()
+    raise ActionError(
+        what=f"component-path {raw!r} is outside the workspace",
+        why=f"A relative component-path is a file of the checked-out repository: "
+        f"{paths.escape_reason(Path(raw), workspace)}.",
+        fix="Pass build's output:\nwith:\n  component-path: ${{ steps.build.outputs.component-path }}",
+        docs="#publish",
+    )
+
+
 def check_registry(value: str) -> str:
     host = value.strip().rstrip("/")
+    userinfo = host.split("://")[-1].split("/")[0]
+    if "@" in userinfo:
+        bare = userinfo.rsplit("@", 1)[1]
+        raise ActionError(
+            what=f"registry must not carry credentials (it was given as <credentials>@{bare})",
+            why="Credentials in the registry name end up in logs and URLs; they go in 'username' and "
+            "'password', from secrets.",
+            fix=f"with:\n  registry: {bare}\n  username: ${{{{ github.actor }}}}\n"
+            "  password: ${{ secrets.REGISTRY_TOKEN }}",
+            docs="#publish",
+        )
     if "://" in host:
         scheme, _, rest = host.partition("://")
         raise ActionError(
@@ -342,20 +381,110 @@ def expected_annotations(component: Path) -> dict[str, str]:
     return {metadata.ANNOTATIONS[k]: v for k, v in sections.items() if k in metadata.ANNOTATIONS}
 
 
-def summarize(refs: list[str], digest: str, annotations: dict[str, str], *, dry_run: bool) -> None:
+def summarize(
+    refs: list[str], digest: str, annotations: dict[str, str], *, dry_run: bool, moved: dict[str, str] | None = None
+) -> None:
     title = "Component publish (dry run: nothing pushed)" if dry_run else "Component published"
-    rows = "".join(f"| `{ref}` | {'(not pushed)' if dry_run else f'`{digest}`'} |\n" for ref in refs)
-    notes = "".join(f"| `{k}` | {v} |\n" for k, v in sorted(annotations.items()))
-    text = f"### {title}\n\n| reference | digest |\n|---|---|\n{rows}"
+    moved = moved or {}
+
+    def before(ref: str) -> str:
+        old = moved.get(ref.rsplit(":", 1)[1], "")
+        return f"moved from `{old}`" if old else ""
+
+    rows = "".join(f"| `{ref}` | {'(not pushed)' if dry_run else f'`{digest}`'} | {before(ref)} |\n" for ref in refs)
+    notes = "".join(f"| `{k}` | {gha.cell(v)} |\n" for k, v in sorted(annotations.items()))
+    text = f"### {title}\n\n| reference | digest | previously |\n|---|---|---|\n{rows}"
     if notes:
         text += f"\n| annotation | value |\n|---|---|\n{notes}"
     gha.summary(text)
 
 
+def previous_digests(client: registry.Registry, inputs: PublishInputs) -> dict[str, str]:
+    """What each tag points at before this publish: its manifest digest, or "" when it does not exist."""
+
+    def lookup(tag: str) -> str:
+        try:
+            hit = client.find_manifest(inputs.repository, tag)
+        except ActionError as exc:
+            if "denied access" not in exc.what:  # unreachable, 5xx: stop before anything is pushed
+                raise
+            return UNKNOWN  # a registry that lets this job push but not pull: nothing to compare
+        return hit[0].digest if hit else ""
+
+    with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
+        found = list(pool.map(lookup, inputs.tags))
+    if UNKNOWN in found:
+        gha.warning(
+            f"Could not read the tags of {inputs.image} before publishing (access denied for pull); "
+            "tags that existed may move without their previous digest being reported, and "
+            "'immutable-tags' cannot be enforced.",
+            title="publish: previous digests unknown",
+        )
+    return {tag: ("" if old == UNKNOWN else old) for tag, old in zip(inputs.tags, found, strict=True)}
+
+
+def immutable(tag: str, mode: str) -> bool:
+    """Whether 'immutable-tags' keeps this tag where it is once it exists."""
+    return mode == "all" or (mode == "releases" and tags.is_release(tag))
+
+
+def check_immutable(previous: dict[str, str], inputs: PublishInputs) -> None:
+    """Refuse, before anything is pushed, to move an immutable tag that already exists."""
+    taken = {tag: old for tag, old in previous.items() if old and immutable(tag, inputs.immutable)}
+    if not taken:
+        return
+    listed = ", ".join(f"{inputs.image}:{tag} ({old})" for tag, old in taken.items())
+    raise ActionError(
+        what=f"Refusing to move published release tag{'s' if len(taken) > 1 else ''} {', '.join(taken)}",
+        why=f"{listed} already exist{'s' if len(taken) == 1 else ''}; with immutable-tags: {inputs.immutable} "
+        "a published release is never overwritten (a new push always gets a new digest). Nothing was pushed.",
+        fix="Release a new version (a new X.Y.Z tag), or, to overwrite on purpose:\nwith:\n  immutable-tags: none",
+        docs="#immutable-tags",
+    )
+
+
+def move_tags(client: registry.Registry, inputs: PublishInputs, manifest: registry.Manifest, digest: str) -> None:
+    """Point every tag after the first (pushed by wash) at the manifest, side by side; on any failure,
+    one error that says which tags moved, which did not, and why."""
+    rest = inputs.tags[1:]
+    if not rest:
+        return
+    failed: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=min(8, len(rest))) as pool:
+        futures = {tag: pool.submit(client.put_manifest, inputs.repository, tag, manifest) for tag in rest}
+        for tag, future in futures.items():
+            exc = future.exception()
+            if isinstance(exc, ActionError):
+                failed[tag] = f"{exc.what}: {exc.why}"
+            elif exc is not None:
+                failed[tag] = f"{type(exc).__name__}: {exc}"
+    if not failed:
+        return
+    moved = [inputs.tags[0], *(tag for tag in rest if tag not in failed)]
+    reasons = "; ".join(f"{tag}: {why}" for tag, why in failed.items())
+    raise ActionError(
+        what=f"Published {inputs.image}@{digest} but could not tag {', '.join(failed)} "
+        f"({len(failed)} of {len(inputs.tags)} tags)",
+        why=f"Moved to {digest}: {', '.join(moved)}. Not moved (still where they were): "
+        f"{', '.join(failed)}. Why: {reasons}",
+        fix="Re-run the job once the registry answers again; the tags that moved already point at this "
+        "digest. If the registry refused (401/403), check the credentials' push rights.",
+        docs="#publish",
+    )
+
+
+def report_moves(inputs: PublishInputs, previous: dict[str, str], digest: str) -> dict[str, str]:
+    """Say which existing tags this publish moved away from another digest (log and summary)."""
+    moved = {tag: old for tag, old in previous.items() if old and old != digest}
+    for tag, old in moved.items():
+        gha.info(f"Moved {inputs.image}:{tag} from {old} to {digest}")
+    return moved
+
+
 def run(inputs: PublishInputs) -> dict[str, str]:
     check_component(inputs.component)
     for warning in inputs.tag_warnings:
-        gha.warning(warning, title="publish: a tag yields nothing")
+        gha.warning(warning, title="publish: tags")
     refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
     if not inputs.push:
         annotations = expected_annotations(inputs.component)
@@ -378,15 +507,16 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         if inputs.credentials:
             docker_config = scratch / "docker"
             registry.write_docker_config(docker_config, inputs.registry, inputs.credentials)
+        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+        previous = previous_digests(client, inputs)
+        check_immutable(previous, inputs)
         gha.info(f"Pushing {inputs.component.name} to {refs[0]}")
         digest = push_once(binary, inputs, refs[0], docker_config)
-        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
         manifest = client.get_manifest(inputs.repository, digest)
         for tag in inputs.tags[1:]:
             gha.info(f"Tagging {inputs.image}:{tag} -> {digest}")
-        # independent requests: the tags are written, then resolved, side by side
+        move_tags(client, inputs, manifest, digest)
         with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
-            list(pool.map(lambda tag: client.put_manifest(inputs.repository, tag, manifest), inputs.tags[1:]))
             found = list(pool.map(lambda tag: client.resolve(inputs.repository, tag), inputs.tags))
         resolved = dict(zip(inputs.tags, found, strict=True))
         wrong = {tag: d for tag, d in resolved.items() if d != digest}
@@ -397,13 +527,14 @@ def run(inputs: PublishInputs) -> dict[str, str]:
                 fix="Avoid concurrent publishes of the same tags:\nconcurrency:\n  group: publish-${{ github.ref }}",
                 docs="#publish",
             )
+        moved = report_moves(inputs, previous, digest)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     annotations = json.loads(manifest.body).get("annotations") or {}
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
         gha.declare_oci_artifact(image_ref)
-    summarize(refs, digest, annotations, dry_run=False)
+    summarize(refs, digest, annotations, dry_run=False, moved=moved)
     outputs = {
         "digest": digest,
         "image": inputs.image,

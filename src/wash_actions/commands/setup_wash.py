@@ -48,6 +48,13 @@ class SetupInputs:
             "github-api-url": "serves the Releases API",
         }
         for name, url in (("download-base-url", base), ("github-api-url", api)):
+            if url and any(c.isspace() or ord(c) < 32 for c in url):
+                raise ActionError(
+                    what=f"{name} has spaces or line breaks: {gha.redact(url)!r}",
+                    why=f"'{name}' is one URL, the server that {purposes[name]}.",
+                    fix=f"Give a single URL:\nwith:\n  {name}: https://mirror.example.com",
+                    docs="#setup-wash",
+                )
             if url and not url.startswith(("https://", "http://")):
                 raise ActionError(
                     what=f"{name} {url!r} is not an http(s) URL",
