@@ -19,7 +19,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 RULES: dict[str, re.Pattern[str]] = {
-    "case modification ${v,,} / ${v^^} (bash 4.0)": re.compile(r"\$\{[#!]?[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?(,,?|\^\^?)"),
+    "case modification ${v,,} / ${v^^} (bash 4.0)": re.compile(
+        r"\$\{[#!]?[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?(,,?|\^\^?)"
+    ),
     "associative array / nameref (declare -A/-n, bash 4.0/4.3)": re.compile(
         r"\b(declare|local|typeset|readonly)\s+(-[a-zA-Z]*[An][a-zA-Z]*)\b"
     ),
@@ -44,7 +46,8 @@ def bash_of(shell: str | None) -> bool:
 def scripts() -> list[tuple[str, str]]:
     """(where, bash source) of every composite/workflow ``run:`` that runs in bash, and scripts/wash-actions."""
     found: list[tuple[str, str]] = []
-    files = [ROOT / "action.yml", *sorted(ROOT.glob("actions/*/action.yml")), *sorted(ROOT.glob(".github/workflows/*.yml"))]
+    files = [ROOT / "action.yml", *sorted(ROOT.glob("actions/*/action.yml"))]
+    files += sorted(ROOT.glob(".github/workflows/*.yml"))
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         steps = list((data.get("runs") or {}).get("steps") or [])
@@ -107,6 +110,4 @@ def test_bash_32_constructs_pass(snippet):
 
 @pytest.mark.parametrize(("where", "source"), scripts(), ids=[w for w, _ in scripts()])
 def test_runs_in_bash_32(where, source):
-    assert not violations(source), f"{where} needs bash 4+ (macOS runs bash 3.2):\n  " + "\n  ".join(
-        violations(source)
-    )
+    assert not violations(source), f"{where} needs bash 4+ (macOS runs bash 3.2):\n  " + "\n  ".join(violations(source))
