@@ -262,3 +262,31 @@ def test_failed_install_is_reported_once_not_retried(tmp_path):
     assert "HASHES" in proc.stderr.upper()  # pip's own explanation reaches the log
     assert "ensurepip" not in proc.stderr and "own pip" not in proc.stderr
     assert not list((tmp_path / "tool-cache" / "wash-actions").glob("venv-*"))  # nothing half-built kept
+
+
+def test_sigstore_without_pip_is_one_clear_error(tmp_path):
+    """Debian's python3 without python3-pip, no venv (stdlib runtime): signing says what to install."""
+    host = tmp_path / "no-pip"
+    subprocess.run([str(REAL_PYTHON), "-m", "venv", "--without-pip", str(host)], check=True)
+    python = host / "bin" / "python"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from wash_actions import extras\n"
+        "from wash_actions.errors import ActionError\n"
+        "try:\n    extras.ensure_sigstore()\nexcept ActionError as e:\n    print(e.one_line()); sys.exit(3)\n"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "WASHACTIONS_ROOT": str(ROOT),
+        "WASHACTIONS_HOST_PYTHON": str(python),
+        "RUNNER_TOOL_CACHE": str(tmp_path / "tool-cache"),
+    }
+    proc = subprocess.run(
+        [str(python), "-I", "-c", code, str(ROOT / "src")], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "the runner's Python has no pip" in proc.stdout
+    assert "apt-get install -y --no-install-recommends python3-pip" in proc.stdout
+    assert not (tmp_path / "tool-cache" / "wash-actions").exists() or not any(
+        (tmp_path / "tool-cache" / "wash-actions").glob("sigstore-*")
+    )
