@@ -41,7 +41,7 @@ def pip_command() -> list[str]:
     if importlib.util.find_spec("pip") is not None:
         return [sys.executable, "-I", "-m", "pip"]
     host = os.environ.get("WASHACTIONS_HOST_PYTHON", "")
-    if host and os.path.realpath(host) != os.path.realpath(sys.executable):
+    if host:  # a venv's python resolves to the same file as the host's, but sees another site-packages
         probe = subprocess.run([host, "-I", "-c", PIP_PROBE], capture_output=True, check=False)
         if probe.returncode == 0:
             return [host, "-I", "-m", "pip"]
