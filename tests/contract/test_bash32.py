@@ -111,3 +111,18 @@ def test_bash_32_constructs_pass(snippet):
 @pytest.mark.parametrize(("where", "source"), scripts(), ids=[w for w, _ in scripts()])
 def test_runs_in_bash_32(where, source):
     assert not violations(source), f"{where} needs bash 4+ (macOS runs bash 3.2):\n  " + "\n  ".join(violations(source))
+
+
+@pytest.mark.parametrize(
+    ("script", "shell"), [("scripts/wash-actions", "bash"), ("scripts/find-python", "sh")], ids=["wash-actions", "find-python"]
+)
+def test_scripts_pass_shellcheck(script, shell):
+    """find-python is checked as POSIX sh: it runs where bash is missing (alpine) and under dash."""
+    import subprocess
+    import sys
+
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    proc = subprocess.run(
+        [str(shellcheck), "-x", "-s", shell, script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
