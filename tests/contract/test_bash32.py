@@ -114,7 +114,9 @@ def test_runs_in_bash_32(where, source):
 
 
 @pytest.mark.parametrize(
-    ("script", "shell"), [("scripts/wash-actions", "bash"), ("scripts/find-python", "sh")], ids=["wash-actions", "find-python"]
+    ("script", "shell"),
+    [("scripts/wash-actions", "bash"), ("scripts/find-python", "sh")],
+    ids=["wash-actions", "find-python"],
 )
 def test_scripts_pass_shellcheck(script, shell):
     """find-python is checked as POSIX sh: it runs where bash is missing (alpine) and under dash."""
