@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.locks
 def test_every_lock_installs_on_every_hosted_image_and_python():
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "check-locks"), "--jobs", "8"], capture_output=True, text=True, check=False
+        [sys.executable, str(ROOT / "scripts" / "check-locks"), "--jobs", "8"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
