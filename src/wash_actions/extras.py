@@ -30,14 +30,29 @@ def _has_sigstore() -> bool:
     return True
 
 
+PIP_PROBE = "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is None)"
+
+
 def pip_command() -> list[str]:
-    """This venv's pip, else the runner's Python's pip (venvs are made without pip, see bootstrap.py)."""
+    """A pip that can install into a directory: this interpreter's (the runner's Python when the runtime
+    needs no venv), else the runner's Python's (a venv made without pip, see bootstrap.py). ``--target``
+    needs no venv and is allowed even where the system Python is externally managed (PEP 668)."""
     import importlib.util
 
     if importlib.util.find_spec("pip") is not None:
         return [sys.executable, "-I", "-m", "pip"]
     host = os.environ.get("WASHACTIONS_HOST_PYTHON", "")
-    return [host or "python3", "-I", "-m", "pip"]
+    if host:  # a venv's python resolves to the same file as the host's, but sees another site-packages
+        probe = subprocess.run([host, "-I", "-c", PIP_PROBE], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return [host, "-I", "-m", "pip"]
+    raise ActionError(
+        what="sigstore cannot be installed: the runner's Python has no pip",
+        why=f"Signing and verifying need sigstore, which is installed with pip on first use; {host or sys.executable} "
+        "has no pip module (Debian and Ubuntu ship it separately, as python3-pip).",
+        fix="Install pip in a step before this one (or run actions/setup-python before it):\n"
+        "- run: sudo apt-get update && sudo apt-get install -y --no-install-recommends python3-pip",
+    )
 
 
 def ensure_sigstore() -> None:

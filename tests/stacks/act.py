@@ -32,6 +32,8 @@ STAND_INS = {
     / "upload-artifact",
     "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": Path(__file__).resolve().parent
     / "download-artifact",
+    # actions/setup-python downloads GitHub's CPython builds; the stand-in takes python<x.y> from this machine.
+    "actions/setup-python@ece7cb06caefa5fff74198d8649806c4678c61a1": Path(__file__).resolve().parent / "setup-python",
 }
 EXPORTED = ("action.yml", "actions", "src", "scripts", "requirements", "README.md", "LICENSE", ".github")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")

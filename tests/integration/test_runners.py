@@ -1,0 +1,292 @@
+"""The runners a user has, simulated here: which Python the actions find, install or explain.
+
+Each runner is a PATH: a directory holding only the tools that runner has (sh, bash, uname, …) plus the
+Pythons it offers. A ``python3`` that reports 3.10.12 (ubuntu-22.04's) is the real interpreter run through a
+stand-in that reports that version; a Windows Store ``python3`` stub is a program that prints the Store's
+message and exits 9009. The scripts run for real: ``scripts/find-python --step`` under dash (POSIX sh, like
+alpine's), ``scripts/wash-actions`` and ``scripts/bootstrap.py`` under bash and the real Python.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import parse_command_file
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+TOOLS = ("sh", "bash", "uname", "dirname", "cat", "env")
+REAL_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+# ubuntu-22.04's python3 (actions/runner-images Ubuntu2204-Readme: Python 3.10.12): the real interpreter,
+# reporting that version to every check that asks (sys.version_info, sys.version).
+PYTHON_310 = """#!{real} -I
+import runpy, sys
+sys.version_info = (3, 10, 12, "final", 0)
+sys.version = "3.10.12 (main, stand-in) [GCC 11.4.0]"
+args = sys.argv[1:]
+while args and args[0] in ("-I", "-X", "utf8", "-S", "-E", "-s"):
+    args = args[1:]
+if args and args[0] == "-c":
+    sys.argv = ["-c", *args[2:]]
+    exec(compile(args[1], "<string>", "exec"), {{"__name__": "__main__"}})
+else:
+    sys.argv = args
+    runpy.run_path(args[0], run_name="__main__")
+"""
+
+# What windows-latest's `python3` is: the App Execution Alias that asks to install Python from the Store.
+STORE_STUB = """#!/bin/sh
+echo "Python was not found; run without arguments to install from the Microsoft Store, or disable this \
+shortcut from Settings > Apps > Advanced app settings > App execution aliases." >&2
+exit 9009
+"""
+
+UBUNTU_2204 = 'PRETTY_NAME="Ubuntu 22.04.5 LTS"\nID=ubuntu\nVERSION_ID="22.04"\n'
+DEBIAN_12 = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n'
+
+
+def runner_path(tmp: Path, *, tools: tuple[str, ...] = TOOLS, pythons: dict[str, str] | None = None) -> str:
+    """A bin directory with only ``tools`` and the given Pythons (name → script or "real")."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for tool in tools:
+        found = shutil.which(tool)
+        assert found, tool
+        (bin_dir / tool).symlink_to(found)
+    for name, kind in (pythons or {}).items():
+        target = bin_dir / name
+        if kind == "real":
+            target.symlink_to(REAL_PYTHON)
+        else:
+            target.write_text(kind.format(real=REAL_PYTHON))
+            target.chmod(0o755)
+    return str(bin_dir)
+
+
+def step(tmp: Path, path: str, os_release: str = UBUNTU_2204) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """The action's first step: ``sh scripts/find-python --step`` (dash, as the runner's ``shell: sh``)."""
+    output = tmp / "github_output"
+    output.write_text("")
+    release = tmp / "os-release"
+    release.write_text(os_release)
+    env = {"PATH": path, "GITHUB_OUTPUT": str(output), "WASHACTIONS_OS_RELEASE": str(release)}
+    proc = subprocess.run(
+        ["/bin/sh", str(SCRIPTS / "find-python"), "--step"], env=env, capture_output=True, text=True, check=False
+    )
+    return proc, parse_command_file(output.read_text())
+
+
+def wash_actions(tmp: Path, path: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": path, "RUNNER_TOOL_CACHE": str(tmp / "tool-cache"), "HOME": str(tmp), **extra}
+    return subprocess.run(
+        [shutil.which("bash") or "bash", str(SCRIPTS / "wash-actions"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp,
+    )
+
+
+def errors(proc: subprocess.CompletedProcess[str]) -> list[str]:
+    """Workflow-command errors the runner turns into annotations (it reads stdout; nothing captures it)."""
+    return [line for line in proc.stdout.splitlines() if line.startswith("::error")]
+
+
+# ---------------------------------------------------------------------------------- the first step
+
+
+@pytest.mark.parametrize(
+    ("pythons", "expected"),
+    [
+        ({"python3": "real"}, "python3"),  # ubuntu-24.04, macOS (Homebrew)
+        ({"python3": STORE_STUB, "python": "real"}, "python"),  # windows-latest: a Store stub, then python
+        ({"python3": PYTHON_310, "python": "real"}, "python"),  # an old python3 beside a new python
+    ],
+    ids=["python3", "windows-store-stub", "old-python3-new-python"],
+)
+def test_first_step_finds_a_python_311_or_newer(tmp_path, pythons, expected):
+    proc, outputs = step(tmp_path, runner_path(tmp_path, pythons=pythons))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs["provision"] == "false"
+    assert Path(outputs["python"]).resolve() == REAL_PYTHON.resolve()
+
+
+@pytest.mark.parametrize(
+    "pythons", [{"python3": PYTHON_310}, {}, {"python3": STORE_STUB}], ids=["ubuntu-22.04", "no-python", "store-stub"]
+)
+def test_first_step_asks_setup_python_for_one_on_ubuntu_macos_windows(tmp_path, pythons):
+    proc, outputs = step(tmp_path, runner_path(tmp_path, pythons=pythons))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs == {"python": "", "provision": "true"}
+    assert "installing one with actions/setup-python" in proc.stdout
+    if pythons.get("python3") == PYTHON_310:
+        assert "python3 3.10.12" in proc.stdout
+
+
+def test_container_without_python_fails_with_what_to_add(tmp_path):
+    proc, outputs = step(tmp_path, runner_path(tmp_path), os_release=DEBIAN_12)
+    assert proc.returncode == 1
+    assert "provision" not in outputs
+    [error] = errors(proc)
+    assert error.startswith("::error title=wash-actions needs Python 3.11 or newer::")
+    assert "debian 12 (no python3 or python on PATH)" in error
+    assert "apt-get install -y --no-install-recommends python3" in error
+    assert "container: python:3.13-slim" in error
+
+
+def test_runner_without_bash_fails_with_what_to_add(tmp_path):
+    """alpine: sh but no bash; the first step runs in sh so that it can say so."""
+    proc, _ = step(tmp_path, runner_path(tmp_path, tools=("uname",), pythons={"python3": "real"}))
+    assert proc.returncode == 1
+    [error] = errors(proc)
+    assert "has no bash" in error
+    assert "apk add --no-cache bash python3" in error
+
+
+# ------------------------------------------------------------------------------- scripts/wash-actions
+
+
+def test_ubuntu_2204_python3_gives_one_visible_error(tmp_path):
+    """The old script captured bootstrap's stdout in PY=$(…): the job failed with no message at all."""
+    proc = wash_actions(tmp_path, runner_path(tmp_path, pythons={"python3": PYTHON_310}), "discover")
+    assert proc.returncode == 1
+    [error] = errors(proc)
+    assert error.startswith("::error title=wash-actions needs Python 3.11 or newer::")
+    assert "python3 3.10.12" in error
+    assert "actions/setup-python" in error
+    assert "Traceback" not in proc.stderr
+
+
+def test_path_without_python_gives_one_visible_error(tmp_path):
+    proc = wash_actions(tmp_path, runner_path(tmp_path), "discover")
+    assert proc.returncode == 1
+    [error] = errors(proc)
+    assert "no python3 or python on PATH" in error
+
+
+def test_interpreter_from_the_first_step_is_checked_too(tmp_path):
+    """WASHACTIONS_PYTHON set to a 3.10: bootstrap.py says so on stdout instead of failing later."""
+    bin_dir = runner_path(tmp_path, pythons={"python3": PYTHON_310})
+    proc = wash_actions(tmp_path, bin_dir, "discover", WASHACTIONS_PYTHON=str(Path(bin_dir) / "python3"))
+    assert proc.returncode == 1
+    [error] = errors(proc)
+    assert "is Python 3.10.12" in error
+
+
+# --------------------------------------------------------------------------- the stdlib-only runtime
+
+
+@pytest.fixture
+def stdlib_action(tmp_path: Path) -> Path:
+    """A copy of the action whose runtime lock pins nothing, with a package that reports how it ran."""
+    action = tmp_path / "action"
+    shutil.copytree(SCRIPTS, action / "scripts")
+    (action / "requirements").mkdir()
+    (action / "requirements" / "runtime.txt").write_text("# the standard library is enough\n")
+    package = action / "src" / "wash_actions"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(
+        "import json, os, sys\n"
+        "print(json.dumps({'argv': sys.argv[1:], 'file': __file__, 'path': sys.path, 'isolated': sys.flags.isolated,"
+        " 'utf8': sys.flags.utf8_mode, 'modules': sorted(m for m in ('requests', 'venv', 'pip') if m in sys.modules),"
+        " 'root': os.environ.get('WASHACTIONS_ROOT')}))\n"
+        "sys.exit(int(sys.argv[2]) if len(sys.argv) > 2 else 0)\n"
+    )
+    return action
+
+
+def test_stdlib_runtime_runs_from_src_with_no_venv_and_no_pip(stdlib_action, tmp_path):
+    import json
+
+    workspace = tmp_path / "workspace"  # the user's checkout, with files that would shadow ours without -I
+    (workspace / "wash_actions").mkdir(parents=True)
+    (workspace / "wash_actions" / "__main__.py").write_text("raise SystemExit('the workspace copy ran')\n")
+    (workspace / "requests.py").write_text("raise SystemExit('the workspace requests.py was imported')\n")
+    env = {
+        "PATH": runner_path(tmp_path, pythons={"python3": "real"}),
+        "RUNNER_TOOL_CACHE": str(tmp_path / "tool-cache"),
+        "PYTHONPATH": str(workspace),
+    }
+    proc = subprocess.run(
+        ["bash", str(stdlib_action / "scripts" / "wash-actions"), "build", "7"],
+        env=env,
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 7, proc.stdout + proc.stderr  # the package's exit code comes through
+    seen = json.loads(proc.stdout)
+    assert seen["argv"] == ["build", "7"]
+    assert Path(seen["file"]) == stdlib_action / "src" / "wash_actions" / "__main__.py"
+    assert str(stdlib_action / "src") in seen["path"]
+    assert not any(str(workspace) in p or p in ("", ".") for p in seen["path"])
+    assert seen["isolated"] == 1 and seen["utf8"] == 1
+    assert seen["modules"] == []  # neither venv nor pip was even imported
+    assert seen["root"] == str(stdlib_action)
+    assert not (tmp_path / "tool-cache").exists()  # nothing installed
+
+
+def test_failed_install_is_reported_once_not_retried(tmp_path):
+    """A lock pip cannot satisfy (a wrong hash): pip's own message and one ::error, no second attempt."""
+    action = tmp_path / "action"
+    shutil.copytree(SCRIPTS, action / "scripts")
+    shutil.copytree(ROOT / "src" / "wash_actions", action / "src" / "wash_actions")
+    (action / "requirements").mkdir()
+    (action / "requirements" / "runtime.txt").write_text("idna==3.20 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    env = {
+        **os.environ,
+        "PATH": f"{REAL_PYTHON.parent}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TOOL_CACHE": str(tmp_path / "tool-cache"),
+    }
+    env.pop("WASHACTIONS_PYTHON", None)
+    proc = subprocess.run(
+        ["bash", str(action / "scripts" / "wash-actions"), "discover"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    [error] = errors(proc)
+    assert error.startswith("::error title=wash-actions could not install its Python runtime::pip exited with code")
+    assert "HASHES" in proc.stderr.upper()  # pip's own explanation reaches the log
+    assert "ensurepip" not in proc.stderr and "own pip" not in proc.stderr
+    assert not list((tmp_path / "tool-cache" / "wash-actions").glob("venv-*"))  # nothing half-built kept
+
+
+def test_sigstore_without_pip_is_one_clear_error(tmp_path):
+    """Debian's python3 without python3-pip, no venv (stdlib runtime): signing says what to install."""
+    host = tmp_path / "no-pip"
+    subprocess.run([str(REAL_PYTHON), "-m", "venv", "--without-pip", str(host)], check=True)
+    python = host / "bin" / "python"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from wash_actions import extras\n"
+        "from wash_actions.errors import ActionError\n"
+        "try:\n    extras.ensure_sigstore()\nexcept ActionError as e:\n    print(e.one_line()); sys.exit(3)\n"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "WASHACTIONS_ROOT": str(ROOT),
+        "WASHACTIONS_HOST_PYTHON": str(python),
+        "RUNNER_TOOL_CACHE": str(tmp_path / "tool-cache"),
+    }
+    proc = subprocess.run(
+        [str(python), "-I", "-c", code, str(ROOT / "src")], env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "the runner's Python has no pip" in proc.stdout
+    assert "apt-get install -y --no-install-recommends python3-pip" in proc.stdout
+    assert not (tmp_path / "tool-cache" / "wash-actions").exists() or not any(
+        (tmp_path / "tool-cache" / "wash-actions").glob("sigstore-*")
+    )
