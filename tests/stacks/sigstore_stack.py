@@ -73,14 +73,19 @@ class SigstoreStack:
     log_path: Path = field(repr=False)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
-    def token(self, audience: str = "sigstore") -> str:
-        """A fresh OIDC token (JWT) from the stack's GitHub-style token endpoint."""
-        response = requests.get(
-            self.oidc_request_url,
-            params={"audience": audience},
-            headers={"Authorization": f"bearer {self.oidc_request_token}"},
-            timeout=30,
-        )
+    def token(self, audience: str = "sigstore", claims: dict[str, Any] | None = None) -> str:
+        """A fresh OIDC token (JWT) from the stack's GitHub-style token endpoint.
+
+        With ``claims``, a token of another workflow run (``POST /oidc/mint``): the server derives the
+        claims not given from ``repository``, ``ref`` and ``workflow_ref`` as for its own.
+        """
+        headers = {"Authorization": f"bearer {self.oidc_request_token}"}
+        if claims is not None:
+            response = requests.post(
+                f"{self.url}/oidc/mint", json={"claims": claims, "audience": audience}, headers=headers, timeout=30
+            )
+        else:
+            response = requests.get(self.oidc_request_url, params={"audience": audience}, headers=headers, timeout=30)
         response.raise_for_status()
         return str(response.json()["value"])
 
