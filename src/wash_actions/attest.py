@@ -1,23 +1,25 @@
 """Attest a pushed component: SLSA provenance for its manifest digest, signed with Sigstore (DSSE),
 stored with GitHub's attestations API and pushed to the registry as an OCI referrer of the image.
 
-Signing uses the runner's ambient OIDC credential (audience ``sigstore``) and Sigstore's public-good
-instance; ``WASHACTIONS_SIGNING_TRUST_CONFIG`` (else ``WASHACTIONS_SIGSTORE_TRUST_CONFIG``) may name
-another client trust configuration (tests and the demo use local Sigstore stacks). sigstore is imported only
-here, and installed on first use.
+Signing uses the runner's ambient OIDC credential (audience ``sigstore``) and the Sigstore instance
+actions/attest picks (``signing_instance``): Sigstore's public-good instance (Fulcio + Rekor) for a public
+repository, GitHub's own (Fulcio + RFC 3161 timestamp authority, no transparency log) otherwise.
+``WASHACTIONS_SIGNING_TRUST_CONFIG`` (else ``WASHACTIONS_SIGSTORE_TRUST_CONFIG``) may name another client trust
+configuration for the public-good instance and ``WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG`` one for GitHub's
+(tests and the demo use local Sigstore stacks). sigstore is imported only here, and installed on first use.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import requests
+from urllib.parse import urlparse
 
 from . import provenance, registry
 from .errors import ActionError
@@ -29,15 +31,89 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
 SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_SIGNING_TRUST_CONFIG"  # signing only, when it differs from verifying
+GITHUB_SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG"  # GitHub's instance, in tests
 TIMEOUT = (10, 60)
-RETRIES = 4
+RETRIES = 4  # registry index updates racing other writers
 PUBLIC_GOOD_SERVER = "https://github.com"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to retry an HTTP call, as data a transport can apply.
+
+    ``STORE_RETRY`` is what @actions/attest's ``writeAttestation`` gets from @octokit/plugin-retry 8: 5 retries;
+    any status >= 400 is retried except ``do_not_retry``; the n-th retry waits n^2 seconds (retryAfterBaseValue
+    1000 ms * (retryCount + 1)^2). A connection failure counts as a 500 (@octokit/request).
+    """
+
+    retries: int
+    do_not_retry: frozenset[int]
+    base_seconds: float = 1.0
+
+    def retryable(self, status: int) -> bool:
+        return status >= 400 and status not in self.do_not_retry
+
+    def delay(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based)."""
+        return self.base_seconds * retry**2
+
+    @property
+    def attempts(self) -> int:
+        return self.retries + 1
+
+
+STORE_RETRY = RetryPolicy(retries=5, do_not_retry=frozenset({400, 401, 403, 404, 410, 422, 451}))
+
+PUBLIC_GOOD = "public-good"
+GITHUB = "github"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A Sigstore instance to sign with: Fulcio, and a transparency log (Rekor) or a timestamp authority."""
+
+    name: str  # public-good | github
+    fulcio_url: str
+    tsa_url: str = ""  # base URL; the RFC 3161 endpoint is {tsa_url}/api/v1/timestamp
+    rekor_url: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.name == PUBLIC_GOOD:
+            return "Sigstore's public-good instance (Fulcio + Rekor transparency log)"
+        return f"GitHub's Sigstore instance ({self.fulcio_url}, timestamps from {self.tsa_url}; no public log)"
+
+
+SIGSTORE_PUBLIC_GOOD = Instance(PUBLIC_GOOD, "https://fulcio.sigstore.dev", rekor_url="https://rekor.sigstore.dev")
+
+
+def signing_instance(event: dict[str, Any], server_url: str) -> Instance:
+    """The instance @actions/attest 3.2.0 signs with (``signingEndpoints``, lib/endpoints.js).
+
+    Public-good only when the event payload says the repository is public; otherwise (private, internal, or no
+    visibility in the payload) GitHub's instance: ``fulcio.<host>`` and ``timestamp.<host>`` where host is the
+    server's host name, ``githubapp.com`` for github.com (a GHE.com tenant gets its own instance).
+    """
+    repository = event.get("repository")
+    if isinstance(repository, dict) and repository.get("visibility") == "public":
+        return SIGSTORE_PUBLIC_GOOD
+    host = urlparse(server_url or PUBLIC_GOOD_SERVER).hostname or "github.com"
+    if host == "github.com":
+        host = "githubapp.com"
+    return Instance(GITHUB, f"https://fulcio.{host}", tsa_url=f"https://timestamp.{host}")
+
+
+def _attestations_host(server_url: str) -> bool:
+    """github.com and GHE.com tenants (``*.ghe.com``) have artifact attestations; GitHub Enterprise Server not."""
+    host = urlparse(server_url or PUBLIC_GOOD_SERVER).hostname or ""
+    return host == "github.com" or host.endswith(".ghe.com")
 
 
 @dataclass(frozen=True)
 class Decision:
     enabled: bool
     notice: str = ""
+    instance: Instance | None = field(default=None)
 
 
 def decide(
@@ -59,7 +135,7 @@ def decide(
     base_repo = ((pull.get("base") or {}).get("repo") or {}).get("full_name")
     if event_name.startswith("pull_request") and head_repo and base_repo and head_repo != base_repo:
         return Decision(False, "Attestation skipped: pull requests from forks get no OIDC token to sign with.")
-    if server_url.rstrip("/") not in ("", PUBLIC_GOOD_SERVER):
+    if not _attestations_host(server_url):
         return Decision(
             False,
             f"Attestation skipped: GitHub Enterprise Server ({server_url}) does not support artifact attestations.",
@@ -79,7 +155,7 @@ def decide(
             "Attestation skipped: the job has no OIDC token. Add `permissions: id-token: write` and "
             "`attestations: write` to attest the published digest.",
         )
-    return Decision(True)
+    return Decision(True, instance=signing_instance(event, server_url))
 
 
 def statement(subject: str, digest: str, predicate: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -101,14 +177,12 @@ class Signed:
     claims: dict[str, Any]
 
 
-def sign(subject: str, digest: str, server_url: str) -> Signed:
-    """Sign the provenance statement with the runner's OIDC identity."""
+def sign(subject: str, digest: str, server_url: str, instance: Instance = SIGSTORE_PUBLIC_GOOD) -> Signed:
+    """Sign the provenance statement with the runner's OIDC identity, on ``instance``."""
     from . import extras
 
     extras.ensure_sigstore()
-    from sigstore.models import ClientTrustConfig
-    from sigstore.oidc import IdentityError, IdentityToken, detect_credential
-    from sigstore.sign import SigningContext
+    from sigstore.oidc import IdentityError, detect_credential
 
     try:
         raw = detect_credential()
@@ -127,79 +201,145 @@ def sign(subject: str, digest: str, server_url: str) -> Signed:
             docs="#attestations",
         )
     claims = provenance.token_claims(raw)
-    visibility = str(claims.get("repository_visibility") or "public")
-    trust_path = os.environ.get(SIGNING_TRUST_CONFIG_ENV, "") or os.environ.get(TRUST_CONFIG_ENV, "")
-    if visibility != "public" and not trust_path:
-        raise ActionError(
-            what=f"Attestation of a {visibility} repository is not supported by this action",
-            why="Sigstore's public-good instance would publish the repository's name and workflow in a public "
-            "transparency log; GitHub signs private repositories' attestations with its own Sigstore instance, "
-            "which this action cannot use.",
-            fix="Turn this action's attestation off and attest with GitHub's action instead:\n"
-            "- uses: OWNER/wash-actions/actions/publish@v1\n  id: publish\n  with:\n    attest: false\n"
-            "- uses: actions/attest-build-provenance@v2\n  with:\n"
-            "    subject-name: ${{ steps.publish.outputs.image }}\n"
-            "    subject-digest: ${{ steps.publish.outputs.digest }}\n    push-to-registry: true",
-            docs="#attestations",
-        )
-    trust = ClientTrustConfig.from_json(Path(trust_path).read_text()) if trust_path else ClientTrustConfig.production()
     built = statement(subject, digest, provenance.predicate(claims, server_url))
     try:
-        with SigningContext.from_trust_config(trust).signer(IdentityToken(raw)) as signer:
-            bundle = signer.sign_dsse(built)
+        if instance.name == PUBLIC_GOOD:
+            bundle = _sign_public_good(built, raw)
+        else:
+            bundle = _sign_with_timestamp(built, raw, instance)
+    except ActionError:
+        raise
     except Exception as exc:  # sigstore's network and protocol errors have no common public base
         raise ActionError(
-            what="Signing the provenance with Sigstore failed",
+            what=f"Signing the provenance with {instance.label} failed",
             why=f"{type(exc).__name__}: {exc}",
             fix="Re-run the job; Sigstore's services may have been briefly unavailable.",
             docs="#attestations",
         ) from None
-    return Signed(bundle.to_json(), claims)
+    return Signed(bundle, claims)
 
 
-def store(api_url: str, token: str, repository: str, bundle: str, server_url: str) -> tuple[str, str]:
+def _sign_public_good(built, raw_token: str) -> str:  # type: ignore[no-untyped-def]
+    from sigstore.models import ClientTrustConfig
+    from sigstore.oidc import IdentityToken
+    from sigstore.sign import SigningContext
+
+    trust_path = os.environ.get(SIGNING_TRUST_CONFIG_ENV, "") or os.environ.get(TRUST_CONFIG_ENV, "")
+    trust = ClientTrustConfig.from_json(Path(trust_path).read_text()) if trust_path else ClientTrustConfig.production()
+    with SigningContext.from_trust_config(trust).signer(IdentityToken(raw_token)) as signer:
+        return str(signer.sign_dsse(built).to_json())
+
+
+def github_instance_urls(instance: Instance) -> tuple[str, str]:
+    """Fulcio's base URL and the RFC 3161 endpoint of GitHub's instance (or of a test stack standing in for it)."""
+    override = os.environ.get(GITHUB_SIGNING_TRUST_CONFIG_ENV, "")
+    if override:
+        config = json.loads(Path(override).read_text())["signingConfig"]
+        return config["caUrls"][0]["url"], config["tsaUrls"][0]["url"]
+    return instance.fulcio_url, instance.tsa_url.rstrip("/") + "/api/v1/timestamp"
+
+
+def _sign_with_timestamp(built, raw_token: str, instance: Instance) -> str:  # type: ignore[no-untyped-def]
+    """DSSE signed with a Fulcio certificate, countersigned by an RFC 3161 timestamp, no transparency log: the
+    bundle @sigstore/sign builds for @actions/attest with GitHub's instance (FulcioSigner + TSAWitness).
+
+    sigstore-python 4.5.1's Signer always logs to Rekor, so this uses its Fulcio and TSA clients directly.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from sigstore import dsse
+    from sigstore._internal.fulcio.client import FulcioClient
+    from sigstore._internal.timestamp import TimestampAuthorityClient
+    from sigstore.oidc import IdentityToken
+
+    fulcio_url, tsa_url = github_instance_urls(instance)
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([]))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate = FulcioClient(fulcio_url).signing_cert.post(csr, IdentityToken(raw_token)).cert
+    envelope = dsse._sign(key, built)
+    timestamp = TimestampAuthorityClient(tsa_url).request_timestamp(envelope.signature)
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    bundle = {
+        "mediaType": BUNDLE_MEDIA_TYPE,
+        "verificationMaterial": {
+            "certificate": {"rawBytes": base64.b64encode(der).decode()},
+            "tlogEntries": [],
+            "timestampVerificationData": {
+                "rfc3161Timestamps": [{"signedTimestamp": base64.b64encode(timestamp.as_bytes()).decode()}]
+            },
+        },
+        "dsseEnvelope": json.loads(envelope.to_json()),
+    }
+    return json.dumps(bundle)
+
+
+def store(
+    api_url: str,
+    token: str,
+    repository: str,
+    bundle: str,
+    server_url: str,
+    *,
+    policy: RetryPolicy = STORE_RETRY,
+    sleep=time.sleep,  # type: ignore[no-untyped-def]
+) -> tuple[str, str]:
     """``POST /repos/{owner}/{repo}/attestations``; returns the attestation id and its URL."""
     url = f"{api_url.rstrip('/')}/repos/{repository}/attestations"
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "Content-Type": "application/json",
+    }
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps({"bundle": json.loads(bundle)})
     last = ""
-    for attempt in range(RETRIES):
+    for attempt in range(policy.attempts):
         if attempt:
-            time.sleep(min(2**attempt, 10))
-        try:
-            response = requests.post(
-                url, data=body, headers={**headers, "Content-Type": "application/json"}, timeout=TIMEOUT
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            last = type(exc).__name__
+            sleep(policy.delay(attempt))
+        status, text = _post(url, body, headers)
+        if status in (200, 201):
+            attestation_id = str(json.loads(text).get("id", ""))
+            return attestation_id, f"{server_url.rstrip('/')}/{repository}/attestations/{attestation_id}"
+        last = f"HTTP {status}" if status else text
+        if policy.retryable(status or 500):
             continue
-        if response.status_code >= 500 or response.status_code == 429:
-            last = f"HTTP {response.status_code}"
-            continue
-        if response.status_code in (401, 403, 404):
+        if status in (401, 403, 404):
             raise ActionError(
-                what=f"GitHub refused to store the attestation (HTTP {response.status_code})",
+                what=f"GitHub refused to store the attestation (HTTP {status})",
                 why="The token lacks the attestations permission for this repository.",
                 fix="Grant the job\npermissions:\n  id-token: write\n  attestations: write",
                 docs="#attestations",
             )
-        if response.status_code not in (200, 201):
-            raise ActionError(
-                what=f"GitHub refused to store the attestation (HTTP {response.status_code})",
-                why=response.text[:300] or "No reason given.",
-                fix="Re-run the job; report this if it persists.",
-                docs="#attestations",
-            )
-        attestation_id = str(response.json().get("id", ""))
-        return attestation_id, f"{server_url.rstrip('/')}/{repository}/attestations/{attestation_id}"
+        raise ActionError(
+            what=f"GitHub refused to store the attestation (HTTP {status})",
+            why=text[:300] or "No reason given.",
+            fix="Re-run the job; report this if it persists.",
+            docs="#attestations",
+        )
     raise ActionError(
         what="GitHub's attestations API kept failing",
-        why=f"{last} after {RETRIES} attempts.",
+        why=f"{last} after {policy.attempts} attempts.",
         fix="Re-run the job.",
         docs="#attestations",
     )
+
+
+def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    """One POST: (status, body text), or (0, the error's name) when no response came."""
+    import requests
+
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        return 0, type(exc).__name__
+    return response.status_code, response.text
 
 
 def referrer_manifest(subject: registry.Manifest, bundle: bytes, predicate_type: str) -> registry.Manifest:

@@ -68,6 +68,8 @@ class SigstoreStack:
     """The OIDC issuer in tokens and certificates: GitHub Actions'."""
     claims: dict[str, Any]
     """The GitHub Actions claims of every token the stack mints."""
+    instance: str
+    """public-good (Fulcio + Rekor + TSA) or github (Fulcio + TSA, no transparency log)."""
     pid: int
     directory: Path
     log_path: Path = field(repr=False)
@@ -101,7 +103,14 @@ class SigstoreStack:
         self, bundle_path: Path, artifact_path: Path | None, identity: str, issuer: str
     ) -> subprocess.CompletedProcess[str]:
         """Verify a bundle with sigstore-js against this stack's trusted root (see ``verify_with_node``)."""
-        return verify_with_node(bundle_path, artifact_path, identity, issuer, trusted_root=self.trusted_root_path)
+        return verify_with_node(
+            bundle_path,
+            artifact_path,
+            identity,
+            issuer,
+            trusted_root=self.trusted_root_path,
+            tlog=self.instance != "github",
+        )
 
     def log(self) -> str:
         """The server's stderr so far (for failure messages)."""
@@ -116,7 +125,9 @@ class SigstoreStack:
                 self.process.wait(timeout=10)
 
 
-def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0) -> SigstoreStack:
+def start(
+    directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0, instance: str = "public-good"
+) -> SigstoreStack:
     """Start a stack whose files go under ``directory``.
 
     ``claims`` override the GitHub Actions token claims; the server derives the others from
@@ -126,7 +137,7 @@ def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 
     """
     binary = node()
     directory.mkdir(parents=True, exist_ok=True)
-    command = [binary, str(SERVER), "--dir", str(directory), "--port", str(port)]
+    command = [binary, str(SERVER), "--dir", str(directory), "--port", str(port), "--instance", instance]
     if claims:
         claims_path = directory / "claims.json"
         claims_path.write_text(json.dumps(claims))
@@ -150,6 +161,7 @@ def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 
                 identity=info["identity"],
                 issuer=info["issuer"],
                 claims=info["claims"],
+                instance=info["instance"],
                 pid=proc.pid,
                 directory=directory,
                 log_path=log_path,
@@ -164,9 +176,11 @@ def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 
 
 
 @contextlib.contextmanager
-def running(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0) -> Iterator[SigstoreStack]:
+def running(
+    directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0, instance: str = "public-good"
+) -> Iterator[SigstoreStack]:
     """A started stack, stopped on exit."""
-    stack = start(directory, claims, port=port)
+    stack = start(directory, claims, port=port, instance=instance)
     try:
         yield stack
     finally:
@@ -180,6 +194,7 @@ def verify_with_node(
     issuer: str,
     *,
     trusted_root: Path,
+    tlog: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Verify a Sigstore bundle with sigstore-js (``verify.mjs``); returncode 0 means verified.
 
@@ -201,4 +216,6 @@ def verify_with_node(
     ]
     if artifact_path is not None:
         command += ["--artifact", str(artifact_path)]
+    if not tlog:
+        command.append("--no-tlog")
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)

@@ -27,7 +27,10 @@
  *   - TSA: the request is DER RFC 3161 (the mock's handler expects JSON), and the nonce is echoed
  *     exactly (it is a 64-bit integer, larger than a JavaScript number holds).
  *
- * Usage: node server.mjs --dir DIR [--port N] [--claims claims.json]
+ * Usage: node server.mjs --dir DIR [--port N] [--claims claims.json] [--instance public-good|github]
+ *
+ * --instance github leaves the transparency log out of the trusted root and the signing config,
+ * as GitHub's own Sigstore instance has none (its bundles carry RFC 3161 timestamps instead).
  *
  * At start it writes DIR/trusted_root.json (Sigstore TrustedRoot v0.1), DIR/signing_config.json
  * (SigningConfig v0.2) and DIR/trust_config.json (ClientTrustConfig v0.1, both of them), then
@@ -98,13 +101,17 @@ function parseOptions() {
       dir: { type: 'string' },
       port: { type: 'string', default: '0' },
       claims: { type: 'string' },
+      instance: { type: 'string', default: 'public-good' },
     },
   });
+  if (!['public-good', 'github'].includes(values.instance)) {
+    throw new Error(`--instance must be public-good or github, not ${values.instance}`);
+  }
   if (!values.dir) {
     throw new Error('usage: node server.mjs --dir DIR [--port N] [--claims claims.json]');
   }
   const overrides = values.claims ? JSON.parse(fs.readFileSync(values.claims, 'utf8')) : {};
-  return { dir: values.dir, port: Number(values.port), claims: githubClaims(overrides) };
+  return { dir: values.dir, port: Number(values.port), claims: githubClaims(overrides), instance: values.instance };
 }
 
 /**
@@ -203,8 +210,15 @@ function verifierKey(verifier) {
 }
 
 class SigstoreStack {
-  constructor({ url, claims, requestToken }) {
+  constructor({ url, claims, requestToken, instance = 'public-good' }) {
     this.url = url;
+    /**
+     * public-good: Fulcio + Rekor (+ TSA), like Sigstore's public-good instance.
+     * github: Fulcio + TSA and no transparency log, like GitHub's instance (fulcio.githubapp.com,
+     * timestamp.githubapp.com) that @actions/attest uses for private and internal repositories
+     * (lib/endpoints.js buildGitHubEndpoints; lib/sign.js adds a RekorWitness only with a rekorURL).
+     */
+    this.instance = instance;
     this.claims = claims;
     this.requestToken = requestToken;
     this.identity = `https://github.com/${claims.job_workflow_ref}`;
@@ -419,7 +433,7 @@ class SigstoreStack {
     };
     return {
       mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-      tlogs: [logKey(this.rekorKeys, this.url)],
+      tlogs: this.instance === 'github' ? [] : [logKey(this.rekorKeys, this.url)],
       certificateAuthorities: [
         {
           subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
@@ -452,7 +466,7 @@ class SigstoreStack {
       mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
       caUrls: [service(this.url)],
       oidcUrls: [service(`${this.url}/oidc`)],
-      rekorTlogUrls: [service(this.url)],
+      rekorTlogUrls: this.instance === 'github' ? [] : [service(this.url)],
       tsaUrls: [service(`${this.url}/api/v1/timestamp`)],
       rekorTlogConfig: { selector: 'ANY' },
       tsaConfig: { selector: 'ANY' },
@@ -585,6 +599,7 @@ async function main() {
   const candidate = new SigstoreStack({
     url,
     claims: options.claims,
+    instance: options.instance,
     requestToken: crypto.randomBytes(24).toString('hex'),
   });
   await candidate.initialize();
@@ -620,6 +635,7 @@ async function main() {
       identity: stack.identity,
       issuer: GITHUB_ISSUER,
       claims: stack.claims,
+      instance: stack.instance,
       pid: process.pid,
     })}\n`,
   );
