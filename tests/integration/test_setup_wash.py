@@ -237,6 +237,61 @@ def test_a_binary_the_provenance_does_not_cover_is_refused(verified, release_ser
     )
 
 
+# -- what a tool-cache entry is trusted for ---------------------------------------------------------------
+
+
+def binary_downloads(store) -> list[str]:
+    return [p for p in downloads(store) if not p.endswith(".sigstore.json")]
+
+
+def cached_record(tmp_path: Path) -> dict:
+    directory = tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64"
+    return json.loads((directory / "wash.verified.json").read_text())
+
+
+def test_a_verified_install_records_its_provenance_and_is_a_hit_under_verify_true(verified, release_server, tmp_path):
+    assert verified().code == 0
+    record = cached_record(tmp_path)
+    assert record["verified"] == "provenance"
+    assert (
+        record["sha256"]
+        == hashlib.sha256(
+            release_server.store.assets[(f"v{WASH_VERSION}", wash_asset(release_server.store))]
+        ).hexdigest()
+    )
+    assert record["version"] == WASH_VERSION and record["asset"] == wash_asset(release_server.store)
+    assert f"signed by {upstream.RELEASE_IDENTITY}" in record["evidence"]
+    again = verified()
+    assert again.code == 0, again.stdout
+    assert again.outputs["cache-hit"] == "true"
+    assert downloads(release_server.store) == []
+
+
+def test_an_entry_installed_with_verify_false_never_satisfies_verify_true(setup, verified, release_server, tmp_path):
+    assert setup(verify="false").code == 0
+    assert cached_record(tmp_path)["verified"] == "checksum"  # the API's asset digest matched, nothing more
+    run = verified()
+    assert run.code == 0, run.stdout
+    assert "was not verified against wasmCloud's release provenance" in run.stdout
+    assert run.outputs["cache-hit"] == "false"
+    assert len(binary_downloads(release_server.store)) == 1
+    assert "via release asset wash.sigstore.json" in run.stdout
+    assert cached_record(tmp_path)["verified"] == "provenance"
+
+
+def test_a_tampered_cached_binary_is_installed_again(verified, release_server, tmp_path):
+    assert verified().code == 0
+    wash = tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64" / "wash"
+    original = wash.read_bytes()
+    wash.write_bytes(original[:-1] + bytes([original[-1] ^ 0xFF]))
+    run = verified()
+    assert run.code == 0, run.stdout
+    assert "no longer matches what was recorded" in run.stdout
+    assert run.outputs["cache-hit"] == "false"
+    assert len(binary_downloads(release_server.store)) == 1
+    assert wash.read_bytes() == original
+
+
 @contextlib.contextmanager
 def provenance_signed_by(store, sigstore, wash_binary, claims):
     """The release bundle and the attestation replaced by ones the stack signs for another run's claims."""
