@@ -342,6 +342,12 @@ def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
     return response.status_code, response.text
 
 
+def registry_bytes(bundle: str) -> bytes:
+    """The bundle blob as actions/attest uploads it: ``JSON.stringify`` of the parsed bundle (compact, key order
+    kept, non-ASCII as is), so the layer has the same digest as the official action's."""
+    return json.dumps(json.loads(bundle), separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def referrer_manifest(subject: registry.Manifest, bundle: bytes, predicate_type: str) -> registry.Manifest:
     """The bundle as an OCI artifact whose ``subject`` is the image, laid out as actions/attest pushes it."""
     body = {
@@ -376,8 +382,10 @@ def push_referrer(client: registry.Registry, repository: str, subject: registry.
     client.upload_blob(repository, bundle)
     manifest = referrer_manifest(subject, bundle, provenance.SLSA_PREDICATE_V1)
     digest, headers = client.push_manifest(repository, manifest.digest, manifest)
-    if headers.get("OCI-Subject"):
-        return digest  # the registry indexes referrers itself
+    # As @sigstore/oci (dist/image.js addArtifact): the registry indexes referrers itself only when it answers
+    # OCI-Subject AND its referrers API answers; AWS ECR sends the header without having the API.
+    if headers.get("OCI-Subject") and client.has_referrers_api(repository):
+        return digest
     annotations = json.loads(manifest.body)["annotations"]
     descriptor = {
         "mediaType": OCI_MANIFEST,

@@ -34,6 +34,7 @@ import requests
 PACKAGE = Path(__file__).resolve().parent / "sigstore"
 SERVER = PACKAGE / "server.mjs"
 VERIFIER = PACKAGE / "verify.mjs"
+ORACLE = PACKAGE / "oracle.mjs"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 START_TIMEOUT = 30.0
 
@@ -219,3 +220,17 @@ def verify_with_node(
     if not tlog:
         command.append("--no-tlog")
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def oracle(command: str, args: dict[str, str], env: dict[str, str] | None = None) -> Any:
+    """Run the official implementation (``oracle.mjs``: @actions/attest 3.2.0, @sigstore/oci 0.7.2); its JSON."""
+    argv = [node(), str(ORACLE), command]
+    for name, value in args.items():
+        argv += [f"--{name}", value]
+    result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=120, check=False, env={**os.environ, **(env or {})}
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"oracle {command} failed: {result.stderr[-3000:]}")
+    # @actions/core writes workflow commands (::debug::, ::add-mask::) to stdout before the result line
+    return json.loads(result.stdout.strip().splitlines()[-1])

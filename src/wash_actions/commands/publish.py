@@ -464,7 +464,7 @@ def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifes
     if inputs.push_attestation:
         client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
         try:
-            referrer = attest.push_referrer(client, inputs.repository, manifest, signed.bundle.encode())
+            referrer = attest.push_referrer(client, inputs.repository, manifest, attest.registry_bytes(signed.bundle))
         except ActionError as error:
             raise attestation_failed(inputs, digest, "referrer", error, stored=attestation_url) from None
     gha.summary(
