@@ -291,13 +291,7 @@ def store(
 ) -> tuple[str, str]:
     """``POST /repos/{owner}/{repo}/attestations``; returns the attestation id and its URL."""
     url = f"{api_url.rstrip('/')}/repos/{repository}/attestations"
-    headers = {
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-        "Content-Type": "application/json",
-    }
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    headers = {**_api_headers(token), "Content-Type": "application/json"}
     body = json.dumps({"bundle": json.loads(bundle)})
     last = ""
     for attempt in range(policy.attempts):
@@ -329,6 +323,80 @@ def store(
         fix="Re-run the job.",
         docs="#attestations",
     )
+
+
+def _api_headers(token: str) -> dict[str, str]:
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def storage_record_request(image: str, digest: str, version: str = "") -> dict[str, str]:
+    """The body @actions/attest's ``createStorageRecord`` sends, as actions/attest src/attest.ts fills it: the
+    bare image name, its digest, the registry's origin (``https://<registry host>``) and, when given, a version."""
+    body = {"name": image, "digest": digest}
+    if version:
+        body["version"] = version
+    body["registry_url"] = "https://" + image.split("/", 1)[0]
+    return body
+
+
+def create_storage_record(
+    api_url: str,
+    token: str,
+    repository: str,
+    image: str,
+    digest: str,
+    *,
+    policy: RetryPolicy = STORE_RETRY,
+    sleep=time.sleep,  # type: ignore[no-untyped-def]
+) -> list[str]:
+    """``POST /orgs/{owner}/artifacts/metadata/storage-record`` for an organization-owned repository (what
+    actions/attest's ``create-storage-record`` does after a registry push); [] when the owner is a user.
+
+    Raises ``ActionError`` when GitHub refuses; the caller turns it into a warning, as actions/attest does.
+    """
+    base = api_url.rstrip("/")
+    owner = repository.split("/", 1)[0]
+    status, text = _get(f"{base}/repos/{repository}", _api_headers(token))
+    if status != 200:
+        raise ActionError(
+            what=f"Could not read {repository} to create a storage record (HTTP {status})",
+            why=text[:200] or "No reason given.",
+            fix="Grant the job\npermissions:\n  contents: read",
+            docs="#attestations",
+        )
+    if ((json.loads(text).get("owner") or {}).get("type")) != "Organization":
+        return []  # the artifact metadata API is only for organizations (actions/attest repoOwnerIsOrg)
+    body = json.dumps(storage_record_request(image, digest))
+    url = f"{base}/orgs/{owner}/artifacts/metadata/storage-record"
+    headers = {**_api_headers(token), "Content-Type": "application/json"}
+    for attempt in range(policy.attempts):
+        if attempt:
+            sleep(policy.delay(attempt))
+        status, text = _post(url, body, headers)
+        if 200 <= status < 300:
+            return [str(r.get("id")) for r in json.loads(text).get("storage_records", [])]
+        if not policy.retryable(status or 500):
+            break
+    raise ActionError(
+        what=f"GitHub did not create the storage record (HTTP {status})" if status else "No storage record",
+        why=text[:200] or "No reason given.",
+        fix="Grant the job\npermissions:\n  artifact-metadata: write\nor turn it off:\nwith:\n"
+        "  create-storage-record: false",
+        docs="#attestations",
+    )
+
+
+def _get(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    import requests
+
+    try:
+        response = requests.get(url, headers=headers, timeout=TIMEOUT)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        return 0, type(exc).__name__
+    return response.status_code, response.text
 
 
 def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:

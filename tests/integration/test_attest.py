@@ -100,6 +100,15 @@ def test_attests_the_published_digest(publish, registry, release_server, user_si
     assert stored["body"] == {"bundle": bundle}
     assert run.outputs["attestation-id"] == "1"
     assert run.outputs["attestation-url"] == "https://github.com/acme/hello-world/attestations/1"
+    # acme is an organization: a storage record, as actions/attest's create-storage-record makes
+    record = release_server.store.storage_records[-1]
+    assert record["org"] == "acme"
+    assert record["body"] == {
+        "name": f"{registry.host}/acme/attested",
+        "digest": digest,
+        "registry_url": f"https://{registry.host}",
+    }
+    assert run.outputs["storage-record-ids"] == str(len(release_server.store.storage_records))
 
     # in the registry: docker-registry 2.8 has no referrers API, so the fallback tag's index lists it
     index = registry.manifest("acme/attested", "sha256-" + digest[7:]).json()

@@ -172,3 +172,33 @@ def test_store_retries_like_the_official_client(release_server, faults: list[int
     assert posts() == official_posts
     assert ours_ok == ("id" in official), official
     assert waits == [attest.STORE_RETRY.delay(n) for n in range(1, official_posts)]
+
+
+def test_storage_record_is_the_one_createStorageRecord_sends(release_server) -> None:
+    """For an organization-owned repository: the same request to the artifact metadata API."""
+    store = release_server.store
+    image, digest = "ghcr.io/acme/hello-world", "sha256:" + "cd" * 32
+    env = {"GITHUB_API_URL": release_server.url, "GITHUB_REPOSITORY": "acme/hello-world", "GITHUB_TOKEN": "t"}
+    store.storage_records.clear()
+    official_ids = sigstore_stack.oracle("storage-record", {"image": image, "digest": digest}, env=env)
+    ours_ids = attest.create_storage_record(release_server.url, "t", "acme/hello-world", image, digest)
+    official, ours = store.storage_records
+    assert ours == official
+    assert [str(i) for i in official_ids] == ["1"] and ours_ids == ["2"]
+
+
+def test_no_storage_record_for_a_user_owned_repository(release_server) -> None:
+    """actions/attest asks GET /repos/{owner}/{repo} first: the API is only for organizations."""
+    store = release_server.store
+    store.owner_types["someone"] = "User"
+    store.storage_records.clear()
+    try:
+        assert (
+            attest.create_storage_record(
+                release_server.url, "t", "someone/app", "ghcr.io/someone/app", "sha256:" + "0" * 64
+            )
+            == []
+        )
+    finally:
+        del store.owner_types["someone"]
+    assert store.storage_records == []

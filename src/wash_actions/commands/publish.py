@@ -38,6 +38,7 @@ class PublishInputs:
     attest_notice: str = ""
     attest_instance: attest.Instance | None = None
     push_attestation: bool = True
+    create_storage_record: bool = True
     api_url: str = ""
     github_token: str = ""
     server_url: str = ""
@@ -108,6 +109,7 @@ class PublishInputs:
             attest_notice=decision.notice,
             attest_instance=decision.instance,
             push_attestation=inputs.bool("push-attestation", default=True),
+            create_storage_record=inputs.bool("create-storage-record", default=True),
             api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
             github_token=inputs.secret("github-token") or gha.env("WASHACTIONS_GITHUB_TOKEN"),
             server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
@@ -437,7 +439,13 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         gha.notice(inputs.attest_notice, title="publish: attestation")
     if inputs.attest:
         return attest_digest(inputs, digest, manifest)
-    return {"attestation-id": "", "attestation-url": "", "bundle-path": "", "attestation-digest": ""}
+    return {
+        "attestation-id": "",
+        "attestation-url": "",
+        "bundle-path": "",
+        "attestation-digest": "",
+        "storage-record-ids": "",
+    }
 
 
 def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifest) -> dict[str, str]:
@@ -467,6 +475,14 @@ def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifes
             referrer = attest.push_referrer(client, inputs.repository, manifest, attest.registry_bytes(signed.bundle))
         except ActionError as error:
             raise attestation_failed(inputs, digest, "referrer", error, stored=attestation_url) from None
+    records: list[str] = []
+    if inputs.push_attestation and inputs.create_storage_record:
+        try:
+            records = attest.create_storage_record(
+                inputs.api_url, inputs.github_token, inputs.github_repository, subject, digest
+            )
+        except ActionError as error:  # as actions/attest: the attestation stands, the record is a warning
+            gha.warning(f"{error.what}: {error.why}", title="publish: storage record")
     gha.summary(
         "### Attestation\n\n| subject | digest | attestation | bundle in registry |\n|---|---|---|---|\n"
         f"| `{subject}` | `{digest}` | {attestation_url} | {f'`{referrer}`' if referrer else 'not pushed'} |\n"
@@ -476,6 +492,7 @@ def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifes
         "attestation-url": attestation_url,
         "bundle-path": str(bundle_path),
         "attestation-digest": referrer,
+        "storage-record-ids": ",".join(records),
     }
 
 

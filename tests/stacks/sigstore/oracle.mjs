@@ -12,6 +12,9 @@
  *   node oracle.mjs attach --image HOST/REPO --digest sha256:HEX --bundle FILE
  *       attachArtifactToImage() exactly as actions/attest's src/attest.ts calls it (annotations, media type);
  *       prints the artifact descriptor it returns. Credentials: none (a loopback registry).
+ *   node oracle.mjs storage-record --image HOST/REPO --digest sha256:HEX
+ *       createStorageRecord() with the arguments actions/attest's src/attest.ts gives it after a registry push
+ *       (name = bare image, digest, registryUrl = origin of https://<image>; no subject-version); prints the ids.
  *   node oracle.mjs store --bundle FILE
  *       writeAttestation() (lib/store.js) against GITHUB_API_URL for GITHUB_REPOSITORY; prints {id} or {error}.
  */
@@ -22,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { HttpClient } from '@actions/http-client';
-import { buildSLSAProvenancePredicate } from '@actions/attest';
+import { buildSLSAProvenancePredicate, createStorageRecord } from '@actions/attest';
 import { attachArtifactToImage } from '@sigstore/oci';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -70,7 +73,12 @@ async function store({ bundle }) {
   }
 }
 
-const commands = { statement, attach, store };
+async function storageRecord({ image, digest }) {
+  const registryUrl = new URL(`https://${image}`).origin; // src/attest.ts getRegistryURL
+  return createStorageRecord({ name: image, digest, version: undefined }, { registryUrl }, process.env.GITHUB_TOKEN);
+}
+
+const commands = { statement, attach, store, 'storage-record': storageRecord };
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
