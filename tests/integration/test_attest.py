@@ -265,6 +265,25 @@ def test_private_internal_or_unknown_visibility_signs_with_githubs_instance(
     assert [m["digest"] for m in index["manifests"]] == [run.outputs["attestation-digest"]]
 
 
+def test_a_ghe_com_tenant_signs_with_its_tenants_instance(publish, registry, release_server, github_sigstore):
+    """GHE.com: the tenant's instance (fulcio.<tenant>.ghe.com, as @actions/attest buildGitHubEndpoints derives it);
+    the local GitHub-instance stack stands in for it. Provenance and the attestation URL name the tenant."""
+    env = {**github_sigstore.github_env(), "GITHUB_SERVER_URL": "https://acme.ghe.com"}
+    run = publish(registry=registry.host, repository="acme/tenant", tags="v1", visibility="private", env=env)
+    assert run.code == 0, run.stdout + run.stderr
+    assert (
+        "GitHub's Sigstore instance (https://fulcio.acme.ghe.com, timestamps from https://timestamp.acme.ghe.com"
+        in (run.stdout)
+    )
+    assert run.outputs["attestation-url"].startswith("https://acme.ghe.com/acme/hello-world/attestations/")
+    bundle = json.loads(Path(run.outputs["bundle-path"]).read_text())
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    workflow = statement["predicate"]["buildDefinition"]["externalParameters"]["workflow"]
+    assert workflow["repository"] == "https://acme.ghe.com/acme/hello-world"
+    check = github_sigstore.verify_with_node(Path(run.outputs["bundle-path"]), None, IDENTITY, ISSUER)
+    assert check.returncode == 0, check.stderr
+
+
 def test_public_signs_with_the_public_good_instance(publish, registry, user_sigstore):
     run = publish(registry=registry.host, repository="acme/public", tags="v1", visibility="public")
     assert run.code == 0, run.stdout + run.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -292,21 +291,8 @@ def test_a_tampered_cached_binary_is_installed_again(verified, release_server, t
     assert wash.read_bytes() == original
 
 
-@contextlib.contextmanager
 def provenance_signed_by(store, sigstore, wash_binary, claims):
-    """The release bundle and the attestation replaced by ones the stack signs for another run's claims."""
-    from tests.stacks import upstream
-
-    key = (f"v{WASH_VERSION}", "wash.sigstore.json")
-    digest = "sha256:" + hashlib.sha256(wash_binary.read_bytes()).hexdigest()
-    saved_bundle, saved_attestations = store.assets[key], store.attestations[digest]
-    bundle = upstream.sign_provenance(sigstore, {wash_asset(store): wash_binary.read_bytes()}, claims)
-    store.assets[key] = json.dumps(bundle).encode()
-    store.attestations[digest] = [bundle]
-    try:
-        yield
-    finally:
-        store.assets[key], store.attestations[digest] = saved_bundle, saved_attestations
+    return upstream.provenance_signed_by(store, sigstore, wash_binary, claims)
 
 
 @pytest.mark.parametrize(

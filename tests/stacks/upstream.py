@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.stacks import releases, sigstore_stack
@@ -138,3 +140,21 @@ def publish_provenance(store: releases.ReleaseStore, stack: sigstore_stack.Sigst
     bundle = sign_provenance(stack, {asset: binary})
     store.add(f"v{WASH_VERSION}", install.BUNDLE_ASSET, json.dumps(bundle).encode())
     store.attestations["sha256:" + hashlib.sha256(binary).hexdigest()] = [bundle]
+
+
+@contextlib.contextmanager
+def provenance_signed_by(
+    store: releases.ReleaseStore, stack: sigstore_stack.SigstoreStack, wash_binary: Path, claims: dict[str, object]
+) -> Iterator[None]:
+    """The release bundle and the attestation of wash's binary replaced by ones signed for another run's claims."""
+    key = (f"v{WASH_VERSION}", "wash.sigstore.json")
+    digest = "sha256:" + hashlib.sha256(wash_binary.read_bytes()).hexdigest()
+    asset = next(name for (tag, name) in store.assets if tag == f"v{WASH_VERSION}" and name.startswith("wash-"))
+    saved_bundle, saved_attestations = store.assets[key], store.attestations[digest]
+    bundle = sign_provenance(stack, {asset: wash_binary.read_bytes()}, claims)
+    store.assets[key] = json.dumps(bundle).encode()
+    store.attestations[digest] = [bundle]
+    try:
+        yield
+    finally:
+        store.assets[key], store.attestations[digest] = saved_bundle, saved_attestations
