@@ -62,6 +62,21 @@ def user_sigstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sigstore
 
 
 @pytest.fixture(scope="session")
+def github_sigstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sigstore_stack.SigstoreStack]:
+    """GitHub's own Sigstore instance (Fulcio + timestamp authority, no transparency log), signing for the user's
+    workflow in a private repository, as @actions/attest does for private and internal repositories."""
+    claims = {
+        "repository": "acme/hello-world",
+        "ref": "refs/heads/main",
+        "workflow_ref": USER_WORKFLOW_REF,
+        "job_workflow_ref": USER_WORKFLOW_REF,
+        "repository_visibility": "private",
+    }
+    with sigstore_stack.running(tmp_path_factory.mktemp("github-sigstore"), claims, instance="github") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
 def release_server(wash_binary: Path, sigstore: sigstore_stack.SigstoreStack) -> Iterator[releases.ReleaseServer]:
     """The releases, with wash 2.10.3's binary covered by a release bundle and a GitHub attestation."""
     store = upstream.release_store(wash_binary)

@@ -1,20 +1,25 @@
 """Attest a pushed component: SLSA provenance for its manifest digest, signed with Sigstore (DSSE),
 stored with GitHub's attestations API and pushed to the registry as an OCI referrer of the image.
 
-Signing uses the runner's ambient OIDC credential (audience ``sigstore``) and Sigstore's public-good
-instance; ``WASHACTIONS_SIGNING_TRUST_CONFIG`` (else ``WASHACTIONS_SIGSTORE_TRUST_CONFIG``) may name
-another client trust configuration (tests and the demo use local Sigstore stacks). sigstore is imported only
-here, and installed on first use.
+Signing uses the runner's ambient OIDC credential (audience ``sigstore``) and the Sigstore instance
+actions/attest picks (``signing_instance``): Sigstore's public-good instance (Fulcio + Rekor) for a public
+repository, GitHub's own (Fulcio + RFC 3161 timestamp authority, no transparency log) otherwise.
+``WASHACTIONS_SIGNING_TRUST_CONFIG`` (else ``WASHACTIONS_SIGSTORE_TRUST_CONFIG``) may name another client trust
+configuration for the public-good instance and ``WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG`` one for GitHub's
+(tests and the demo use local Sigstore stacks). sigstore is imported only here, and installed on first use.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from . import provenance, registry, transport
 from .errors import ActionError
@@ -26,16 +31,66 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
 SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_SIGNING_TRUST_CONFIG"  # signing only, when it differs from verifying
-STORE_RETRY = transport.OCTOKIT_RETRY  # as actions/attest stores attestations (@octokit/plugin-retry)
+GITHUB_SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG"  # GitHub's instance, in tests
 STORE_DEADLINE = 180.0
 RETRIES = 4  # rounds of read-merge-write of the referrers fallback index
 PUBLIC_GOOD_SERVER = "https://github.com"
+
+
+# as actions/attest stores attestations: @octokit/plugin-retry, 5 retries, (n)^2 s apart, doNotRetry
+# [400, 401, 403, 404, 410, 422, 451] (see transport.OCTOKIT_RETRY)
+STORE_RETRY = transport.OCTOKIT_RETRY
+
+PUBLIC_GOOD = "public-good"
+GITHUB = "github"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A Sigstore instance to sign with: Fulcio, and a transparency log (Rekor) or a timestamp authority."""
+
+    name: str  # public-good | github
+    fulcio_url: str
+    tsa_url: str = ""  # base URL; the RFC 3161 endpoint is {tsa_url}/api/v1/timestamp
+    rekor_url: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.name == PUBLIC_GOOD:
+            return "Sigstore's public-good instance (Fulcio + Rekor transparency log)"
+        return f"GitHub's Sigstore instance ({self.fulcio_url}, timestamps from {self.tsa_url}; no public log)"
+
+
+SIGSTORE_PUBLIC_GOOD = Instance(PUBLIC_GOOD, "https://fulcio.sigstore.dev", rekor_url="https://rekor.sigstore.dev")
+
+
+def signing_instance(event: dict[str, Any], server_url: str) -> Instance:
+    """The instance @actions/attest 3.2.0 signs with (``signingEndpoints``, lib/endpoints.js).
+
+    Public-good only when the event payload says the repository is public; otherwise (private, internal, or no
+    visibility in the payload) GitHub's instance: ``fulcio.<host>`` and ``timestamp.<host>`` where host is the
+    server's host name, ``githubapp.com`` for github.com (a GHE.com tenant gets its own instance).
+    """
+    repository = event.get("repository")
+    if isinstance(repository, dict) and repository.get("visibility") == "public":
+        return SIGSTORE_PUBLIC_GOOD
+    host = urlparse(server_url or PUBLIC_GOOD_SERVER).hostname or "github.com"
+    if host == "github.com":
+        host = "githubapp.com"
+    return Instance(GITHUB, f"https://fulcio.{host}", tsa_url=f"https://timestamp.{host}")
+
+
+def _attestations_host(server_url: str) -> bool:
+    """github.com and GHE.com tenants (``*.ghe.com``) have artifact attestations; GitHub Enterprise Server not."""
+    host = urlparse(server_url or PUBLIC_GOOD_SERVER).hostname or ""
+    return host == "github.com" or host.endswith(".ghe.com")
 
 
 @dataclass(frozen=True)
 class Decision:
     enabled: bool
     notice: str = ""
+    instance: Instance | None = field(default=None)
 
 
 def decide(
@@ -57,7 +112,7 @@ def decide(
     base_repo = ((pull.get("base") or {}).get("repo") or {}).get("full_name")
     if event_name.startswith("pull_request") and head_repo and base_repo and head_repo != base_repo:
         return Decision(False, "Attestation skipped: pull requests from forks get no OIDC token to sign with.")
-    if server_url.rstrip("/") not in ("", PUBLIC_GOOD_SERVER):
+    if not _attestations_host(server_url):
         return Decision(
             False,
             f"Attestation skipped: GitHub Enterprise Server ({server_url}) does not support artifact attestations.",
@@ -77,7 +132,7 @@ def decide(
             "Attestation skipped: the job has no OIDC token. Add `permissions: id-token: write` and "
             "`attestations: write` to attest the published digest.",
         )
-    return Decision(True)
+    return Decision(True, instance=signing_instance(event, server_url))
 
 
 def statement(subject: str, digest: str, predicate: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -99,14 +154,12 @@ class Signed:
     claims: dict[str, Any]
 
 
-def sign(subject: str, digest: str, server_url: str) -> Signed:
-    """Sign the provenance statement with the runner's OIDC identity."""
+def sign(subject: str, digest: str, server_url: str, instance: Instance = SIGSTORE_PUBLIC_GOOD) -> Signed:
+    """Sign the provenance statement with the runner's OIDC identity, on ``instance``."""
     from . import extras
 
     extras.ensure_sigstore()
-    from sigstore.models import ClientTrustConfig
-    from sigstore.oidc import IdentityError, IdentityToken, detect_credential
-    from sigstore.sign import SigningContext
+    from sigstore.oidc import IdentityError, detect_credential
 
     try:
         raw = detect_credential()
@@ -125,74 +178,114 @@ def sign(subject: str, digest: str, server_url: str) -> Signed:
             docs="#attestations",
         )
     claims = provenance.token_claims(raw)
-    visibility = str(claims.get("repository_visibility") or "public")
-    trust_path = os.environ.get(SIGNING_TRUST_CONFIG_ENV, "") or os.environ.get(TRUST_CONFIG_ENV, "")
-    if visibility != "public" and not trust_path:
-        raise ActionError(
-            what=f"Attestation of a {visibility} repository is not supported by this action",
-            why="Sigstore's public-good instance would publish the repository's name and workflow in a public "
-            "transparency log; GitHub signs private repositories' attestations with its own Sigstore instance, "
-            "which this action cannot use.",
-            fix="Turn this action's attestation off and attest with GitHub's action instead:\n"
-            "- uses: OWNER/wash-actions/actions/publish@v1\n  id: publish\n  with:\n    attest: false\n"
-            "- uses: actions/attest-build-provenance@v2\n  with:\n"
-            "    subject-name: ${{ steps.publish.outputs.image }}\n"
-            "    subject-digest: ${{ steps.publish.outputs.digest }}\n    push-to-registry: true",
-            docs="#attestations",
-        )
-    trust = ClientTrustConfig.from_json(Path(trust_path).read_text()) if trust_path else ClientTrustConfig.production()
     built = statement(subject, digest, provenance.predicate(claims, server_url))
     try:
-        with SigningContext.from_trust_config(trust).signer(IdentityToken(raw)) as signer:
-            bundle = signer.sign_dsse(built)
+        if instance.name == PUBLIC_GOOD:
+            bundle = _sign_public_good(built, raw)
+        else:
+            bundle = _sign_with_timestamp(built, raw, instance)
+    except ActionError:
+        raise
     except Exception as exc:  # sigstore's network and protocol errors have no common public base
         raise ActionError(
-            what="Signing the provenance with Sigstore failed",
+            what=f"Signing the provenance with {instance.label} failed",
             why=f"{type(exc).__name__}: {exc}",
             fix="Re-run the job; Sigstore's services may have been briefly unavailable.",
             docs="#attestations",
         ) from None
-    return Signed(bundle.to_json(), claims)
+    return Signed(bundle, claims)
 
 
-def store(api_url: str, token: str, repository: str, bundle: str, server_url: str) -> tuple[str, str]:
+def _sign_public_good(built, raw_token: str) -> str:  # type: ignore[no-untyped-def]
+    from sigstore.models import ClientTrustConfig
+    from sigstore.oidc import IdentityToken
+    from sigstore.sign import SigningContext
+
+    trust_path = os.environ.get(SIGNING_TRUST_CONFIG_ENV, "") or os.environ.get(TRUST_CONFIG_ENV, "")
+    trust = ClientTrustConfig.from_json(Path(trust_path).read_text()) if trust_path else ClientTrustConfig.production()
+    with SigningContext.from_trust_config(trust).signer(IdentityToken(raw_token)) as signer:
+        return str(signer.sign_dsse(built).to_json())
+
+
+def github_instance_urls(instance: Instance) -> tuple[str, str]:
+    """Fulcio's base URL and the RFC 3161 endpoint of GitHub's instance (or of a test stack standing in for it)."""
+    override = os.environ.get(GITHUB_SIGNING_TRUST_CONFIG_ENV, "")
+    if override:
+        config = json.loads(Path(override).read_text())["signingConfig"]
+        return config["caUrls"][0]["url"], config["tsaUrls"][0]["url"]
+    return instance.fulcio_url, instance.tsa_url.rstrip("/") + "/api/v1/timestamp"
+
+
+def _sign_with_timestamp(built, raw_token: str, instance: Instance) -> str:  # type: ignore[no-untyped-def]
+    """DSSE signed with a Fulcio certificate, countersigned by an RFC 3161 timestamp, no transparency log: the
+    bundle @sigstore/sign builds for @actions/attest with GitHub's instance (FulcioSigner + TSAWitness).
+
+    sigstore-python 4.5.1's Signer always logs to Rekor, so this uses its Fulcio and TSA clients directly.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from sigstore import dsse
+    from sigstore._internal.fulcio.client import FulcioClient
+    from sigstore._internal.timestamp import TimestampAuthorityClient
+    from sigstore.oidc import IdentityToken
+
+    fulcio_url, tsa_url = github_instance_urls(instance)
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([]))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate = FulcioClient(fulcio_url).signing_cert.post(csr, IdentityToken(raw_token)).cert
+    envelope = dsse._sign(key, built)
+    timestamp = TimestampAuthorityClient(tsa_url).request_timestamp(envelope.signature)
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    bundle = {
+        "mediaType": BUNDLE_MEDIA_TYPE,
+        "verificationMaterial": {
+            "certificate": {"rawBytes": base64.b64encode(der).decode()},
+            "tlogEntries": [],
+            "timestampVerificationData": {
+                "rfc3161Timestamps": [{"signedTimestamp": base64.b64encode(timestamp.as_bytes()).decode()}]
+            },
+        },
+        "dsseEnvelope": json.loads(envelope.to_json()),
+    }
+    return json.dumps(bundle)
+
+
+def store(
+    api_url: str,
+    token: str,
+    repository: str,
+    bundle: str,
+    server_url: str,
+    *,
+    policy: transport.RetryPolicy = STORE_RETRY,
+    sleep: Callable[[float], None] | None = None,
+) -> tuple[str, str]:
     """``POST /repos/{owner}/{repo}/attestations``; returns the attestation id and its URL."""
     url = f"{api_url.rstrip('/')}/repos/{repository}/attestations"
-    headers = {
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-        "Content-Type": "application/json",
-    }
     body = json.dumps({"bundle": json.loads(bundle)}).encode()
-    try:
-        response = transport.request(
-            "POST",
-            url,
-            headers=headers,
-            body=body,
-            auth=transport.Auth.bearer(token, api_url),  # the job's token, for the job's own API host only
-            retry=STORE_RETRY,
-            deadline=STORE_DEADLINE,
+    response = _api("POST", url, token, body=body, policy=policy, sleep=sleep, what="store the attestation")
+    if response.status in (401, 403, 404):
+        raise ActionError(
+            what=f"GitHub refused to store the attestation (HTTP {response.status} from {response.host})",
+            why="The token lacks the attestations permission for this repository.",
+            fix="Grant the job\npermissions:\n  id-token: write\n  attestations: write",
+            docs="#attestations",
         )
-        if response.status in (401, 403, 404):
-            raise ActionError(
-                what=f"GitHub refused to store the attestation (HTTP {response.status} from {response.host})",
-                why="The token lacks the attestations permission for this repository.",
-                fix="Grant the job\npermissions:\n  id-token: write\n  attestations: write",
-                docs="#attestations",
-            )
-        if response.status not in (200, 201):
-            retried = f" after {response.attempts} attempts" if response.attempts > 1 else ""
-            raise ActionError(
-                what=f"GitHub refused to store the attestation (HTTP {response.status} from {response.host})",
-                why=f"It answered {response.describe()}{retried}.",
-                fix="Re-run the job; report this if it persists.",
-                docs="#attestations",
-            )
-        attestation_id = response.json(dict, what="the attestation upload").get("id")
-    except transport.TransportError as exc:
-        exc.docs = "#attestations"
-        raise
+    if response.status not in (200, 201):
+        retried = f" after {response.attempts} attempts" if response.attempts > 1 else ""
+        raise ActionError(
+            what=f"GitHub refused to store the attestation (HTTP {response.status} from {response.host})",
+            why=f"It answered {response.describe()}{retried}.",
+            fix="Re-run the job; report this if it persists.",
+            docs="#attestations",
+        )
+    attestation_id = response.json(dict, what="the attestation upload").get("id")
     if not isinstance(attestation_id, int | str) or not str(attestation_id).isdigit():
         raise ActionError(
             what=f"GitHub's attestations API at {response.host} returned no attestation id",
@@ -201,6 +294,95 @@ def store(api_url: str, token: str, repository: str, bundle: str, server_url: st
             docs="#attestations",
         )
     return str(attestation_id), f"{server_url.rstrip('/')}/{repository}/attestations/{attestation_id}"
+
+
+def _api(
+    method: str,
+    url: str,
+    token: str,
+    *,
+    body: bytes | None = None,
+    policy: transport.RetryPolicy = transport.DEFAULT_RETRY,
+    sleep: Callable[[float], None] | None = None,
+    what: str,
+) -> transport.Response:
+    """One call to GitHub's REST API through the transport, the job's token bound to the API's own host."""
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    try:
+        return transport.request(
+            method,
+            url,
+            headers=headers,
+            body=body,
+            auth=transport.Auth.bearer(token, url),
+            retry=policy,
+            deadline=STORE_DEADLINE,
+            sleep=sleep,
+        )
+    except transport.TransportError as exc:
+        exc.docs = "#attestations"
+        exc.what = f"Could not {what}: {exc.what}"
+        raise
+
+
+def storage_record_request(image: str, digest: str, version: str = "") -> dict[str, str]:
+    """The body @actions/attest's ``createStorageRecord`` sends, as actions/attest src/attest.ts fills it: the
+    bare image name, its digest, the registry's origin (``https://<registry host>``) and, when given, a version."""
+    body = {"name": image, "digest": digest}
+    if version:
+        body["version"] = version
+    body["registry_url"] = "https://" + image.split("/", 1)[0]
+    return body
+
+
+def create_storage_record(
+    api_url: str,
+    token: str,
+    repository: str,
+    image: str,
+    digest: str,
+    *,
+    policy: transport.RetryPolicy = STORE_RETRY,
+    sleep: Callable[[float], None] | None = None,
+) -> list[str]:
+    """``POST /orgs/{owner}/artifacts/metadata/storage-record`` for an organization-owned repository (what
+    actions/attest's ``create-storage-record`` does after a registry push); [] when the owner is a user.
+
+    Raises ``ActionError`` when GitHub refuses; the caller turns it into a warning, as actions/attest does.
+    """
+    base = api_url.rstrip("/")
+    owner = repository.split("/", 1)[0]
+    repo = _api("GET", f"{base}/repos/{repository}", token, what=f"read {repository}")
+    if repo.status != 200:
+        raise ActionError(
+            what=f"Could not read {repository} to create a storage record (HTTP {repo.status} from {repo.host})",
+            why=f"It answered {repo.describe()}.",
+            fix="Grant the job\npermissions:\n  contents: read",
+            docs="#attestations",
+        )
+    if ((repo.json(dict, what=f"repository {repository}").get("owner") or {}).get("type")) != "Organization":
+        return []  # the artifact metadata API is only for organizations (actions/attest repoOwnerIsOrg)
+    body = json.dumps(storage_record_request(image, digest)).encode()
+    url = f"{base}/orgs/{owner}/artifacts/metadata/storage-record"
+    answer = _api("POST", url, token, body=body, policy=policy, sleep=sleep, what="create the storage record")
+    if 200 <= answer.status < 300:
+        records = answer.json(dict, what="the storage record").get("storage_records", [])
+        return [str(r.get("id")) for r in records if isinstance(r, dict)]
+    raise ActionError(
+        what=f"GitHub did not create the storage record (HTTP {answer.status} from {answer.host})",
+        why=f"It answered {answer.describe()}.",
+        fix="Grant the job\npermissions:\n  artifact-metadata: write\nor turn it off:\nwith:\n"
+        "  create-storage-record: false",
+        docs="#attestations",
+    )
+
+
+def registry_bytes(bundle: str) -> bytes:
+    """The bundle blob as actions/attest uploads it: ``JSON.stringify`` of the parsed bundle (compact, key order
+    kept, non-ASCII as is), so the layer has the same digest as the official action's."""
+    return json.dumps(json.loads(bundle), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def referrer_manifest(subject: registry.Manifest, bundle: bytes, predicate_type: str) -> registry.Manifest:
@@ -237,8 +419,10 @@ def push_referrer(client: registry.Registry, repository: str, subject: registry.
     client.upload_blob(repository, bundle)
     manifest = referrer_manifest(subject, bundle, provenance.SLSA_PREDICATE_V1)
     digest, headers = client.push_manifest(repository, manifest.digest, manifest)
-    if headers.get("OCI-Subject"):
-        return digest  # the registry indexes referrers itself
+    # As @sigstore/oci (dist/image.js addArtifact): the registry indexes referrers itself only when it answers
+    # OCI-Subject AND its referrers API answers; AWS ECR sends the header without having the API.
+    if headers.get("OCI-Subject") and client.has_referrers_api(repository):
+        return digest
     annotations = json.loads(manifest.body)["annotations"]
     descriptor = {
         "mediaType": OCI_MANIFEST,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import shutil
@@ -155,7 +156,80 @@ def download(
     return response.digest.removeprefix("sha256:")
 
 
-DIGEST_FILE = "wash.sha256"
+RECORD_FILE = "wash.verified.json"  # written at verification time, beside the binary
+PROVENANCE = "provenance"  # a Sigstore bundle of a wasmCloud release run covers the binary's sha256
+CHECKSUM = "checksum"  # only a known digest (the user's checksum or the release asset's) was matched
+UNVERIFIED = "none"  # verify: false and no known digest
+
+
+@dataclass(frozen=True)
+class Record:
+    """What was checked when the binary entered the tool cache, re-checked on every later hit."""
+
+    sha256: str
+    version: str
+    asset: str
+    verified: str  # provenance | checksum | none
+    evidence: str = ""  # the signer identity and where the bundle came from, or which digest matched
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "sha256": self.sha256,
+                "version": self.version,
+                "asset": self.asset,
+                "verified": self.verified,
+                "evidence": self.evidence,
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def read(cls, directory: Path) -> Record | None:
+        try:
+            data = json.loads((directory / RECORD_FILE).read_text())
+            record = cls(
+                str(data["sha256"]),
+                str(data["version"]),
+                str(data["asset"]),
+                str(data["verified"]),
+                str(data.get("evidence", "")),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return record if record.verified in (PROVENANCE, CHECKSUM, UNVERIFIED) else None
+
+
+def _write_record(directory: Path, record: Record) -> None:
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".record-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(record.to_json() + "\n")
+    os.replace(tmp, directory / RECORD_FILE)
+
+
+def trusted_entry(entry: CacheEntry, plat: Platform, *, verify: bool, expected_sha256: str = "") -> Record | None:
+    """The tool-cache entry's record when the entry may be used as it is, else None (install it again).
+
+    The binary's sha256 is computed again and must equal the record's (and ``expected_sha256`` when known).
+    Under ``verify: true`` only an entry whose record says its provenance was verified is trusted: one installed
+    with ``verify: false`` or without a record never is.
+    """
+    binary = entry.directory / plat.exe
+    record = Record.read(entry.directory)
+    if not entry.complete or record is None or not binary.is_file():
+        return None
+    if verify and record.verified != PROVENANCE:
+        return None
+    digest = sha256_file(binary)
+    expected = expected_sha256.lower().removeprefix("sha256:")
+    if digest != record.sha256 or (expected and digest != expected):
+        return None
+    return record
+
+
+def remove_entry(entry: CacheEntry) -> None:
+    entry.marker.unlink(missing_ok=True)
+    shutil.rmtree(entry.directory, ignore_errors=True)
 
 
 def install_into_cache(
@@ -164,12 +238,15 @@ def install_into_cache(
     plat: Platform,
     *,
     expected_sha256: str = "",
-    verify: Callable[[Path, str], None] | None = None,
+    verify: Callable[[Path, str], str] | None = None,
+    version: str = "",
+    asset: str = "",
 ) -> tuple[Path, str]:
     """Download into a staging dir, check it, and move it into the tool cache only when it passed.
 
     ``expected_sha256`` (the release asset's digest or the user's ``checksum``) must match, and
-    ``verify(binary, sha256)`` must not raise, before the binary is ever executed or made visible.
+    ``verify(binary, sha256)`` must not raise, before the binary is ever executed or made visible. What was
+    checked is recorded beside the binary (``RECORD_FILE``); ``verify`` returns the evidence it found.
     """
     entry.directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=entry.directory.parent, prefix=f".{plat.arch}-"))
@@ -179,45 +256,51 @@ def install_into_cache(
         if expected_sha256 and digest != expected_sha256.lower().removeprefix("sha256:"):
             raise checksum_mismatch(url, expected_sha256, digest)
         if verify is not None:
-            verify(binary, digest)
+            record = Record(digest, version, asset, PROVENANCE, verify(binary, digest))
+        elif expected_sha256:
+            record = Record(digest, version, asset, CHECKSUM, f"sha256 {expected_sha256.removeprefix('sha256:')}")
+        else:
+            record = Record(digest, version, asset, UNVERIFIED)
         binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        (staging / DIGEST_FILE).write_text(digest + "\n")
-        if entry.directory.exists() and not entry.complete:
-            shutil.rmtree(entry.directory, ignore_errors=True)  # a leftover that never completed
+        _write_record(staging, record)
+        existing = entry.directory / plat.exe
+        if entry.directory.exists():
+            if entry.complete and existing.is_file() and sha256_file(existing) == digest:
+                # the same bytes are there already (another job, or an entry trusted for less): record what
+                # was checked now
+                _write_record(entry.directory, record)
+                return existing, digest
+            shutil.rmtree(entry.directory, ignore_errors=True)
         try:
             os.replace(staging, entry.directory)
         except OSError:
             # another job on this runner installed the same version meanwhile: keep theirs if it is this binary
-            existing = entry.directory / plat.exe
             if not (entry.complete and existing.is_file() and sha256_file(existing) == digest):
                 shutil.rmtree(entry.directory, ignore_errors=True)
                 os.replace(staging, entry.directory)
+            else:
+                _write_record(entry.directory, record)
         entry.marker.write_text("")
         return entry.directory / plat.exe, digest
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def adopt_restored(entry: CacheEntry, plat: Platform, expected_sha256: str = "") -> str | None:
+def adopt_restored(entry: CacheEntry, plat: Platform, expected_sha256: str = "", *, verify: bool = False) -> str | None:
     """A tool-cache directory restored by actions/cache: re-check its binary before trusting it.
 
-    Returns the binary's sha256 when it matches what was verified when it was saved (and the expected
-    digest, when known); otherwise removes the directory and returns None so it is downloaded again.
+    Returns the binary's sha256 when it matches its record (and the expected digest, when known) and the
+    record is good enough for ``verify``; otherwise removes the directory and returns None so it is
+    downloaded again.
     """
-    binary = entry.directory / plat.exe
-    recorded = entry.directory / DIGEST_FILE
-    if not binary.is_file() or not recorded.is_file():
-        shutil.rmtree(entry.directory, ignore_errors=True)
+    if not entry.directory.is_dir():
         return None
-    digest = sha256_file(binary)
-    wanted = {recorded.read_text().strip()}
-    if expected_sha256:
-        wanted.add(expected_sha256.lower().removeprefix("sha256:"))
-    if wanted != {digest}:
-        shutil.rmtree(entry.directory, ignore_errors=True)
+    entry.marker.write_text("")  # actions/cache saves the directory only; judged like any tool-cache entry
+    record = trusted_entry(entry, plat, verify=verify, expected_sha256=expected_sha256)
+    if record is None:
+        remove_entry(entry)
         return None
-    entry.marker.write_text("")
-    return digest
+    return record.sha256
 
 
 def checksum_mismatch(url: str, expected: str, actual: str) -> ActionError:

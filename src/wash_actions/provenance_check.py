@@ -3,9 +3,9 @@
 Two sources, tried in order: the release's ``wash.sigstore.json`` bundle (releases from 2.1.0), and
 GitHub's attestations API for the binary's sha256 (every v2 release). A bundle passes when its
 signature verifies against the Sigstore trust root, its certificate was issued to a wasmCloud/wasmCloud
-release workflow (GitHub Actions OIDC issuer, workflow under ``.github/workflows/`` of that repository,
-run for a tag), and it covers this binary: a DSSE in-toto statement whose subjects include the binary's
-sha256, or a message signature over the binary itself.
+release run (``identity_problem``: read from Fulcio's certificate extensions, not only the SAN), and it
+covers this binary: a DSSE in-toto statement whose subjects include the binary's sha256, or a message
+signature over the binary itself.
 
 Sigstore's production trust root is the default and what users get. ``WASHACTIONS_SIGSTORE_TRUST_CONFIG``
 may name another client trust configuration (how the tests use a local Sigstore stack).
@@ -24,13 +24,25 @@ from .errors import ActionError
 
 ISSUER = "https://token.actions.githubusercontent.com"
 UPSTREAM = "wasmCloud/wasmCloud"
+UPSTREAM_URI = f"https://github.com/{UPSTREAM}"
 TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
 DEADLINE = 120.0
-_WORKFLOW = re.compile(
-    r"https://github\.com/" + re.escape(UPSTREAM) + r"/\.github/workflows/[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml"
-    r"@refs/tags/(?!.*\.\.)[A-Za-z0-9_+-][A-Za-z0-9._+-]*",
-    re.ASCII,
-)
+
+# Fulcio's certificate extensions (sigstore/fulcio pkg/certificate/extensions.go, docs/oid-info.md): each is a
+# DER UTF8String that Fulcio fills from the GitHub Actions OIDC token (pkg/identity/github/principal.go).
+OID_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"  # the token's iss
+OID_BUILD_SIGNER_URI = "1.3.6.1.4.1.57264.1.9"  # https://github.com/ + job_workflow_ref (also the SAN)
+OID_SOURCE_REPOSITORY_URI = "1.3.6.1.4.1.57264.1.12"  # https://github.com/ + repository
+OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"  # ref
+OID_SOURCE_REPOSITORY_OWNER_URI = "1.3.6.1.4.1.57264.1.16"  # https://github.com/ + repository_owner
+
+# The refs wasmCloud releases wash from (wasmCloud/wasmCloud .github/workflows):
+# - release-tag.yml (since 2026-05-01, "ci: automated release train"): workflow_run / workflow_dispatch, which
+#   run on the default branch, so ref refs/heads/main;
+# - wash.yml before that: push of a tag "wash-v*" (from 2025-09-26) then "v*" (from 2026-03).
+_RELEASE_REF = re.compile(r"refs/heads/main|refs/tags/(?:wash-)?v[0-9][A-Za-z0-9._+-]*", re.ASCII)
+_WORKFLOWS = UPSTREAM_URI + "/.github/workflows/"
+_WORKFLOW_AT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml@(?P<ref>.+)", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -39,25 +51,107 @@ class Evidence:
     identity: str  # the signing workflow
 
 
-def workflow_identity_ok(san: str) -> bool:
-    return _WORKFLOW.fullmatch(san) is not None
+@dataclass(frozen=True)
+class SignerIdentity:
+    """What a Fulcio certificate says about the workflow run that signed."""
+
+    sans: tuple[str, ...]
+    issuer: str
+    build_signer: str
+    source_repository: str
+    source_ref: str
+    owner: str = ""
+
+    def describe(self) -> str:
+        return (
+            f"SAN {', '.join(self.sans) or '(none)'}, issuer {self.issuer or '(none)'}, "
+            f"source repository {self.source_repository or '(none)'}, ref {self.source_ref or '(none)'}"
+        )
+
+
+def _same(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()  # GitHub owner and repository names are case-insensitive
+
+
+def _release_ref(ref: str) -> bool:
+    return ".." not in ref and _RELEASE_REF.fullmatch(ref) is not None
+
+
+def identity_problem(identity: SignerIdentity) -> str:
+    """Why this signer is not a wasmCloud/wasmCloud release run ("" when it is one).
+
+    Accepted: GitHub Actions' issuer; the run's repository (Source Repository URI) is wasmCloud/wasmCloud, so a
+    reusable workflow of wasmCloud's called from another repository or a fork is refused; the workflow that
+    signed (Build Signer URI, also the SAN) is a workflow file of wasmCloud/wasmCloud at main or a release tag;
+    the run's ref (Source Repository Ref) is refs/heads/main or a release tag (v*, wash-v*).
+    """
+    if identity.issuer != ISSUER:
+        return f"the OIDC issuer is {identity.issuer or 'missing'}, not GitHub Actions ({ISSUER})"
+    if not _same(identity.source_repository, UPSTREAM_URI):
+        return f"the run's source repository is {identity.source_repository or 'missing'}, not {UPSTREAM_URI}"
+    if identity.owner and not _same(identity.owner, "https://github.com/" + UPSTREAM.split("/")[0]):
+        return f"the source repository's owner is {identity.owner}"
+    build_signer = identity.build_signer
+    prefix = build_signer[: len(_WORKFLOWS)]
+    signer = _WORKFLOW_AT.fullmatch(build_signer[len(_WORKFLOWS) :]) if _same(prefix, _WORKFLOWS) else None
+    if signer is None:
+        return f"the signing workflow {identity.build_signer or '(none)'} is not a {UPSTREAM} workflow"
+    if identity.build_signer not in identity.sans:
+        return f"the certificate's SAN does not name its build signer {identity.build_signer}"
+    if not _release_ref(identity.source_ref):
+        return f"the run's ref {identity.source_ref or '(none)'} is not refs/heads/main or a release tag (v*, wash-v*)"
+    if not _release_ref(signer.group("ref")):
+        return f"the signing workflow's ref {signer.group('ref')} is not main or a release tag"
+    return ""
+
+
+def _utf8_extension(cert, oid: str) -> str:  # type: ignore[no-untyped-def]
+    """A Fulcio v2 extension's value: a DER UTF8String (tag 0x0c, definite length)."""
+    from cryptography.x509 import ExtensionNotFound, ObjectIdentifier
+
+    try:
+        raw = cert.extensions.get_extension_for_oid(ObjectIdentifier(oid)).value.value
+    except ExtensionNotFound:
+        return ""
+    if len(raw) < 2 or raw[0] != 0x0C:
+        return ""
+    length, offset = raw[1], 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, offset = int.from_bytes(raw[2 : 2 + count], "big"), 2 + count
+    value = raw[offset : offset + length]
+    return value.decode("utf-8", errors="replace") if len(value) == length else ""
+
+
+def signer_identity(cert) -> SignerIdentity:  # type: ignore[no-untyped-def]
+    from cryptography.x509 import ExtensionNotFound, SubjectAlternativeName, UniformResourceIdentifier
+
+    try:
+        sans = cert.extensions.get_extension_for_class(SubjectAlternativeName).value
+        uris = tuple(sans.get_values_for_type(UniformResourceIdentifier))
+    except ExtensionNotFound:
+        uris = ()
+    return SignerIdentity(
+        sans=uris,
+        issuer=_utf8_extension(cert, OID_ISSUER_V2),
+        build_signer=_utf8_extension(cert, OID_BUILD_SIGNER_URI),
+        source_repository=_utf8_extension(cert, OID_SOURCE_REPOSITORY_URI),
+        source_ref=_utf8_extension(cert, OID_SOURCE_REPOSITORY_REF),
+        owner=_utf8_extension(cert, OID_SOURCE_REPOSITORY_OWNER_URI),
+    )
 
 
 def _policy():  # type: ignore[no-untyped-def]
-    from cryptography.x509 import SubjectAlternativeName, UniformResourceIdentifier
     from sigstore.verify import policy
 
     class ReleaseWorkflow:
-        """Issuer is GitHub Actions; the SAN is a wasmCloud/wasmCloud workflow run for a tag."""
+        """A wasmCloud/wasmCloud release run, read from Fulcio's certificate extensions (see identity_problem)."""
 
         def verify(self, cert) -> None:  # type: ignore[no-untyped-def]
-            policy.OIDCIssuerV2(ISSUER).verify(cert)
-            sans = cert.extensions.get_extension_for_class(SubjectAlternativeName).value
-            uris = sans.get_values_for_type(UniformResourceIdentifier)
-            if not any(workflow_identity_ok(uri) for uri in uris):
-                raise policy.VerificationError(
-                    f"signed by {', '.join(uris) or 'an unknown identity'}, not a {UPSTREAM} release workflow"
-                )
+            identity = signer_identity(cert)
+            problem = identity_problem(identity)
+            if problem:
+                raise policy.VerificationError(f"signed by {identity.describe()}: {problem}; not a {UPSTREAM} release")
 
     return ReleaseWorkflow()
 

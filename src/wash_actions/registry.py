@@ -327,6 +327,13 @@ class Registry:
             )
         return manifest.digest, _Headers(response.headers)
 
+    def has_referrers_api(self, repository: str) -> bool:
+        """``GET /v2/<repo>/referrers/<zero digest>`` answers 200 (OCI distribution 1.1), as @sigstore/oci checks."""
+        url = f"{self.base}/v2/{repository}/referrers/sha256:{'0' * 64}"
+        accept = {"Accept": "application/vnd.oci.image.index.v1+json"}
+        response = self._send("GET", url, f"repository:{repository}:pull", headers=accept)
+        return response.status_code == 200
+
     def find_manifest(self, repository: str, reference: str) -> tuple[Manifest, str] | None:
         """A manifest and its ETag, or None when the reference does not exist."""
         url = f"{self.base}/v2/{repository}/manifests/{reference}"

@@ -13,10 +13,8 @@ from tests.conftest import USER_IDENTITY
 pytestmark = pytest.mark.act
 
 
-def test_publish_signs_stores_and_pushes_the_attestation(
-    act, release_server, registry, user_sigstore, built_python, tmp_path
-):
-    workflow = f"""
+def workflow(release_server, registry, built_python, repository: str) -> str:
+    return f"""
 on: push
 permissions:
   contents: read
@@ -33,18 +31,32 @@ jobs:
         with:
           component-path: {built_python}
           registry: {registry.host}
-          repository: acme/attested-act
+          repository: {repository}
           tags: v1
           insecure: true
           attest: true
 """
+
+
+def push_event(visibility: str) -> dict[str, object]:
+    """A push event payload with the repository object GitHub sends (visibility: public, private, internal)."""
+    return {
+        "ref": "refs/heads/main",
+        "repository": {"full_name": "acme/hello-world", "visibility": visibility, "private": visibility != "public"},
+    }
+
+
+def test_publish_signs_stores_and_pushes_the_attestation(
+    act, release_server, registry, user_sigstore, built_python, tmp_path
+):
+    workflow_text = workflow(release_server, registry, built_python, "acme/attested-act")
     release_server.store.stored.clear()
     env = {
         **{k: v for k, v in user_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
         "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
         "GITHUB_API_URL": release_server.url,
     }
-    result = act.run(workflow, env=env, name="attest")
+    result = act.run(workflow_text, env=env, name="attest", payload=push_event("public"))
     assert result.returncode == 0, result.log[-4000:]
     publish = result.outputs("publish")
     digest = publish["digest"]
@@ -61,3 +73,27 @@ jobs:
     check = user_sigstore.verify_with_node(bundle_path, None, USER_IDENTITY, user_sigstore.issuer)
     assert check.returncode == 0, check.stderr
     assert "Installing sigstore" in result.log  # only the signing step installs it, on first use
+
+
+def test_a_private_repository_is_attested_with_githubs_instance(
+    act, release_server, registry, github_sigstore, built_python, tmp_path
+):
+    """No public transparency log: Fulcio + timestamp authority, verified against a trust root without tlogs."""
+    release_server.store.stored.clear()
+    env = {
+        **{k: v for k, v in github_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+        "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": str(github_sigstore.trust_config_path),
+        "GITHUB_API_URL": release_server.url,
+    }
+    text = workflow(release_server, registry, built_python, "acme/private-act")
+    result = act.run(text, env=env, name="attest-private", payload=push_event("private"))
+    assert result.returncode == 0, result.log[-4000:]
+    publish = result.outputs("publish")
+    (stored,) = release_server.store.stored
+    bundle = stored["body"]["bundle"]
+    assert bundle["verificationMaterial"]["tlogEntries"] == []
+    bundle_path = tmp_path / "bundle.json"
+    bundle_path.write_text(json.dumps(bundle))
+    check = github_sigstore.verify_with_node(bundle_path, None, USER_IDENTITY, github_sigstore.issuer)
+    assert check.returncode == 0, check.stderr
+    assert publish["attestation-digest"]

@@ -180,10 +180,17 @@ jobs:
     assert "Traceback" not in result.log
 
 
-def test_wasmcloud_actions_names_work_unchanged(act, release_server, registry):
-    """The migration README's 'after' workflow: wasmCloud/actions input and output names, our actions."""
+def test_wasmcloud_actions_names_work_unchanged(act, release_server, registry, user_sigstore):
+    """The migration README's 'after' workflow: wasmCloud/actions input and output names, our actions.
+
+    The job can sign (id-token: write and an OIDC endpoint), so only `attestation: false` keeps it from attesting.
+    """
     workflow = f"""
 on: push
+permissions:
+  contents: read
+  id-token: write
+  attestations: write
 jobs:
   component:
     runs-on: ubuntu-latest
@@ -204,8 +211,16 @@ jobs:
           attestation: false
           insecure: true
 """
-    result = act.run(workflow, project=EXAMPLES / "hello-python", name="migrated")
+    release_server.store.stored.clear()
+    env = {
+        **{k: v for k, v in user_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+        "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+        "GITHUB_API_URL": release_server.url,
+    }
+    result = act.run(workflow, project=EXAMPLES / "hello-python", name="migrated", env=env)
     assert result.returncode == 0, result.log[-4000:]
     publish = result.outputs("publish")
-    assert registry.tags("acme/migrated") == ["latest", "v1"]
+    assert registry.tags("acme/migrated") == ["latest", "v1"]  # no sha256-<hex> referrers tag: not attested
+    assert publish["attestation-url"] == ""
+    assert release_server.store.stored == []
     assert publish["all_digests"] == ",".join([publish["digest"]] * 2)

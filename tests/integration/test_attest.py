@@ -16,14 +16,29 @@ from tests.helpers import assert_one_clear_error, run_command
 ISSUER = "https://token.actions.githubusercontent.com"
 
 
+def event_file(path: Path, visibility: str | None) -> Path:
+    """The event payload GitHub writes to GITHUB_EVENT_PATH: ``repository.visibility`` is public, private or
+    internal (REST "repository" object in webhook payloads); None leaves it out."""
+    owner = {"login": "acme", "type": "Organization"}
+    repository: dict[str, object] = {"full_name": "acme/hello-world", "owner": owner}
+    if visibility is not None:
+        repository["visibility"] = visibility
+        repository["private"] = visibility != "public"
+    path.write_text(json.dumps({"ref": "refs/heads/main", "repository": repository}))
+    return path
+
+
 @pytest.fixture
-def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python, release_server, user_sigstore):
-    def run(env: dict[str, str] | None = None, **inputs: str):
+def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python, release_server, user_sigstore, github_sigstore):
+    def run(env: dict[str, str] | None = None, visibility: str | None = "public", **inputs: str):
         all_env = {
             **user_sigstore.github_env(),
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+            "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": str(github_sigstore.trust_config_path),
             "GITHUB_API_URL": release_server.url,
             "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_EVENT_PATH": str(event_file(tmp_path / f"event-{visibility}.json", visibility)),
             **(env or {}),
         }
         all_inputs = {
@@ -85,6 +100,15 @@ def test_attests_the_published_digest(publish, registry, release_server, user_si
     assert stored["body"] == {"bundle": bundle}
     assert run.outputs["attestation-id"] == "1"
     assert run.outputs["attestation-url"] == "https://github.com/acme/hello-world/attestations/1"
+    # acme is an organization: a storage record, as actions/attest's create-storage-record makes
+    record = release_server.store.storage_records[-1]
+    assert record["org"] == "acme"
+    assert record["body"] == {
+        "name": f"{registry.host}/acme/attested",
+        "digest": digest,
+        "registry_url": f"https://{registry.host}",
+    }
+    assert run.outputs["storage-record-ids"] == str(len(release_server.store.storage_records))
 
     # in the registry: docker-registry 2.8 has no referrers API, so the fallback tag's index lists it
     index = registry.manifest("acme/attested", "sha256-" + digest[7:]).json()
@@ -199,7 +223,98 @@ def test_attest_true_without_oidc_is_an_error_before_any_push(publish, registry)
 def test_attestations_api_refusal_names_the_permission(publish, registry, release_server):
     release_server.store.faults[:] = [403]
     run = publish(registry=registry.host, repository="acme/refused", tags="v1", attest="true")
-    assert_one_clear_error(run, "attestations: write")
+    line = assert_one_clear_error(run, "attestations: write", "while storing the attestation")
+    digest = run.outputs["digest"]
+    assert f"{registry.host}/acme/refused@{digest} is published" in line
+    assert run.outputs["image-ref"] == f"{registry.host}/acme/refused@{digest}"
+    assert json.loads(run.outputs["tags"]) == [f"{registry.host}/acme/refused:v1"]
+    assert "subject-digest: ${{ steps.publish.outputs.digest }}" in line.replace("%0A", "\n")
+    assert registry.tags("acme/refused") == ["v1"]
+
+
+@pytest.mark.parametrize("visibility", ["private", "internal", None])
+def test_private_internal_or_unknown_visibility_signs_with_githubs_instance(
+    publish, registry, release_server, github_sigstore, user_sigstore, tmp_path, visibility
+):
+    """As @actions/attest: GitHub's instance (Fulcio + TSA, no Rekor) unless the event says public."""
+    release_server.store.stored.clear()
+    repository = f"acme/private-{visibility or 'unknown'}"
+    run = publish(
+        registry=registry.host,
+        repository=repository,
+        tags="v1",
+        visibility=visibility,
+        env=github_sigstore.github_env(),
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert "GitHub's Sigstore instance" in run.stdout
+    bundle_path = Path(run.outputs["bundle-path"])
+    bundle = json.loads(bundle_path.read_text())
+    material = bundle["verificationMaterial"]
+    assert material["tlogEntries"] == []
+    assert len(material["timestampVerificationData"]["rfc3161Timestamps"]) == 1
+    # sigstore-js verifies it against a trust root without transparency logs, and only against that one
+    ok = github_sigstore.verify_with_node(bundle_path, None, IDENTITY, ISSUER)
+    assert ok.returncode == 0, ok.stderr
+    assert user_sigstore.verify_with_node(bundle_path, None, IDENTITY, ISSUER).returncode != 0
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    assert statement["subject"][0]["digest"] == {"sha256": run.outputs["digest"][7:]}
+    (stored,) = release_server.store.stored
+    assert stored["body"] == {"bundle": bundle}
+    index = registry.manifest(repository, "sha256-" + run.outputs["digest"][7:]).json()
+    assert [m["digest"] for m in index["manifests"]] == [run.outputs["attestation-digest"]]
+
+
+def test_a_ghe_com_tenant_signs_with_its_tenants_instance(publish, registry, release_server, github_sigstore):
+    """GHE.com: the tenant's instance (fulcio.<tenant>.ghe.com, as @actions/attest buildGitHubEndpoints derives it);
+    the local GitHub-instance stack stands in for it. Provenance and the attestation URL name the tenant."""
+    env = {**github_sigstore.github_env(), "GITHUB_SERVER_URL": "https://acme.ghe.com"}
+    run = publish(registry=registry.host, repository="acme/tenant", tags="v1", visibility="private", env=env)
+    assert run.code == 0, run.stdout + run.stderr
+    assert (
+        "GitHub's Sigstore instance (https://fulcio.acme.ghe.com, timestamps from https://timestamp.acme.ghe.com"
+        in (run.stdout)
+    )
+    assert run.outputs["attestation-url"].startswith("https://acme.ghe.com/acme/hello-world/attestations/")
+    bundle = json.loads(Path(run.outputs["bundle-path"]).read_text())
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    workflow = statement["predicate"]["buildDefinition"]["externalParameters"]["workflow"]
+    assert workflow["repository"] == "https://acme.ghe.com/acme/hello-world"
+    check = github_sigstore.verify_with_node(Path(run.outputs["bundle-path"]), None, IDENTITY, ISSUER)
+    assert check.returncode == 0, check.stderr
+
+
+def test_public_signs_with_the_public_good_instance(publish, registry, user_sigstore):
+    run = publish(registry=registry.host, repository="acme/public", tags="v1", visibility="public")
+    assert run.code == 0, run.stdout + run.stderr
+    bundle = json.loads(Path(run.outputs["bundle-path"]).read_text())
+    assert len(bundle["verificationMaterial"]["tlogEntries"]) == 1
+    assert "public-good instance" in run.stdout
+
+
+def test_a_signing_failure_keeps_the_outputs_and_says_what_is_published(publish, registry, github_sigstore):
+    """The GitHub instance's Fulcio refuses the token (another stack's OIDC key): the image is already out."""
+    run = publish(registry=registry.host, repository="acme/sign-fails", tags="v1", visibility="private")
+    line = assert_one_clear_error(run, "while signing the provenance", "GitHub's Sigstore instance")
+    digest = run.outputs["digest"]
+    assert f"{registry.host}/acme/sign-fails@{digest} is published" in line
+    assert run.outputs["image"] == f"{registry.host}/acme/sign-fails"
+    assert "attestation-url" not in run.outputs
+    assert registry.tags("acme/sign-fails") == ["v1"]
+
+
+def test_a_refused_referrer_push_is_not_blamed_on_the_credentials(publish, registry, release_server):
+    from tests.stacks import proxy as proxy_stack
+
+    with proxy_stack.serving(registry.url) as proxied:
+        # the registry takes the image, then refuses the referrer manifest (pushed by digest)
+        proxied.faults.put(proxy_stack.Fault.status(403, method="PUT", path=r"/manifests/sha256:"))
+        run = publish(registry=proxied.host, repository="acme/no-referrers", tags="v1")
+    line = assert_one_clear_error(run, "while pushing the attestation to the registry", "push-attestation: false")
+    assert "although the same credentials pushed the image" in line
+    assert "lack push rights" not in line
+    assert "/acme/hello-world/attestations/" in line  # stored with GitHub before the push
+    assert run.outputs["digest"].startswith("sha256:")
 
 
 def test_fork_pull_requests_and_ghes_skip_with_a_notice(publish, registry, tmp_path):

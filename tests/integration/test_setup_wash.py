@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import WASH_VERSION
 from tests.helpers import assert_one_clear_error, run_command
+from tests.stacks import upstream
 from tests.stacks.registry import free_port
 
 
@@ -203,7 +204,7 @@ def test_verifies_with_the_release_bundle(verified, release_server):
     run = verified()
     assert run.code == 0, run.stdout + run.stderr
     assert "via release asset wash.sigstore.json" in run.stdout
-    assert "wasmCloud/wasmCloud/.github/workflows/wash-release.yml@refs/tags/v2.10.3" in run.stdout
+    assert f"signed by {upstream.RELEASE_IDENTITY}" in run.stdout
     assert not any("/attestations/" in p for p in release_server.store.requests)
 
 
@@ -235,26 +236,109 @@ def test_a_binary_the_provenance_does_not_cover_is_refused(verified, release_ser
     )
 
 
-def test_a_bundle_signed_for_another_repository_is_refused(setup, release_server, tmp_path_factory, wash_binary):
-    """Valid signature, trusted root, right binary: only the signer's identity is wrong."""
-    from tests.conftest import sign_provenance
-    from tests.stacks import sigstore_stack
+# -- what a tool-cache entry is trusted for ---------------------------------------------------------------
 
-    store = release_server.store
-    key = (f"v{WASH_VERSION}", "wash.sigstore.json")
-    digest = "sha256:" + hashlib.sha256(wash_binary.read_bytes()).hexdigest()
-    saved_bundle, saved_attestations = store.assets[key], store.attestations[digest]
-    claims = {"repository": "mallory/wasmCloud", "ref": f"refs/tags/v{WASH_VERSION}"}
-    with sigstore_stack.running(tmp_path_factory.mktemp("mallory"), claims) as other:
-        forged = sign_provenance(other, {wash_asset(store): wash_binary.read_bytes()})
-        store.assets[key] = json.dumps(forged).encode()
-        store.attestations[digest] = [forged]
-        try:
-            run = setup(env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(other.trust_config_path)}, verify="true")
-        finally:
-            store.assets[key], store.attestations[digest] = saved_bundle, saved_attestations
+
+def binary_downloads(store) -> list[str]:
+    return [p for p in downloads(store) if not p.endswith(".sigstore.json")]
+
+
+def cached_record(tmp_path: Path) -> dict:
+    directory = tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64"
+    return json.loads((directory / "wash.verified.json").read_text())
+
+
+def test_a_verified_install_records_its_provenance_and_is_a_hit_under_verify_true(verified, release_server, tmp_path):
+    assert verified().code == 0
+    record = cached_record(tmp_path)
+    assert record["verified"] == "provenance"
+    assert (
+        record["sha256"]
+        == hashlib.sha256(
+            release_server.store.assets[(f"v{WASH_VERSION}", wash_asset(release_server.store))]
+        ).hexdigest()
+    )
+    assert record["version"] == WASH_VERSION and record["asset"] == wash_asset(release_server.store)
+    assert f"signed by {upstream.RELEASE_IDENTITY}" in record["evidence"]
+    again = verified()
+    assert again.code == 0, again.stdout
+    assert again.outputs["cache-hit"] == "true"
+    assert downloads(release_server.store) == []
+
+
+def test_an_entry_installed_with_verify_false_never_satisfies_verify_true(setup, verified, release_server, tmp_path):
+    assert setup(verify="false").code == 0
+    assert cached_record(tmp_path)["verified"] == "checksum"  # the API's asset digest matched, nothing more
+    run = verified()
+    assert run.code == 0, run.stdout
+    assert "was not verified against wasmCloud's release provenance" in run.stdout
+    assert run.outputs["cache-hit"] == "false"
+    assert len(binary_downloads(release_server.store)) == 1
+    assert "via release asset wash.sigstore.json" in run.stdout
+    assert cached_record(tmp_path)["verified"] == "provenance"
+
+
+def test_a_tampered_cached_binary_is_installed_again(verified, release_server, tmp_path):
+    assert verified().code == 0
+    wash = tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64" / "wash"
+    original = wash.read_bytes()
+    wash.write_bytes(original[:-1] + bytes([original[-1] ^ 0xFF]))
+    run = verified()
+    assert run.code == 0, run.stdout
+    assert "no longer matches what was recorded" in run.stdout
+    assert run.outputs["cache-hit"] == "false"
+    assert len(binary_downloads(release_server.store)) == 1
+    assert wash.read_bytes() == original
+
+
+def provenance_signed_by(store, sigstore, wash_binary, claims):
+    return upstream.provenance_signed_by(store, sigstore, wash_binary, claims)
+
+
+@pytest.mark.parametrize(
+    ("claims", "identity"),
+    [
+        pytest.param(upstream.RELEASE_TAG_CLAIMS, "release-tag.yml@refs/heads/main", id="release-tag-workflow_run"),
+        pytest.param(
+            upstream.RELEASE_TAG_DISPATCH_CLAIMS, "release-tag.yml@refs/heads/main", id="release-tag-workflow_dispatch"
+        ),
+        pytest.param(upstream.WASH_TAG_CLAIMS, f"wash.yml@refs/tags/v{WASH_VERSION}", id="wash-yml-v-tag"),
+        pytest.param(upstream.WASH_V_TAG_CLAIMS, "wash.yml@refs/tags/wash-v2.0.0-rc.8", id="wash-yml-wash-v-tag"),
+    ],
+)
+def test_every_release_era_is_accepted(verified, release_server, sigstore, wash_binary, claims, identity):
+    with provenance_signed_by(release_server.store, sigstore, wash_binary, claims):
+        run = verified()
+    assert run.code == 0, run.stdout + run.stderr
+    assert f"signed by https://github.com/wasmCloud/wasmCloud/.github/workflows/{identity}" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("claims", "seen"),
+    [
+        pytest.param(
+            upstream.FEATURE_BRANCH_CLAIMS,
+            "ref refs/heads/feature is not refs/heads/main or a release tag",
+            id="feature-branch",
+        ),
+        pytest.param(
+            upstream.CALLER_CLAIMS,
+            "source repository https://github.com/mallory/app",
+            id="caller-of-wasmclouds-reusable-workflow",
+        ),
+        pytest.param(upstream.FORK_CLAIMS, "source repository https://github.com/mallory/wasmCloud", id="fork"),
+    ],
+)
+def test_other_runs_are_refused_naming_the_identity(
+    verified, release_server, sigstore, wash_binary, tmp_path, claims, seen
+):
+    """Valid signature, trusted root, right binary: only the signing run is not a wasmCloud release."""
+    with provenance_signed_by(release_server.store, sigstore, wash_binary, claims):
+        run = verified()
     line = assert_one_clear_error(run, "could not be verified")
-    assert "mallory/wasmCloud" in line
+    assert seen in line
+    assert "SAN https://github.com/" + claims.get("job_workflow_ref", claims["workflow_ref"]) in line
+    assert not (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64").exists()
 
 
 # -- host plugins ----------------------------------------------------------------------------------------

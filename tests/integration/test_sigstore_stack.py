@@ -18,6 +18,7 @@ import jwt
 import pytest
 import requests
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rfc3161_client import TimestampRequestBuilder, VerifierBuilder, decode_timestamp_response
 from sigstore import dsse
@@ -361,3 +362,76 @@ def test_timestamp_authority_speaks_rfc3161(stack):
     ]
     verifier = VerifierBuilder.from_request(request).tsa_certificate(chain[0]).add_root_certificate(chain[-1]).build()
     assert verifier.verify_message(tsr, b"some signature bytes")
+
+
+def fulcio_extensions(cert: x509.Certificate) -> dict[str, bytes]:
+    return {
+        ext.oid.dotted_string: ext.value.value
+        for ext in cert.extensions
+        if ext.oid.dotted_string.startswith("1.3.6.1.4.1.57264.1.")
+    }
+
+
+def der_utf8(text: str) -> bytes:
+    raw = text.encode()
+    return bytes([0x0C, len(raw)]) + raw if len(raw) < 0x80 else bytes([0x0C, 0x81, len(raw)]) + raw
+
+
+def test_certificates_carry_the_extensions_fulcio_derives_from_the_claims(stack):
+    """Each extension of sigstore/fulcio pkg/identity/github/principal.go (Embed), in its encoding: raw bytes
+    for the deprecated .1-.6, a DER UTF8String for the others (pkg/certificate/extensions.go Render)."""
+    from tests.stacks import upstream
+
+    claims_in = upstream.CALLER_CLAIMS  # a caller of a reusable workflow: SAN and source repository differ
+    token = stack.token(claims=claims_in)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    trust = ClientTrustConfig.from_json(stack.trust_config_path.read_text())
+    with SigningContext.from_trust_config(trust).signer(IdentityToken(token)) as signer:
+        bundle = signer.sign_artifact(b"payload")
+    cert = bundle.signing_certificate
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    signer_uri = f"https://github.com/{claims_in['job_workflow_ref']}"
+    assert san.get_values_for_type(x509.UniformResourceIdentifier) == [signer_uri]
+    gh = "https://github.com/"
+    expected = {
+        "1": claims["iss"].encode(),
+        "2": claims["event_name"].encode(),
+        "3": claims["sha"].encode(),
+        "4": claims["workflow"].encode(),
+        "5": claims["repository"].encode(),
+        "6": claims["ref"].encode(),
+        "8": der_utf8("https://token.actions.githubusercontent.com"),
+        "9": der_utf8(signer_uri),
+        "10": der_utf8(claims["job_workflow_sha"]),
+        "11": der_utf8(claims["runner_environment"]),
+        "12": der_utf8(gh + "mallory/app"),
+        "13": der_utf8(claims["sha"]),
+        "14": der_utf8("refs/heads/main"),
+        "15": der_utf8(claims["repository_id"]),
+        "16": der_utf8(gh + "mallory"),
+        "17": der_utf8(claims["repository_owner_id"]),
+        "18": der_utf8(gh + "mallory/app/.github/workflows/ci.yml@refs/heads/main"),
+        "19": der_utf8(claims["workflow_sha"]),
+        "20": der_utf8("push"),
+        "21": der_utf8(f"{gh}mallory/app/actions/runs/{claims['run_id']}/attempts/{claims['run_attempt']}"),
+        "22": der_utf8("public"),
+        "24": der_utf8("repo:mallory/app:ref:refs/heads/main"),
+    }
+    assert fulcio_extensions(cert) == {f"1.3.6.1.4.1.57264.1.{k}": v for k, v in expected.items()}
+
+
+def test_fulcio_refuses_a_token_without_the_claims_it_requires(stack):
+    """Real Fulcio refuses a GitHub token lacking any claim it embeds (principal.go WorkflowPrincipalFromIDToken)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    token = stack.token(claims={"repository": "acme/x", "run_attempt": ""})
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    response = requests.post(
+        f"{stack.url}/api/v2/signingCert",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"publicKeyRequest": {"publicKey": {"algorithm": "ECDSA", "content": public.decode()}}},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert "missing run_attempt claim in ID token" in response.text

@@ -61,6 +61,8 @@ def run_pipeline(
         workflow,
         project=project,
         repository="acme/hello-python",
+        # a public repository: attested with the public-good instance (the user's stack stands in for it)
+        payload={"repository": {"full_name": "acme/hello-python", "visibility": "public", "private": False}},
         variables={
             "WASH_RELEASES_API_URL": server.url,
             "REGISTRY": reg.host,

@@ -514,6 +514,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self, kind: str, body: Iterator[bytes]) -> None:
         proxy = self._proxy
+        self._oci_subject = ""
+        if proxy.ecr_like and self.command == "PUT" and "/manifests/" in self.path and kind == "length":
+            # AWS ECR answers a manifest with a subject with OCI-Subject, yet has no referrers API
+            # (@sigstore/oci dist/image.js addArtifact comment): read the small manifest to name its subject
+            raw = b"".join(body)
+            with contextlib.suppress(ValueError, AttributeError):
+                self._oci_subject = str((json.loads(raw).get("subject") or {}).get("digest") or "")
+            body = iter([raw])
         headers: dict[str, str] = {}
         connection_tokens = {t.strip().lower() for t in self.headers.get("Connection", "").split(",")}
         for name, value in self.headers.items():
@@ -565,6 +573,8 @@ class _Handler(BaseHTTPRequestHandler):
             if lower == "location":
                 value = self._rewrite_location(value)
             self.send_header(name, value)
+        if getattr(self, "_oci_subject", "") and 200 <= status < 300:
+            self.send_header("OCI-Subject", self._oci_subject)
         self.send_header("Date", self.date_time_string())
         if has_length:
             self.send_header("Content-Length", raw_headers["Content-Length"])
@@ -714,9 +724,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class Proxy:
-    def __init__(self, upstream_url: str, bearer: BearerAuth | None = None) -> None:
+    def __init__(self, upstream_url: str, bearer: BearerAuth | None = None, *, ecr_like: bool = False) -> None:
         self.upstream_url = upstream_url.rstrip("/")
         self.bearer = bearer
+        self.ecr_like = ecr_like
         self.log: SafeList[Logged] = SafeList()
         self.token_requests: SafeList[TokenRequest] = SafeList()
         self.faults = FaultQueue()
@@ -761,9 +772,13 @@ class Proxy:
 
 
 @contextlib.contextmanager
-def serving(upstream_url: str, *, bearer: BearerAuth | None = None) -> Iterator[Proxy]:
-    """A proxy for ``upstream_url`` (e.g. ``registry.url``) on a free 127.0.0.1 port, stopped on exit."""
-    proxy = Proxy(upstream_url, bearer)
+def serving(upstream_url: str, *, bearer: BearerAuth | None = None, ecr_like: bool = False) -> Iterator[Proxy]:
+    """A proxy for ``upstream_url`` (e.g. ``registry.url``) on a free 127.0.0.1 port, stopped on exit.
+
+    ``ecr_like``: answer a pushed manifest that has a ``subject`` with ``OCI-Subject`` as AWS ECR does, while the
+    upstream (docker-registry 2.8) has no referrers API.
+    """
+    proxy = Proxy(upstream_url, bearer, ecr_like=ecr_like)
     proxy.start()
     try:
         yield proxy

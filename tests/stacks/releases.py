@@ -8,7 +8,12 @@ GitHub's hosted services cannot run here, so this follows their documented shape
 - ``GET /repos/{owner}/{repo}/attestations/{subject_digest}``: ``{"attestations": [{"bundle": …,
   "repository_id": …, "bundle_url": null}]}`` as GitHub's attestations API lists them, or 404;
 - ``POST /repos/{owner}/{repo}/attestations`` with ``{"bundle": …}``: 201 ``{"id": N}``, as GitHub stores
-  an attestation; the request is kept in ``stored`` for tests to inspect.
+  an attestation; the request is kept in ``stored`` for tests to inspect;
+- ``GET /repos/{owner}/{repo}`` (any repository): a repository object whose ``owner.type`` is
+  ``owner_types[owner]`` (default ``Organization``), the field actions/attest's ``repoOwnerIsOrg`` reads;
+- ``POST /orgs/{org}/artifacts/metadata/storage-record`` with ``{name, digest, version?, registry_url}``:
+  ``{"storage_records": [{"id": N}]}``, what @actions/attest's ``createStorageRecord`` reads back; kept in
+  ``storage_records``.
 Release assets carry ``digest: "sha256:<hex>"`` as the API now reports. The server records every request
 (path and Authorization header) and can answer the next requests with given status codes.
 """
@@ -37,6 +42,8 @@ class ReleaseStore:
     owner_repo: str = "wasmCloud/wasmCloud"
     attestations: dict[str, list[dict[str, object]]] = field(default_factory=dict)  # "sha256:…" -> bundles
     stored: list[dict[str, object]] = field(default_factory=list)  # POSTed attestations: repo, headers, body
+    owner_types: dict[str, str] = field(default_factory=dict)  # owner -> "User" (default "Organization")
+    storage_records: list[dict[str, object]] = field(default_factory=list)  # POSTed: org, body
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, tag: str, asset: str, data: bytes, *, prerelease: bool = False) -> None:
@@ -168,6 +175,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(fault)
             return
         parts = urlsplit(self.path).path.strip("/").split("/")
+        if parts[0] == "orgs" and parts[2:] == ["artifacts", "metadata", "storage-record"]:
+            with store.lock:
+                store.storage_records.append({"org": parts[1], "body": json.loads(body or b"{}")})
+                number = len(store.storage_records)
+            self._json(200, {"storage_records": [{"id": number}]})
+            return
         if len(parts) == 4 and parts[0] == "repos" and parts[3] == "attestations":
             try:
                 payload = json.loads(body)
@@ -202,6 +215,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         split = urlsplit(self.path)
         parts = split.path.strip("/").split("/")
+        if parts[0] == "repos" and len(parts) == 3:  # GET /repos/{owner}/{repo}: a repository object (abridged)
+            owner = {"login": parts[1], "type": store.owner_types.get(parts[1], "Organization")}
+            self._json(200, {"full_name": f"{parts[1]}/{parts[2]}", "name": parts[2], "owner": owner})
+            return
         if parts[0] == "repos" and self._api(parts, parse_qs(split.query)):
             return
         if len(parts) == 6 and parts[2:4] == ["releases", "download"]:

@@ -34,6 +34,7 @@ import requests
 PACKAGE = Path(__file__).resolve().parent / "sigstore"
 SERVER = PACKAGE / "server.mjs"
 VERIFIER = PACKAGE / "verify.mjs"
+ORACLE = PACKAGE / "oracle.mjs"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 START_TIMEOUT = 30.0
 
@@ -68,19 +69,26 @@ class SigstoreStack:
     """The OIDC issuer in tokens and certificates: GitHub Actions'."""
     claims: dict[str, Any]
     """The GitHub Actions claims of every token the stack mints."""
+    instance: str
+    """public-good (Fulcio + Rekor + TSA) or github (Fulcio + TSA, no transparency log)."""
     pid: int
     directory: Path
     log_path: Path = field(repr=False)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
-    def token(self, audience: str = "sigstore") -> str:
-        """A fresh OIDC token (JWT) from the stack's GitHub-style token endpoint."""
-        response = requests.get(
-            self.oidc_request_url,
-            params={"audience": audience},
-            headers={"Authorization": f"bearer {self.oidc_request_token}"},
-            timeout=30,
-        )
+    def token(self, audience: str = "sigstore", claims: dict[str, Any] | None = None) -> str:
+        """A fresh OIDC token (JWT) from the stack's GitHub-style token endpoint.
+
+        With ``claims``, a token of another workflow run (``POST /oidc/mint``): the server derives the
+        claims not given from ``repository``, ``ref`` and ``workflow_ref`` as for its own.
+        """
+        headers = {"Authorization": f"bearer {self.oidc_request_token}"}
+        if claims is not None:
+            response = requests.post(
+                f"{self.url}/oidc/mint", json={"claims": claims, "audience": audience}, headers=headers, timeout=30
+            )
+        else:
+            response = requests.get(self.oidc_request_url, params={"audience": audience}, headers=headers, timeout=30)
         response.raise_for_status()
         return str(response.json()["value"])
 
@@ -96,7 +104,14 @@ class SigstoreStack:
         self, bundle_path: Path, artifact_path: Path | None, identity: str, issuer: str
     ) -> subprocess.CompletedProcess[str]:
         """Verify a bundle with sigstore-js against this stack's trusted root (see ``verify_with_node``)."""
-        return verify_with_node(bundle_path, artifact_path, identity, issuer, trusted_root=self.trusted_root_path)
+        return verify_with_node(
+            bundle_path,
+            artifact_path,
+            identity,
+            issuer,
+            trusted_root=self.trusted_root_path,
+            tlog=self.instance != "github",
+        )
 
     def log(self) -> str:
         """The server's stderr so far (for failure messages)."""
@@ -111,7 +126,9 @@ class SigstoreStack:
                 self.process.wait(timeout=10)
 
 
-def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0) -> SigstoreStack:
+def start(
+    directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0, instance: str = "public-good"
+) -> SigstoreStack:
     """Start a stack whose files go under ``directory``.
 
     ``claims`` override the GitHub Actions token claims; the server derives the others from
@@ -121,7 +138,7 @@ def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 
     """
     binary = node()
     directory.mkdir(parents=True, exist_ok=True)
-    command = [binary, str(SERVER), "--dir", str(directory), "--port", str(port)]
+    command = [binary, str(SERVER), "--dir", str(directory), "--port", str(port), "--instance", instance]
     if claims:
         claims_path = directory / "claims.json"
         claims_path.write_text(json.dumps(claims))
@@ -145,6 +162,7 @@ def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 
                 identity=info["identity"],
                 issuer=info["issuer"],
                 claims=info["claims"],
+                instance=info["instance"],
                 pid=proc.pid,
                 directory=directory,
                 log_path=log_path,
@@ -159,9 +177,11 @@ def start(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 
 
 
 @contextlib.contextmanager
-def running(directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0) -> Iterator[SigstoreStack]:
+def running(
+    directory: Path, claims: dict[str, Any] | None = None, *, port: int = 0, instance: str = "public-good"
+) -> Iterator[SigstoreStack]:
     """A started stack, stopped on exit."""
-    stack = start(directory, claims, port=port)
+    stack = start(directory, claims, port=port, instance=instance)
     try:
         yield stack
     finally:
@@ -175,6 +195,7 @@ def verify_with_node(
     issuer: str,
     *,
     trusted_root: Path,
+    tlog: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Verify a Sigstore bundle with sigstore-js (``verify.mjs``); returncode 0 means verified.
 
@@ -196,4 +217,20 @@ def verify_with_node(
     ]
     if artifact_path is not None:
         command += ["--artifact", str(artifact_path)]
+    if not tlog:
+        command.append("--no-tlog")
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def oracle(command: str, args: dict[str, str], env: dict[str, str] | None = None) -> Any:
+    """Run the official implementation (``oracle.mjs``: @actions/attest 3.2.0, @sigstore/oci 0.7.2); its JSON."""
+    argv = [node(), str(ORACLE), command]
+    for name, value in args.items():
+        argv += [f"--{name}", value]
+    result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=120, check=False, env={**os.environ, **(env or {})}
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"oracle {command} failed: {result.stderr[-3000:]}")
+    # @actions/core writes workflow commands (::debug::, ::add-mask::) to stdout before the result line
+    return json.loads(result.stdout.strip().splitlines()[-1])

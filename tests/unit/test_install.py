@@ -359,10 +359,10 @@ def test_install_into_cache_marks_complete_only_after_success(serve, tmp_path: P
     assert binary.read_bytes() == BODY
     assert binary.stat().st_mode & 0o111 == 0o111
     assert digest == BODY_SHA256
-    assert (entry.directory / install.DIGEST_FILE).read_text() == BODY_SHA256 + "\n"
+    assert install.Record.read(entry.directory) == install.Record(BODY_SHA256, "", "", install.UNVERIFIED)
     assert entry.complete
     assert sorted(p.name for p in entry.directory.parent.iterdir()) == ["x64", "x64.complete"]
-    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash", "wash.sha256"]
+    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash", "wash.verified.json"]
 
 
 @pytest.mark.parametrize(
@@ -382,7 +382,7 @@ def test_install_into_cache_windows_binary_is_wash_exe(serve, tmp_path: Path) ->
     entry = _entry(tmp_path, WIN_X64)
     binary, _ = install.install_into_cache(entry, server.url, WIN_X64)
     assert binary == entry.directory / "wash.exe"
-    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash.exe", "wash.sha256"]
+    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash.exe", "wash.verified.json"]
 
 
 def test_install_into_cache_replaces_an_incomplete_entry(serve, tmp_path: Path) -> None:
@@ -393,7 +393,7 @@ def test_install_into_cache_replaces_an_incomplete_entry(serve, tmp_path: Path) 
     (entry.directory / "leftover").write_text("x")
     binary, _ = install.install_into_cache(entry, server.url, LINUX_X64)
     assert binary.read_bytes() == BODY
-    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash", "wash.sha256"]
+    assert sorted(p.name for p in entry.directory.iterdir()) == ["wash", "wash.verified.json"]
 
 
 @pytest.mark.parametrize("expected", [OTHER_SHA256, f"sha256:{OTHER_SHA256}"])
@@ -403,7 +403,7 @@ def test_install_into_cache_refuses_a_checksum_mismatch(serve, tmp_path: Path, e
     called: list[Path] = []
     with pytest.raises(ActionError) as caught:
         install.install_into_cache(
-            entry, server.url, LINUX_X64, expected_sha256=expected, verify=lambda b, d: called.append(b)
+            entry, server.url, LINUX_X64, expected_sha256=expected, verify=lambda b, d: str(called.append(b))
         )
     error = caught.value
     assert "does not match its expected sha256" in error.what
@@ -422,12 +422,13 @@ def test_install_into_cache_runs_verify_before_the_binary_is_executable_or_visib
     entry = _entry(tmp_path)
     seen: list[tuple[Path, str, int, bytes]] = []
 
-    def verify(binary: Path, sha256: str) -> None:
+    def verify(binary: Path, sha256: str) -> str:
         assert not entry.directory.exists()
         assert not entry.marker.exists()
         assert binary.parent.parent == entry.directory.parent  # in a staging dir beside the entry
         assert binary.parent != entry.directory
         seen.append((binary, sha256, binary.stat().st_mode, binary.read_bytes()))
+        return "signed by a release run"
 
     binary, digest = install.install_into_cache(
         entry, server.url, LINUX_X64, expected_sha256=BODY_SHA256, verify=verify
@@ -441,6 +442,8 @@ def test_install_into_cache_runs_verify_before_the_binary_is_executable_or_visib
     assert not staged.exists()  # the staging dir itself became the entry
     assert binary.stat().st_mode & 0o111 == 0o111
     assert entry.complete
+    record = install.Record.read(entry.directory)
+    assert record == install.Record(BODY_SHA256, "", "", install.PROVENANCE, "signed by a release run")
 
 
 @pytest.mark.parametrize(
@@ -480,13 +483,21 @@ def test_install_into_cache_leaves_no_partial_entry_on_404(serve, tmp_path: Path
 # --- adopt_restored: an actions/cache restore is re-checked before it is trusted ----------------
 
 
-def _restored(tmp_path: Path, plat: Platform = LINUX_X64, *, body: bytes = BODY, recorded: str | None = None):
-    """A tool-cache directory as actions/cache restores it: binary and wash.sha256, no .complete marker."""
+def _restored(
+    tmp_path: Path,
+    plat: Platform = LINUX_X64,
+    *,
+    body: bytes = BODY,
+    recorded: str | None = None,
+    verified: str = "provenance",
+):
+    """A tool-cache directory as actions/cache restores it: binary and its record, no .complete marker."""
     entry = _entry(tmp_path, plat)
     entry.directory.mkdir(parents=True)
     (entry.directory / plat.exe).write_bytes(body)
     if recorded is not None:
-        (entry.directory / install.DIGEST_FILE).write_text(recorded + "\n")
+        record = install.Record(recorded, "2.10.3", "wash-x86_64-unknown-linux-gnu", verified)
+        (entry.directory / install.RECORD_FILE).write_text(record.to_json())
     return entry
 
 
@@ -514,10 +525,10 @@ def test_adopt_restored_accepts_what_install_into_cache_saved(serve, tmp_path: P
     [
         pytest.param(b"tampered wash", BODY_SHA256, "", id="tampered-binary"),
         pytest.param(b"tampered wash", BODY_SHA256, BODY_SHA256, id="tampered-binary-with-expected"),
-        pytest.param(BODY, None, "", id="no-wash.sha256"),
-        pytest.param(BODY, None, BODY_SHA256, id="no-wash.sha256-with-expected"),
-        pytest.param(BODY, OTHER_SHA256, "", id="wrong-wash.sha256"),
-        pytest.param(BODY, "", "", id="empty-wash.sha256"),
+        pytest.param(BODY, None, "", id="no-record"),
+        pytest.param(BODY, None, BODY_SHA256, id="no-record-with-expected"),
+        pytest.param(BODY, OTHER_SHA256, "", id="wrong-record"),
+        pytest.param(BODY, "", "", id="empty-record"),
         pytest.param(BODY, BODY_SHA256, OTHER_SHA256, id="expected-mismatch"),
         pytest.param(
             hashlib.sha256(b"x").digest(),
@@ -539,7 +550,8 @@ def test_adopt_restored_discards_what_does_not_match(
 def test_adopt_restored_without_a_binary(tmp_path: Path) -> None:
     entry = _entry(tmp_path)
     entry.directory.mkdir(parents=True)
-    (entry.directory / install.DIGEST_FILE).write_text(BODY_SHA256 + "\n")
+    record = install.Record(BODY_SHA256, "2.10.3", "wash", install.PROVENANCE)
+    (entry.directory / install.RECORD_FILE).write_text(record.to_json())
     assert install.adopt_restored(entry, LINUX_X64) is None
     assert not entry.directory.exists()
     assert not entry.complete
@@ -554,4 +566,60 @@ def test_adopt_restored_with_nothing_restored(tmp_path: Path) -> None:
 def test_adopt_restored_windows_ignores_a_bare_wash(tmp_path: Path) -> None:
     entry = _restored(tmp_path, LINUX_X64, recorded=BODY_SHA256)  # "wash", not "wash.exe"
     assert install.adopt_restored(entry, WIN_X64) is None
+    assert not entry.directory.exists()
+
+
+# --- trusted_entry: what a tool-cache hit may be trusted for ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verified", "verify", "trusted"),
+    [
+        (install.PROVENANCE, True, True),
+        (install.PROVENANCE, False, True),
+        (install.CHECKSUM, True, False),  # a known digest is not provenance
+        (install.CHECKSUM, False, True),
+        (install.UNVERIFIED, True, False),  # installed with verify: false
+        (install.UNVERIFIED, False, True),
+        ("maybe", False, False),  # a record this version does not know
+    ],
+)
+def test_trusted_entry_by_what_was_verified(tmp_path: Path, verified: str, verify: bool, trusted: bool) -> None:
+    entry = _restored(tmp_path, recorded=BODY_SHA256, verified=verified)
+    entry.marker.write_text("")
+    record = install.trusted_entry(entry, LINUX_X64, verify=verify)
+    assert (record is not None) == trusted
+    assert entry.directory.exists()  # judging removes nothing
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_trusted_entry_rechecks_the_binary_on_every_hit(tmp_path: Path, verify: bool) -> None:
+    entry = _restored(tmp_path, recorded=BODY_SHA256)
+    entry.marker.write_text("")
+    assert install.trusted_entry(entry, LINUX_X64, verify=verify) is not None
+    (entry.directory / "wash").write_bytes(b"tampered wash")
+    assert install.trusted_entry(entry, LINUX_X64, verify=verify) is None
+
+
+def test_trusted_entry_needs_a_record_and_the_marker(tmp_path: Path) -> None:
+    entry = _restored(tmp_path)  # binary only, as an older version of this action left it
+    entry.marker.write_text("")
+    assert install.trusted_entry(entry, LINUX_X64, verify=False) is None
+    entry = _restored(tmp_path / "b", recorded=BODY_SHA256)
+    assert install.trusted_entry(entry, LINUX_X64, verify=False) is None  # not complete
+
+
+def test_reinstalling_the_same_bytes_upgrades_the_record(serve, tmp_path: Path) -> None:
+    server = serve(200)
+    entry = _entry(tmp_path)
+    install.install_into_cache(entry, server.url, LINUX_X64)
+    assert install.trusted_entry(entry, LINUX_X64, verify=True) is None
+    install.install_into_cache(entry, server.url, LINUX_X64, verify=lambda b, d: "signed by a release run")
+    record = install.trusted_entry(entry, LINUX_X64, verify=True)
+    assert record is not None and record.evidence == "signed by a release run"
+
+
+def test_adopt_restored_under_verify_true_needs_a_provenance_record(tmp_path: Path) -> None:
+    entry = _restored(tmp_path, recorded=BODY_SHA256, verified=install.CHECKSUM)
+    assert install.adopt_restored(entry, LINUX_X64, BODY_SHA256, verify=True) is None
     assert not entry.directory.exists()

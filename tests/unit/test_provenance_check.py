@@ -31,7 +31,85 @@ RELEASE_SAN = WORKFLOWS + "release.yml@refs/tags/v2.10.3"
 SHA = hashlib.sha256(b"wash binary").hexdigest()
 OTHER = hashlib.sha256(b"another binary").hexdigest()
 
-# --- workflow_identity_ok -----------------------------------------------------------------------
+# --- identity_problem: the release-run rule on Fulcio's extensions ------------------------------------
+
+UPSTREAM_URI = "https://github.com/wasmCloud/wasmCloud"
+
+
+def identity(
+    signer: str = RELEASE_SAN, repo: str = UPSTREAM_URI, ref: str = "refs/tags/v2.10.3", **extra: object
+) -> provenance_check.SignerIdentity:
+    """A signer as Fulcio describes it: SAN = Build Signer URI (job_workflow_ref), repository and ref of the run."""
+    fields: dict[str, object] = {
+        "sans": (signer,),
+        "issuer": provenance_check.ISSUER,
+        "build_signer": signer,
+        "source_repository": repo,
+        "source_ref": ref,
+        "owner": repo.rsplit("/", 1)[0],
+    }
+    fields.update(extra)
+    return provenance_check.SignerIdentity(**fields)  # type: ignore[arg-type]
+
+
+# The real eras, from wasmCloud/wasmCloud's workflows: release-tag.yml (workflow_run/workflow_dispatch, on main,
+# since 2026-05-01), wash.yml on a "v*" tag push (2026-03 .. 2026-05), wash.yml on a "wash-v*" tag push (2025-09 ..).
+RELEASE_TAG_ERA = identity(WORKFLOWS + "release-tag.yml@refs/heads/main", ref="refs/heads/main")
+WASH_V_TAG_ERA = identity(WORKFLOWS + "wash.yml@refs/tags/v2.0.0", ref="refs/tags/v2.0.0")
+WASH_WASH_V_TAG_ERA = identity(WORKFLOWS + "wash.yml@refs/tags/wash-v2.0.0-rc.8", ref="refs/tags/wash-v2.0.0-rc.8")
+
+
+@pytest.mark.parametrize("accepted", [RELEASE_TAG_ERA, WASH_V_TAG_ERA, WASH_WASH_V_TAG_ERA, identity()])
+def test_release_runs_are_accepted(accepted: provenance_check.SignerIdentity) -> None:
+    assert provenance_check.identity_problem(accepted) == ""
+
+
+@pytest.mark.parametrize(
+    ("refused", "problem"),
+    [
+        pytest.param(
+            identity(WORKFLOWS + "release-tag.yml@refs/heads/feature", ref="refs/heads/feature"),
+            "ref refs/heads/feature is not refs/heads/main",
+            id="feature-branch",
+        ),
+        pytest.param(
+            identity(WORKFLOWS + "wash.yml@refs/tags/v2.10.3", repo="https://github.com/acme/app"),
+            "source repository is https://github.com/acme/app",
+            id="caller-of-a-wasmcloud-reusable-workflow",
+        ),
+        pytest.param(
+            identity(
+                "https://github.com/someone/wasmCloud/.github/workflows/release-tag.yml@refs/heads/main",
+                repo="https://github.com/someone/wasmCloud",
+                ref="refs/heads/main",
+            ),
+            "source repository is https://github.com/someone/wasmCloud",
+            id="fork",
+        ),
+        pytest.param(
+            identity("https://github.com/acme/app/.github/workflows/x.yml@refs/heads/main", repo=UPSTREAM_URI),
+            "signing workflow https://github.com/acme/app/",
+            id="wasmcloud-run-calling-a-foreign-workflow",
+        ),
+        pytest.param(identity(ref="refs/pull/1/merge"), "ref refs/pull/1/merge", id="pull-request"),
+        pytest.param(identity(ref=""), "ref (none)", id="no-ref-extension"),
+        pytest.param(identity(repo=""), "source repository is missing", id="no-repository-extension"),
+        pytest.param(identity(issuer="https://accounts.google.com"), "issuer is https://accounts", id="issuer"),
+        pytest.param(identity(issuer=""), "issuer is missing", id="no-issuer"),
+        pytest.param(identity(sans=()), "SAN does not name", id="san-not-the-signer"),
+        pytest.param(identity(owner="https://github.com/evil"), "owner is https://github.com/evil", id="owner"),
+        pytest.param(
+            identity(WORKFLOWS + "release.yml@refs/heads/feature"), "workflow's ref refs/heads/feature", id="signer-ref"
+        ),
+    ],
+)
+def test_other_runs_are_refused(refused: provenance_check.SignerIdentity, problem: str) -> None:
+    assert problem in provenance_check.identity_problem(refused)
+
+
+def test_identity_case_of_owner_and_repository_does_not_matter() -> None:
+    lower = identity(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmcloud/wasmcloud"), repo=UPSTREAM_URI.lower())
+    assert provenance_check.identity_problem(lower) == ""
 
 
 @pytest.mark.parametrize(
@@ -44,8 +122,8 @@ OTHER = hashlib.sha256(b"another binary").hexdigest()
         WORKFLOWS + "wash_release-2.yml@refs/tags/v2.0.0",
     ],
 )
-def test_workflow_identity_accepts_release_workflows(san: str) -> None:
-    assert provenance_check.workflow_identity_ok(san)
+def test_release_workflows_at_a_tag_are_accepted(san: str) -> None:
+    assert provenance_check.identity_problem(identity(san)) == ""
 
 
 @pytest.mark.parametrize(
@@ -58,7 +136,6 @@ def test_workflow_identity_accepts_release_workflows(san: str) -> None:
         pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud/wasmCloudx"), id="similar-repo-2"),
         pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud-evil/wasmCloud"), id="similar-owner"),
         pytest.param(RELEASE_SAN.replace("wasmCloud/wasmCloud", "evil/wasmCloud/wasmCloud"), id="nested-path"),
-        pytest.param(WORKFLOWS + "release.yml@refs/heads/main", id="branch"),
         pytest.param(WORKFLOWS + "release.yml@refs/heads/v2.10.3", id="branch-named-like-a-tag"),
         pytest.param(WORKFLOWS + "release.yml@refs/pull/123/merge", id="pull-request"),
         pytest.param(WORKFLOWS + "release.yml@refs/tags/", id="empty-tag"),
@@ -82,8 +159,8 @@ def test_workflow_identity_accepts_release_workflows(san: str) -> None:
         pytest.param("x" + RELEASE_SAN, id="leading-garbage"),
     ],
 )
-def test_workflow_identity_rejects(san: str) -> None:
-    assert not provenance_check.workflow_identity_ok(san)
+def test_other_signing_workflows_are_refused(san: str) -> None:
+    assert provenance_check.identity_problem(identity(san))
 
 
 @pytest.mark.parametrize(
@@ -96,8 +173,8 @@ def test_workflow_identity_rejects(san: str) -> None:
         pytest.param(RELEASE_SAN + "\n", id="trailing-newline"),
     ],
 )
-def test_workflow_identity_rejects_paths_outside_workflows(san: str) -> None:
-    assert not provenance_check.workflow_identity_ok(san)
+def test_signing_workflows_outside_workflows_are_refused(san: str) -> None:
+    assert provenance_check.identity_problem(identity(san))
 
 
 # --- _subjects ----------------------------------------------------------------------------------
@@ -136,8 +213,25 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def certificate(*sans: str, issuer: str | None = provenance_check.ISSUER) -> x509.Certificate:
-    """A Fulcio-shaped leaf: SAN URIs and the OIDC issuer (v2) extension."""
+def der_utf8(text: str) -> bytes:
+    """DER UTF8String, as Fulcio encodes its v2 extensions (asn1.MarshalWithParams(v, "utf8"))."""
+    raw = text.encode()
+    length = (
+        bytes([len(raw)])
+        if len(raw) < 0x80
+        else bytes([0x81 if len(raw) < 0x100 else 0x82]) + len(raw).to_bytes(1 if len(raw) < 0x100 else 2, "big")
+    )
+    return b"\x0c" + length + raw
+
+
+def certificate(
+    *sans: str,
+    issuer: str | None = provenance_check.ISSUER,
+    repo: str | None = "https://github.com/wasmCloud/wasmCloud",
+    ref: str | None = None,
+) -> x509.Certificate:
+    """A Fulcio-shaped leaf: SAN URIs, the OIDC issuer (v2) extension, and Build Signer URI (the first SAN),
+    Source Repository URI and Ref, as Fulcio derives them from a GitHub Actions token."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     builder = (
@@ -153,12 +247,20 @@ def certificate(*sans: str, issuer: str | None = provenance_check.ISSUER) -> x50
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.UniformResourceIdentifier(s) for s in sans]), critical=True
         )
-    if issuer is not None:
-        raw = issuer.encode()  # DER UTF8String
-        value = bytes([0x0C, len(raw)]) + raw
-        builder = builder.add_extension(
-            x509.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), value), critical=False
-        )
+    signer = next((s for s in sans if "/.github/workflows/" in s), sans[0] if sans else "")
+    if ref is None:
+        ref = signer.rpartition("@")[2]
+    values = {
+        provenance_check.OID_ISSUER_V2: issuer,
+        provenance_check.OID_BUILD_SIGNER_URI: signer or None,
+        provenance_check.OID_SOURCE_REPOSITORY_URI: repo,
+        provenance_check.OID_SOURCE_REPOSITORY_REF: ref or None,
+    }
+    for oid, value in values.items():
+        if value is not None:
+            builder = builder.add_extension(
+                x509.UnrecognizedExtension(ObjectIdentifier(oid), der_utf8(value)), critical=False
+            )
     return builder.sign(key, hashes.SHA256())
 
 
@@ -307,34 +409,44 @@ def test_check_bundle_reports_every_san(verifiers: Fakes) -> None:
 
 
 @pytest.mark.parametrize(
-    "cert_args",
+    ("sans", "ref"),
     [
-        ((RELEASE_SAN,), provenance_check.ISSUER),
-        (("https://example.com/other", RELEASE_SAN), provenance_check.ISSUER),
-        ((WORKFLOWS + "release.yaml@refs/tags/wash-v2.0.0-rc.8",), provenance_check.ISSUER),
+        ((RELEASE_SAN,), None),
+        (("https://example.com/other", RELEASE_SAN), None),
+        ((WORKFLOWS + "release.yaml@refs/tags/wash-v2.0.0-rc.8",), None),
+        ((WORKFLOWS + "release-tag.yml@refs/heads/main",), None),
     ],
 )
-def test_policy_accepts(cert_args: tuple[tuple[str, ...], str]) -> None:
-    sans, issuer = cert_args
-    provenance_check._policy().verify(certificate(*sans, issuer=issuer))
+def test_policy_accepts(sans: tuple[str, ...], ref: str | None) -> None:
+    provenance_check._policy().verify(certificate(*sans, ref=ref))
 
 
 @pytest.mark.parametrize(
-    ("sans", "issuer", "message"),
+    ("cert_args", "message"),
     [
-        ((RELEASE_SAN,), "https://accounts.google.com", "OIDCIssuerV2 does not match"),
-        ((RELEASE_SAN,), None, "does not contain OIDCIssuerV2"),
-        ((WORKFLOWS + "release.yml@refs/heads/main",), provenance_check.ISSUER, "not a wasmCloud/wasmCloud release"),
+        ({"issuer": "https://accounts.google.com"}, "issuer is https://accounts.google.com"),
+        ({"issuer": None}, "issuer is missing"),
+        ({"repo": None}, "source repository is missing"),
+        ({"repo": "https://github.com/acme/app"}, "source repository is https://github.com/acme/app"),
+        ({"ref": "refs/heads/feature"}, "ref refs/heads/feature is not"),
         (
-            (RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud/wasmCloud-evil"),),
-            provenance_check.ISSUER,
-            "signed by https://github.com/wasmCloud/wasmCloud-evil/",
+            {"sans": (RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmCloud/wasmCloud-evil"),)},
+            "signing workflow https://github.com/wasmCloud/wasmCloud-evil/",
         ),
     ],
 )
-def test_policy_rejects(sans: tuple[str, ...], issuer: str | None, message: str) -> None:
-    with pytest.raises(VerificationError, match=message):
-        provenance_check._policy().verify(certificate(*sans, issuer=issuer))
+def test_policy_rejects_and_names_the_identity(cert_args: dict[str, object], message: str) -> None:
+    sans = cert_args.pop("sans", (RELEASE_SAN,))
+    with pytest.raises(VerificationError, match=message) as caught:
+        provenance_check._policy().verify(certificate(*sans, **cert_args))  # type: ignore[arg-type]
+    assert f"SAN {sans[0]}" in str(caught.value)
+    assert "source repository" in str(caught.value) and "ref " in str(caught.value)
+
+
+def test_long_extension_values_are_read() -> None:
+    long_ref = "refs/tags/v2.10.3-" + "a" * 200
+    cert = certificate(WORKFLOWS + f"wash.yml@{long_ref}")
+    assert provenance_check.signer_identity(cert).source_ref == long_ref
 
 
 # --- verify_binary ------------------------------------------------------------------------------
@@ -381,7 +493,7 @@ def test_verify_binary_lists_each_sources_failure(verifiers: Fakes) -> None:
         source(
             API_SOURCE,
             b"garbage",
-            bundle(certificate(WORKFLOWS + "release.yml@refs/heads/main"), payload=statement(SHA)),
+            bundle(certificate(WORKFLOWS + "release.yml@refs/heads/feature"), payload=statement(SHA)),
         ),
         source("a third source"),
     ]
@@ -390,7 +502,7 @@ def test_verify_binary_lists_each_sources_failure(verifiers: Fakes) -> None:
     why = caught.value.why
     assert f"{BUNDLE_SOURCE}: VerificationError: the attestation does not cover this binary's sha256" in why
     assert f"{API_SOURCE}: InvalidBundle: " in why
-    assert f"{API_SOURCE}: VerificationError: signed by {WORKFLOWS}release.yml@refs/heads/main" in why
+    assert f"{API_SOURCE}: VerificationError: signed by SAN {WORKFLOWS}release.yml@refs/heads/feature" in why
     assert "a third source: none found" in why
     # in the order they were tried
     assert why.index(BUNDLE_SOURCE) < why.index(API_SOURCE) < why.index("a third source")

@@ -191,3 +191,42 @@ def test_check_registry_refuses_credentials_without_echoing_them(value: str) -> 
     assert "must not carry credentials" in error.what
     assert "registry: ghcr.io" in error.fix
     assert "s3cret-pw" not in error.what + error.why + error.fix + error.markdown()
+
+
+@pytest.mark.parametrize(
+    ("attest", "alias", "mode"),
+    [
+        ("", "", "auto"),
+        ("", "false", "false"),  # wasmCloud/actions' attestation: false wins over attest's default
+        ("", "true", "true"),
+        ("", "FALSE", "false"),
+        ("false", "", "false"),
+        ("auto", "", "auto"),
+        ("true", "true", "true"),
+        (" True ", "true", "true"),
+    ],
+)
+def test_attest_mode(attest: str, alias: str, mode: str) -> None:
+    assert publish.attest_mode(attest, alias) == mode
+
+
+@pytest.mark.parametrize(
+    ("attest", "alias", "message"),
+    [
+        ("true", "false", "Inputs 'attest' (true) and 'attestation' (false) disagree"),
+        ("yes", "", "Input 'attest' must be true, false or auto, not 'yes'"),
+        ("", "maybe", "Input 'attestation' must be true, false or auto, not 'maybe'"),
+    ],
+)
+def test_attest_mode_refuses(attest: str, alias: str, message: str) -> None:
+    with pytest.raises(ActionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        publish.attest_mode(attest, alias)
+
+
+@pytest.mark.parametrize("action", ["action.yml", "actions/publish/action.yml"])
+def test_attest_has_no_default_that_would_hide_its_alias(action: str) -> None:
+    import yaml
+
+    inputs = yaml.safe_load((Path(__file__).parents[2] / action).read_text())["inputs"]
+    assert inputs["attest"].get("default", "") == ""
+    assert inputs["attestation"].get("default", "") == ""

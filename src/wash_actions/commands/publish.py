@@ -38,7 +38,9 @@ class PublishInputs:
     tag_warnings: tuple[str, ...] = ()
     attest: bool = False
     attest_notice: str = ""
+    attest_instance: attest.Instance | None = None
     push_attestation: bool = True
+    create_storage_record: bool = True
     api_url: str = ""
     github_token: str = ""
     server_url: str = ""
@@ -97,14 +99,7 @@ class PublishInputs:
                 fix="with:\n  immutable-tags: releases",
                 docs="#immutable-tags",
             )
-        mode = (inputs.get("attest") or inputs.get("attestation") or "auto").lower()
-        if mode not in ("true", "false", "auto"):
-            raise ActionError(
-                what=f"Input 'attest' must be true, false or auto, not {mode!r}",
-                why="auto attests when the job can sign (permissions: id-token: write).",
-                fix="with:\n  attest: auto",
-                docs="#attestations",
-            )
+        mode = attest_mode(inputs.get("attest"), inputs.get("attestation"))
         decision = attest.decide(
             mode,
             push=push,
@@ -125,7 +120,9 @@ class PublishInputs:
             tag_warnings=plan.warnings,
             attest=decision.enabled,
             attest_notice=decision.notice,
+            attest_instance=decision.instance,
             push_attestation=inputs.bool("push-attestation", default=True),
+            create_storage_record=inputs.bool("create-storage-record", default=True),
             api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
             github_token=inputs.secret("github-token") or gha.env("WASHACTIONS_GITHUB_TOKEN"),
             server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
@@ -257,6 +254,30 @@ def repository_from_github(github_repository: str) -> str:
             docs="#publish",
         )
     return name
+
+
+def attest_mode(attest_input: str, alias: str) -> str:
+    """true, false or auto: ``attest`` when set, else its wasmCloud/actions alias ``attestation``, else auto.
+
+    action.yml gives ``attest`` no default so that an alias set by the workflow is not hidden by one.
+    """
+    given = {name: value.strip().lower() for name, value in (("attest", attest_input), ("attestation", alias)) if value}
+    for name, value in given.items():
+        if value not in ("true", "false", "auto"):
+            raise ActionError(
+                what=f"Input '{name}' must be true, false or auto, not {value!r}",
+                why="auto attests when the job can sign (permissions: id-token: write).",
+                fix=f"with:\n  {name}: auto",
+                docs="#attestations",
+            )
+    if len(set(given.values())) > 1:
+        raise ActionError(
+            what=f"Inputs 'attest' ({given['attest']}) and 'attestation' ({given['attestation']}) disagree",
+            why="'attestation' is an alias of 'attest' for users of wasmCloud/actions; set one of them.",
+            fix=f"with:\n  attest: {given['attestation']}",
+            docs="#attestations",
+        )
+    return next(iter(given.values()), "auto")
 
 
 def check_component(path: Path) -> None:
@@ -542,32 +563,57 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         "tags": json.dumps(refs),
         "annotations": json.dumps(annotations),
         "all_digests": ",".join(digest for _ in refs),
+    }
+    # published: these outputs hold whatever happens to the attestation below
+    gha.set_outputs(outputs)
+    if inputs.attest_notice:
+        gha.notice(inputs.attest_notice, title="publish: attestation")
+    if inputs.attest:
+        return attest_digest(inputs, digest, manifest)
+    return {
         "attestation-id": "",
         "attestation-url": "",
         "bundle-path": "",
         "attestation-digest": "",
+        "storage-record-ids": "",
     }
-    if inputs.attest_notice:
-        gha.notice(inputs.attest_notice, title="publish: attestation")
-    if inputs.attest:
-        outputs.update(attest_digest(inputs, digest, manifest))
-    return outputs
 
 
 def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifest) -> dict[str, str]:
-    """Sign SLSA provenance for the digest, store it with GitHub, push it to the registry as a referrer."""
+    """Sign SLSA provenance for the digest, store it with GitHub, push it to the registry as a referrer.
+
+    The image is already published: a failure says so, names the part that failed and how to attest again.
+    """
     subject = provenance.subject_name(inputs.image)
-    gha.info(f"Attesting {subject}@{digest} (SLSA provenance, signed with Sigstore)")
-    signed = attest.sign(subject, digest, inputs.server_url)
+    instance = inputs.attest_instance or attest.SIGSTORE_PUBLIC_GOOD
+    gha.info(f"Attesting {subject}@{digest} (SLSA provenance, signed with {instance.label})")
+    try:
+        signed = attest.sign(subject, digest, inputs.server_url, instance)
+    except ActionError as error:
+        raise attestation_failed(inputs, digest, "sign", error) from None
     bundle_path = gha.temp_dir() / f"attestation-{digest.replace(':', '-')}.sigstore.json"
     bundle_path.write_text(signed.bundle)
-    attestation_id, attestation_url = attest.store(
-        inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
-    )
+    try:
+        attestation_id, attestation_url = attest.store(
+            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
+        )
+    except ActionError as error:
+        raise attestation_failed(inputs, digest, "store", error, bundle_path=bundle_path) from None
     referrer = ""
     if inputs.push_attestation:
         client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-        referrer = attest.push_referrer(client, inputs.repository, manifest, signed.bundle.encode())
+        try:
+            referrer = attest.push_referrer(client, inputs.repository, manifest, attest.registry_bytes(signed.bundle))
+        except ActionError as error:
+            raise attestation_failed(inputs, digest, "referrer", error, stored=attestation_url) from None
+    records: list[str] = []
+    if inputs.push_attestation and inputs.create_storage_record:
+        try:
+            records = attest.create_storage_record(
+                inputs.api_url, inputs.github_token, inputs.github_repository, subject, digest
+            )
+        except ActionError as error:  # as actions/attest: the attestation stands, the record is a warning
+            gha.warning(f"{error.what}: {error.why}", title="publish: storage record")
     gha.summary(
         "### Attestation\n\n| subject | digest | attestation | bundle in registry |\n|---|---|---|---|\n"
         f"| `{subject}` | `{digest}` | {attestation_url} | {f'`{referrer}`' if referrer else 'not pushed'} |\n"
@@ -577,4 +623,58 @@ def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifes
         "attestation-url": attestation_url,
         "bundle-path": str(bundle_path),
         "attestation-digest": referrer,
+        "storage-record-ids": ",".join(records),
     }
+
+
+_STAGES = {
+    "sign": "signing the provenance with Sigstore",
+    "store": "storing the attestation with GitHub's attestations API",
+    "referrer": "pushing the attestation to the registry as a referrer of the image",
+}
+_DENIED = re.compile(r"denied access \(HTTP (\d{3})\)")
+
+
+def attestation_failed(
+    inputs: PublishInputs,
+    digest: str,
+    stage: str,
+    cause: ActionError,
+    *,
+    stored: str = "",
+    bundle_path: Path | None = None,
+) -> ActionError:
+    """The image is published at ``digest``; attesting it failed at ``stage`` (sign, store or referrer)."""
+    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    why = f"{cause.what}: {cause.why}"
+    if bundle_path is not None:
+        why += f" The signed bundle was kept at {bundle_path}."
+    fix = (
+        f"{cause.fix}\n"
+        "Then attest the published digest without publishing again, in a step after this one:\n"
+        "- uses: actions/attest-build-provenance@v3\n  with:\n"
+        f"    subject-name: {provenance.subject_name(inputs.image)}\n"
+        "    subject-digest: ${{ steps.publish.outputs.digest }}\n"
+        "    push-to-registry: true"
+    )
+    if stage == "referrer":
+        denied = _DENIED.search(cause.what)
+        if denied:
+            why = (
+                f"{inputs.registry} refused the attestation's referrer manifest (HTTP {denied[1]}), although the "
+                "same credentials pushed the image moments ago: this registry or token does not accept an OCI "
+                "artifact that refers to an image (a manifest with a subject and an artifactType)."
+            )
+        if stored:
+            why += f" The attestation itself is stored with GitHub: {stored}."
+        fix = (
+            "The attestation is stored with GitHub (gh attestation verify finds it there); keep it there only:\n"
+            "with:\n  push-attestation: false"
+        )
+    return ActionError(
+        what=f"{published}, but attesting it failed while {_STAGES[stage]}",
+        why=why,
+        fix=fix,
+        docs="#attestations",
+        details=cause.details,
+    )

@@ -270,13 +270,13 @@ def run_resolve(inputs: SetupInputs) -> dict[str, str]:
     resolved: Resolved | None = None
     version = inputs.request.exact
     entry = install.cache_entry(inputs.tool_cache, version, plat) if version is not None else None
-    if entry is None or not _cached(entry, plat):
+    if entry is None or not _cached(entry, plat, inputs):
         resolved = resolve(inputs, plat)
         version = resolved.version
         gha.info(f"wash-version {inputs.request.text!r} resolved to {version} ({resolved.tag}/{resolved.asset})")
         entry = install.cache_entry(inputs.tool_cache, version, plat)
     assert version is not None
-    hit = _cached(entry, plat)
+    hit = _cached(entry, plat, inputs)
     outputs = _resolve_outputs(version, entry, plat, resolved=resolved)
     if hit:
         gha.info(f"wash {version} is in the tool cache: nothing to download.")
@@ -287,8 +287,18 @@ def run_resolve(inputs: SetupInputs) -> dict[str, str]:
     return outputs
 
 
-def _cached(entry: install.CacheEntry, plat: install.Platform) -> bool:
-    return entry.complete and (entry.directory / plat.exe).is_file()
+def _cached(entry: install.CacheEntry, plat: install.Platform, inputs: SetupInputs) -> bool:
+    """A tool-cache entry usable as it is: its binary still has the sha256 recorded when it was installed, and
+    under ``verify: true`` that record says its provenance was verified (see ``install.trusted_entry``)."""
+    if install.trusted_entry(entry, plat, verify=inputs.verify) is not None:
+        return True
+    if entry.complete and (entry.directory / plat.exe).is_file():
+        gha.info(
+            f"The wash in the tool cache ({entry.directory}) "
+            + ("was not verified against wasmCloud's release provenance, or " if inputs.verify else "")
+            + "no longer matches what was recorded when it was installed: installing it again."
+        )
+    return False
 
 
 def _resolve_outputs(
@@ -359,7 +369,7 @@ def _preload_sigstore() -> threading.Thread:
 
 
 def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None):  # type: ignore[no-untyped-def]
-    def verify(binary: Path, sha256: str) -> None:
+    def verify(binary: Path, sha256: str) -> str:
         from .. import extras, provenance_check
 
         if preload is not None:
@@ -388,6 +398,7 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread
         gha.info(
             f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source}: signed by {evidence.identity}"
         )
+        return f"signed by {evidence.identity} (via {evidence.source})"
 
     return verify
 
@@ -397,16 +408,19 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
     setup = inputs.setup
     entry = install.cache_entry(setup.tool_cache, inputs.version, plat)
     binary = entry.directory / plat.exe
-    hit = _cached(entry, plat)
+    hit = _cached(entry, plat, setup)
     source = "tool cache"
     if hit:
         check_pin(binary, setup.checksum)
     if not hit and inputs.restored and entry.directory.is_dir():
         expected = inputs.resolved.sha256 if inputs.resolved else setup.checksum
-        if install.adopt_restored(entry, plat, expected) is not None:
+        if install.adopt_restored(entry, plat, expected, verify=setup.verify) is not None:
             hit, source = True, "actions/cache"
         else:
-            gha.warning("The cached wash did not match its recorded sha256; downloading it again.")
+            gha.warning(
+                "The cached wash did not match its record (sha256, or provenance verified under verify: true); "
+                "downloading it again."
+            )
     if not hit:
         resolved = inputs.resolved
         if resolved is None:  # resolved from the tool cache, which has since lost it
@@ -420,6 +434,8 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
                 plat,
                 expected_sha256=resolved.sha256,
                 verify=_verifier(setup, resolved, preload) if setup.verify else None,
+                version=str(resolved.version),
+                asset=resolved.asset,
             )
         except install.NotFound:
             raise install.not_found(resolved.version, resolved.asset) from None

@@ -18,14 +18,19 @@
  *
  *   - Fulcio: the OIDC token comes as `Authorization: Bearer` and the CSR as base64(PEM); the
  *     token's signature, issuer, audience and expiry are checked against the stack's own OIDC key,
- *     the CSR's self-signature is checked (proof of possession), and the certificate's SAN is
- *     `https://github.com/<job_workflow_ref>` as real Fulcio issues for GitHub Actions tokens.
+ *     the claims real Fulcio requires are required, the CSR's self-signature is checked (proof of
+ *     possession), and the certificate carries the SAN `https://github.com/<job_workflow_ref>` and
+ *     every extension real Fulcio derives from the token's claims (fulcioExtensions below; the
+ *     mock's own handler maps claims in token order and lacks the Token Subject).
  *   - Rekor: the entry logged is the canonical one (for dsse: envelopeHash, payloadHash,
  *     signatures with their verifiers), not the proposed one; DSSE signatures are checked first.
  *   - TSA: the request is DER RFC 3161 (the mock's handler expects JSON), and the nonce is echoed
  *     exactly (it is a 64-bit integer, larger than a JavaScript number holds).
  *
- * Usage: node server.mjs --dir DIR [--port N] [--claims claims.json]
+ * Usage: node server.mjs --dir DIR [--port N] [--claims claims.json] [--instance public-good|github]
+ *
+ * --instance github leaves the transparency log out of the trusted root and the signing config,
+ * as GitHub's own Sigstore instance has none (its bundles carry RFC 3161 timestamps instead).
  *
  * At start it writes DIR/trusted_root.json (Sigstore TrustedRoot v0.1), DIR/signing_config.json
  * (SigningConfig v0.2) and DIR/trust_config.json (ClientTrustConfig v0.1, both of them), then
@@ -49,8 +54,6 @@ import * as pkijs from 'pkijs';
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const FULCIO_AUDIENCE = 'sigstore';
 const OPERATOR = 'wash-actions-test';
-/** Claim the Fulcio bridge adds to the token it hands the mock, read back as the SAN. */
-const SAN_CLAIM = 'x-wash-actions-san';
 const TOKEN_LIFETIME_SECONDS = 300;
 
 /** The GitHub Actions OIDC claims, derived from a few overridable ones. */
@@ -61,6 +64,8 @@ function githubClaims(overrides) {
   const sha = overrides.sha ?? 'a'.repeat(40);
   const workflowPath = '.github/workflows/release.yml';
   const workflowRef = overrides.workflow_ref ?? `${repository}/${workflowPath}@${ref}`;
+  // GitHub's `workflow` claim is the workflow's name; without one, the file's base name stands in
+  const workflowName = /\/([^/@]+)\.ya?ml@/.exec(workflowRef)?.[1] ?? 'release';
   const base = {
     sub: `repo:${repository}:ref:${ref}`,
     ref,
@@ -77,10 +82,10 @@ function githubClaims(overrides) {
     run_id: '4242424242',
     run_number: '7',
     run_attempt: '1',
-    workflow: 'release',
+    workflow: workflowName,
     workflow_ref: workflowRef,
     workflow_sha: sha,
-    job_workflow_ref: workflowRef,
+    job_workflow_ref: overrides.job_workflow_ref ?? workflowRef,
     job_workflow_sha: sha,
     event_name: 'push',
     head_ref: '',
@@ -96,13 +101,63 @@ function parseOptions() {
       dir: { type: 'string' },
       port: { type: 'string', default: '0' },
       claims: { type: 'string' },
+      instance: { type: 'string', default: 'public-good' },
     },
   });
+  if (!['public-good', 'github'].includes(values.instance)) {
+    throw new Error(`--instance must be public-good or github, not ${values.instance}`);
+  }
   if (!values.dir) {
     throw new Error('usage: node server.mjs --dir DIR [--port N] [--claims claims.json]');
   }
   const overrides = values.claims ? JSON.parse(fs.readFileSync(values.claims, 'utf8')) : {};
-  return { dir: values.dir, port: Number(values.port), claims: githubClaims(overrides) };
+  return { dir: values.dir, port: Number(values.port), claims: githubClaims(overrides), instance: values.instance };
+}
+
+/**
+ * The claims real Fulcio requires of a GitHub Actions token, in the order it checks them
+ * (sigstore/fulcio pkg/identity/github/principal.go, WorkflowPrincipalFromIDToken): a token missing one is refused.
+ */
+const FULCIO_REQUIRED_CLAIMS = [
+  'job_workflow_ref', 'sha', 'event_name', 'repository', 'workflow', 'ref', 'job_workflow_sha',
+  'runner_environment', 'repository_id', 'repository_owner', 'repository_owner_id', 'repository_visibility',
+  'workflow_ref', 'workflow_sha', 'run_id', 'run_attempt',
+];
+
+/**
+ * The certificate extensions real Fulcio embeds for a GitHub Actions token, in its order: workflowPrincipal.Embed
+ * (pkg/identity/github/principal.go) fills certificate.Extensions, rendered by Extensions.Render
+ * (pkg/certificate/extensions.go; OIDs in docs/oid-info.md). The deprecated .1-.6 carry raw bytes ("legacy"),
+ * the others a DER UTF8String. The base URL is Fulcio's hard-coded `https://github.com/`.
+ */
+function fulcioExtensions(claims) {
+  const base = 'https://github.com';
+  const at = (...parts) => [base, ...parts].join('/');
+  const ext = (n, value, legacy = false) => ({ oid: `1.3.6.1.4.1.57264.1.${n}`, value: String(value), legacy });
+  return [
+    ext(1, claims.iss, true), // Issuer (deprecated)
+    ext(2, claims.event_name, true), // GitHub Workflow Trigger (deprecated)
+    ext(3, claims.sha, true), // GitHub Workflow SHA (deprecated)
+    ext(4, claims.workflow, true), // GitHub Workflow Name (deprecated)
+    ext(5, claims.repository, true), // GitHub Workflow Repository (deprecated)
+    ext(6, claims.ref, true), // GitHub Workflow Ref (deprecated)
+    ext(8, claims.iss), // Issuer (V2)
+    ext(9, at(claims.job_workflow_ref)), // Build Signer URI
+    ext(10, claims.job_workflow_sha), // Build Signer Digest
+    ext(11, claims.runner_environment), // Runner Environment
+    ext(12, at(claims.repository)), // Source Repository URI
+    ext(13, claims.sha), // Source Repository Digest
+    ext(14, claims.ref), // Source Repository Ref
+    ext(15, claims.repository_id), // Source Repository Identifier
+    ext(16, at(claims.repository_owner)), // Source Repository Owner URI
+    ext(17, claims.repository_owner_id), // Source Repository Owner Identifier
+    ext(18, at(claims.workflow_ref)), // Build Config URI
+    ext(19, claims.workflow_sha), // Build Config Digest
+    ext(20, claims.event_name), // Build Trigger
+    ext(21, at(claims.repository, 'actions/runs', claims.run_id, 'attempts', claims.run_attempt)), // Run Invocation URI
+    ext(22, claims.repository_visibility), // Source Repository Visibility At Signing
+    ext(24, claims.sub), // Token Subject (fulcio #2307, 2026-03-31)
+  ];
 }
 
 /** An error a route answers with: HTTP status plus a Sigstore-style JSON body. */
@@ -155,8 +210,15 @@ function verifierKey(verifier) {
 }
 
 class SigstoreStack {
-  constructor({ url, claims, requestToken }) {
+  constructor({ url, claims, requestToken, instance = 'public-good' }) {
     this.url = url;
+    /**
+     * public-good: Fulcio + Rekor (+ TSA), like Sigstore's public-good instance.
+     * github: Fulcio + TSA and no transparency log, like GitHub's instance (fulcio.githubapp.com,
+     * timestamp.githubapp.com) that @actions/attest uses for private and internal repositories
+     * (lib/endpoints.js buildGitHubEndpoints; lib/sign.js adds a RekorWitness only with a rekorURL).
+     */
+    this.instance = instance;
     this.claims = claims;
     this.requestToken = requestToken;
     this.identity = `https://github.com/${claims.job_workflow_ref}`;
@@ -180,7 +242,6 @@ class SigstoreStack {
     // Certificates start a few seconds in the past, as real Fulcio's allow for clock skew: X.509 times have
     // second precision, and a timestamp taken right after issuing must never fall before notBefore.
     this.ca.getCurrentTime = () => new Date(Date.now() - 5_000);
-    this.fulcio = mock.fulcioHandler(this.ca, { strict: true, subjectClaim: SAN_CLAIM });
     const tlog = await mock.initializeTLog(this.url, this.rekorKeys);
     this.rekor = mock.rekorHandler(tlog, { strict: true });
     this.tsa = await mock.initializeTSA(this.tsaKeys);
@@ -220,6 +281,27 @@ class SigstoreStack {
       .sign(key);
   }
 
+  /**
+   * A token for another job's claims (POST /oidc/mint, same bearer credential): GitHub issues each job a token
+   * with its own claims; tests use this to sign as a given workflow run (derived like the stack's own claims).
+   */
+  async mint(req, body) {
+    if (bearer(req) !== this.requestToken) throw new HttpError(401, 'bad or missing bearer credential');
+    const { claims = {}, audience = FULCIO_AUDIENCE } = parseJSON(body);
+    const key = this.oidcKeys.privateKey;
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      value: await new jose.SignJWT({ ...githubClaims(claims), jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.oidcKid })
+        .setIssuer(GITHUB_ISSUER)
+        .setAudience(audience)
+        .setIssuedAt(now)
+        .setNotBefore(now - 5)
+        .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+        .sign(key),
+    };
+  }
+
   jwks() {
     const jwk = this.oidcKeys.publicKey.export({ format: 'jwk' });
     return { keys: [{ ...jwk, kid: this.oidcKid, alg: 'RS256', use: 'sig' }] };
@@ -241,17 +323,11 @@ class SigstoreStack {
     } catch (e) {
       throw new HttpError(401, `invalid OIDC identity token: ${e.message}`);
     }
-    if (!claims.job_workflow_ref) throw new HttpError(400, 'token has no job_workflow_ref claim');
+    for (const name of FULCIO_REQUIRED_CLAIMS) {
+      if (!claims[name]) throw new HttpError(400, `missing ${name} claim in ID token`);
+    }
 
-    // The mock reads the (unverified) token from the body and the SAN from one of its claims
-    const forwarded = {
-      credentials: {
-        oidcIdentityToken: unsignedJWT({
-          ...claims,
-          [SAN_CLAIM]: `https://github.com/${claims.job_workflow_ref}`,
-        }),
-      },
-    };
+    let publicKeyPEM;
     if (request.certificateSigningRequest) {
       let csrPEM = request.certificateSigningRequest;
       if (!csrPEM.includes('-----BEGIN')) csrPEM = Buffer.from(csrPEM, 'base64').toString('utf8');
@@ -262,13 +338,25 @@ class SigstoreStack {
         throw new HttpError(400, `invalid CSR: ${e.message}`);
       }
       if (!(await csr.verify())) throw new HttpError(400, 'CSR signature does not verify');
-      forwarded.certificateSigningRequest = csrPEM;
+      publicKeyPEM = csr.publicKey.toString('pem');
     } else if (request.publicKeyRequest?.publicKey?.content) {
-      forwarded.publicKeyRequest = request.publicKeyRequest;
+      publicKeyPEM = request.publicKeyRequest.publicKey.content;
     } else {
       throw new HttpError(400, 'no certificateSigningRequest or publicKeyRequest');
     }
-    return this.fulcio.fn(JSON.stringify(forwarded));
+    const der = Buffer.from(publicKeyPEM.replace(/-{5}(BEGIN|END) .*-{5}/gm, '').replace(/\s/gm, ''), 'base64');
+    // the mock's CA signs, logs the precertificate to its CT log and embeds the SCT, as Fulcio does
+    const leaf = await this.ca.issueCertificate({
+      publicKey: der,
+      subjectAltName: `https://github.com/${claims.job_workflow_ref}`, // the SAN: Build Signer URI
+      extensions: fulcioExtensions(claims),
+    });
+    const chain = [pem('CERTIFICATE', leaf), pem('CERTIFICATE', this.ca.rootCertificate)];
+    return {
+      statusCode: 201,
+      response: JSON.stringify({ signedCertificateEmbeddedSct: { chain: { certificates: chain } } }),
+      contentType: 'application/json',
+    };
   }
 
   trustBundle() {
@@ -345,7 +433,7 @@ class SigstoreStack {
     };
     return {
       mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-      tlogs: [logKey(this.rekorKeys, this.url)],
+      tlogs: this.instance === 'github' ? [] : [logKey(this.rekorKeys, this.url)],
       certificateAuthorities: [
         {
           subject: { organization: 'sigstore.mock', commonName: 'sigstore' },
@@ -378,18 +466,12 @@ class SigstoreStack {
       mediaType: 'application/vnd.dev.sigstore.signingconfig.v0.2+json',
       caUrls: [service(this.url)],
       oidcUrls: [service(`${this.url}/oidc`)],
-      rekorTlogUrls: [service(this.url)],
+      rekorTlogUrls: this.instance === 'github' ? [] : [service(this.url)],
       tsaUrls: [service(`${this.url}/api/v1/timestamp`)],
       rekorTlogConfig: { selector: 'ANY' },
       tsaConfig: { selector: 'ANY' },
     };
   }
-}
-
-/** A JWT with the given claims and no signature: only for handing claims to the mock's Fulcio. */
-function unsignedJWT(claims) {
-  const part = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
 }
 
 /** Rekor's canonical hashedrekord 0.0.1 body: only the fields Rekor keeps. */
@@ -469,6 +551,8 @@ async function route(stack, req, body) {
       return json(await stack.oidcToken(req, url.searchParams));
     case 'GET /oidc/.well-known/openid-configuration':
       return json({ issuer: GITHUB_ISSUER, jwks_uri: `${stack.url}/oidc/jwks`, id_token_signing_alg_values_supported: ['RS256'] });
+    case 'POST /oidc/mint':
+      return json(await stack.mint(req, body));
     case 'GET /oidc/jwks':
       return json(stack.jwks());
     case 'POST /api/v2/signingCert':
@@ -515,6 +599,7 @@ async function main() {
   const candidate = new SigstoreStack({
     url,
     claims: options.claims,
+    instance: options.instance,
     requestToken: crypto.randomBytes(24).toString('hex'),
   });
   await candidate.initialize();
@@ -550,6 +635,7 @@ async function main() {
       identity: stack.identity,
       issuer: GITHUB_ISSUER,
       claims: stack.claims,
+      instance: stack.instance,
       pid: process.pid,
     })}\n`,
   );

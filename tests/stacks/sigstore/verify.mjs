@@ -31,7 +31,7 @@ const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: node verify.mjs --bundle B --trusted-root T --identity SAN --issuer ISS [--artifact FILE]\n`);
+  process.stderr.write(`${message}\nusage: node verify.mjs --bundle B --trusted-root T --identity SAN --issuer ISS [--artifact FILE] [--no-tlog]\n`);
   process.exit(2);
 }
 
@@ -58,6 +58,7 @@ function main() {
       identity: { type: 'string' },
       issuer: { type: 'string' },
       artifact: { type: 'string' },
+      'no-tlog': { type: 'boolean', default: false },
     },
   });
   for (const name of ['bundle', 'trusted-root', 'identity', 'issuer']) {
@@ -76,7 +77,10 @@ function main() {
   if (!isDSSE && !artifact) usage('a message-signature bundle needs --artifact');
   const entity = isDSSE ? toSignedEntity(bundle) : toSignedEntity(bundle, artifact);
 
-  const verifier = new Verifier(toTrustMaterial(trustedRoot));
+  // --no-tlog: a bundle of GitHub's instance, with no transparency log entry and one RFC 3161 timestamp instead
+  // (as `gh attestation verify` checks GitHub's instance's bundles)
+  const thresholds = values['no-tlog'] ? { tlogThreshold: 0, timestampThreshold: 1 } : {};
+  const verifier = new Verifier(toTrustMaterial(trustedRoot), thresholds);
   const signer = verifier.verify(entity, {
     subjectAlternativeName: values.identity,
     extensions: { issuer: values.issuer },
