@@ -332,7 +332,7 @@ class Registry:
         url = f"{self.base}/v2/{repository}/referrers/sha256:{'0' * 64}"
         accept = {"Accept": "application/vnd.oci.image.index.v1+json"}
         response = self._send("GET", url, f"repository:{repository}:pull", headers=accept)
-        return response.status_code == 200
+        return response.status == 200
 
     def find_manifest(self, repository: str, reference: str) -> tuple[Manifest, str] | None:
         """A manifest and its ETag, or None when the reference does not exist."""
