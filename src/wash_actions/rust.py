@@ -4,16 +4,21 @@ wasmCloud/setup-wash-action runs ``rustup target add wasm32-wasip2`` uncondition
 step); wasmCloud/actions' setup-wash-cargo-auditable installs cargo-auditable (and cargo-audit) with
 taiki-e/install-action and points ``.wash/config.yaml``'s build command at ``cargo auditable build``.
 
-Inputs: ``rust-target`` — ``auto`` (the default: add ``wasm32-wasip2`` when rustup is on PATH, skip with a
-notice when it is not, so JavaScript, Python and Go jobs are untouched), a target triple (required: no
-rustup is an error), or ``false``; ``cargo-auditable`` — ``false`` (default) or ``true`` (install the pinned
-version with ``cargo install --locked``; needs cargo).
+Inputs: ``rust-target`` — ``auto`` (the default: add ``wasm32-wasip2`` when rustup is on PATH and the
+workspace holds a Rust project, so JavaScript, Python and Go jobs on hosted runners, which all have rustup,
+spend nothing; without rustup a Rust project gets a notice), a target triple (required: no rustup is an
+error), or ``false``; ``cargo-auditable`` — ``false`` (default) or ``true`` (install the pinned version with
+``cargo install --locked``, the way cargo-auditable's README installs it; needs cargo).
+wasmCloud/actions installs it with taiki-e/install-action (a prebuilt release download); this suite
+downloads nothing outside the package registries the job already uses.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import ActionError
 
@@ -57,14 +62,30 @@ class RustPlan:
     notices: tuple[str, ...]
 
 
-def plan(options: RustOptions, rustup: str | None, cargo: str | None) -> RustPlan:
+_SKIP_DIRS = {".git", "node_modules", "target", ".venv", "build"}
+
+
+def has_rust_project(workspace: Path, depth: int = 3) -> bool:
+    """A ``Cargo.toml`` in the workspace or a directory at most ``depth`` levels below it."""
+    if (workspace / "Cargo.toml").is_file():
+        return True
+    if depth == 0:
+        return False
+    try:
+        children = [e for e in os.scandir(workspace) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return False
+    return any(has_rust_project(Path(e.path), depth - 1) for e in children if e.name not in _SKIP_DIRS)
+
+
+def plan(options: RustOptions, rustup: str | None, cargo: str | None, rust_project: bool = True) -> RustPlan:
     """The commands to run (argument lists), given where rustup and cargo are (None: not on PATH)."""
     commands: list[tuple[str, ...]] = []
     notices: list[str] = []
     if options.target == "auto":
-        if rustup:
+        if rustup and rust_project:
             commands.append((rustup, "target", "add", DEFAULT_TARGET))
-        else:
+        elif rust_project:
             notices.append(
                 f"rustup is not on PATH, so the Rust target {DEFAULT_TARGET} was not added (rust-target: auto)."
             )
