@@ -1,4 +1,4 @@
-"""The Rust toolchain steps wasmCloud's actions run before a build, as setup-wash inputs (not wired yet).
+"""The Rust toolchain steps wasmCloud's actions run before a build, as setup-wash inputs.
 
 wasmCloud/setup-wash-action runs ``rustup target add wasm32-wasip2`` unconditionally (its action.yml, first
 step); wasmCloud/actions' setup-wash-cargo-auditable installs cargo-auditable (and cargo-audit) with
