@@ -596,7 +596,9 @@ PUBLISH_INPUTS: tuple[SbomInput, ...] = (
         "",
         "wasmCloud/actions name, accepted for a drop-in; nothing is downloaded, so it has no effect beyond a notice.",
     ),
-    SbomInput("token", "", "wasmCloud/actions name for `github-token`."),
+    # wasmCloud/actions wash-oci-publish passes `token` only to docker/login-action as the password for
+    # `github.actor`; its attest steps use the job's token. So it maps to `password`, not `github-token`.
+    SbomInput("token", "", "wasmCloud/actions name for `password` (the registry login as `github.actor`)."),
 )
 
 
