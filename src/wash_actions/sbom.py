@@ -380,6 +380,8 @@ def find_lockfile(project: Path, stop: Path | None = None) -> Path | None:
     """The first of :data:`LOCKFILES` in ``project`` or a parent directory up to ``stop`` (a workspace root)."""
     project = project.resolve()
     limit = stop.resolve() if stop else None
+    if limit is not None and limit != project and limit not in project.parents:
+        limit = None  # a boundary that does not contain the project: look in the project only
     for directory in (project, *project.parents):
         for name in LOCKFILES:
             candidate = directory / name

@@ -230,6 +230,7 @@ def test_lockfile_is_found_up_to_the_workspace_root(tmp_path: Path) -> None:
     crate.mkdir(parents=True)
     assert sbom.find_lockfile(crate, tmp_path) == tmp_path / "Cargo.lock"
     assert sbom.find_lockfile(crate) is None  # without a boundary only the project itself is searched
+    assert sbom.find_lockfile(crate, tmp_path / "elsewhere") is None  # nor with one that does not contain it
 
 
 def test_dep_v0_wins_over_the_lock_file(tmp_path: Path) -> None:
