@@ -170,6 +170,34 @@ def custom_sections(wasm: bytes) -> list[tuple[str, bytes]]:
     return found
 
 
+# In a component (layer 1 of the preamble) section 1 holds a nested core module and section 4 a nested
+# component, each a whole binary with its own preamble; in a core module (layer 0) no section nests.
+_NESTED_IN_COMPONENT = {1, 4}
+MAX_DEPTH = 16
+
+
+def all_custom_sections(wasm: bytes, depth: int = 0) -> list[tuple[str, bytes]]:
+    """Every custom section, the top level's first, then those of nested modules and components, depth-first.
+
+    A Rust component built for ``wasm32-wasip2`` keeps rustc's sections (``producers``, cargo-auditable's
+    ``.dep-v0``) inside the core module that wasm-component-ld wraps, not at the top level.
+    """
+    if depth > MAX_DEPTH:
+        raise MalformedWasm(f"components nest deeper than {MAX_DEPTH} levels")
+    found = custom_sections(wasm)
+    if wasm[6:8] != b"\x01\x00":  # a core module: nothing nested
+        return found
+    view = memoryview(wasm)
+    pos = 8
+    while pos < len(view):
+        section_id = view[pos]
+        size, start = read_leb128(view, pos + 1)
+        if section_id in _NESTED_IN_COMPONENT:
+            found.extend(all_custom_sections(bytes(view[start : start + size]), depth + 1))
+        pos = start + size
+    return found
+
+
 def read_sections(wasm: bytes) -> dict[str, str]:
     """The metadata sections (:data:`SECTIONS`) at the component's top level; the last wins, as in wash."""
     return {name: data.decode(errors="replace") for name, data in custom_sections(wasm) if name in SECTIONS}

@@ -1,8 +1,11 @@
 """Tags from the Git context, in the spirit of docker/metadata-action, and tag sanitising.
 
 With no explicit ``tags``:
-- a tag push of a release (``v1.2.3``) gives ``1.2.3``, ``1.2``, ``1`` and ``latest`` (``0.y.z`` gives no
-  bare ``0``); a prerelease (``v1.3.0-rc.1``) gives only ``1.3.0-rc.1``; any other tag, itself;
+- a tag push of a release (``v1.2.3``) gives ``1.2.3``, the tag as written (``v1.2.3``), ``1.2``, ``1`` and
+  ``latest`` (``0.y.z`` gives no bare ``0``); a prerelease (``v1.3.0-rc.1``) gives ``1.3.0-rc.1`` and
+  ``v1.3.0-rc.1``; any other tag, itself. The written name is what wasmCloud/actions publishes (its
+  ``image_tags`` default is ``github.ref_name``) and what docker/metadata-action's default rule
+  ``type=ref,event=tag`` keeps, so a workflow moving over still finds its ``v1.2.3``;
 - a branch push (also ``workflow_dispatch`` and ``schedule`` on a branch) gives the branch name and
   ``sha-<short>``;
 - a pull request gives ``pr-<number>`` and ``sha-<short>`` of the PR's head commit (not the merge commit).
@@ -120,9 +123,10 @@ def default_tags(ctx: GitContext) -> list[str]:
         semver = parse_semver(ctx.tag)
         if semver is None:
             return [ctx.tag]
+        written = [ctx.tag] if ctx.tag != semver.version else []
         if semver.pre:
-            return [semver.version]
-        tags = [semver.version, f"{semver.major}.{semver.minor}"]
+            return [semver.version, *written]
+        tags = [semver.version, *written, f"{semver.major}.{semver.minor}"]
         if semver.major != "0":
             tags.append(semver.major)
         return [*tags, "latest"]

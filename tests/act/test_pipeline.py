@@ -224,3 +224,34 @@ jobs:
     assert publish["attestation-url"] == ""
     assert release_server.store.stored == []
     assert publish["all_digests"] == ",".join([publish["digest"]] * 2)
+
+
+def test_a_tag_push_publishes_the_tag_as_written(act, release_server, registry):
+    """wasmCloud/actions' image_tags defaults to github.ref_name: a workflow that relied on it keeps `v1.2.3`."""
+    workflow = f"""
+on: push
+jobs:
+  component:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+{steps.setup_wash(release_server.url)}
+      - id: build
+        uses: acme/wash-actions/actions/build@v1
+        with:
+          skip-fetch: true
+      - id: publish
+        uses: acme/wash-actions/actions/publish@v1
+        with:
+          component_path: ${{{{ steps.build.outputs.component_path }}}}
+          registry: {registry.host}
+          repository: acme/tagged
+          attestation: false
+          insecure: true
+"""
+    # act takes github.ref from the event payload's "ref", as GitHub sets it for a tag push
+    result = act.run(workflow, project=EXAMPLES / "hello-python", name="tagged", payload={"ref": "refs/tags/v1.2.3"})
+    assert result.returncode == 0, result.log[-4000:]
+    assert registry.tags("acme/tagged") == ["1", "1.2", "1.2.3", "latest", "v1.2.3"]
+    publish = result.outputs("publish")
+    assert len(set(publish["all_digests"].split(","))) == 1

@@ -200,3 +200,12 @@ def test_bad_wash_env(build, tmp_path):
     project = copy_example("hello-python", tmp_path)
     run = build(project, **{"working-directory": "hello-python", "wash-env": "PATH=/tmp"})
     assert_one_clear_error(run, "WASH_NAME=value")
+
+
+def test_unfetchable_wit_dependencies_point_at_skip_fetch(build, tmp_path):
+    """The real wash cannot reach the WIT registry here (no network beyond the package registries)."""
+    project = copy_example("hello-python", tmp_path)
+    world = project / "wit" / "world.wit"
+    world.write_text(world.read_text().replace("world hello {", "world hello {\n  import wasi:cli/environment@0.2.3;"))
+    run = build(project, **{"working-directory": "hello-python", "skip-fetch": "false"})
+    assert_one_clear_error(run, "wash build failed", "skip-fetch: true", "wkg wit fetch", "(wasi:cli)")

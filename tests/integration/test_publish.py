@@ -49,12 +49,12 @@ def test_default_tags_of_a_branch_push(publish, registry):
 def test_default_tags_of_a_release_tag_push(publish, registry):
     run = publish(registry=registry.host, repository="acme/release", env={"GITHUB_REF": "refs/tags/v1.4.2"})
     assert run.code == 0, run.stdout
-    assert registry.tags("acme/release") == ["1", "1.4", "1.4.2", "latest"]
+    assert registry.tags("acme/release") == ["1", "1.4", "1.4.2", "latest", "v1.4.2"]  # the tag as written too
     digests = {
         registry.manifest("acme/release", t).headers["Docker-Content-Digest"] for t in registry.tags("acme/release")
     }
     assert digests == {run.outputs["digest"]}
-    assert run.outputs["all_digests"] == ",".join([run.outputs["digest"]] * 4)
+    assert run.outputs["all_digests"] == ",".join([run.outputs["digest"]] * 5)
 
 
 def test_pull_request_tags_use_the_head_commit(publish, registry, tmp_path):

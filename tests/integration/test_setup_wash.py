@@ -389,3 +389,33 @@ def test_bad_plugins(setup, plugins, message):
 
 def test_plugins_insecure_only_on_loopback(setup):
     assert_one_clear_error(setup(plugins="ghcr.io/acme/p:1", **{"plugins-insecure": "true"}), "plugins-insecure")
+
+
+# The real rustup of this machine: adding the host's own target is a no-op it answers offline; a target the
+# toolchain does not know fails from its local channel manifest, also offline.
+HOST_TARGET = "x86_64-unknown-linux-gnu"
+
+
+def test_rust_target_runs_the_real_rustup(setup):
+    run = setup(**{"rust-target": HOST_TARGET})
+    assert run.code == 0, run.stdout
+    assert f"`rustup target add {HOST_TARGET}`" in run.summary
+
+
+def test_a_rust_target_rustup_refuses_names_the_input(setup):
+    run = setup(**{"rust-target": "riscv99-unknown-none"})
+    assert_one_clear_error(run, "rustup target add riscv99-unknown-none", "does not support target", "rust-target")
+
+
+def test_a_rust_target_without_rustup_fails_before_anything_is_downloaded(setup, release_server, tmp_path):
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    run = setup(env={"PATH": str(bare)}, **{"rust-target": "wasm32-wasip2"})
+    assert_one_clear_error(run, "needs rustup", "rust-target: false")
+    assert downloads(release_server.store) == []
+
+
+def test_auto_leaves_a_job_without_rust_alone(setup):
+    run = setup()  # rustup is on PATH here, but the workspace has no Cargo.toml
+    assert run.code == 0, run.stdout
+    assert "rustup" not in run.summary

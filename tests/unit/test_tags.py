@@ -65,12 +65,13 @@ PR = GitContext(event_name="pull_request", ref="refs/pull/7/merge", sha=SHA, pr_
 @pytest.mark.parametrize(
     ("ctx", "expected"),
     [
-        (push("refs/tags/v1.2.3"), ["1.2.3", "1.2", "1", "latest"]),
+        (push("refs/tags/v1.2.3"), ["1.2.3", "v1.2.3", "1.2", "1", "latest"]),
         (push("refs/tags/1.2.3"), ["1.2.3", "1.2", "1", "latest"]),
-        (push("refs/tags/v0.4.1"), ["0.4.1", "0.4", "latest"]),
-        (push("refs/tags/v1.3.0-rc.1"), ["1.3.0-rc.1"]),
-        (push("refs/tags/v2.0.0-beta.2+build.5"), ["2.0.0-beta.2-build.5"]),
-        (push("refs/tags/v1.2.3+linux"), ["1.2.3-linux", "1.2", "1", "latest"]),
+        (push("refs/tags/v0.4.1"), ["0.4.1", "v0.4.1", "0.4", "latest"]),
+        (push("refs/tags/v1.3.0-rc.1"), ["1.3.0-rc.1", "v1.3.0-rc.1"]),
+        (push("refs/tags/1.3.0-rc.1"), ["1.3.0-rc.1"]),
+        (push("refs/tags/v2.0.0-beta.2+build.5"), ["2.0.0-beta.2-build.5", "v2.0.0-beta.2-build.5"]),
+        (push("refs/tags/v1.2.3+linux"), ["1.2.3-linux", "v1.2.3-linux", "1.2", "1", "latest"]),
         (push("refs/tags/release-candidate"), ["release-candidate"]),
         (push("refs/tags/v1.2"), ["v1.2"]),
         (push("refs/heads/main"), ["main", "sha-0123456"]),
@@ -81,7 +82,10 @@ PR = GitContext(event_name="pull_request", ref="refs/pull/7/merge", sha=SHA, pr_
             GitContext(event_name="workflow_dispatch", ref="refs/heads/release/2.x", sha=SHA),
             ["release-2.x", "sha-0123456"],
         ),
-        (GitContext(event_name="workflow_dispatch", ref="refs/tags/v3.1.4", sha=SHA), ["3.1.4", "3.1", "3", "latest"]),
+        (
+            GitContext(event_name="workflow_dispatch", ref="refs/tags/v3.1.4", sha=SHA),
+            ["3.1.4", "v3.1.4", "3.1", "3", "latest"],
+        ),
         (GitContext(event_name="schedule", ref="refs/heads/main", sha=SHA), ["main", "sha-0123456"]),
     ],
 )
@@ -89,6 +93,13 @@ def test_default_rules(ctx: GitContext, expected: list[str]) -> None:
     plan = resolve_tags([], ctx)
     assert list(plan.tags) == expected
     assert plan.warnings == ()
+
+
+@pytest.mark.parametrize("ref", ["refs/tags/v1.2.3", "refs/tags/v0.4.1", "refs/tags/v1.3.0-rc.1", "refs/tags/1.2.3"])
+def test_a_tag_push_keeps_the_tag_name_as_written(ref: str) -> None:
+    """wasmCloud/actions publishes ``github.ref_name``; docker/metadata-action's ``type=ref,event=tag`` keeps it."""
+    ctx = push(ref)
+    assert ctx.tag in resolve_tags([], ctx).tags
 
 
 def test_a_prerelease_never_moves_latest_or_major() -> None:

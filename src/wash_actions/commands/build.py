@@ -155,6 +155,30 @@ def child_env(wash_env: tuple[tuple[str, str], ...] = ()) -> tuple[dict[str, str
     return env, sorted(dropped)
 
 
+# wash 2.10.4 offline, a world importing wasi:cli/environment@0.2.3 and no wit/deps:
+# "package: wasi:cli\n\nCaused by:\n    0: registry error: wasi/cli: error sending request for url
+# (https://wasi.dev/v2/): client error (Connect): dns error: …" (tests/unit/test_build_errors.py keeps it whole).
+_FETCH_FAILED = re.compile(r"registry error|error sending request for url|failed to (?:fetch|resolve) package", re.I)
+_FETCH_PACKAGE = re.compile(r"^package: ([\w.-]+:[\w.-]+)", re.M)
+GENERIC_FIX = (
+    "Fix the build error shown above (the full output is in the job summary); "
+    "run `wash build` in the project locally to reproduce."
+)
+
+
+def failure_fix(message: str) -> str:
+    """The fix line for a failed build: the skip-fetch input when wash could not fetch WIT dependencies."""
+    if not _FETCH_FAILED.search(message):
+        return GENERIC_FIX
+    found = _FETCH_PACKAGE.search(message)
+    package = f" ({found.group(1)})" if found else ""
+    return (
+        f"wash could not fetch the WIT dependencies{package} from their registry (offline runner, blocked "
+        "network or registry). Vendor them once with `wkg wit fetch` in the project, commit wit/deps (and "
+        "wkg.lock), then build without fetching:\nwith:\n  skip-fetch: true"
+    )
+
+
 def run(inputs: BuildInputs) -> dict[str, str]:
     check_project(inputs.project)
     binary = wash.locate(inputs.wash_path)
@@ -189,8 +213,7 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             what=f"wash build failed: {first}",
             why=(envelope.message or f"wash exited with code {result.returncode}.")
             + (f"\nLast lines of the build output:\n{last_lines}" if last_lines else ""),
-            fix="Fix the build error shown above (the full output is in the job summary); "
-            "run `wash build` in the project locally to reproduce.",
+            fix=failure_fix(envelope.message),
             docs="#build",
             details=result.output(),
         )

@@ -15,13 +15,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, install, releases, transport, versions
+from .. import gha, install, releases, rust, transport, versions
 from ..errors import ActionError
 
 DEFAULT_VERSION = "latest"
 DEFAULT_DOWNLOAD_BASE = "https://github.com"
 DEFAULT_API = "https://api.github.com"
 _SHA256 = 64
+NO_RUST = rust.RustOptions("false", cargo_auditable=False)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class SetupInputs:
     cache_wit: bool = True
     api_auth: transport.Auth | None = None  # the token, bound to the one API host it may be sent to
     api_explicit: bool = False  # github-api-url was set: a mirror that also serves exact versions
+    rust_options: rust.RustOptions = NO_RUST
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> SetupInputs:
@@ -91,6 +93,7 @@ class SetupInputs:
             plugins=check_plugins(inputs.list("plugins"), inputs.bool("plugins-insecure")),
             plugins_insecure=inputs.bool("plugins-insecure"),
             cache_wit=inputs.bool("cache-wit", default=True),
+            rust_options=rust.parse(inputs.get("rust-target"), inputs.get("cargo-auditable")),
         )
 
 
@@ -266,6 +269,7 @@ def cache_key(resolved: Resolved, plat: install.Platform) -> str:
 
 def run_resolve(inputs: SetupInputs) -> dict[str, str]:
     """Resolve the request; on a tool-cache hit also finish the install, so the install step is skipped."""
+    rust_plan(inputs.rust_options)  # a Rust input this runner cannot honour fails before any download
     plat = install.host_platform()
     resolved: Resolved | None = None
     version = inputs.request.exact
@@ -465,8 +469,11 @@ def finish(
                 docs="#setup-wash",
             )
     gha.add_path(entry.directory)
+    rust_steps = setup_rust(setup.rust_options)
     plugin_files = install_plugins(str(binary), setup)
     gha.summary(f"### wash\n\n| version | path | source |\n|---|---|---|\n| {version} | `{binary}` | {source} |\n")
+    if rust_steps:
+        gha.summary("Rust: " + ", ".join(f"`{step}`" for step in rust_steps) + "\n")
     return {
         "wash-version": str(version),
         "wash-path": str(binary),
@@ -475,6 +482,47 @@ def finish(
         "plugins": json.dumps(plugin_files),
         "plugins-dir": str(setup.tool_cache / "wash-plugins") if setup.plugins else "",
     }
+
+
+def rust_plan(options: rust.RustOptions) -> rust.RustPlan:
+    project = options.target != "auto" or rust.has_rust_project(gha.workspace())
+    return rust.plan(options, shutil.which("rustup"), shutil.which("cargo"), project)
+
+
+def setup_rust(options: rust.RustOptions) -> list[str]:
+    """rustup target add / cargo install cargo-auditable as asked; the commands run, for the outputs."""
+    workspace = gha.workspace()
+    found = rust_plan(options)
+    for message in found.notices:
+        gha.notice(message, title="setup-wash: Rust")
+    ran = []
+    for command in found.commands:
+        shown = " ".join([Path(command[0]).stem, *command[1:]])
+        gha.group_start(shown)
+        try:  # in the workspace, so its rust-toolchain.toml picks the toolchain that gets the target
+            proc = subprocess.run(command, cwd=workspace, capture_output=True, text=True, check=False)
+        finally:
+            gha.group_end()
+        output = (proc.stdout + proc.stderr).split("\n\nStack backtrace")[0].strip()
+        gha.info(output)
+        if proc.returncode != 0:
+            is_target = command[1] == "target"
+            raise ActionError(
+                what=f"`{shown}` failed (exit code {proc.returncode})",
+                why=(output.splitlines() or ["no output"])[0]
+                + (
+                    ". rustup downloads the target's standard library from the Rust distribution server."
+                    if is_target
+                    else ". cargo builds cargo-auditable from crates.io."
+                ),
+                fix="with:\n  rust-target: wasm32-wasip2   # a target rustup lists (rustup target list)\n"
+                "or install it in an earlier step and turn this off:\nwith:\n  rust-target: false"
+                if is_target
+                else "Install cargo-auditable in an earlier step and turn this off:\nwith:\n  cargo-auditable: false",
+                docs="#rust",
+            )
+        ran.append(shown)
+    return ran
 
 
 def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
