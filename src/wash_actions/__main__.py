@@ -9,7 +9,7 @@ from collections.abc import Callable
 from . import gha
 from .errors import ActionError
 
-USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover}"
+USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover,update-manifest}"
 
 
 def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
@@ -53,6 +53,12 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.DiscoverInputs.from_env(inputs))
 
+    def update_manifest(inputs: gha.Inputs) -> dict[str, str]:
+        """This project's maintenance: add newly verified wash releases to the manifest of known releases."""
+        from .commands import update_manifest as cmd
+
+        return cmd.run(cmd.UpdateInputs.from_env(inputs))
+
     return {
         "setup-wash": setup_wash,
         "setup-wash resolve": setup_wash_resolve,
@@ -60,6 +66,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         "build": build,
         "publish": publish,
         "discover": discover,
+        "update-manifest": update_manifest,
     }
 
 
