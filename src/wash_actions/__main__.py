@@ -59,6 +59,11 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.UpdateInputs.from_env(inputs))
 
+    def sigstore_cache(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import sigstore_cache as cmd
+
+        return cmd.run(cmd.CacheInputs.from_env(inputs))
+
     return {
         "setup-wash": setup_wash,
         "setup-wash resolve": setup_wash_resolve,
@@ -67,6 +72,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         "publish": publish,
         "discover": discover,
         "update-manifest": update_manifest,
+        "sigstore-cache": sigstore_cache,
     }
 
 
