@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gha, install, known, releases, versions
-from ..errors import ActionError
-from .setup_wash import default_api_url
+from . import gha, install, known, releases, versions
+from .commands.setup_wash import default_api_url
+from .errors import ActionError
 
 # the platform binaries a wash release carries (release-tag.yml attests ./artifacts/*/wash*)
 BINARY = re.compile(r"wash-(?:x86_64|aarch64)-(?:unknown-linux-(?:gnu|musl)|apple-darwin|pc-windows-msvc)(?:\.exe)?")
@@ -111,7 +111,7 @@ def check_release(
 
 def sigstore_verifier(inputs: UpdateInputs) -> Verify:
     """The full provenance policy of setup-wash, with sigstore (installed from the lock on first use)."""
-    from .. import extras, provenance_check
+    from . import extras, provenance_check
 
     extras.ensure_sigstore()
 
@@ -170,7 +170,7 @@ def run(
         gha.info("New wash releases: " + ", ".join(r.tag for r in todo))
         verify = verifier or sigstore_verifier(inputs)
         if fetch is None:
-            from ..provenance_check import fetch_bundle as fetch
+            from .provenance_check import fetch_bundle as fetch
         with tempfile.TemporaryDirectory(prefix="wash-manifest-") as workdir:
             for release in todo:
                 if not binaries(release):
