@@ -735,9 +735,9 @@ class Bench:
             started = time.perf_counter()
             module.fingerprint(module.LOCKS["runtime"])
             hashing.append(time.perf_counter() - started)
-        files = sum(1 for _ in module.PACKAGE.rglob("*.py"))
+        files = sum(1 for p in module.PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         lines.append(
-            f"- bootstrap's `fingerprint()` hashes {files} source files and the lock in "
+            f"- bootstrap's `fingerprint()` hashes {files} package files and the lock in "
             f"{statistics.median(hashing) * 1000:.1f} ms (in-process, median of 7)"
         )
         return "\n".join(lines)
