@@ -61,7 +61,8 @@ def fingerprint(lock: Path) -> str:
     digest = hashlib.sha256()
     digest.update(f"{sys.version_info[:2]}\0".encode())
     digest.update(lock.read_bytes())
-    for path in sorted(PACKAGE.rglob("*.py")):
+    # every file of the package, data included: a new manifest of known wash releases is a new runtime
+    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

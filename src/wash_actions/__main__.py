@@ -11,7 +11,7 @@ from collections.abc import Callable
 from . import gha
 from .errors import ActionError
 
-USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover}"
+USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover,update-manifest}"
 
 
 def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
@@ -55,6 +55,17 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.DiscoverInputs.from_env(inputs))
 
+    def update_manifest(inputs: gha.Inputs) -> dict[str, str]:
+        """This project's maintenance: add newly verified wash releases to the manifest of known releases."""
+        from . import update_manifest as cmd
+
+        return cmd.run(cmd.UpdateInputs.from_env(inputs))
+
+    def sigstore_cache(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import sigstore_cache as cmd
+
+        return cmd.run(cmd.CacheInputs.from_env(inputs))
+
     return {
         "setup-wash": setup_wash,
         "setup-wash resolve": setup_wash_resolve,
@@ -62,6 +73,8 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         "build": build,
         "publish": publish,
         "discover": discover,
+        "update-manifest": update_manifest,
+        "sigstore-cache": sigstore_cache,
     }
 
 

@@ -1,25 +1,34 @@
 """Heavy dependencies that only some steps need, installed on first use beside the step's venv.
 
-sigstore (with pydantic, tuf, …) is needed only to sign or verify. It is installed from the
-hash-pinned ``requirements/sigstore.txt`` into its own directory in the tool cache (keyed by the lock's
-hash and the Python version), then put on ``sys.path``. Steps that neither sign nor verify never
-install or import it.
+sigstore (with pydantic, tuf, …) is needed only to sign or verify. Its wheels, pinned by sha256 in
+``requirements/sigstore.txt``, are downloaded once into a wheel directory, checked against the lock and
+unpacked into their own directory in the tool cache (both keyed by the lock's hash and the Python version),
+which is then put on ``sys.path``. The wheel directory is what the signing actions keep with actions/cache:
+a restored wheel is unpacked only when its sha256 is one the lock pins, so a cache entry cannot change what
+runs. Unpacking checked wheels takes well under a second where pip takes several (it byte-compiles every
+module). Steps that neither sign nor verify never install or import sigstore.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import gha
 from .errors import ActionError
 
 MARKER = ".wash-actions-complete"
+_REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
+_HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
 
 
 def _has_sigstore() -> bool:
@@ -55,9 +64,30 @@ def pip_command() -> list[str]:
     )
 
 
-def ensure_sigstore() -> None:
-    if _has_sigstore():
-        return
+def lock_hashes(text: str) -> dict[str, set[str]]:
+    """``name==version`` → the sha256 digests the lock allows for its wheels."""
+    pins: dict[str, set[str]] = {}
+    current = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        match = _REQUIREMENT.match(stripped)
+        if match:
+            current = f"{match[1]}=={match[2]}"
+            pins[current] = set()
+        if current and not stripped.startswith("#"):
+            pins[current].update(_HASH.findall(stripped))
+    return pins
+
+
+@dataclass(frozen=True)
+class Place:
+    lock: Path
+    target: Path  # the unpacked packages, put on sys.path
+    wheels: Path  # the lock's wheels for this platform and Python, kept by actions/cache
+    key: str  # actions/cache key for ``wheels``
+
+
+def _lock() -> Path:
     root = os.environ.get("WASHACTIONS_ROOT", "")
     lock = Path(root) / "requirements" / "sigstore.txt"
     if not root or not lock.is_file():
@@ -66,45 +96,133 @@ def ensure_sigstore() -> None:
             why="The action's requirements/sigstore.txt was not found next to the action.",
             fix="Run the action through its action.yml (uses: OWNER/wash-actions/...@v1), not the package alone.",
         )
+    return lock
+
+
+def place() -> Place:
+    lock = _lock()
     key = hashlib.sha256(f"{sys.version_info[:2]}".encode() + lock.read_bytes()).hexdigest()[:16]
     base = Path(os.environ.get("RUNNER_TOOL_CACHE") or os.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
-    target = base / "wash-actions" / f"sigstore-{key}"
-    if not (target / MARKER).is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-        try:
-            gha.stderr("Installing sigstore for verification (once per runner).")
-            proc = subprocess.run(
-                [
-                    *pip_command(),
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--require-hashes",
-                    "--only-binary",
-                    ":all:",
-                    "--no-deps",
-                    "--target",
-                    str(staging),
-                    "-r",
-                    str(lock),
-                ],
-                stdout=sys.stderr,
-                check=False,
-                env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"},
+    system, machine = platform.system().lower(), platform.machine().lower()
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    return Place(
+        lock,
+        base / "wash-actions" / f"sigstore-{key}",
+        base / "wash-actions" / f"sigstore-wheels-{key}",
+        f"wash-actions-sigstore-{system}-{machine}-{python}-{key}",
+    )
+
+
+class Tampered(Exception):
+    """A wheel whose sha256 the lock does not pin, or a pinned requirement without its wheel."""
+
+
+def checked_wheels(wheels: Path, pins: dict[str, set[str]]) -> list[Path]:
+    """Every wheel in ``wheels``, each pinned by the lock, and one for every requirement; else Tampered."""
+    allowed = {digest: name for name, digests in pins.items() for digest in digests}
+    found: dict[str, Path] = {}
+    files = sorted(wheels.glob("*.whl")) if wheels.is_dir() else []
+    for wheel in files:
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        if digest not in allowed:
+            raise Tampered(f"{wheel.name} (sha256 {digest}) is not pinned by the lock")
+        found[allowed[digest]] = wheel
+    missing = sorted(set(pins) - set(found))
+    if missing:
+        raise Tampered("no wheel for " + ", ".join(missing))
+    return files
+
+
+def unpack(wheel: Path, target: Path) -> None:
+    """Install one checked wheel by unpacking it, as pip does for pure and platform libraries.
+
+    ``<dist>.data/purelib`` and ``platlib`` go to the top level; scripts, headers and data files are not
+    needed to import the package and are left out. Zip members cannot escape ``target`` (zipfile strips
+    absolute paths and ``..``).
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    for data in target.glob("*.data"):
+        for scheme in ("purelib", "platlib"):
+            source = data / scheme
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True)
+        shutil.rmtree(data)
+
+
+def _download(lock: Path, wheels: Path) -> None:
+    wheels.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=wheels.parent, prefix=f".{wheels.name}-"))
+    try:
+        gha.stderr("Installing sigstore for verification (once per runner).")
+        proc = subprocess.run(
+            [
+                *pip_command(),
+                "download",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--require-hashes",
+                "--only-binary",
+                ":all:",
+                "--no-deps",
+                "--dest",
+                str(staging),
+                "-r",
+                str(lock),
+            ],
+            stdout=sys.stderr,
+            check=False,
+            env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"},
+        )
+        if proc.returncode != 0:
+            raise ActionError(
+                what="Could not install sigstore",
+                why=f"pip exited with code {proc.returncode} downloading {lock.name}.",
+                fix="Make sure the runner can reach PyPI (or set PIP_INDEX_URL to a mirror).",
             )
-            if proc.returncode != 0:
-                raise ActionError(
-                    what="Could not install sigstore",
-                    why=f"pip exited with code {proc.returncode} installing {lock.name}.",
-                    fix="Make sure the runner can reach PyPI (or set PIP_INDEX_URL to a mirror).",
-                )
-            (staging / MARKER).write_text("")
-            try:
-                os.replace(staging, target)
-            except OSError:
-                if not (target / MARKER).is_file():
-                    raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    sys.path.insert(0, str(target))
+        shutil.rmtree(wheels, ignore_errors=True)
+        os.replace(staging, wheels)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def install(where: Place) -> None:
+    """Unpack the lock's wheels into ``where.target``: from the wheel directory (a previous run or
+    actions/cache) when every wheel checks out against the lock, else downloaded again first."""
+    pins = lock_hashes(where.lock.read_text())
+    try:
+        files = checked_wheels(where.wheels, pins)
+    except Tampered as exc:
+        if where.wheels.is_dir():
+            gha.stderr(f"Discarding the cached sigstore wheels: {exc}.")
+        _download(where.lock, where.wheels)
+        try:
+            files = checked_wheels(where.wheels, pins)
+        except Tampered as again:
+            raise ActionError(
+                what="Could not install sigstore",
+                why=f"pip downloaded wheels that do not match {where.lock.name}: {again}.",
+                fix="Re-run the job; if it persists, check PIP_INDEX_URL serves PyPI's files.",
+            ) from None
+    where.target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=where.target.parent, prefix=f".{where.target.name}-"))
+    try:
+        for wheel in files:
+            unpack(wheel, staging)
+        (staging / MARKER).write_text("")
+        try:
+            os.replace(staging, where.target)
+        except OSError:
+            if not (where.target / MARKER).is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def ensure_sigstore() -> None:
+    if _has_sigstore():
+        return
+    where = place()
+    if not (where.target / MARKER).is_file():
+        install(where)
+    sys.path.insert(0, str(where.target))

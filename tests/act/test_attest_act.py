@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 
 import pytest
 
@@ -97,3 +98,75 @@ def test_a_private_repository_is_attested_with_githubs_instance(
     check = github_sigstore.verify_with_node(bundle_path, None, USER_IDENTITY, github_sigstore.issuer)
     assert check.returncode == 0, check.stderr
     assert publish["attestation-digest"]
+
+
+def test_a_fresh_runner_restores_sigstore_from_actions_cache(
+    act, release_server, registry, user_sigstore, built_python, tmp_path
+):
+    """The first job downloads sigstore's wheels and saves them; a fresh runner (empty tool cache) restores
+    them with actions/cache, checks each against requirements/sigstore.txt and signs without pip."""
+    workflow = f"""
+on: push
+permissions:
+  id-token: write
+  attestations: write
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+{steps.setup_wash(release_server.url)}
+      - id: publish
+        uses: acme/wash-actions/actions/publish@v1
+        with:
+          component-path: {built_python}
+          registry: {registry.host}
+          repository: acme/attested-cache
+          tags: v1
+          insecure: true
+"""
+    env = {
+        **{k: v for k, v in user_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+        "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+        "GITHUB_API_URL": release_server.url,
+    }
+    runner, store = tmp_path / "runner", tmp_path / "actions-cache"
+    first = act.run(
+        workflow, env=env, cache=runner, cache_store=store, name="sigstore-cache-first", payload=push_event("public")
+    )
+    assert first.returncode == 0, first.log[-4000:]
+    assert first.outputs("publish")["attestation-id"]  # attest: auto signed, with id-token: write
+    assert "Installing sigstore" in first.log
+    assert "Cache saved with key: wash-actions-sigstore-" in first.log
+
+    for leftover in (runner / "tool_cache" / "wash-actions").glob("sigstore-*"):
+        shutil.rmtree(leftover)  # a fresh hosted runner: nothing of sigstore on disk
+    second = act.run(
+        workflow, env=env, cache=runner, cache_store=store, name="sigstore-cache-second", payload=push_event("public")
+    )
+    assert second.returncode == 0, second.log[-4000:]
+    assert second.outputs("publish")["attestation-id"]
+    assert "Cache restored from key: wash-actions-sigstore-" in second.log
+    assert "Installing sigstore" not in second.log  # no pip: the restored wheels were checked and unpacked
+
+
+def test_publish_without_signing_restores_nothing(act, release_server, registry, built_python):
+    workflow = f"""
+on: push
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+{steps.setup_wash(release_server.url)}
+      - id: publish
+        uses: acme/wash-actions/actions/publish@v1
+        with:
+          component-path: {built_python}
+          registry: {registry.host}
+          repository: acme/unattested
+          tags: v1
+          insecure: true
+"""
+    result = act.run(workflow, name="sigstore-cache-unsigned")  # no id-token: attest auto does not sign
+    assert result.returncode == 0, result.log[-4000:]
+    assert "wash-actions-sigstore-" not in result.log
+    assert "Installing sigstore" not in result.log

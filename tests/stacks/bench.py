@@ -11,7 +11,10 @@ the machine it ran on to BENCHMARKS.md.
 3. the build action vs a raw ``wash build -o json`` on the same example;
 4. publish with 5 tags vs one ``wash oci push``, and vs five pushes;
 5. attestation added to publish (when publish has an ``attest`` input);
-6. the whole example pipeline under act vs the same commands run by hand.
+6. the whole example pipeline under act vs the same commands run by hand; on a fresh runner with wash in
+   the manifest of known releases (verified by sha256) and not in it (sigstore), attest on and off;
+7. sigstore for a signing step: pip install (before) vs wheels downloaded and unpacked vs wheels restored
+   from a cache archive (tar + zstd, as actions/cache stores it), checked and unpacked.
 
 The actions run from an export of this checkout taken at the start (what a runner downloads for
 ``acme/wash-actions@v1``), so edits made while the bench runs do not change what is measured.
@@ -52,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WASH_VERSION = upstream.WASH_VERSION
 STEP_TIMEOUT = 600  # seconds, for any one command
 ACT_TIMEOUT = 900
-ITEMS = (1, 2, 3, 4, 5, 6)
+ITEMS = (1, 2, 3, 4, 5, 6, 7)
 FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 NOOP_ACTION = """\
@@ -482,6 +485,7 @@ class Bench:
         self._registry: registry_stack.RegistryProcess | None = None
         self._sigstore: sigstore_stack.SigstoreStack | None = None
         self._server: releases.ReleaseServer | None = None
+        self._act_known: act_stack.Act | None = None
         self._runtime: Path | None = None
         self._component: Path | None = None
         publish = yaml.safe_load((self.export / "actions" / "publish" / "action.yml").read_text())
@@ -514,6 +518,35 @@ class Bench:
             self._server = self.stack.enter_context(releases.serving(store))
             progress(f"release server at {self._server.url}")
         return self._server
+
+    @property
+    def act_known(self) -> act_stack.Act:
+        """A second export of the actions whose manifest of known releases lists wash 2.10.3, written by
+        ``update-manifest`` itself after verifying the binary against the local Sigstore stack (what the
+        scheduled workflow does on GitHub)."""
+        if self._act_known is None:
+            progress("exporting the actions again, with wash 2.10.3 in the manifest of known releases")
+            act = act_stack.Act.create(self.base / "act-known")
+            store = releases.ReleaseStore()
+            from wash_actions import install, versions
+
+            version = versions.parse_version(WASH_VERSION)
+            assert version is not None
+            store.add(f"v{WASH_VERSION}", install.asset_name(install.host_platform(), version), self.wash.read_bytes())
+            upstream.publish_provenance(store, self.sigstore, self.wash)
+            with releases.serving(store) as server:
+                env = self.runner.env(
+                    self.base,
+                    {"github-api-url": server.url, "body-path": str(self.base / "manifest-pr.md")},
+                    WASHACTIONS_SIGSTORE_TRUST_CONFIG=str(self.sigstore.trust_config_path),
+                )
+                _, proc = run_timed(
+                    ["bash", str(act.actions_dir / "scripts" / "wash-actions"), "update-manifest"], env=env
+                )
+            if step_outputs(env).get("versions") != WASH_VERSION:
+                raise BenchError(f"update-manifest did not list {WASH_VERSION}:\n{tail(proc.stdout + proc.stderr)}")
+            self._act_known = act
+        return self._act_known
 
     @property
     def asset_url(self) -> str:
@@ -702,9 +735,9 @@ class Bench:
             started = time.perf_counter()
             module.fingerprint(module.LOCKS["runtime"])
             hashing.append(time.perf_counter() - started)
-        files = sum(1 for _ in module.PACKAGE.rglob("*.py"))
+        files = sum(1 for p in module.PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         lines.append(
-            f"- bootstrap's `fingerprint()` hashes {files} source files and the lock in "
+            f"- bootstrap's `fingerprint()` hashes {files} package files and the lock in "
             f"{statistics.median(hashing) * 1000:.1f} ms (in-process, median of 7)"
         )
         return "\n".join(lines)
@@ -988,46 +1021,84 @@ class Bench:
 
     def item6(self) -> None:
         server, reg, sigstore = self.server, self.registry, self.sigstore
+        known_act = self.act_known
         workflow = yaml.safe_load(self.example_workflow)
         if True in workflow:  # YAML 1.1 reads `on:` as a boolean
             workflow = {("on" if key is True else key): value for key, value in workflow.items()}
-        unverified = json.loads(json.dumps(workflow))
-        for step in next(iter(unverified["jobs"].values()))["steps"]:
-            if step.get("id") == "setup":
-                step.setdefault("with", {})["verify"] = "false"
+
+        def variant(verify: str | None = None, attest: str | None = None) -> dict[str, Any]:
+            copy = json.loads(json.dumps(workflow))
+            for step in next(iter(copy["jobs"].values()))["steps"]:
+                if step.get("id") == "setup" and verify is not None:
+                    step.setdefault("with", {})["verify"] = verify
+                if step.get("id") == "publish" and attest is not None:
+                    step.setdefault("with", {})["attest"] = attest
+            return copy
+
+        unverified = variant(verify="false")
+        attest_off, attest_on = variant(attest="false"), variant(attest="true")
         variables = {
             "WASH_RELEASES_API_URL": server.url,
+            "WASH_DOWNLOAD_BASE_URL": server.url,
             "REGISTRY": reg.host,
             "REGISTRY_INSECURE": "true",
             "TOOLS_PREINSTALLED": "true",
         }
         env = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)}
+        # a job with id-token: write (the local Sigstore stack's OIDC endpoint) storing attestations in the fake API
+        signing_env = {
+            **env,
+            **{k: v for k, v in sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+            "GITHUB_API_URL": server.url,
+        }
         pipeline_cache = self.base / "act-cache-6"
-        fresh_cache = self.base / "act-cache-6fresh"
+        names = ("pipeline", "pipeline-unverified", "pipeline-fresh", "fresh-known", "fresh-attest", "hand")
+        parts = {name: Breakdown() for name in names}
 
-        parts = {name: Breakdown() for name in ("pipeline", "pipeline-unverified", "pipeline-fresh", "hand")}
-
-        def under_act(wf: dict[str, Any], cache: Path, name: str, *, fresh_runner: bool = False) -> float:
+        def under_act(
+            wf: dict[str, Any],
+            cache: Path,
+            name: str,
+            *,
+            fresh_runner: bool = False,
+            act: act_stack.Act | None = None,
+            job_env: dict[str, str] | None = None,
+            keep_sigstore_cache: bool = False,
+        ) -> float:
             if fresh_runner:
                 fresh_dir(cache)  # a hosted runner: nothing in the tool cache, not even the Python runtime
             else:
                 shutil.rmtree(cache / "tool_cache" / "wash", ignore_errors=True)
-            store = fresh_dir(self.base / "actions-cache-store" / name)  # no actions/cache entry yet
+            store = self.base / "actions-cache-store" / name
+            if keep_sigstore_cache and store.is_dir():
+                # the repository's actions/cache keeps sigstore's wheels from an earlier run; wash is downloaded
+                for entry in store.glob("*/*"):
+                    if not entry.name.startswith("wash-actions-sigstore-"):
+                        shutil.rmtree(entry)
+            else:
+                fresh_dir(store)  # no actions/cache entry yet
             elapsed, result = run_act(
-                self.act,
+                act or self.act,
                 wf,
                 project=self.project_src,
                 repository="acme/hello-python",
                 variables=variables,
-                env=env,
+                env=job_env or env,
                 cache=cache,
                 cache_store=store,
                 name=name,
             )
-            if not result.outputs("publish").get("digest", "").startswith("sha256:"):
+            publish = result.outputs("publish")
+            if not publish.get("digest", "").startswith("sha256:"):
                 raise BenchError("the pipeline published no digest")
-            if wf is workflow and "Verified wash" not in result.log:
+            if wf is not unverified and "Verified wash" not in result.log:
                 raise BenchError("setup-wash did not verify wash")
+            if act is known_act and "manifest of known releases" not in result.log:
+                raise BenchError("setup-wash did not find wash in the manifest of known releases")
+            if bool(publish.get("attestation-id")) != (wf is attest_on):
+                raise BenchError(f"{name}: attestation-id {publish.get('attestation-id')!r}")
+            if wf is attest_on and keep_sigstore_cache and parts[name].timed and "Installing sigstore" in result.log:
+                raise BenchError("sigstore was installed although actions/cache held its wheels")
             parts[name].add(act_steps(result.log))
             return elapsed
 
@@ -1079,7 +1150,21 @@ mark "tag (GET + PUT manifest)"
                 "verified": lambda: under_act(workflow, pipeline_cache, "pipeline"),
                 "unverified": lambda: under_act(unverified, pipeline_cache, "pipeline-unverified"),
                 "hand": by_hand,
-                "fresh": lambda: under_act(workflow, fresh_cache, "pipeline-fresh", fresh_runner=True),
+                "fresh": lambda: under_act(
+                    attest_off, self.base / "act-cache-6fresh", "pipeline-fresh", fresh_runner=True
+                ),
+                "fresh-known": lambda: under_act(
+                    attest_off, self.base / "act-cache-6known", "fresh-known", fresh_runner=True, act=known_act
+                ),
+                "fresh-attest": lambda: under_act(
+                    attest_on,
+                    self.base / "act-cache-6attest",
+                    "fresh-attest",
+                    fresh_runner=True,
+                    act=known_act,
+                    job_env=signing_env,
+                    keep_sigstore_cache=True,
+                ),
             },
             self.runs,
         )
@@ -1104,19 +1189,126 @@ mark "tag (GET + PUT manifest)"
             ),
             timed_row(
                 6,
-                "the same pipeline on a fresh runner (empty tool cache: Python runtime and sigstore installed "
-                "in the job; reference)",
+                "fresh runner, whole pipeline, verify on, attest off: wash in the manifest of known releases "
+                "(verified by sha256; empty tool cache: Python runtime installed in the job)",
+                samples["fresh-known"],
+                samples["hand"],
+                Target("ratio", 1.15),
+                baseline_name=hand,
+            ),
+            timed_row(
+                6,
+                "fresh runner, the same, but wash not in the manifest (sigstore installed in the job to verify it; "
+                "reference)",
                 samples["fresh"],
                 samples["hand"],
                 baseline_name=hand,
+            ),
+            timed_row(
+                6,
+                "fresh runner, attest on (sign + store + referrer push; sigstore's wheels restored by actions/cache) "
+                "vs attest off",
+                samples["fresh-attest"],
+                samples["fresh-known"],
+                Target("delta", 2.0),
+                baseline_name="the same fresh-runner pipeline, attest off",
             ),
         ]
         self.notes.append(
             "6. Where the pipeline's time goes (median of the timed runs; act's step times, the by-hand commands):\n"
             f"- under act, verify true: {parts['pipeline']}\n"
             f"- under act, verify false: {parts['pipeline-unverified']}\n"
-            f"- fresh runner: {parts['pipeline-fresh']}\n"
+            f"- fresh runner, wash not in the manifest: {parts['pipeline-fresh']}\n"
+            f"- fresh runner, wash in the manifest: {parts['fresh-known']}\n"
+            f"- fresh runner, attest on: {parts['fresh-attest']}\n"
             f"- by hand: {parts['hand']}"
+        )
+
+    # 7. sigstore for a signing step ------------------------------------------------------------------------
+
+    def item7(self) -> None:
+        """pip install (before) vs wheels downloaded + checked + unpacked (a cache miss now) vs the wheel
+        directory restored from an actions/cache-style archive (tar + zstd) then checked + unpacked (a hit)."""
+        py = str(self.runtime)
+        lock = self.export / "requirements" / "sigstore.txt"
+        root = self.base / "sigstore-7"
+        probe = "import sigstore.sign, sigstore.verify"
+        install = (
+            "import sys; from wash_actions import extras; extras.install(extras.place()); "
+            "sys.path.insert(0, str(extras.place().target)); " + probe
+        )
+
+        def env_for(tool_cache: Path, home: Path) -> dict[str, str]:
+            return self.runner.env(
+                self.base, RUNNER_TOOL_CACHE=str(tool_cache), HOME=str(home), WASHACTIONS_ROOT=str(self.export)
+            )
+
+        def pip_install() -> float:
+            target, home = fresh_dir(root / "pip-target"), fresh_dir(root / "pip-home")  # empty pip cache
+            cmd = [str(self.python3), "-I", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+            cmd += ["--require-hashes", "--only-binary", ":all:", "--no-deps", "--target", str(target), "-r", str(lock)]
+            return run_timed(cmd, env=env_for(root / "unused", home))[0]
+
+        archive = root / "wheels.tzst"
+
+        def download() -> float:
+            tool_cache, home = fresh_dir(root / "download-cache"), fresh_dir(root / "download-home")
+            elapsed, _ = run_timed([py, "-I", "-c", install], env=env_for(tool_cache, home))
+            wheels = next((tool_cache / "wash-actions").glob("sigstore-wheels-*"))
+            # what actions/cache/save stores: the wheel directory as a zstd tar
+            cmd = ["tar", "--posix", "-cf", str(archive), "-C", str(wheels.parent), wheels.name]
+            run_timed([*cmd, "--use-compress-program", "zstdmt"], env=env_for(tool_cache, home))
+            return elapsed
+
+        def restore() -> dict[str, float]:
+            tool_cache, home = fresh_dir(root / "restore-cache"), fresh_dir(root / "restore-home")
+            (tool_cache / "wash-actions").mkdir()
+            env = env_for(tool_cache, home)
+            cmd = ["tar", "-xf", str(archive), "-P", "-C", str(tool_cache / "wash-actions")]
+            untar, _ = run_timed([*cmd, "--use-compress-program", "zstd -d --long=30"], env=env)
+            unpack, proc = run_timed([py, "-I", "-c", install], env=env)
+            if "Installing sigstore" in proc.stderr:
+                raise BenchError("the restored wheels were not used")
+            return {"untar": untar, "unpack": unpack, "sum": untar + unpack}
+
+        def import_only() -> float:  # sigstore already unpacked: what importing it costs a signing step
+            code = "from wash_actions import extras; extras.ensure_sigstore(); " + probe
+            tool_cache = root / "restore-cache"
+            return run_timed([py, "-I", "-c", code], env=env_for(tool_cache, root / "restore-home"))[0]
+
+        samples = measure(
+            "7 sigstore",
+            {"download": download, "restore": restore, "pip": pip_install, "import": import_only},
+            self.runs,
+        )
+        size = archive.stat().st_size / 1e6 if archive.is_file() else 0.0
+        self.rows += [
+            timed_row(
+                7,
+                "sigstore for a signing step, fresh runner with actions/cache: wheel directory restored from a "
+                f"tar+zstd archive ({size:.1f} MB, cache download not included), checked against the lock, unpacked, "
+                "imported",
+                samples["restore:sum"],
+                samples["pip"],
+                baseline_name="`pip install --require-hashes --target` of the lock (before; empty pip cache)",
+            ),
+            timed_row(
+                7,
+                "sigstore, fresh runner without a cache entry: pip download of the wheels, checked, unpacked, imported",
+                samples["download"],
+                samples["pip"],
+                baseline_name="`pip install --require-hashes --target` of the lock (before; empty pip cache)",
+            ),
+            timed_row(
+                7,
+                "sigstore already unpacked (a later signing step): import only",
+                samples["import"],
+                baseline_name="",
+            ),
+        ]
+        untar, unpack = samples["restore:untar"].median, samples["restore:unpack"].median
+        self.notes.append(
+            f"7. sigstore restore, parts (median): untar {seconds(untar)}, check + unpack + import {seconds(unpack)}"
         )
 
 
@@ -1195,7 +1387,14 @@ How each side is measured:
   for every side alike.
 - 6: each act run starts with no wash in the tool cache and an empty actions/cache store (so setup-wash
   downloads, checks and, with verify true, verifies wash, and saves it with actions/cache); by hand does the same
-  download, build, push and tag with plain commands and no verification.
+  download, build, push and tag with plain commands and no verification. "Fresh runner" rows start with an
+  empty tool cache (the Python runtime is bootstrapped in the job). "In the manifest" runs an export whose
+  manifest of known releases lists wash 2.10.3, written by `update-manifest` after verifying it against the
+  local Sigstore stack; "attest on" signs with the local Sigstore stack's OIDC token and keeps the actions/cache
+  entry of sigstore's wheels from earlier runs (a repository's steady state), as wash is downloaded every run.
+- 7: the runtime's Python with an empty tool cache and an empty pip cache per run; "restore" extracts the
+  archive the "download" run made (as actions/cache/restore does; the download from GitHub's cache service is
+  not included) and then runs the same check, unpack and import.
 """
 
 

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, install, releases, rust, transport, versions
+from .. import gha, install, known, releases, rust, transport, versions
 from ..errors import ActionError
 
 DEFAULT_VERSION = "latest"
@@ -193,16 +193,43 @@ def _from_release(release: releases.Release, plat: install.Platform, inputs: Set
                 if inputs.download_base_url
                 else bundle.url
             )
-        expected = inputs.checksum or asset.digest.lower().removeprefix("sha256:")
+        listed = None if inputs.checksum else known.known_sha256(release.version, name)
+        expected = inputs.checksum or listed or asset.digest.lower().removeprefix("sha256:")
         return Resolved(release.version, release.tag, name, url, expected, bundle_url)
     return None
 
 
+def _from_manifest(inputs: SetupInputs, plat: install.Platform, version: versions.Version) -> Resolved | None:
+    """An exact version listed in the manifest of known releases: tag, asset and sha256 without any API."""
+    hit = known.lookup(version, install.asset_names(plat, version))
+    if hit is None:
+        return None
+    _check_pin_against(hit, inputs.checksum)
+    base = inputs.download_base_url or DEFAULT_DOWNLOAD_BASE
+    url = install.download_url(base, hit.release.tag, hit.asset)
+    return Resolved(version, hit.release.tag, hit.asset, url, hit.sha256, "")
+
+
+def _check_pin_against(hit: known.Known, checksum: str) -> None:
+    if checksum and checksum != hit.sha256:
+        raise ActionError(
+            what=f"checksum pins another binary than wash {hit.release.version}'s {hit.asset}",
+            why=f"That asset was verified against wasmCloud's provenance with sha256 {hit.sha256}; "
+            f"'checksum' is {checksum}. Both cannot match one download.",
+            fix="Remove 'checksum' (the verified digest is used), or set it to the verified one:\n"
+            f"with:\n  checksum: {hit.sha256}",
+            docs="#trust-model",
+        )
+
+
 def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
     request = inputs.request
-    if request.exact is not None and not inputs.api_explicit:
-        return direct(request, plat, inputs)  # no API call at all (GHES, GHE.com, rate limits)
     if request.exact is not None:
+        listed = _from_manifest(inputs, plat, request.exact)
+        if listed is not None:
+            return listed
+        if not inputs.api_explicit:
+            return direct(request, plat, inputs)  # no API call at all (GHES, GHE.com, rate limits)
         for tag in _tags_for(request):
             try:
                 release = releases.get_release(inputs.api_url, inputs.api_auth, tag)
@@ -407,6 +434,22 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread
     return verify
 
 
+def _known_verifier(resolved: Resolved, hit: known.Known):  # type: ignore[no-untyped-def]
+    """Verification of a binary listed in the manifest: its sha256 must be the one verified upstream."""
+
+    def verify(binary: Path, sha256: str) -> str:
+        if sha256 != hit.sha256:
+            raise known.mismatch(resolved.url, hit, sha256)
+        evidence = (
+            f"the action's manifest of known releases: signed by {hit.entry.signer or 'wasmCloud'} "
+            f"({hit.entry.source or 'provenance'}), checked {hit.release.verified_at or 'when listed'}"
+        )
+        gha.info(f"Verified wash {resolved.version} (sha256 {sha256}) by {evidence}")
+        return evidence
+
+    return verify
+
+
 def run_install(inputs: InstallInputs) -> dict[str, str]:
     plat = install.host_platform()
     setup = inputs.setup
@@ -430,14 +473,20 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
         if resolved is None:  # resolved from the tool cache, which has since lost it
             resolved = resolve(setup, plat)
         gha.info(f"Downloading wash {resolved.version} from {resolved.url}")
-        preload = _preload_sigstore() if setup.verify else None
+        hit = known.lookup(resolved.version, [resolved.asset])
+        expected, verify = resolved.sha256, None
+        if hit is not None:  # verified when it was listed: its sha256 is the whole check, sigstore stays out
+            _check_pin_against(hit, setup.checksum)
+            expected, verify = "", _known_verifier(resolved, hit)
+        elif setup.verify:
+            verify = _verifier(setup, resolved, _preload_sigstore())
         try:
             binary, _ = install.install_into_cache(
                 entry,
                 resolved.url,
                 plat,
-                expected_sha256=resolved.sha256,
-                verify=_verifier(setup, resolved, preload) if setup.verify else None,
+                expected_sha256=expected,
+                verify=verify,
                 version=str(resolved.version),
                 asset=resolved.asset,
             )

@@ -1,0 +1,207 @@
+"""update-manifest: add new wash releases to the manifest of known releases, each binary verified first.
+
+This project's scheduled workflow (.github/workflows/update-wash-manifest.yml) runs it, never a user's
+runner. It lists wasmCloud/wasmCloud's releases, and for every version (>= 2.0.0) not yet in the manifest
+downloads each platform binary and verifies it against wasmCloud's provenance with the full Sigstore policy
+(``provenance_check.verify_binary``: the release's wash.sigstore.json, else GitHub's attestations API).
+A release is added only when every binary verified; one that does not is left out and the run fails. The
+pull request body lists what was added, with each binary's sha256, signer and source.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import gha, install, known, releases, versions
+from .commands.setup_wash import default_api_url
+from .errors import ActionError
+
+# the platform binaries a wash release carries (release-tag.yml attests ./artifacts/*/wash*)
+BINARY = re.compile(r"wash-(?:x86_64|aarch64)-(?:unknown-linux-(?:gnu|musl)|apple-darwin|pc-windows-msvc)(?:\.exe)?")
+MIN_VERSION = "2.0.0"
+
+
+@dataclass(frozen=True)
+class UpdateInputs:
+    api_url: str
+    token: str
+    manifest: Path
+    body_path: Path
+    min_version: versions.Version
+    trust_config: str
+
+    @classmethod
+    def from_env(cls, inputs: gha.Inputs) -> UpdateInputs:
+        root = gha.env("WASHACTIONS_ROOT")
+        # the checkout's manifest, not the copy inside the runtime's venv
+        checkout = Path(root) / "src" / "wash_actions" / "data" / known.MANIFEST.name if root else None
+        default_manifest = checkout or known.MANIFEST
+        minimum = versions.parse_version(inputs.get("min-version", MIN_VERSION))
+        if minimum is None:
+            raise ActionError(
+                what=f"min-version {inputs.get('min-version')!r} is not a version",
+                why="It is the oldest wash release the manifest lists.",
+                fix=f"with:\n  min-version: {MIN_VERSION}",
+            )
+        return cls(
+            api_url=inputs.get("github-api-url") or default_api_url(gha.env("GITHUB_SERVER_URL"), ""),
+            token=inputs.secret("github-token"),
+            manifest=Path(inputs.get("manifest") or default_manifest),
+            body_path=Path(inputs.get("body-path") or gha.temp_dir() / "wash-manifest-pr.md"),
+            min_version=minimum,
+            trust_config=gha.env("WASHACTIONS_SIGSTORE_TRUST_CONFIG"),
+        )
+
+
+@dataclass
+class Outcome:
+    added: list[known.KnownRelease] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # tag -> why
+    skipped: list[str] = field(default_factory=list)  # tags with no wash binary
+
+
+def candidates(listed: list[releases.Release], manifest: dict[str, known.KnownRelease], minimum: versions.Version):
+    """Releases to consider: at least ``minimum``, not in the manifest yet, oldest first."""
+    fresh = {r.version: r for r in listed if str(r.version) not in manifest and not r.version < minimum}
+    return [fresh[v] for v in sorted(fresh, key=versions.Version.key)]
+
+
+def binaries(release: releases.Release) -> list[releases.Asset]:
+    return [a for name, a in sorted(release.assets.items()) if BINARY.fullmatch(name)]
+
+
+Verify = Callable[[str, bytes | None], tuple[str, str]]  # (sha256, release bundle) -> (source, signer)
+
+
+def check_release(
+    release: releases.Release, workdir: Path, verify: Verify, now: str, fetch: Callable[[str], bytes | None]
+) -> known.KnownRelease:
+    """Download and verify every binary of one release; raises ActionError naming the first that fails."""
+    bundle_asset = release.assets.get(install.BUNDLE_ASSET)
+    bundle = fetch(bundle_asset.url) if bundle_asset else None
+    verified: dict[str, known.KnownAsset] = {}
+    for asset in binaries(release):
+        target = workdir / release.tag / asset.name
+        try:
+            install.download(asset.url, target)
+        except install.NotFound:
+            raise ActionError(
+                what=f"{release.tag}: {asset.name} is listed but not downloadable",
+                why=f"{asset.url} answered 404.",
+                fix="Re-run the workflow later; the release may still be uploading.",
+            ) from None
+        sha = install.sha256_file(target)
+        target.unlink()
+        reported = asset.digest.lower().removeprefix("sha256:")
+        if reported and reported != sha:
+            raise ActionError(
+                what=f"{release.tag}: {asset.name} does not match the digest the Releases API reports",
+                why=f"Downloaded sha256 {sha}, the API says {reported}.",
+                fix="Re-run the workflow; if it persists, report it to wasmCloud before listing the release.",
+            )
+        source, signer = verify(sha, bundle)
+        verified[asset.name] = known.KnownAsset(sha, signer, source)
+    return known.KnownRelease(release.version, release.tag, now, verified)
+
+
+def sigstore_verifier(inputs: UpdateInputs) -> Verify:
+    """The full provenance policy of setup-wash, with sigstore (installed from the lock on first use)."""
+    from . import extras, provenance_check
+
+    extras.ensure_sigstore()
+
+    def verify(sha256: str, bundle: bytes | None) -> tuple[str, str]:
+        sources = [
+            (f"release asset {install.BUNDLE_ASSET}", lambda: [bundle] if bundle else []),
+            (
+                "GitHub attestations API",
+                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.token, sha256),
+            ),
+        ]
+        evidence = provenance_check.verify_binary(sha256, sources, inputs.trust_config)
+        return evidence.source, evidence.identity
+
+    return verify
+
+
+def pr_body(outcome: Outcome, manifest: Path) -> str:
+    lines = ["Known wash releases, verified against wasmCloud's Sigstore provenance before being listed.", ""]
+    for release in outcome.added:
+        lines += [
+            f"### wash {release.version} ({release.tag})",
+            "",
+            f"Verified {release.verified_at} by `python -m wash_actions update-manifest`.",
+            "",
+            "| asset | sha256 | signed by | source |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{name}` | `{a.sha256}` | `{a.signer}` | {a.source} |" for name, a in sorted(release.assets.items())
+        ]
+        lines.append("")
+    if outcome.failed:
+        lines += ["### Not added: provenance did not verify", ""]
+        lines += [f"- {tag}: {why}" for tag, why in outcome.failed.items()]
+        lines.append("")
+    if outcome.skipped:
+        lines += ["Releases without a wash binary (not listed): " + ", ".join(outcome.skipped), ""]
+    lines.append(f"setup-wash verifies these binaries by their sha256 alone (`{manifest.name}`).")
+    return "\n".join(lines) + "\n"
+
+
+def run(
+    inputs: UpdateInputs,
+    *,
+    verifier: Verify | None = None,
+    fetch: Callable[[str], bytes | None] | None = None,
+    now: str | None = None,
+) -> dict[str, str]:
+    manifest = known.load(inputs.manifest)
+    listed = releases.list_releases(inputs.api_url, inputs.token)
+    todo = candidates(listed, manifest, inputs.min_version)
+    outcome = Outcome()
+    stamp = now or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if todo:
+        gha.info("New wash releases: " + ", ".join(r.tag for r in todo))
+        verify = verifier or sigstore_verifier(inputs)
+        if fetch is None:
+            from .provenance_check import fetch_bundle as fetch
+        with tempfile.TemporaryDirectory(prefix="wash-manifest-") as workdir:
+            for release in todo:
+                if not binaries(release):
+                    outcome.skipped.append(release.tag)
+                    continue
+                try:
+                    outcome.added.append(check_release(release, Path(workdir), verify, stamp, fetch))
+                    gha.info(f"Verified every binary of {release.tag}")
+                except ActionError as exc:
+                    outcome.failed[release.tag] = f"{exc.what}: {exc.why}"
+                    gha.warning(f"{release.tag} is not added: {exc.what}", title="update-manifest")
+    if outcome.added:
+        merged = {**manifest, **{str(r.version): r for r in outcome.added}}
+        inputs.manifest.write_text(known.dumps(merged, known.about_text(inputs.manifest)), encoding="utf-8")
+    body = pr_body(outcome, inputs.manifest)
+    inputs.body_path.parent.mkdir(parents=True, exist_ok=True)
+    inputs.body_path.write_text(body, encoding="utf-8")
+    gha.summary(body)
+    if outcome.failed:
+        raise ActionError(
+            what=f"{len(outcome.failed)} wash release(s) failed provenance verification and were not added: "
+            + ", ".join(outcome.failed),
+            why="; ".join(f"{tag}: {why}" for tag, why in outcome.failed.items())[:2000],
+            fix="Do not list these releases by hand. Check the release's wash.sigstore.json and attestations "
+            "(gh attestation verify <binary> --repo wasmCloud/wasmCloud), then re-run the workflow.",
+            docs="#trust-model",
+        )
+    added = [str(r.version) for r in outcome.added]
+    return {
+        "added": str(len(added)),
+        "versions": ", ".join(added),
+        "body-path": str(inputs.body_path),
+        "manifest": str(inputs.manifest),
+    }
