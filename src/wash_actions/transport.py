@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import ActionError
 
@@ -185,6 +185,19 @@ def host_of(url: str) -> str:
     return (urlsplit(url).netloc.rpartition("@")[2]).lower()
 
 
+def _userinfo_as_auth(url: str, auth: Auth | None) -> tuple[str, Auth | None]:
+    """A URL with ``user:password@`` (a mirror behind Basic auth): the credentials become an :class:`Auth` bound
+    to that host, so they never follow a redirect elsewhere nor appear in a request line, and the URL loses them."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, auth
+    stripped = parts._replace(netloc=host_of(url)).geturl()
+    if auth is not None:
+        return stripped, auth
+    user = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return stripped, Auth("Basic " + base64.b64encode(user.encode()).decode(), host_of(url))
+
+
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1, with or without a port."""
     host = host.lower()
@@ -327,8 +340,8 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
     proxy = proxy_for(url)
     if not proxy:
         if parts.scheme == "https":
-            return http.client.HTTPSConnection(parts.netloc, timeout=timeout, context=_ssl_context()), target
-        return http.client.HTTPConnection(parts.netloc, timeout=timeout), target
+            return http.client.HTTPSConnection(host_of(url), timeout=timeout, context=_ssl_context()), target
+        return http.client.HTTPConnection(host_of(url), timeout=timeout), target
     proxy_parts = urlsplit(proxy)
     proxy_headers = {}
     if proxy_parts.username is not None:
@@ -530,6 +543,7 @@ def request(
     body of a 2xx answer must hash to it.
     """
     wait = sleep or (lambda seconds: time.sleep(seconds))
+    url, auth = _userinfo_as_auth(url, auth)
     if urlsplit(url).scheme not in ("http", "https") or not host_of(url):
         raise TransportError(
             what=f"Refused to fetch {sanitise(url, 120)!r}",

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gha, install, known, releases, versions
+from . import gha, install, known, releases, transport, versions
 from .commands.setup_wash import default_api_url
 from .errors import ActionError
 
@@ -34,6 +34,11 @@ class UpdateInputs:
     body_path: Path
     min_version: versions.Version
     trust_config: str
+
+    @property
+    def auth(self) -> transport.Auth | None:
+        """The token, for the Releases and attestations API's host only."""
+        return transport.Auth.bearer(self.token, self.api_url)
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> UpdateInputs:
@@ -120,7 +125,7 @@ def sigstore_verifier(inputs: UpdateInputs) -> Verify:
             (f"release asset {install.BUNDLE_ASSET}", lambda: [bundle] if bundle else []),
             (
                 "GitHub attestations API",
-                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.token, sha256),
+                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.auth, sha256),
             ),
         ]
         evidence = provenance_check.verify_binary(sha256, sources, inputs.trust_config)
@@ -162,7 +167,7 @@ def run(
     now: str | None = None,
 ) -> dict[str, str]:
     manifest = known.load(inputs.manifest)
-    listed = releases.list_releases(inputs.api_url, inputs.token)
+    listed = releases.list_releases(inputs.api_url, inputs.auth)
     todo = candidates(listed, manifest, inputs.min_version)
     outcome = Outcome()
     stamp = now or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -162,7 +162,7 @@ def test_component_file_name_in_an_error_is_text(monkeypatch, capfd, tmp_path, w
     [
         ("payload", "https://mirror.example" + PAYLOADS[0], "has spaces or line breaks"),
         ("payload-and-credentials", f"https://u:{SECRET}@mirror.example" + PAYLOADS[1], "has spaces or line breaks"),
-        ("credentials-unreachable", f"https://u:{SECRET}@127.0.0.1:1/mirror", "Could not download"),
+        ("credentials-unreachable", f"https://u:{SECRET}@127.0.0.1:1/mirror", "Could not reach 127.0.0.1:1"),
     ],
 )
 def test_download_base_url_hostile(case, url, fragment, monkeypatch, capfd, tmp_path, release_server):

@@ -25,6 +25,7 @@ import pytest
 from tests.conftest import WASH_VERSION
 from tests.helpers import assert_one_clear_error, run_command
 from tests.stacks import proxy as proxy_stack
+from wash_actions import install
 
 Respond = Callable[[proxy_stack._Handler], None]
 
@@ -411,6 +412,9 @@ def test_a_plugin_digest_that_is_a_path_creates_nothing_outside_the_cache(
     tool.mkdir(parents=True)
     (tool / "wash").write_bytes(wash_binary.read_bytes())
     (tool / "wash").chmod(0o755)
+    # with the record an install with verify: false writes beside it (install.install_into_cache)
+    record = install.Record(install.sha256_file(tool / "wash"), WASH_VERSION, "", install.UNVERIFIED)
+    (tool / install.RECORD_FILE).write_text(record.to_json())
     (tool.parent / "x64.complete").write_text("")
     before = {p for p in tmp_path.rglob("*")}
     run = run_command("setup-wash", inputs, monkeypatch=monkeypatch, capfd=capfd, runner=runner)
