@@ -631,7 +631,12 @@ NO_ATTESTATION = {
     "attestation-digest": "",
     "storage-record-ids": "",
 }
-NO_SBOM_ATTESTATION = {"sbom-attestation-id": "", "sbom-attestation-url": "", "sbom-attestation-digest": ""}
+NO_SBOM_ATTESTATION = {
+    "sbom-attestation-id": "",
+    "sbom-attestation-url": "",
+    "sbom-attestation-digest": "",
+    "sbom-bundle-path": "",
+}
 
 
 def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
@@ -719,6 +724,7 @@ def attest_sbom(
         "sbom-attestation-id": attestation_id,
         "sbom-attestation-url": attestation_url,
         "sbom-attestation-digest": referrer,
+        "sbom-bundle-path": str(bundle_path),
     }
 
 
