@@ -115,7 +115,13 @@ class PublishInputs:
             event_name=gha.env("GITHUB_EVENT_NAME"),
             event=event_payload(),
         )
-        options = sbom.sbom_options({name: inputs.get(name) for name in ("sbom", "sbom-path", "cyclonedx-version")})
+        options = sbom.sbom_options(
+            {
+                "sbom": inputs.get("sbom"),
+                "sbom-path": inputs.get("sbom-path"),
+                "cyclonedx-version": inputs.get("cyclonedx-version"),
+            }
+        )
         check_sbom_mode(options, decision, push=push)
         sbom_on = options.mode != "false"
         return cls(
