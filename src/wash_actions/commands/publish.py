@@ -556,7 +556,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     for notice in inputs.sbom_notices:
         gha.notice(notice, title="publish: sbom")
     bom = prepare_sbom(inputs)  # before the push: a bad lock file or sbom-path stops here, nothing published
-    sbom_out = {"sbom-path": str(bom[0]) if bom else ""}
+    sbom_path = str(bom[0]) if bom else ""
     if not inputs.push:
         annotations = expected_annotations(inputs.component)
         gha.info("push: false — computed tags and annotations; the registry was not contacted.")
@@ -564,7 +564,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
             gha.info(f"  would publish {ref}")
         summarize(refs, "", annotations, dry_run=True)
         return {
-            **sbom_out,
+            "sbom-path": sbom_path,
             "digest": "",
             "image": inputs.image,
             "image-ref": "",
@@ -614,35 +614,52 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         "tags": json.dumps(refs),
         "annotations": json.dumps(annotations),
         "all_digests": ",".join(digest for _ in refs),
-        **sbom_out,
+        "sbom-path": sbom_path,
     }
     # published: these outputs hold whatever happens to the attestation below
     gha.set_outputs(outputs)
     if inputs.attest_notice:
         gha.notice(inputs.attest_notice, title="publish: attestation")
     if not inputs.attest:
-        return {**NO_ATTESTATION, **NO_SBOM_ATTESTATION}
+        return not_attested()
+    return attest_all(inputs, digest, manifest, bom)
+
+
+def not_attested() -> dict[str, str]:
+    return {
+        "attestation-id": "",
+        "attestation-url": "",
+        "bundle-path": "",
+        "attestation-digest": "",
+        "storage-record-ids": "",
+        "sbom-attestation-id": "",
+        "sbom-attestation-url": "",
+        "sbom-attestation-digest": "",
+        "sbom-bundle-path": "",
+    }
+
+
+def no_sbom_attestation() -> dict[str, str]:
+    return {
+        "sbom-attestation-id": "",
+        "sbom-attestation-url": "",
+        "sbom-attestation-digest": "",
+        "sbom-bundle-path": "",
+    }
+
+
+def attest_all(
+    inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
+) -> dict[str, str]:
+    """The provenance, then (with an SBOM) the SBOM attestation, signed with one OIDC token."""
     token = oidc_token(inputs, digest)
-    attested = attest_digest(inputs, digest, manifest, token=token)
+    outputs = attest_digest(inputs, digest, manifest, token=token)
     if bom is None:
-        return {**attested, **NO_SBOM_ATTESTATION}
-    gha.set_outputs(attested)  # the provenance stands whatever happens to the SBOM attestation
-    return {**attested, **attest_sbom(inputs, digest, manifest, bom, attested, token=token)}
-
-
-NO_ATTESTATION = {
-    "attestation-id": "",
-    "attestation-url": "",
-    "bundle-path": "",
-    "attestation-digest": "",
-    "storage-record-ids": "",
-}
-NO_SBOM_ATTESTATION = {
-    "sbom-attestation-id": "",
-    "sbom-attestation-url": "",
-    "sbom-attestation-digest": "",
-    "sbom-bundle-path": "",
-}
+        outputs.update(no_sbom_attestation())
+        return outputs
+    gha.set_outputs(outputs)  # the provenance stands whatever happens to the SBOM attestation
+    outputs.update(attest_sbom(inputs, digest, manifest, bom, outputs, token=token))
+    return outputs
 
 
 def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
