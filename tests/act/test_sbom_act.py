@@ -137,4 +137,6 @@ def test_js_python_and_rust_each_carry_provenance_and_sbom(
     assert {"pkg:cargo/wit-bindgen@0.46.0", "pkg:cargo/bitflags@2.9.4"} <= packages["rust"]  # from .dep-v0
     python_sbom = json.loads(base64.b64decode(stored[1]["dsseEnvelope"]["payload"]))["predicate"]
     made_by = {p["value"] for p in python_sbom["metadata"]["component"]["properties"]}
-    assert any(value.startswith("componentize-py") for value in made_by), made_by  # the producers section
+    # the component's producers section: componentize-py pre-initialises with component-init-transform
+    assert any(value.startswith("component-init-transform") for value in made_by), made_by
+    assert any(value.startswith("wit-component") for value in made_by), made_by

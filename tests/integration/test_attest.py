@@ -375,3 +375,59 @@ def test_fork_pull_requests_and_ghes_skip_with_a_notice(publish, registry, tmp_p
         registry=registry.host, repository="acme/ghes", tags="v1", env={"GITHUB_SERVER_URL": "https://ghe.example.com"}
     )
     assert ghes.code == 0 and "Enterprise Server" in ghes.stdout
+
+
+def test_an_sbom_attestation_failure_says_the_image_and_provenance_stand(publish, registry, release_server):
+    """GitHub stores the provenance, then refuses the SBOM (4th request: POST provenance, GET the repository and
+    POST the storage record come first): the error names both things already done, the outputs keep them."""
+    release_server.store.stored.clear()
+    release_server.store.faults[:] = [None, None, None, 403]
+    run = publish(registry=registry.host, repository="acme/sbom-refused", tags="v1", attest="true")
+    line = assert_one_clear_error(run, "attestations: write", "while storing the SBOM attestation")
+    digest = run.outputs["digest"]
+    url = run.outputs["attestation-url"]
+    assert url.startswith("https://github.com/acme/hello-world/attestations/")
+    assert f"{registry.host}/acme/sbom-refused@{digest} is published and its provenance is stored ({url})" in line
+    assert run.outputs["attestation-digest"] in line  # pushed as a referrer before the SBOM failed
+    assert "sbom-attestation-url" not in run.outputs
+    assert Path(run.outputs["sbom-path"]).is_file()
+    (stored,) = release_server.store.stored
+    assert json.loads(base64.b64decode(stored["body"]["bundle"]["dsseEnvelope"]["payload"]))["predicateType"] == (
+        "https://slsa.dev/provenance/v1"
+    )
+
+
+def test_a_users_spdx_sbom_is_attested_as_is(publish, registry, release_server, user_sigstore, tmp_path):
+    spdx = {
+        "spdxVersion": "SPDX-2.3",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "hello",
+        "dataLicense": "CC0-1.0",
+        "documentNamespace": "https://example.com/hello",
+        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: example"]},
+    }
+    path = tmp_path / "hello.spdx.json"
+    path.write_text(json.dumps(spdx))
+    release_server.store.stored.clear()
+    run = publish(
+        registry=registry.host, repository="acme/own-sbom", tags="v1", attest="true", **{"sbom-path": str(path)}
+    )
+    assert run.code == 0, run.stdout
+    assert run.outputs["sbom-path"] == str(path)
+    bundle = release_server.store.stored[1]["body"]["bundle"]
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    assert statement["predicateType"] == "https://spdx.dev/Document/v2.3"
+    assert statement["predicate"] == spdx
+    index = registry.manifest("acme/own-sbom", "sha256-" + run.outputs["digest"][7:]).json()
+    types = [m["annotations"]["dev.sigstore.bundle.predicateType"] for m in index["manifests"]]
+    assert types == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document/v2.3"]
+
+
+def test_a_bad_sbom_path_stops_before_anything_is_pushed(publish, registry, tmp_path):
+    path = tmp_path / "not-an-sbom.json"
+    path.write_text('{"hello": "world"}')
+    run = publish(
+        registry=registry.host, repository="acme/bad-sbom", tags="v1", attest="true", **{"sbom-path": str(path)}
+    )
+    assert_one_clear_error(run, "is not an SBOM")
+    assert registry.tags("acme/bad-sbom") == []
