@@ -8,6 +8,7 @@ only the registry made local. The JavaScript component is examples/hello-js buil
 package-lock.json beside it. The Rust component is made byte by byte here, with the layout wasm-component-ld
 gives a wasm32-wasip2 build and cargo-auditable's ``.dep-v0`` section in its core module: no component built
 with cargo-auditable is checked into any public repository we could find, and none can be built offline here.
+The real wash parses it as a component (``wash inspect`` prints its empty world).
 """
 
 from __future__ import annotations
