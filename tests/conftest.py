@@ -101,3 +101,11 @@ def built_python(tmp_path_factory: pytest.TempPathFactory, wash_binary: Path) ->
     env = {**os.environ, "PATH": f"{Path(os.sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run([str(wash_binary), "build", "--skip-fetch"], cwd=project, env=env, check=True, capture_output=True)
     return project / "build" / "hello-python.wasm"
+
+
+@pytest.fixture(scope="session")
+def built_js(tmp_path_factory: pytest.TempPathFactory, wash_binary: Path) -> Path:
+    """The hello-js example built once by the real wash (jco); its package-lock.json is beside it."""
+    project = copy_example("hello-js", tmp_path_factory.mktemp("built-js"))
+    subprocess.run([str(wash_binary), "build", "--skip-fetch"], cwd=project, check=True, capture_output=True)
+    return project / "build" / "hello-js.wasm"

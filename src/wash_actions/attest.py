@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from . import provenance, registry, transport
+from . import provenance, registry, sbom, transport
 from .errors import ActionError
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
@@ -135,17 +135,31 @@ def decide(
     return Decision(True, instance=signing_instance(event, server_url))
 
 
-def statement(subject: str, digest: str, predicate: dict[str, Any]):  # type: ignore[no-untyped-def]
+def statement(  # type: ignore[no-untyped-def]
+    subject: str, digest: str, predicate: dict[str, Any], predicate_type: str = provenance.SLSA_PREDICATE_V1
+):
+    """The in-toto Statement v1 for one subject digest, as @actions/attest's ``buildIntotoStatement`` makes it."""
     from sigstore import dsse
 
     algorithm, _, hexdigest = digest.partition(":")
     return (
         dsse.StatementBuilder()
         .subjects([dsse.Subject(name=subject, digest=dsse.DigestSet(root={algorithm: hexdigest}))])
-        .predicate_type(provenance.SLSA_PREDICATE_V1)
+        .predicate_type(predicate_type)
         .predicate(predicate)
         .build()
     )
+
+
+def sbom_statement(subject: str, digest: str, document: sbom.Sbom):  # type: ignore[no-untyped-def]
+    """The statement actions/attest signs for ``sbom-path``: the SBOM document itself is the predicate.
+
+    Serialised as ``JSON.stringify`` does (compact, key order kept), the bytes @actions/attest signs.
+    """
+    from sigstore import dsse
+
+    body = sbom.statement(subject, digest, document)
+    return dsse.Statement(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 @dataclass(frozen=True)
@@ -154,8 +168,8 @@ class Signed:
     claims: dict[str, Any]
 
 
-def sign(subject: str, digest: str, server_url: str, instance: Instance = SIGSTORE_PUBLIC_GOOD) -> Signed:
-    """Sign the provenance statement with the runner's OIDC identity, on ``instance``."""
+def oidc_token() -> str:
+    """The job's OIDC token for Sigstore (audience ``sigstore``), asked for once per publish."""
     from . import extras
 
     extras.ensure_sigstore()
@@ -177,8 +191,28 @@ def sign(subject: str, digest: str, server_url: str, instance: Instance = SIGSTO
             fix="Grant the job\npermissions:\n  id-token: write",
             docs="#attestations",
         )
+    return raw
+
+
+def sign(
+    subject: str,
+    digest: str,
+    server_url: str,
+    instance: Instance = SIGSTORE_PUBLIC_GOOD,
+    *,
+    token: str = "",
+    document: sbom.Sbom | None = None,
+) -> Signed:
+    """Sign a statement about ``subject@digest`` with the runner's OIDC identity, on ``instance``: the SLSA
+    provenance, or, given ``document``, that SBOM (its own predicate type). ``token`` reuses an OIDC token."""
+    raw = token or oidc_token()
     claims = provenance.token_claims(raw)
-    built = statement(subject, digest, provenance.predicate(claims, server_url))
+    if document is None:
+        built = statement(subject, digest, provenance.predicate(claims, server_url))
+        what = "the provenance"
+    else:
+        built = sbom_statement(subject, digest, document)
+        what = "the SBOM"
     try:
         if instance.name == PUBLIC_GOOD:
             bundle = _sign_public_good(built, raw)
@@ -188,7 +222,7 @@ def sign(subject: str, digest: str, server_url: str, instance: Instance = SIGSTO
         raise
     except Exception as exc:  # sigstore's network and protocol errors have no common public base
         raise ActionError(
-            what=f"Signing the provenance with {instance.label} failed",
+            what=f"Signing {what} with {instance.label} failed",
             why=f"{type(exc).__name__}: {exc}",
             fix="Re-run the job; Sigstore's services may have been briefly unavailable.",
             docs="#attestations",
@@ -413,11 +447,18 @@ def fallback_tag(digest: str) -> str:
     return digest.replace(":", "-", 1)
 
 
-def push_referrer(client: registry.Registry, repository: str, subject: registry.Manifest, bundle: bytes) -> str:
-    """Push the bundle as a referrer; without the referrers API, maintain the fallback tag's index."""
+def push_referrer(
+    client: registry.Registry,
+    repository: str,
+    subject: registry.Manifest,
+    bundle: bytes,
+    predicate_type: str = provenance.SLSA_PREDICATE_V1,
+) -> str:
+    """Push the bundle as a referrer (annotated with its statement's predicate type); without the referrers API,
+    maintain the fallback tag's index."""
     client.upload_blob(repository, EMPTY_CONFIG)
     client.upload_blob(repository, bundle)
-    manifest = referrer_manifest(subject, bundle, provenance.SLSA_PREDICATE_V1)
+    manifest = referrer_manifest(subject, bundle, predicate_type)
     digest, headers = client.push_manifest(repository, manifest.digest, manifest)
     # As @sigstore/oci (dist/image.js addArtifact): the registry indexes referrers itself only when it answers
     # OCI-Subject AND its referrers API answers; AWS ECR sends the header without having the API.

@@ -62,7 +62,7 @@ def test_publish_signs_stores_and_pushes_the_attestation(
     publish = result.outputs("publish")
     digest = publish["digest"]
     assert publish["bundle-path"].endswith(f"attestation-sha256-{digest[7:]}.sigstore.json")
-    (stored,) = release_server.store.stored  # RUNNER_TEMP is gone after the job; GitHub got the bundle
+    stored, _sbom = release_server.store.stored  # RUNNER_TEMP is gone after the job; GitHub got the bundles
     bundle = stored["body"]["bundle"]
     bundle_path = tmp_path / "bundle.json"
     bundle_path.write_text(json.dumps(bundle))
@@ -70,7 +70,8 @@ def test_publish_signs_stores_and_pushes_the_attestation(
     assert statement["subject"][0] == {"name": f"{registry.host}/acme/attested-act", "digest": {"sha256": digest[7:]}}
     assert publish["attestation-url"].endswith("/acme/hello-world/attestations/1")
     index = registry.manifest("acme/attested-act", "sha256-" + digest[7:]).json()
-    assert [m["digest"] for m in index["manifests"]] == [publish["attestation-digest"]]
+    expected = [publish["attestation-digest"], publish["sbom-attestation-digest"]]
+    assert [m["digest"] for m in index["manifests"]] == expected
     check = user_sigstore.verify_with_node(bundle_path, None, USER_IDENTITY, user_sigstore.issuer)
     assert check.returncode == 0, check.stderr
     assert "Installing sigstore" in result.log  # only the signing step installs it, on first use
@@ -90,7 +91,7 @@ def test_a_private_repository_is_attested_with_githubs_instance(
     result = act.run(text, env=env, name="attest-private", payload=push_event("private"))
     assert result.returncode == 0, result.log[-4000:]
     publish = result.outputs("publish")
-    (stored,) = release_server.store.stored
+    stored, _sbom = release_server.store.stored
     bundle = stored["body"]["bundle"]
     assert bundle["verificationMaterial"]["tlogEntries"] == []
     bundle_path = tmp_path / "bundle.json"

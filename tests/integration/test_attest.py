@@ -55,7 +55,7 @@ def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python, release_ser
     return run
 
 
-def test_attests_the_published_digest(publish, registry, release_server, user_sigstore, tmp_path):
+def test_attests_the_published_digest(publish, registry, release_server, user_sigstore, tmp_path, built_python):
     release_server.store.stored.clear()
     run = publish(registry=registry.host, repository="acme/attested", tags="v1,latest", attest="true")
     assert run.code == 0, run.stdout + run.stderr
@@ -92,8 +92,8 @@ def test_attests_the_published_digest(publish, registry, release_server, user_si
         f"https://github.com/acme/hello-world/actions/runs/{claims['run_id']}/attempts/{claims['run_attempt']}"
     )
 
-    # stored with the documented request
-    (stored,) = release_server.store.stored
+    # stored with the documented request: the provenance, then the SBOM
+    stored, stored_sbom = release_server.store.stored
     assert stored["repository"] == "acme/hello-world"
     assert stored["authorization"] == "Bearer ghs_attest-token"
     assert stored["api_version"] == "2022-11-28"
@@ -110,9 +110,9 @@ def test_attests_the_published_digest(publish, registry, release_server, user_si
     }
     assert run.outputs["storage-record-ids"] == str(len(release_server.store.storage_records))
 
-    # in the registry: docker-registry 2.8 has no referrers API, so the fallback tag's index lists it
+    # in the registry: docker-registry 2.8 has no referrers API, so the fallback tag's index lists both
     index = registry.manifest("acme/attested", "sha256-" + digest[7:]).json()
-    (entry,) = index["manifests"]
+    entry, sbom_entry = index["manifests"]
     assert entry["artifactType"] == "application/vnd.dev.sigstore.bundle.v0.3+json"
     assert entry["annotations"]["dev.sigstore.bundle.predicateType"] == "https://slsa.dev/provenance/v1"
     assert entry["digest"] == run.outputs["attestation-digest"]
@@ -122,8 +122,32 @@ def test_attests_the_published_digest(publish, registry, release_server, user_si
     assert referrer["annotations"]["dev.sigstore.bundle.content"] == "dsse-envelope"
     (layer,) = referrer["layers"]
     assert json.loads(registry.blob("acme/attested", layer["digest"])) == bundle
-
     verify_both(bundle_path, digest, user_sigstore, tmp_path)
+
+    # the SBOM attestation: the CycloneDX document publish wrote is the predicate (actions/attest sbom-path)
+    sbom_bundle_path = Path(run.outputs["sbom-bundle-path"])
+    sbom_bundle = json.loads(sbom_bundle_path.read_text())
+    sbom_statement = json.loads(base64.b64decode(sbom_bundle["dsseEnvelope"]["payload"]))
+    document = json.loads(Path(run.outputs["sbom-path"]).read_text())
+    assert sbom_statement == {
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": f"{registry.host}/acme/attested", "digest": {"sha256": digest[7:]}}],
+        "predicateType": "https://cyclonedx.org/bom",
+        "predicate": document,
+    }
+    assert document["metadata"]["component"]["name"] == f"{registry.host}/acme/attested"
+    component_sha = hashlib.sha256(built_python.read_bytes()).hexdigest()
+    assert document["metadata"]["component"]["hashes"] == [{"alg": "SHA-256", "content": component_sha}]
+    assert stored_sbom["body"] == {"bundle": sbom_bundle}
+    assert run.outputs["sbom-attestation-id"] == "2"
+    assert run.outputs["sbom-attestation-url"] == "https://github.com/acme/hello-world/attestations/2"
+    assert sbom_entry["digest"] == run.outputs["sbom-attestation-digest"]
+    assert sbom_entry["annotations"]["dev.sigstore.bundle.predicateType"] == "https://cyclonedx.org/bom"
+    sbom_referrer = registry.manifest("acme/attested", sbom_entry["digest"]).json()
+    assert sbom_referrer["subject"]["digest"] == digest
+    (sbom_layer,) = sbom_referrer["layers"]
+    assert json.loads(registry.blob("acme/attested", sbom_layer["digest"])) == sbom_bundle
+    verify_both(sbom_bundle_path, digest, user_sigstore, tmp_path)
 
 
 def verify_both(bundle_path: Path, digest: str, stack, tmp_path: Path) -> None:
@@ -192,7 +216,8 @@ def test_a_second_attestation_is_merged_into_the_fallback_index(publish, registr
     bundle = Path(first.outputs["bundle-path"]).read_bytes().replace(b'"mediaType"', b'"mediaType" ', 1)
     second = attest.push_referrer(client, "acme/twice", manifest, bundle)
     index = registry.manifest("acme/twice", "sha256-" + digest[7:]).json()
-    assert {m["digest"] for m in index["manifests"]} == {first.outputs["attestation-digest"], second}
+    expected = {first.outputs["attestation-digest"], first.outputs["sbom-attestation-digest"], second}
+    assert {m["digest"] for m in index["manifests"]} == expected
 
 
 def test_auto_without_oidc_token_publishes_with_a_notice(publish, registry):
@@ -259,10 +284,19 @@ def test_private_internal_or_unknown_visibility_signs_with_githubs_instance(
     assert user_sigstore.verify_with_node(bundle_path, None, IDENTITY, ISSUER).returncode != 0
     statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
     assert statement["subject"][0]["digest"] == {"sha256": run.outputs["digest"][7:]}
-    (stored,) = release_server.store.stored
+    stored, stored_sbom = release_server.store.stored
     assert stored["body"] == {"bundle": bundle}
+    # the SBOM is signed on the same instance
+    sbom_bundle_path = Path(run.outputs["sbom-bundle-path"])
+    assert json.loads(sbom_bundle_path.read_text())["verificationMaterial"]["tlogEntries"] == []
+    assert stored_sbom["body"] == {"bundle": json.loads(sbom_bundle_path.read_text())}
+    ok = github_sigstore.verify_with_node(sbom_bundle_path, None, IDENTITY, ISSUER)
+    assert ok.returncode == 0, ok.stderr
     index = registry.manifest(repository, "sha256-" + run.outputs["digest"][7:]).json()
-    assert [m["digest"] for m in index["manifests"]] == [run.outputs["attestation-digest"]]
+    assert [m["digest"] for m in index["manifests"]] == [
+        run.outputs["attestation-digest"],
+        run.outputs["sbom-attestation-digest"],
+    ]
 
 
 def test_a_ghe_com_tenant_signs_with_its_tenants_instance(publish, registry, release_server, github_sigstore):
@@ -341,3 +375,60 @@ def test_fork_pull_requests_and_ghes_skip_with_a_notice(publish, registry, tmp_p
         registry=registry.host, repository="acme/ghes", tags="v1", env={"GITHUB_SERVER_URL": "https://ghe.example.com"}
     )
     assert ghes.code == 0 and "Enterprise Server" in ghes.stdout
+
+
+def test_an_sbom_attestation_failure_says_the_image_and_provenance_stand(publish, registry, release_server):
+    """GitHub stores the provenance, then refuses the SBOM (4th request: POST provenance, GET the repository and
+    POST the storage record come first): the error names both things already done, the outputs keep them."""
+    release_server.store.stored.clear()
+    release_server.store.faults[:] = [None, None, None, 403]
+    run = publish(registry=registry.host, repository="acme/sbom-refused", tags="v1", attest="true")
+    line = assert_one_clear_error(run, "attestations: write", "while storing the SBOM attestation")
+    line = run.summary  # the long form (the annotation's title is capped)
+    digest = run.outputs["digest"]
+    url = run.outputs["attestation-url"]
+    assert url.startswith("https://github.com/acme/hello-world/attestations/")
+    assert f"{registry.host}/acme/sbom-refused@{digest} is published and its provenance is stored ({url})" in line
+    assert run.outputs["attestation-digest"] in line  # pushed as a referrer before the SBOM failed
+    assert "sbom-attestation-url" not in run.outputs
+    assert Path(run.outputs["sbom-path"]).is_file()
+    (stored,) = release_server.store.stored
+    assert json.loads(base64.b64decode(stored["body"]["bundle"]["dsseEnvelope"]["payload"]))["predicateType"] == (
+        "https://slsa.dev/provenance/v1"
+    )
+
+
+def test_a_users_spdx_sbom_is_attested_as_is(publish, registry, release_server, user_sigstore, tmp_path):
+    spdx = {
+        "spdxVersion": "SPDX-2.3",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "hello",
+        "dataLicense": "CC0-1.0",
+        "documentNamespace": "https://example.com/hello",
+        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: example"]},
+    }
+    path = tmp_path / "hello.spdx.json"
+    path.write_text(json.dumps(spdx))
+    release_server.store.stored.clear()
+    run = publish(
+        registry=registry.host, repository="acme/own-sbom", tags="v1", attest="true", **{"sbom-path": str(path)}
+    )
+    assert run.code == 0, run.stdout
+    assert run.outputs["sbom-path"] == str(path)
+    bundle = release_server.store.stored[1]["body"]["bundle"]
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    assert statement["predicateType"] == "https://spdx.dev/Document/v2.3"
+    assert statement["predicate"] == spdx
+    index = registry.manifest("acme/own-sbom", "sha256-" + run.outputs["digest"][7:]).json()
+    types = [m["annotations"]["dev.sigstore.bundle.predicateType"] for m in index["manifests"]]
+    assert types == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document/v2.3"]
+
+
+def test_a_bad_sbom_path_stops_before_anything_is_pushed(publish, registry, tmp_path):
+    path = tmp_path / "not-an-sbom.json"
+    path.write_text('{"hello": "world"}')
+    run = publish(
+        registry=registry.host, repository="acme/bad-sbom", tags="v1", attest="true", **{"sbom-path": str(path)}
+    )
+    assert_one_clear_error(run, "is not an SBOM")
+    assert registry.tags("acme/bad-sbom") == []

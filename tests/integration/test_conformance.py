@@ -202,3 +202,89 @@ def test_no_storage_record_for_a_user_owned_repository(release_server) -> None:
     finally:
         del store.owner_types["someone"]
     assert store.storage_records == []
+
+
+# actions/attest src/sbom.ts (generateSPDXPredicate / generateCycloneDXPredicate): the predicate type it derives
+# from the document; the rest of the statement comes from @actions/attest itself, through the oracle.
+SPDX_23 = {
+    "spdxVersion": "SPDX-2.3",
+    "SPDXID": "SPDXRef-DOCUMENT",
+    "dataLicense": "CC0-1.0",
+    "name": "hello-wörld",
+    "documentNamespace": "https://example.com/spdx/hello-world",
+    "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: example"]},
+    "packages": [{"name": "wit-bindgen", "SPDXID": "SPDXRef-1", "versionInfo": "0.41.0", "downloadLocation": "NONE"}],
+}
+
+
+def our_sbom(built_python: Path) -> dict:
+    from wash_actions import sbom
+
+    wasm = built_python.read_bytes()
+    return sbom.document(wasm, sbom.inventory(wasm), name="ghcr.io/acme/hello-world")
+
+
+@pytest.mark.parametrize(
+    ("kind", "predicate_type"),
+    [("ours", "https://cyclonedx.org/bom"), ("spdx-2.3", "https://spdx.dev/Document/v2.3")],
+)
+def test_the_sbom_statement_is_what_actions_attest_builds_for_sbom_path(
+    built_python, tmp_path, kind: str, predicate_type: str
+) -> None:
+    from wash_actions import sbom
+
+    document = our_sbom(built_python) if kind == "ours" else SPDX_23
+    path = tmp_path / "sbom.json"
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    subject, digest = "ghcr.io/acme/hello-world", "sha256:" + "ef" * 32
+    read = sbom.read_sbom(path)
+    assert read.predicate_type == predicate_type
+    official = sigstore_stack.oracle(
+        "sbom-statement",
+        {"subject-name": subject, "subject-digest": digest, "sbom": str(path), "predicate-type": predicate_type},
+    )
+    ours = attest.sbom_statement(subject, digest, read)
+    assert json.loads(ours._contents) == official
+    # the bytes @actions/attest signs: JSON.stringify of the statement (compact, key order kept, UTF-8 as is)
+    assert ours._contents == json.dumps(official, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_the_sbom_referrer_matches_attachArtifactToImage(pushed, registry, user_sigstore, built_python, tmp_path):
+    """The SBOM bundle's referrer carries the SBOM's predicate type, as actions/attest annotates it."""
+    from sigstore.models import ClientTrustConfig
+    from sigstore.oidc import IdentityToken
+    from sigstore.sign import SigningContext
+
+    from wash_actions import sbom
+
+    repository = "acme/conformance-sbom"
+    digest = pushed(registry.host, repository)
+    statement = attest.sbom_statement(f"{registry.host}/{repository}", digest, sbom.classify(our_sbom(built_python)))
+    trust = ClientTrustConfig.from_json(user_sigstore.trust_config_path.read_text())
+    with SigningContext.from_trust_config(trust).signer(IdentityToken(user_sigstore.token())) as signer:
+        bundle = str(signer.sign_dsse(statement).to_json())
+    client = oci.Registry(registry.host, insecure=True)
+    subject = client.get_manifest(repository, digest)
+    ours_digest = attest.push_referrer(
+        client, repository, subject, attest.registry_bytes(bundle), sbom.PREDICATE_CYCLONEDX
+    )
+    bundle_path = tmp_path / "bundle.json"
+    bundle_path.write_text(bundle)
+    time.sleep(0.01)
+    official = sigstore_stack.oracle(
+        "attach",
+        {
+            "image": f"{registry.host}/{repository}",
+            "digest": digest,
+            "bundle": str(bundle_path),
+            "predicate-type": sbom.PREDICATE_CYCLONEDX,
+        },
+    )
+    ours = json.loads(client.get_manifest(repository, ours_digest).body)
+    theirs = json.loads(client.get_manifest(repository, official["digest"]).body)
+    assert ours["annotations"]["dev.sigstore.bundle.predicateType"] == "https://cyclonedx.org/bom"
+    index = client.find_manifest(repository, attest.fallback_tag(digest))
+    assert index is not None
+    check_same_layout(
+        ours, theirs, {"index": json.loads(index[0].body), "ours": ours_digest, "theirs": official["digest"]}
+    )

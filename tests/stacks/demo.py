@@ -108,13 +108,14 @@ def run_pipeline(
     print(f"pulled bytes equal built bytes: {identical} ({len(blob):,} bytes)")
     attested = bool(publish.get("attestation-url"))
     if attested:
-        (stored,) = server.store.stored
+        stored = server.store.stored[0]  # the provenance; the SBOM attestation follows it
         bundle = base / "attestation.sigstore.json"
         bundle.write_text(json.dumps(stored["body"]["bundle"]))
         check = user_sigstore.verify_with_node(bundle, None, user_sigstore.identity, user_sigstore.issuer)
         index = reg.manifest("acme/hello-python", "sha256-" + digest.split(":", 1)[1]).json()
         print(f"attestation:    {publish['attestation-url']} (referrer {publish['attestation-digest']})")
-        print(f"                in the registry's referrers index: {len(index.get('manifests', []))} entry")
+        print(f"sbom:           {publish.get('sbom-attestation-url', '')} ({publish.get('sbom-path', '')})")
+        print(f"                in the registry's referrers index: {len(index.get('manifests', []))} entries")
         print(f"                verified by @sigstore/verify: {check.returncode == 0}")
         attested = check.returncode == 0
     print(f"pipeline under act: {elapsed:.1f} s")

@@ -230,3 +230,83 @@ def test_attest_has_no_default_that_would_hide_its_alias(action: str) -> None:
     inputs = yaml.safe_load((Path(__file__).parents[2] / action).read_text())["inputs"]
     assert inputs["attest"].get("default", "") == ""
     assert inputs["attestation"].get("default", "") == ""
+
+
+@pytest.mark.parametrize(
+    ("mode", "push", "enabled", "refused"),
+    [
+        ("true", True, False, True),  # asked for an SBOM attestation, and nothing will be attested
+        ("true", True, True, False),
+        ("true", False, False, False),  # a dry run attests nothing anyway
+        ("auto", True, False, False),
+        ("false", True, False, False),
+    ],
+)
+def test_sbom_true_refuses_a_publish_that_cannot_attest(mode: str, push: bool, enabled: bool, refused: bool) -> None:
+    from wash_actions import attest, sbom
+
+    options = sbom.SbomOptions(mode, "", sbom.DEFAULT_SPEC_VERSION, ())
+    decision = attest.Decision(enabled, "" if enabled else "Attestation skipped: the job has no OIDC token.")
+    if not refused:
+        publish.check_sbom_mode(options, decision, push=push)
+        return
+    with pytest.raises(ActionError) as caught:
+        publish.check_sbom_mode(options, decision, push=push)
+    assert "sbom: true" in caught.value.what
+    assert "no OIDC token" in caught.value.why
+    assert "sbom: auto" in caught.value.fix and caught.value.docs == "#sbom"
+
+
+def test_sbom_path_stays_in_the_workspace(tmp_path: Path) -> None:
+    (tmp_path / "sbom.json").write_text("{}")
+    assert publish.check_sbom_location("sbom.json", tmp_path) == (tmp_path / "sbom.json").resolve()
+    assert publish.check_sbom_location("/elsewhere/sbom.json", tmp_path) == Path("/elsewhere/sbom.json")
+    with pytest.raises(ActionError) as caught:
+        publish.check_sbom_location("../sbom.json", tmp_path)
+    assert "outside the workspace" in caught.value.what
+
+
+def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **given: str) -> publish.PublishInputs:
+    from wash_actions import gha
+
+    for key in ("ACTIONS_ID_TOKEN_REQUEST_URL", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/hello")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("WASHACTIONS_GITHUB_ACTOR", "octocat")
+    env = {"WASHACTIONS_INPUT_COMPONENT_PATH": "c.wasm", "WASHACTIONS_INPUT_REGISTRY": "registry.example.com"}
+    env["WASHACTIONS_INPUT_TAGS"] = "v1"
+    env |= {"WASHACTIONS_INPUT_" + k.upper().replace("-", "_"): v for k, v in given.items()}
+    return publish.PublishInputs.from_env(gha.Inputs(env))
+
+
+@pytest.mark.parametrize(
+    ("given", "credentials"),
+    [
+        ({"token": "t0ken"}, ("octocat", "t0ken")),  # wasmCloud/actions: docker/login-action as github.actor
+        ({"token": "t0ken", "username": "robot"}, ("robot", "t0ken")),
+        ({"password": "pw", "username": "robot", "token": "t0ken"}, ("robot", "pw")),
+        ({}, None),
+    ],
+)
+def test_token_is_the_registry_password(monkeypatch, tmp_path, given: dict[str, str], credentials) -> None:
+    parsed = _inputs(monkeypatch, tmp_path, **given)
+    got = (parsed.credentials.username, parsed.credentials.password) if parsed.credentials else None
+    assert got == credentials
+
+
+@pytest.mark.parametrize(
+    ("given", "sbom_on", "notices"),
+    [
+        ({}, True, 0),
+        ({"sbom": "false"}, False, 0),
+        ({"cyclonedx-version": "0.29.1"}, True, 1),
+        ({"sbom-path": "bom.json"}, True, 0),
+    ],
+)
+def test_sbom_inputs(monkeypatch, tmp_path, given: dict[str, str], sbom_on: bool, notices: int) -> None:
+    parsed = _inputs(monkeypatch, tmp_path, **given)
+    assert parsed.sbom is sbom_on
+    assert len(parsed.sbom_notices) == notices
+    assert parsed.sbom_path == ((tmp_path / "bom.json").resolve() if "sbom-path" in given else None)

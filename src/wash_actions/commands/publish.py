@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import attest, gha, paths, provenance, registry, tags, wash
+from .. import attest, gha, paths, provenance, registry, sbom, tags, wash
 from ..errors import ActionError
 
 GITHUB_REGISTRIES = ("ghcr.io",)
@@ -46,6 +46,10 @@ class PublishInputs:
     server_url: str = ""
     github_repository: str = ""
     immutable: str = "releases"  # which tags are never moved once they exist: releases (X.Y.Z), all, none
+    sbom: bool = False  # make (or read) an SBOM of the component; attested with the provenance
+    sbom_path: Path | None = None  # the user's own SBOM (SPDX or CycloneDX JSON) instead of ours
+    project: Path | None = None  # where the lock files are (build's project-path); None: the component's directory
+    sbom_notices: tuple[str, ...] = ()
 
     @property
     def image(self) -> str:
@@ -74,7 +78,10 @@ class PublishInputs:
                 docs="#publish",
             )
         username = inputs.get("username")
-        password = inputs.secret("password")
+        # wasmCloud/actions' `token` is docker/login-action's password for github.actor (wash-oci-publish/action.yml)
+        password = inputs.secret("password") or inputs.secret("token")
+        if password and not username and not inputs.secret("password"):
+            username = gha.env("WASHACTIONS_GITHUB_ACTOR")
         if not username and not password and host in GITHUB_REGISTRIES:
             username = gha.env("WASHACTIONS_GITHUB_ACTOR")
             password = gha.env("WASHACTIONS_GITHUB_TOKEN")
@@ -108,6 +115,15 @@ class PublishInputs:
             event_name=gha.env("GITHUB_EVENT_NAME"),
             event=event_payload(),
         )
+        options = sbom.sbom_options(
+            {
+                "sbom": inputs.get("sbom"),
+                "sbom-path": inputs.get("sbom-path"),
+                "cyclonedx-version": inputs.get("cyclonedx-version"),
+            }
+        )
+        check_sbom_mode(options, decision, push=push)
+        sbom_on = options.mode != "false"
         return cls(
             component=component,
             registry=host,
@@ -128,7 +144,37 @@ class PublishInputs:
             server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
             github_repository=gha.env("GITHUB_REPOSITORY"),
             immutable=immutable,
+            sbom=sbom_on,
+            sbom_path=check_sbom_location(options.path, gha.workspace()) if sbom_on and options.path else None,
+            project=(gha.workspace() / inputs.get("project-path")).resolve() if inputs.get("project-path") else None,
+            sbom_notices=options.notices,
         )
+
+
+def check_sbom_mode(options: sbom.SbomOptions, decision: attest.Decision, *, push: bool) -> None:
+    """``sbom: true`` promises an SBOM attestation: refuse, before anything is pushed, a job that cannot attest."""
+    if options.mode != "true" or not push or decision.enabled:
+        return
+    raise ActionError(
+        what="sbom: true asks for an SBOM attestation, but this publish does not attest",
+        why=decision.notice or "attest is false; the SBOM is attested together with the provenance.",
+        fix="Attest (the job needs id-token: write and attestations: write):\nwith:\n  attest: true\n"
+        "  sbom: true\nor leave it to the job:\nwith:\n  sbom: auto",
+        docs="#sbom",
+    )
+
+
+def check_sbom_location(raw: str, workspace: Path) -> Path:
+    """A relative ``sbom-path`` is a file of the workspace; an absolute one (another step's output) as given."""
+    if Path(raw).is_absolute() or paths.is_inside(workspace / raw, workspace):
+        return (workspace / raw).resolve()
+    raise ActionError(
+        what=f"sbom-path {raw!r} is outside the workspace",
+        why=f"A relative sbom-path is a file of the checked-out repository: "
+        f"{paths.escape_reason(Path(raw), workspace)}.",
+        fix="with:\n  sbom-path: sbom.spdx.json",
+        docs="#sbom",
+    )
 
 
 def event_payload() -> dict[str, object]:
@@ -507,6 +553,10 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     for warning in inputs.tag_warnings:
         gha.warning(warning, title="publish: tags")
     refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
+    for notice in inputs.sbom_notices:
+        gha.notice(notice, title="publish: sbom")
+    bom = prepare_sbom(inputs)  # before the push: a bad lock file or sbom-path stops here, nothing published
+    sbom_path = str(bom[0]) if bom else ""
     if not inputs.push:
         annotations = expected_annotations(inputs.component)
         gha.info("push: false — computed tags and annotations; the registry was not contacted.")
@@ -514,6 +564,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
             gha.info(f"  would publish {ref}")
         summarize(refs, "", annotations, dry_run=True)
         return {
+            "sbom-path": sbom_path,
             "digest": "",
             "image": inputs.image,
             "image-ref": "",
@@ -563,23 +614,169 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         "tags": json.dumps(refs),
         "annotations": json.dumps(annotations),
         "all_digests": ",".join(digest for _ in refs),
+        "sbom-path": sbom_path,
     }
     # published: these outputs hold whatever happens to the attestation below
     gha.set_outputs(outputs)
     if inputs.attest_notice:
         gha.notice(inputs.attest_notice, title="publish: attestation")
-    if inputs.attest:
-        return attest_digest(inputs, digest, manifest)
+    if not inputs.attest:
+        return not_attested()
+    return attest_all(inputs, digest, manifest, bom)
+
+
+def not_attested() -> dict[str, str]:
     return {
         "attestation-id": "",
         "attestation-url": "",
         "bundle-path": "",
         "attestation-digest": "",
         "storage-record-ids": "",
+        "sbom-attestation-id": "",
+        "sbom-attestation-url": "",
+        "sbom-attestation-digest": "",
+        "sbom-bundle-path": "",
     }
 
 
-def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifest) -> dict[str, str]:
+def no_sbom_attestation() -> dict[str, str]:
+    return {
+        "sbom-attestation-id": "",
+        "sbom-attestation-url": "",
+        "sbom-attestation-digest": "",
+        "sbom-bundle-path": "",
+    }
+
+
+def attest_all(
+    inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
+) -> dict[str, str]:
+    """The provenance, then (with an SBOM) the SBOM attestation, signed with one OIDC token."""
+    token = oidc_token(inputs, digest)
+    outputs = attest_digest(inputs, digest, manifest, token=token)
+    if bom is None:
+        outputs.update(no_sbom_attestation())
+        return outputs
+    gha.set_outputs(outputs)  # the provenance stands whatever happens to the SBOM attestation
+    outputs.update(attest_sbom(inputs, digest, manifest, bom, outputs, token=token))
+    return outputs
+
+
+def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
+    """The SBOM to attest, written under RUNNER_TEMP (ours) or read from ``sbom-path`` (the user's)."""
+    if not inputs.sbom:
+        return None
+    if inputs.sbom_path is not None:
+        theirs = sbom.read_sbom(inputs.sbom_path)
+        gha.info(f"SBOM: {inputs.sbom_path} ({theirs.format}, predicate type {theirs.predicate_type})")
+        return inputs.sbom_path, theirs
+    wasm = inputs.component.read_bytes()
+    project = inputs.project or inputs.component.parent
+    try:
+        found = sbom.inventory(wasm, project, stop=gha.workspace())
+    except (sbom.SbomError, ValueError) as exc:
+        raise ActionError(
+            what=f"Could not make an SBOM of {inputs.component.name}",
+            why=f"{exc}. Nothing was published.",
+            fix="Fix or regenerate the lock file, pass your own SBOM, or publish without one:\nwith:\n"
+            "  sbom-path: sbom.spdx.json\nor\nwith:\n  sbom: false",
+            docs="#sbom",
+        ) from None
+    doc = sbom.document(wasm, found, name=provenance.subject_name(inputs.image))
+    path = sbom.write(gha.temp_dir() / f"sbom-{inputs.component.stem}.cdx.json", doc)
+    source = found.source or "no lock file found; producers section only"
+    gha.info(f"SBOM: {len(found.packages)} packages from {source} -> {path}")
+    return path, sbom.classify(doc)
+
+
+def oidc_token(inputs: PublishInputs, digest: str) -> str:
+    """The job's OIDC token, asked for once and used for both attestations."""
+    try:
+        return attest.oidc_token()
+    except ActionError as error:
+        raise attestation_failed(inputs, digest, "sign", error) from None
+
+
+def attest_sbom(
+    inputs: PublishInputs,
+    digest: str,
+    manifest: registry.Manifest,
+    bom: tuple[Path, sbom.Sbom],
+    attested: dict[str, str],
+    *,
+    token: str,
+) -> dict[str, str]:
+    """Sign the SBOM statement (the document is the predicate, as actions/attest with ``sbom-path``), store it
+    with GitHub and push it as a referrer. A failure says that the image and its provenance already stand."""
+    path, document = bom
+    subject = provenance.subject_name(inputs.image)
+    instance = inputs.attest_instance or attest.SIGSTORE_PUBLIC_GOOD
+    done = f"{inputs.image}@{digest} is published and its provenance is stored ({attested['attestation-url']})"
+    if attested.get("attestation-digest"):
+        done += f" and pushed as {attested['attestation-digest']}"
+    gha.info(f"Attesting {subject}@{digest} (SBOM {document.predicate_type}, signed with {instance.label})")
+    try:
+        signed = attest.sign(subject, digest, inputs.server_url, instance, token=token, document=document)
+    except ActionError as error:
+        raise sbom_failed(done, "sign", error) from None
+    bundle_path = gha.temp_dir() / f"sbom-attestation-{digest.replace(':', '-')}.sigstore.json"
+    bundle_path.write_text(signed.bundle)
+    try:
+        attestation_id, attestation_url = attest.store(
+            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
+        )
+    except ActionError as error:
+        raise sbom_failed(done, "store", error, kept=bundle_path) from None
+    referrer = ""
+    if inputs.push_attestation:
+        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+        try:
+            referrer = attest.push_referrer(
+                client, inputs.repository, manifest, attest.registry_bytes(signed.bundle), document.predicate_type
+            )
+        except ActionError as error:
+            stored = f"{done}; the SBOM attestation is stored ({attestation_url})"
+            raise sbom_failed(stored, "referrer", error) from None
+    gha.summary(
+        "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
+        "|---|---|---|---|---|\n"
+        f"| `{subject}` | `{document.predicate_type}` | `{gha.cell(path.name)}` | {attestation_url} | "
+        f"{f'`{referrer}`' if referrer else 'not pushed'} |\n"
+    )
+    return {
+        "sbom-attestation-id": attestation_id,
+        "sbom-attestation-url": attestation_url,
+        "sbom-attestation-digest": referrer,
+        "sbom-bundle-path": str(bundle_path),
+    }
+
+
+_SBOM_STAGES = {
+    "sign": "signing the SBOM with Sigstore",
+    "store": "storing the SBOM attestation with GitHub's attestations API",
+    "referrer": "pushing the SBOM attestation to the registry as a referrer of the image",
+}
+
+
+def sbom_failed(done: str, stage: str, cause: ActionError, *, kept: Path | None = None) -> ActionError:
+    why = f"{cause.what}: {cause.why}"
+    if kept is not None:
+        why += f" The signed SBOM bundle was kept at {kept}."
+    fix = f"{cause.fix}\nThe outputs digest, image-ref and attestation-* are set; re-run the job to attest the SBOM"
+    if stage == "referrer":
+        fix = "Keep the SBOM attestation with GitHub only:\nwith:\n  push-attestation: false"
+    return ActionError(
+        what=f"{done}, but attesting its SBOM failed while {_SBOM_STAGES[stage]}",
+        why=why,
+        fix=fix + ("" if stage == "referrer" else ", or publish without it:\nwith:\n  sbom: false"),
+        docs="#sbom",
+        details=cause.details,
+    )
+
+
+def attest_digest(
+    inputs: PublishInputs, digest: str, manifest: registry.Manifest, *, token: str = ""
+) -> dict[str, str]:
     """Sign SLSA provenance for the digest, store it with GitHub, push it to the registry as a referrer.
 
     The image is already published: a failure says so, names the part that failed and how to attest again.
@@ -588,7 +785,7 @@ def attest_digest(inputs: PublishInputs, digest: str, manifest: registry.Manifes
     instance = inputs.attest_instance or attest.SIGSTORE_PUBLIC_GOOD
     gha.info(f"Attesting {subject}@{digest} (SLSA provenance, signed with {instance.label})")
     try:
-        signed = attest.sign(subject, digest, inputs.server_url, instance)
+        signed = attest.sign(subject, digest, inputs.server_url, instance, token=token)
     except ActionError as error:
         raise attestation_failed(inputs, digest, "sign", error) from None
     bundle_path = gha.temp_dir() / f"attestation-{digest.replace(':', '-')}.sigstore.json"

@@ -9,9 +9,14 @@
  *       (ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN, GITHUB_SERVER_URL as on a runner). The token's issuer is GitHub's;
  *       its keys are fetched from --oidc-issuer (the local stack's GitHub-style OIDC endpoint) instead of
  *       https://token.actions.githubusercontent.com, the only thing changed.
- *   node oracle.mjs attach --image HOST/REPO --digest sha256:HEX --bundle FILE
+ *   node oracle.mjs sbom-statement --subject-name NAME --subject-digest sha256:HEX --sbom FILE --predicate-type URI
+ *       buildIntotoStatement() with the predicate actions/attest makes for `sbom-path` (src/sbom.ts
+ *       generateSBOMPredicate: { type, params: the parsed SBOM document }); that action's src/sbom.ts is not in an
+ *       npm package, so the predicate type it derives is given by the caller.
+ *   node oracle.mjs attach --image HOST/REPO --digest sha256:HEX --bundle FILE [--predicate-type URI]
  *       attachArtifactToImage() exactly as actions/attest's src/attest.ts calls it (annotations, media type);
- *       prints the artifact descriptor it returns. Credentials: none (a loopback registry).
+ *       prints the artifact descriptor it returns. Credentials: none (a loopback registry). The predicate type
+ *       annotation is the statement's (default SLSA provenance v1).
  *   node oracle.mjs storage-record --image HOST/REPO --digest sha256:HEX
  *       createStorageRecord() with the arguments actions/attest's src/attest.ts gives it after a registry push
  *       (name = bare image, digest, registryUrl = origin of https://<image>; no subject-version); prints the ids.
@@ -46,7 +51,20 @@ async function statement({ 'subject-name': name, 'subject-digest': digest, 'oidc
   return buildIntotoStatement([{ name, digest: { [algorithm]: hex } }], predicate);
 }
 
-async function attach({ image, digest, bundle }) {
+async function sbomStatement({
+  'subject-name': name,
+  'subject-digest': digest,
+  sbom,
+  'predicate-type': type,
+}) {
+  const { buildIntotoStatement } = await internal('intoto.js');
+  const [algorithm, hex] = digest.split(':');
+  // @actions/attest attest(): predicate = { type: options.predicateType, params: options.predicate }
+  const params = JSON.parse(fs.readFileSync(sbom, 'utf8'));
+  return buildIntotoStatement([{ name, digest: { [algorithm]: hex } }], { type, params });
+}
+
+async function attach({ image, digest, bundle, 'predicate-type': predicateType }) {
   const raw = fs.readFileSync(bundle);
   const parsed = JSON.parse(raw);
   // actions/attest src/attest.ts createAttestation: artifact = JSON.stringify(attestation.bundle)
@@ -58,7 +76,7 @@ async function attach({ image, digest, bundle }) {
     mediaType: parsed.mediaType,
     annotations: {
       'dev.sigstore.bundle.content': 'dsse-envelope',
-      'dev.sigstore.bundle.predicateType': 'https://slsa.dev/provenance/v1',
+      'dev.sigstore.bundle.predicateType': predicateType ?? 'https://slsa.dev/provenance/v1',
     },
     fetchOpts: { timeout: 30000, retry: 3 },
   });
@@ -78,7 +96,7 @@ async function storageRecord({ image, digest }) {
   return createStorageRecord({ name: image, digest, version: undefined }, { registryUrl }, process.env.GITHUB_TOKEN);
 }
 
-const commands = { statement, attach, store, 'storage-record': storageRecord };
+const commands = { statement, 'sbom-statement': sbomStatement, attach, store, 'storage-record': storageRecord };
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
@@ -91,6 +109,8 @@ async function main() {
       image: { type: 'string' },
       digest: { type: 'string' },
       bundle: { type: 'string' },
+      sbom: { type: 'string' },
+      'predicate-type': { type: 'string' },
     },
   });
   if (!commands[command]) throw new Error(`unknown command ${command}; one of ${Object.keys(commands).join(', ')}`);
