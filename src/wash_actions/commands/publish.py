@@ -402,7 +402,10 @@ PUSH_ATTEMPTS = 3
 _TRANSIENT = re.compile(
     r"code: (5\d\d|429)|\b(5\d\d|429) (Service Unavailable|Bad Gateway|Gateway Timeout|Internal Server Error|"
     r"Too Many Requests)|connection (reset|closed|aborted)|broken pipe|timed out|IncompleteMessage|"
-    r"unexpected end of file|error decoding response body",
+    r"unexpected end of file|error decoding response body|"
+    # another push of the same blob raced this one's upload (OCI distribution spec error codes): pushing again
+    # uploads the blob again
+    r"MANIFEST_BLOB_UNKNOWN|BLOB_UPLOAD_UNKNOWN",
     re.IGNORECASE,
 )
 _sleep = time.sleep
