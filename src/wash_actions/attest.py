@@ -18,11 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
 from . import provenance, registry, transport
 from .errors import ActionError
+
+if TYPE_CHECKING:  # sigstore is an extra, installed on first use: imported at run time only where it signs
+    from sigstore.dsse import Statement
+
+DigestAlgorithm = Literal["sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"]
+DIGEST_ALGORITHMS: tuple[DigestAlgorithm, ...] = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 EMPTY_MEDIA_TYPE = "application/vnd.oci.empty.v1+json"
@@ -135,10 +141,13 @@ def decide(
     return Decision(True, instance=signing_instance(event, server_url))
 
 
-def statement(subject: str, digest: str, predicate: dict[str, Any]):  # type: ignore[no-untyped-def]
+def statement(subject: str, digest: str, predicate: dict[str, Any]) -> Statement:
+    """The in-toto statement about ``subject`` at ``digest`` (``algorithm:hex``) carrying ``predicate``."""
     from sigstore import dsse
 
     algorithm, _, hexdigest = digest.partition(":")
+    if algorithm not in DIGEST_ALGORITHMS:
+        raise ValueError(f"not an in-toto digest algorithm: {algorithm!r}")
     return (
         dsse.StatementBuilder()
         .subjects([dsse.Subject(name=subject, digest=dsse.DigestSet(root={algorithm: hexdigest}))])
@@ -196,7 +205,7 @@ def sign(subject: str, digest: str, server_url: str, instance: Instance = SIGSTO
     return Signed(bundle, claims)
 
 
-def _sign_public_good(built, raw_token: str) -> str:  # type: ignore[no-untyped-def]
+def _sign_public_good(built: Statement, raw_token: str) -> str:
     from sigstore.models import ClientTrustConfig
     from sigstore.oidc import IdentityToken
     from sigstore.sign import SigningContext
@@ -216,7 +225,7 @@ def github_instance_urls(instance: Instance) -> tuple[str, str]:
     return instance.fulcio_url, instance.tsa_url.rstrip("/") + "/api/v1/timestamp"
 
 
-def _sign_with_timestamp(built, raw_token: str, instance: Instance) -> str:  # type: ignore[no-untyped-def]
+def _sign_with_timestamp(built: Statement, raw_token: str, instance: Instance) -> str:
     """DSSE signed with a Fulcio certificate, countersigned by an RFC 3161 timestamp, no transparency log: the
     bundle @sigstore/sign builds for @actions/attest with GitHub's instance (FulcioSigner + TSAWitness).
 

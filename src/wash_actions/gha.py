@@ -21,7 +21,7 @@ import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from .errors import ActionError, cap
 
@@ -150,7 +150,7 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def emit(text: str, *, command: str = "", stream: TextIO | None = None) -> None:
+def emit(text: str, *, command: str = "", stream: IO[str] | None = None) -> None:
     """The one way out to the log. Plain text is neutralised line by line; a workflow command
     (``command`` = ``name key=value,…``, built by this module) carries the text as escaped data."""
     out = stream or sys.stdout

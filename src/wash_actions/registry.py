@@ -19,8 +19,9 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -399,14 +400,20 @@ class Registry:
             )
 
 
-class _Headers(dict[str, str]):
+class _Headers(Mapping[str, str]):
     """Response headers looked up case-insensitively (``OCI-Subject``)."""
 
-    def __init__(self, message: Mapping[str, str]) -> None:
-        super().__init__((k.lower(), v) for k, v in message.items())
+    def __init__(self, message: Mapping[str, str] | Message[str, str]) -> None:
+        self._items = {k.lower(): v for k, v in message.items()}
 
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        return super().get(key.lower(), default)
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass

@@ -163,9 +163,8 @@ def audit_data(wasm: bytes) -> bytes | None:
 
 
 def _cargo_source(source: object) -> str:
-    if isinstance(source, dict) and isinstance(source.get("Other"), str):
-        return source["Other"]
-    return str(source)
+    other = source.get("Other") if isinstance(source, dict) else None
+    return other if isinstance(other, str) else str(source)
 
 
 def _cargo_purl(name: str, version: str, source: str) -> str:
@@ -299,13 +298,14 @@ def from_package_lock(text: str) -> tuple[Package, ...]:
     for key, entry in entries.items():
         if not key or not isinstance(entry, dict) or entry.get("link") or not isinstance(entry.get("version"), str):
             continue
-        name = entry.get("name") if isinstance(entry.get("name"), str) else key.rsplit("node_modules/", 1)[-1]
+        stated, version = entry.get("name"), entry["version"]
+        name = stated if isinstance(stated, str) else key.rsplit("node_modules/", 1)[-1]
         packages.append(
             Package(
                 ecosystem="npm",
                 name=name,
-                version=entry["version"],
-                purl=purl("npm", name, entry["version"]),
+                version=version,
+                purl=purl("npm", name, version),
                 scope="excluded" if entry.get("dev") else ("optional" if entry.get("optional") else "required"),
                 hashes=_sri_hashes(entry.get("integrity")),
             )

@@ -193,9 +193,11 @@ def run(
     """
     argv = (wash, *args, "-o", "json")
     limit = timeout if timeout is not None else timeout_for(args)
-    group: dict[str, Any] = (
-        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
-    )
+    group: dict[str, Any]
+    if sys.platform == "win32":
+        group = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    else:
+        group = {"start_new_session": True}
     try:
         proc = subprocess.Popen(
             argv,

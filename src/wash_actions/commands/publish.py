@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import attest, gha, paths, provenance, registry, tags, wash
+from ..attest import Instance
 from ..errors import ActionError
+from ..registry import Credentials
 
 GITHUB_REGISTRIES = ("ghcr.io",)
 COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
@@ -31,14 +33,14 @@ class PublishInputs:
     registry: str
     repository: str
     tags: tuple[str, ...]
-    credentials: registry.Credentials | None
+    credentials: Credentials | None  # not registry.Credentials: the field `registry` shadows the module here
     insecure: bool
     wash_path: str
     push: bool = True
     tag_warnings: tuple[str, ...] = ()
     attest: bool = False
     attest_notice: str = ""
-    attest_instance: attest.Instance | None = None
+    attest_instance: Instance | None = None  # not attest.Instance: the field `attest` shadows the module
     push_attestation: bool = True
     create_storage_record: bool = True
     api_url: str = ""

@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -372,14 +373,16 @@ def _preload_sigstore() -> threading.Thread:
     return thread
 
 
-def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None):  # type: ignore[no-untyped-def]
+def _verifier(
+    inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None
+) -> Callable[[Path, str], str]:
     def verify(binary: Path, sha256: str) -> str:
         from .. import extras, provenance_check
 
         if preload is not None:
             preload.join()
         extras.ensure_sigstore()
-        sources: list[tuple[str, object]] = []
+        sources: list[tuple[str, Callable[[], list[bytes]]]] = []
         if resolved.bundle_url:
             url = resolved.bundle_url
             sources.append(
@@ -397,7 +400,7 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread
         evidence = provenance_check.verify_binary(
             sha256,
             sources,
-            gha.env(provenance_check.TRUST_CONFIG_ENV),  # type: ignore[arg-type]
+            gha.env(provenance_check.TRUST_CONFIG_ENV),
         )
         gha.info(
             f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source}: signed by {evidence.identity}"
