@@ -27,7 +27,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
     def setup_wash(inputs: gha.Inputs) -> dict[str, str]:
         """Both phases in one process (local use; the action runs them as separate steps)."""
-        from . import versions
+        from . import resolution, versions
         from .commands import setup_wash as cmd
 
         setup = cmd.SetupInputs.from_env(inputs)
@@ -38,7 +38,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         assert version is not None
         raw = resolved["resolved"]
         return cmd.run_install(
-            cmd.InstallInputs(setup, version, cmd.Resolved.from_json(raw) if raw else None, restored=False)
+            cmd.InstallInputs(setup, version, resolution.Resolved.from_json(raw) if raw else None, restored=False)
         )
 
     def build(inputs: gha.Inputs) -> dict[str, str]:
