@@ -42,7 +42,7 @@ from urllib.parse import quote
 
 from . import __version__
 from .errors import ActionError
-from .metadata import MalformedWasm, all_custom_sections, read_leb128
+from .wasm_sections import MalformedWasm, all_custom_sections, read_leb128
 
 SPEC_VERSIONS = ("1.5", "1.6")
 DEFAULT_SPEC_VERSION = "1.6"
