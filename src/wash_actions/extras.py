@@ -56,6 +56,7 @@ def pip_command() -> list[str]:
 
 
 def ensure_sigstore() -> None:
+    """Make sigstore importable: install the hash-pinned requirements/sigstore.txt on first use, or fail clearly."""
     if _has_sigstore():
         return
     root = os.environ.get("WASHACTIONS_ROOT", "")

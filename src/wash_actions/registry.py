@@ -61,6 +61,7 @@ class Manifest:
 
 
 def digest_of(body: bytes) -> str:
+    """The OCI digest (``sha256:<hex>``) of these bytes."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
@@ -431,6 +432,7 @@ class Conflict(Exception):
 
 
 def unreachable(host: str, detail: str, *, status: int = 0, method: str = "", reference: str = "") -> RegistryError:
+    """The error for a registry that did not answer, or kept failing."""
     target = f" while writing {reference}" if method in ("PUT", "POST", "PATCH") and reference else ""
     return RegistryError(
         what=f"Registry {host} is unreachable{target}" if not status else f"Registry {host} kept failing{target}",
@@ -446,6 +448,7 @@ def unreachable(host: str, detail: str, *, status: int = 0, method: str = "", re
 
 
 def denied(host: str, status: int, scope: str, *, reference: str = "") -> RegistryError:
+    """The error for a registry that refused the credentials (401/403)."""
     return RegistryError(
         what=f"{host} denied access (HTTP {status}) for {scope}",
         why="The credentials are missing, wrong, or lack push rights to this repository.",

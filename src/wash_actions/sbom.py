@@ -393,6 +393,7 @@ def find_lockfile(project: Path, stop: Path | None = None) -> Path | None:
 
 
 def from_lockfile(path: Path, root_name: str = "") -> tuple[Package, ...]:
+    """The packages a lock file names: Cargo.lock, package-lock.json, go.sum or a Python lock."""
     text = path.read_text(encoding="utf-8")
     if path.name == "Cargo.lock":
         return from_cargo_lock(text, root_name)
@@ -504,6 +505,7 @@ def document(
 
 
 def write(path: Path, doc: Mapping[str, Any]) -> Path:
+    """Write the SBOM as indented JSON, creating the directory; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

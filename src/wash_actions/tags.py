@@ -70,6 +70,7 @@ class Semver:
 
 
 def parse_semver(tag: str) -> Semver | None:
+    """A tag as semver (``v1.2.3``, ``1.2.3-rc.1``), or None."""
     match = _SEMVER.match(tag)
     if not match:
         return None
@@ -105,6 +106,7 @@ def is_release(tag: str) -> bool:
 
 
 def template_values(ctx: GitContext) -> dict[str, str]:
+    """The values of the tag templates ({{version}}, {{major}}, {{sha}}, {{branch}}, …) for this Git context."""
     values = {"sha": ctx.commit[:SHORT_SHA], "branch": ctx.branch, "tag": ctx.tag}
     values["pr"] = str(ctx.pr_number) if ctx.pr_number is not None else ""
     semver = parse_semver(ctx.tag) if ctx.tag else None

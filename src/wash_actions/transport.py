@@ -220,11 +220,8 @@ def check_digest(digest: str, *, source: str) -> str:
     )
 
 
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def deadline_seconds(default: float) -> float:
+    """The overall deadline for one exchange: the environment's override, else ``default``."""
     raw = os.environ.get(DEADLINE_ENV, "").strip()
     try:
         return float(raw) if raw else default
@@ -233,6 +230,7 @@ def deadline_seconds(default: float) -> float:
 
 
 def read_timeout(default: float = READ_TIMEOUT) -> float:
+    """The per-read timeout: the environment's override, else ``default``."""
     raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     try:
         return float(raw) if raw else default

@@ -165,6 +165,7 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 
 
 def timed_out(args: Sequence[str], seconds: float, tail: str) -> ActionError:
+    """The error for a wash command stopped at its deadline, with how to raise the limit."""
     command = " ".join(["wash", *args[:2]])
     return ActionError(
         what=f"{command} did not finish within {seconds:g} s and was stopped",
