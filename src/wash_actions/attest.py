@@ -99,6 +99,30 @@ class Decision:
     instance: Instance | None = field(default=None)
 
 
+def attest_mode(attest_input: str, alias: str) -> str:
+    """true, false or auto: ``attest`` when set, else its wasmCloud/actions alias ``attestation``, else auto.
+
+    action.yml gives ``attest`` no default so that an alias set by the workflow is not hidden by one.
+    """
+    given = {name: value.strip().lower() for name, value in (("attest", attest_input), ("attestation", alias)) if value}
+    for name, value in given.items():
+        if value not in ("true", "false", "auto"):
+            raise ActionError(
+                what=f"Input '{name}' must be true, false or auto, not {value!r}",
+                why="auto attests when the job can sign (permissions: id-token: write).",
+                fix=f"with:\n  {name}: auto",
+                docs="#attestations",
+            )
+    if len(set(given.values())) > 1:
+        raise ActionError(
+            what=f"Inputs 'attest' ({given['attest']}) and 'attestation' ({given['attestation']}) disagree",
+            why="'attestation' is an alias of 'attest' for users of wasmCloud/actions; set one of them.",
+            fix=f"with:\n  attest: {given['attestation']}",
+            docs="#attestations",
+        )
+    return next(iter(given.values()), "auto")
+
+
 def decide(
     mode: str,
     *,

@@ -65,6 +65,25 @@ def digest_of(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+GITHUB_REGISTRIES = ("ghcr.io",)
+
+
+def input_credentials(host: str, username: str, password: str, *, job_actor: str, job_token: str) -> Credentials | None:
+    """The credentials the inputs give; for GitHub's registry with none given, the job's actor and token.
+    None means the runner's docker login (:func:`docker_config_credentials`)."""
+    if not username and not password and host in GITHUB_REGISTRIES:
+        username, password = job_actor, job_token
+    if bool(username) != bool(password):
+        missing = "password" if username else "username"
+        raise ActionError(
+            what=f"Input '{missing}' is missing",
+            why="Registry credentials need both a username and a password (or token).",
+            fix="with:\n  username: ${{ github.actor }}\n  password: ${{ secrets.REGISTRY_TOKEN }}",
+            docs="#publish",
+        )
+    return Credentials(username, password) if username else None
+
+
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1, with or without a port: where plain HTTP is allowed."""
     return transport.is_loopback(host)

@@ -173,6 +173,28 @@ def refuse_literal(raw: str) -> None:
         )
 
 
+IMMUTABLE_MODES = ("releases", "all", "none")
+
+
+def immutable_mode(raw: str) -> str:
+    """The immutable-tags input checked: releases (the default when empty), all or none."""
+    mode = (raw or "releases").lower()
+    if mode not in IMMUTABLE_MODES:
+        raise ActionError(
+            what=f"Input 'immutable-tags' must be releases, all or none, not {mode!r}",
+            why="It says which existing tags publish never moves: releases (X.Y.Z / vX.Y.Z, the "
+            "default), all, or none.",
+            fix="with:\n  immutable-tags: releases",
+            docs="#immutable-tags",
+        )
+    return mode
+
+
+def immutable(tag: str, mode: str) -> bool:
+    """Whether 'immutable-tags' keeps this tag where it is once it exists."""
+    return mode == "all" or (mode == "releases" and is_release(tag))
+
+
 def resolve_tags(explicit: list[str], ctx: GitContext) -> TagPlan:
     """The tags to publish: explicit ones (templates filled), else the rules above; unique.
 
