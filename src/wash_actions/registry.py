@@ -279,21 +279,34 @@ class Registry:
         return token
 
     # -- operations ------------------------------------------------------------------------
+    def _digest_disagrees(
+        self, response: transport.Response, method: str, reference: str, *, what: str, why: str, fix: str
+    ) -> RegistryError:
+        """The registry's Docker-Content-Digest and the bytes disagree: never use what was exchanged."""
+        return RegistryError(
+            what=what,
+            why=why,
+            fix=fix,
+            docs="#publish",
+            host=self.host,
+            status=response.status,
+            method=method,
+            reference=reference,
+        )
+
     def _manifest(self, response: transport.Response, repository: str, reference: str) -> Manifest:
         body = response.body
         digest = digest_of(body)
         stated = response.header("Docker-Content-Digest")
         if stated and stated != digest:
-            raise RegistryError(
+            raise self._digest_disagrees(
+                response,
+                "GET",
+                reference,
                 what=f"{self.host} sent a manifest for {repository}:{reference} that does not match its own digest",
                 why=f"Docker-Content-Digest says {transport.sanitise(stated, 100)!r}; the {len(body)} bytes received "
                 f"hash to {digest}. The registry, or a proxy in front of it, is not serving what it claims.",
                 fix="Re-run the job; if it persists, do not trust this registry path.",
-                docs="#publish",
-                host=self.host,
-                status=response.status,
-                method="GET",
-                reference=reference,
             )
         return Manifest(body, response.content_type, digest)
 
@@ -335,16 +348,14 @@ class Registry:
         self._check(response, repository, "push", reference)
         stated = response.header("Docker-Content-Digest")
         if stated and stated != manifest.digest:
-            raise RegistryError(
+            raise self._digest_disagrees(
+                response,
+                "PUT",
+                reference,
                 what=f"{self.host} stored {repository}:{reference} under another digest",
                 why=f"Sent {manifest.digest}; the registry answered Docker-Content-Digest "
                 f"{transport.sanitise(stated, 100)!r}.",
                 fix="Check that the registry stores manifests unchanged; re-run the job.",
-                docs="#publish",
-                host=self.host,
-                status=response.status,
-                method="PUT",
-                reference=reference,
             )
         return manifest.digest, _Headers(response.headers)
 
