@@ -27,17 +27,18 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
     def setup_wash(inputs: gha.Inputs) -> dict[str, str]:
         """Both phases in one process (local use; the action runs them as separate steps)."""
+        from . import resolution, versions
         from .commands import setup_wash as cmd
 
         setup = cmd.SetupInputs.from_env(inputs)
         resolved = cmd.run_resolve(setup)
         if resolved["installed"] == "true":  # a tool-cache hit: resolve finished the install
             return resolved
-        version = cmd.versions.parse_version(resolved["wash-version"])
+        version = versions.parse_version(resolved["wash-version"])
         assert version is not None
         raw = resolved["resolved"]
         return cmd.run_install(
-            cmd.InstallInputs(setup, version, cmd.Resolved.from_json(raw) if raw else None, restored=False)
+            cmd.InstallInputs(setup, version, resolution.Resolved.from_json(raw) if raw else None, restored=False)
         )
 
     def build(inputs: gha.Inputs) -> dict[str, str]:

@@ -18,11 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
 from . import provenance, registry, sbom, transport
 from .errors import ActionError
+
+if TYPE_CHECKING:  # sigstore is an extra, installed on first use: imported at run time only where it signs
+    from sigstore.dsse import Statement
+
+DigestAlgorithm = Literal["sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"]
+DIGEST_ALGORITHMS: tuple[DigestAlgorithm, ...] = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 EMPTY_MEDIA_TYPE = "application/vnd.oci.empty.v1+json"
@@ -93,6 +99,30 @@ class Decision:
     instance: Instance | None = field(default=None)
 
 
+def attest_mode(attest_input: str, alias: str) -> str:
+    """true, false or auto: ``attest`` when set, else its wasmCloud/actions alias ``attestation``, else auto.
+
+    action.yml gives ``attest`` no default so that an alias set by the workflow is not hidden by one.
+    """
+    given = {name: value.strip().lower() for name, value in (("attest", attest_input), ("attestation", alias)) if value}
+    for name, value in given.items():
+        if value not in ("true", "false", "auto"):
+            raise ActionError(
+                what=f"Input '{name}' must be true, false or auto, not {value!r}",
+                why="auto attests when the job can sign (permissions: id-token: write).",
+                fix=f"with:\n  {name}: auto",
+                docs="#attestations",
+            )
+    if len(set(given.values())) > 1:
+        raise ActionError(
+            what=f"Inputs 'attest' ({given['attest']}) and 'attestation' ({given['attestation']}) disagree",
+            why="'attestation' is an alias of 'attest' for users of wasmCloud/actions; set one of them.",
+            fix=f"with:\n  attest: {given['attestation']}",
+            docs="#attestations",
+        )
+    return next(iter(given.values()), "auto")
+
+
 def decide(
     mode: str,
     *,
@@ -135,13 +165,15 @@ def decide(
     return Decision(True, instance=signing_instance(event, server_url))
 
 
-def statement(  # type: ignore[no-untyped-def]
+def statement(
     subject: str, digest: str, predicate: dict[str, Any], predicate_type: str = provenance.SLSA_PREDICATE_V1
-):
+) -> Statement:
     """The in-toto Statement v1 for one subject digest, as @actions/attest's ``buildIntotoStatement`` makes it."""
     from sigstore import dsse
 
     algorithm, _, hexdigest = digest.partition(":")
+    if algorithm not in DIGEST_ALGORITHMS:
+        raise ValueError(f"not an in-toto digest algorithm: {algorithm!r}")
     return (
         dsse.StatementBuilder()
         .subjects([dsse.Subject(name=subject, digest=dsse.DigestSet(root={algorithm: hexdigest}))])
@@ -230,7 +262,7 @@ def sign(
     return Signed(bundle, claims)
 
 
-def _sign_public_good(built, raw_token: str) -> str:  # type: ignore[no-untyped-def]
+def _sign_public_good(built: Statement, raw_token: str) -> str:
     from sigstore.models import ClientTrustConfig
     from sigstore.oidc import IdentityToken
     from sigstore.sign import SigningContext
@@ -250,7 +282,7 @@ def github_instance_urls(instance: Instance) -> tuple[str, str]:
     return instance.fulcio_url, instance.tsa_url.rstrip("/") + "/api/v1/timestamp"
 
 
-def _sign_with_timestamp(built, raw_token: str, instance: Instance) -> str:  # type: ignore[no-untyped-def]
+def _sign_with_timestamp(built: Statement, raw_token: str, instance: Instance) -> str:
     """DSSE signed with a Fulcio certificate, countersigned by an RFC 3161 timestamp, no transparency log: the
     bundle @sigstore/sign builds for @actions/attest with GitHub's instance (FulcioSigner + TSAWitness).
 

@@ -21,7 +21,7 @@ import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from .errors import ActionError, cap
 
@@ -150,7 +150,7 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def emit(text: str, *, command: str = "", stream: TextIO | None = None) -> None:
+def emit(text: str, *, command: str = "", stream: IO[str] | None = None) -> None:
     """The one way out to the log. Plain text is neutralised line by line; a workflow command
     (``command`` = ``name key=value,…``, built by this module) carries the text as escaped data."""
     out = stream or sys.stdout
@@ -175,22 +175,27 @@ def command(name: str, message: str = "", **properties: str | None) -> None:
 
 
 def info(message: str) -> None:
+    """A plain line in the log."""
     emit(message)
 
 
 def stderr(message: str) -> None:
+    """A plain line on stderr."""
     emit(message, stream=sys.stderr)
 
 
 def notice(message: str, title: str | None = None) -> None:
+    """A notice annotation (capped at GitHub's annotation size)."""
     command("notice", cap(message, ANNOTATION_LIMIT), title=_title(title))
 
 
 def warning(message: str, title: str | None = None) -> None:
+    """A warning annotation (capped at GitHub's annotation size)."""
     command("warning", cap(message, ANNOTATION_LIMIT), title=_title(title))
 
 
 def error(message: str, title: str | None = None) -> None:
+    """An error annotation (capped; the rest is in the job summary)."""
     command("error", cap(message, ANNOTATION_LIMIT, "the job summary"), title=_title(title))
 
 
@@ -203,10 +208,12 @@ def _title(title: str | None) -> str | None:
 
 
 def group_start(title: str) -> None:
+    """Open a collapsible group in the log."""
     command("group", title)
 
 
 def group_end() -> None:
+    """Close the group :func:`group_start` opened."""
     command("endgroup")
 
 
@@ -232,6 +239,7 @@ def file_command(name: str, value: str) -> str:
 
 
 def set_output(name: str, value: object) -> None:
+    """Set a step output through GITHUB_OUTPUT (outside a runner: print it)."""
     path = env("GITHUB_OUTPUT")
     if path:
         _append(path, file_command(name, str(value)))
@@ -240,11 +248,13 @@ def set_output(name: str, value: object) -> None:
 
 
 def set_outputs(values: Mapping[str, object]) -> None:
+    """Set several step outputs (:func:`set_output`)."""
     for name, value in values.items():
         set_output(name, value)
 
 
 def export_env(name: str, value: str) -> None:
+    """Set an environment variable for this process and, through GITHUB_ENV, for later steps."""
     os.environ[name] = value
     path = env("GITHUB_ENV")
     if path:
@@ -252,6 +262,7 @@ def export_env(name: str, value: str) -> None:
 
 
 def add_path(path: Path) -> None:
+    """Put a directory first on PATH for this process and, through GITHUB_PATH, for later steps."""
     text = str(path)
     if any(c in text for c in ("\r", "\n", "\0")):
         raise ValueError(f"a PATH entry cannot span lines: {text!r}")

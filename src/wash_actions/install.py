@@ -1,4 +1,4 @@
-"""Release resolution, download, verification and the tool cache for the wash binary."""
+"""Download, verification and the tool cache for the wash binary (which release: see resolution)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ SUPPORTED = (
 
 
 def host_platform(system: str | None = None, machine: str | None = None) -> Platform:
+    """This runner's OS and architecture as wash names them; one clear error where wash has no build."""
     system = (system or platform.system()).lower()
     machine = (machine or platform.machine()).lower()
     os_name = {"linux": "linux", "darwin": "macos", "windows": "windows"}.get(system)
@@ -68,6 +69,7 @@ def _is_musl() -> bool:
 
 
 def target_triple(plat: Platform, version: Version) -> str:
+    """The Rust target triple of the wash binary for this platform and version (musl before 2.0.5)."""
     if plat.os == "macos":
         return f"{plat.machine}-apple-darwin"
     if plat.os == "windows":
@@ -83,6 +85,7 @@ def asset_names(plat: Platform, version: Version) -> list[str]:
 
 
 def asset_name(plat: Platform, version: Version) -> str:
+    """The release asset to download for this platform and version (the first of :func:`asset_names`)."""
     return asset_names(plat, version)[0]
 
 
@@ -102,11 +105,13 @@ class CacheEntry:
 
 
 def cache_entry(tool_cache: Path, version: Version, plat: Platform) -> CacheEntry:
+    """Where this version lives in the runner's tool cache (``wash/<version>/<arch>``) and its marker file."""
     directory = tool_cache / "wash" / str(version) / plat.arch
     return CacheEntry(directory, directory.parent / f"{plat.arch}.complete")
 
 
 def sha256_file(path: Path) -> str:
+    """The file's SHA-256 (hex), read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -228,6 +233,7 @@ def trusted_entry(entry: CacheEntry, plat: Platform, *, verify: bool, expected_s
 
 
 def remove_entry(entry: CacheEntry) -> None:
+    """Delete a tool-cache entry and its marker."""
     entry.marker.unlink(missing_ok=True)
     shutil.rmtree(entry.directory, ignore_errors=True)
 
@@ -304,6 +310,7 @@ def adopt_restored(entry: CacheEntry, plat: Platform, expected_sha256: str = "",
 
 
 def checksum_mismatch(url: str, expected: str, actual: str) -> ActionError:
+    """The error for a binary whose sha256 is not the expected one."""
     return ActionError(
         what="The downloaded wash does not match its expected sha256",
         why=f"{url} served a file with sha256 {actual}, expected {expected.removeprefix('sha256:')}. "
@@ -314,6 +321,7 @@ def checksum_mismatch(url: str, expected: str, actual: str) -> ActionError:
 
 
 def not_found(version: Version, asset: str) -> ActionError:
+    """The error for a release (or platform asset) that does not exist."""
     return ActionError(
         what=f"wash {version} has no release asset {asset}",
         why=f"{UPSTREAM} has no release of wash {version}, or that release has no binary for this platform "

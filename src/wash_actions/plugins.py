@@ -36,6 +36,7 @@ class Plugin:
 
 
 def parse(items: list[str]) -> list[Plugin]:
+    """Plugin references (``[id=]registry/repository[:tag|@digest]``), checked and given ids."""
     plugins: list[Plugin] = []
     for item in items:
         given_id, sep, ref = item.partition("=")
@@ -113,4 +114,5 @@ def install(
 
 
 def host_plugins_env(files: dict[str, str]) -> str:
+    """The WASH_HOST_PLUGINS value for the installed plugin files (``id=…,file=…`` joined by ``;``)."""
     return ";".join(f"id={plugin_id},file={path}" for plugin_id, path in files.items())

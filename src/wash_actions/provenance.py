@@ -53,6 +53,7 @@ def token_claims(token: str) -> dict[str, Any]:
 
 
 def predicate(claims: Mapping[str, Any], server_url: str) -> dict[str, Any]:
+    """The SLSA v1 provenance predicate for this run, built from the job's OIDC token claims."""
     missing = [name for name in REQUIRED_CLAIMS if not claims.get(name)]
     if missing:
         raise ActionError(

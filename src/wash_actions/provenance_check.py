@@ -18,9 +18,16 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import transport
 from .errors import ActionError
+
+if TYPE_CHECKING:  # sigstore is an extra, installed on first use: imported at run time only inside functions
+    from cryptography.x509 import Certificate
+    from sigstore.models import TrustedRoot
+    from sigstore.verify import Verifier
+    from sigstore.verify.policy import VerificationPolicy
 
 ISSUER = "https://token.actions.githubusercontent.com"
 UPSTREAM = "wasmCloud/wasmCloud"
@@ -105,14 +112,17 @@ def identity_problem(identity: SignerIdentity) -> str:
     return ""
 
 
-def _utf8_extension(cert, oid: str) -> str:  # type: ignore[no-untyped-def]
+def _utf8_extension(cert: Certificate, oid: str) -> str:
     """A Fulcio v2 extension's value: a DER UTF8String (tag 0x0c, definite length)."""
-    from cryptography.x509 import ExtensionNotFound, ObjectIdentifier
+    from cryptography.x509 import ExtensionNotFound, ObjectIdentifier, UnrecognizedExtension
 
     try:
-        raw = cert.extensions.get_extension_for_oid(ObjectIdentifier(oid)).value.value
+        extension = cert.extensions.get_extension_for_oid(ObjectIdentifier(oid)).value
     except ExtensionNotFound:
         return ""
+    if not isinstance(extension, UnrecognizedExtension):  # Fulcio's OIDs are unknown to cryptography
+        return ""
+    raw = extension.value
     if len(raw) < 2 or raw[0] != 0x0C:
         return ""
     length, offset = raw[1], 2
@@ -123,7 +133,8 @@ def _utf8_extension(cert, oid: str) -> str:  # type: ignore[no-untyped-def]
     return value.decode("utf-8", errors="replace") if len(value) == length else ""
 
 
-def signer_identity(cert) -> SignerIdentity:  # type: ignore[no-untyped-def]
+def signer_identity(cert: Certificate) -> SignerIdentity:
+    """Who signed: the certificate's SAN URIs and Fulcio's workflow extensions."""
     from cryptography.x509 import ExtensionNotFound, SubjectAlternativeName, UniformResourceIdentifier
 
     try:
@@ -141,22 +152,23 @@ def signer_identity(cert) -> SignerIdentity:  # type: ignore[no-untyped-def]
     )
 
 
-def _policy():  # type: ignore[no-untyped-def]
-    from sigstore.verify import policy
+def _policy() -> VerificationPolicy:
+    from sigstore.errors import VerificationError
 
     class ReleaseWorkflow:
         """A wasmCloud/wasmCloud release run, read from Fulcio's certificate extensions (see identity_problem)."""
 
-        def verify(self, cert) -> None:  # type: ignore[no-untyped-def]
+        def verify(self, cert: Certificate) -> None:
             identity = signer_identity(cert)
             problem = identity_problem(identity)
             if problem:
-                raise policy.VerificationError(f"signed by {identity.describe()}: {problem}; not a {UPSTREAM} release")
+                raise VerificationError(f"signed by {identity.describe()}: {problem}; not a {UPSTREAM} release")
 
     return ReleaseWorkflow()
 
 
-def trusted_root(trust_config: str):  # type: ignore[no-untyped-def]
+def trusted_root(trust_config: str) -> TrustedRoot:
+    """Sigstore's production trust root, or the one in the client trust configuration at ``trust_config``."""
     from sigstore.models import ClientTrustConfig
 
     if trust_config:
@@ -169,7 +181,7 @@ def _subjects(payload: bytes) -> set[str]:
     return {str(s.get("digest", {}).get("sha256", "")).lower() for s in statement.get("subject", [])}
 
 
-def check_bundle(bundle_json: bytes, sha256: str, verifier, policy) -> str:  # type: ignore[no-untyped-def]
+def check_bundle(bundle_json: bytes, sha256: str, verifier: Verifier, policy: VerificationPolicy) -> str:
     """Verify one bundle for the binary with this sha256; returns the signer identity or raises."""
     from sigstore.errors import VerificationError
     from sigstore.hashes import Hashed

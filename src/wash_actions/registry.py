@@ -19,8 +19,9 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -60,7 +61,27 @@ class Manifest:
 
 
 def digest_of(body: bytes) -> str:
+    """The OCI digest (``sha256:<hex>``) of these bytes."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+GITHUB_REGISTRIES = ("ghcr.io",)
+
+
+def input_credentials(host: str, username: str, password: str, *, job_actor: str, job_token: str) -> Credentials | None:
+    """The credentials the inputs give; for GitHub's registry with none given, the job's actor and token.
+    None means the runner's docker login (:func:`docker_config_credentials`)."""
+    if not username and not password and host in GITHUB_REGISTRIES:
+        username, password = job_actor, job_token
+    if bool(username) != bool(password):
+        missing = "password" if username else "username"
+        raise ActionError(
+            what=f"Input '{missing}' is missing",
+            why="Registry credentials need both a username and a password (or token).",
+            fix="with:\n  username: ${{ github.actor }}\n  password: ${{ secrets.REGISTRY_TOKEN }}",
+            docs="#publish",
+        )
+    return Credentials(username, password) if username else None
 
 
 def is_loopback(host: str) -> bool:
@@ -258,21 +279,34 @@ class Registry:
         return token
 
     # -- operations ------------------------------------------------------------------------
+    def _digest_disagrees(
+        self, response: transport.Response, method: str, reference: str, *, what: str, why: str, fix: str
+    ) -> RegistryError:
+        """The registry's Docker-Content-Digest and the bytes disagree: never use what was exchanged."""
+        return RegistryError(
+            what=what,
+            why=why,
+            fix=fix,
+            docs="#publish",
+            host=self.host,
+            status=response.status,
+            method=method,
+            reference=reference,
+        )
+
     def _manifest(self, response: transport.Response, repository: str, reference: str) -> Manifest:
         body = response.body
         digest = digest_of(body)
         stated = response.header("Docker-Content-Digest")
         if stated and stated != digest:
-            raise RegistryError(
+            raise self._digest_disagrees(
+                response,
+                "GET",
+                reference,
                 what=f"{self.host} sent a manifest for {repository}:{reference} that does not match its own digest",
                 why=f"Docker-Content-Digest says {transport.sanitise(stated, 100)!r}; the {len(body)} bytes received "
                 f"hash to {digest}. The registry, or a proxy in front of it, is not serving what it claims.",
                 fix="Re-run the job; if it persists, do not trust this registry path.",
-                docs="#publish",
-                host=self.host,
-                status=response.status,
-                method="GET",
-                reference=reference,
             )
         return Manifest(body, response.content_type, digest)
 
@@ -314,16 +348,14 @@ class Registry:
         self._check(response, repository, "push", reference)
         stated = response.header("Docker-Content-Digest")
         if stated and stated != manifest.digest:
-            raise RegistryError(
+            raise self._digest_disagrees(
+                response,
+                "PUT",
+                reference,
                 what=f"{self.host} stored {repository}:{reference} under another digest",
                 why=f"Sent {manifest.digest}; the registry answered Docker-Content-Digest "
                 f"{transport.sanitise(stated, 100)!r}.",
                 fix="Check that the registry stores manifests unchanged; re-run the job.",
-                docs="#publish",
-                host=self.host,
-                status=response.status,
-                method="PUT",
-                reference=reference,
             )
         return manifest.digest, _Headers(response.headers)
 
@@ -399,14 +431,20 @@ class Registry:
             )
 
 
-class _Headers(dict[str, str]):
+class _Headers(Mapping[str, str]):
     """Response headers looked up case-insensitively (``OCI-Subject``)."""
 
-    def __init__(self, message: Mapping[str, str]) -> None:
-        super().__init__((k.lower(), v) for k, v in message.items())
+    def __init__(self, message: Mapping[str, str] | Message[str, str]) -> None:
+        self._items = {k.lower(): v for k, v in message.items()}
 
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        return super().get(key.lower(), default)
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass
@@ -424,6 +462,7 @@ class Conflict(Exception):
 
 
 def unreachable(host: str, detail: str, *, status: int = 0, method: str = "", reference: str = "") -> RegistryError:
+    """The error for a registry that did not answer, or kept failing."""
     target = f" while writing {reference}" if method in ("PUT", "POST", "PATCH") and reference else ""
     return RegistryError(
         what=f"Registry {host} is unreachable{target}" if not status else f"Registry {host} kept failing{target}",
@@ -439,6 +478,7 @@ def unreachable(host: str, detail: str, *, status: int = 0, method: str = "", re
 
 
 def denied(host: str, status: int, scope: str, *, reference: str = "") -> RegistryError:
+    """The error for a registry that refused the credentials (401/403)."""
     return RegistryError(
         what=f"{host} denied access (HTTP {status}) for {scope}",
         why="The credentials are missing, wrong, or lack push rights to this repository.",

@@ -35,6 +35,7 @@ class RustOptions:
 
 
 def parse(rust_target: str, cargo_auditable: str) -> RustOptions:
+    """The rust-target and cargo-auditable inputs, checked."""
     target = rust_target.strip() or "auto"
     if target.lower() in {"auto", "false"}:
         target = target.lower()

@@ -42,7 +42,7 @@ from urllib.parse import quote
 
 from . import __version__
 from .errors import ActionError
-from .metadata import MalformedWasm, all_custom_sections, read_leb128
+from .wasm_sections import MalformedWasm, all_custom_sections, read_leb128
 
 SPEC_VERSIONS = ("1.5", "1.6")
 DEFAULT_SPEC_VERSION = "1.6"
@@ -163,9 +163,8 @@ def audit_data(wasm: bytes) -> bytes | None:
 
 
 def _cargo_source(source: object) -> str:
-    if isinstance(source, dict) and isinstance(source.get("Other"), str):
-        return source["Other"]
-    return str(source)
+    other = source.get("Other") if isinstance(source, dict) else None
+    return other if isinstance(other, str) else str(source)
 
 
 def _cargo_purl(name: str, version: str, source: str) -> str:
@@ -299,13 +298,14 @@ def from_package_lock(text: str) -> tuple[Package, ...]:
     for key, entry in entries.items():
         if not key or not isinstance(entry, dict) or entry.get("link") or not isinstance(entry.get("version"), str):
             continue
-        name = entry.get("name") if isinstance(entry.get("name"), str) else key.rsplit("node_modules/", 1)[-1]
+        stated, version = entry.get("name"), entry["version"]
+        name = stated if isinstance(stated, str) else key.rsplit("node_modules/", 1)[-1]
         packages.append(
             Package(
                 ecosystem="npm",
                 name=name,
-                version=entry["version"],
-                purl=purl("npm", name, entry["version"]),
+                version=version,
+                purl=purl("npm", name, version),
                 scope="excluded" if entry.get("dev") else ("optional" if entry.get("optional") else "required"),
                 hashes=_sri_hashes(entry.get("integrity")),
             )
@@ -393,6 +393,7 @@ def find_lockfile(project: Path, stop: Path | None = None) -> Path | None:
 
 
 def from_lockfile(path: Path, root_name: str = "") -> tuple[Package, ...]:
+    """The packages a lock file names: Cargo.lock, package-lock.json, go.sum or a Python lock."""
     text = path.read_text(encoding="utf-8")
     if path.name == "Cargo.lock":
         return from_cargo_lock(text, root_name)
@@ -504,6 +505,7 @@ def document(
 
 
 def write(path: Path, doc: Mapping[str, Any]) -> Path:
+    """Write the SBOM as indented JSON, creating the directory; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

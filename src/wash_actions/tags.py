@@ -70,6 +70,7 @@ class Semver:
 
 
 def parse_semver(tag: str) -> Semver | None:
+    """A tag as semver (``v1.2.3``, ``1.2.3-rc.1``), or None."""
     match = _SEMVER.match(tag)
     if not match:
         return None
@@ -105,6 +106,7 @@ def is_release(tag: str) -> bool:
 
 
 def template_values(ctx: GitContext) -> dict[str, str]:
+    """The values of the tag templates ({{version}}, {{major}}, {{sha}}, {{branch}}, …) for this Git context."""
     values = {"sha": ctx.commit[:SHORT_SHA], "branch": ctx.branch, "tag": ctx.tag}
     values["pr"] = str(ctx.pr_number) if ctx.pr_number is not None else ""
     semver = parse_semver(ctx.tag) if ctx.tag else None
@@ -169,6 +171,28 @@ def refuse_literal(raw: str) -> None:
             fix=f"Write the tag you mean:\nwith:\n  tags: {suggestion}",
             docs="#tags",
         )
+
+
+IMMUTABLE_MODES = ("releases", "all", "none")
+
+
+def immutable_mode(raw: str) -> str:
+    """The immutable-tags input checked: releases (the default when empty), all or none."""
+    mode = (raw or "releases").lower()
+    if mode not in IMMUTABLE_MODES:
+        raise ActionError(
+            what=f"Input 'immutable-tags' must be releases, all or none, not {mode!r}",
+            why="It says which existing tags publish never moves: releases (X.Y.Z / vX.Y.Z, the "
+            "default), all, or none.",
+            fix="with:\n  immutable-tags: releases",
+            docs="#immutable-tags",
+        )
+    return mode
+
+
+def immutable(tag: str, mode: str) -> bool:
+    """Whether 'immutable-tags' keeps this tag where it is once it exists."""
+    return mode == "all" or (mode == "releases" and is_release(tag))
 
 
 def resolve_tags(explicit: list[str], ctx: GitContext) -> TagPlan:

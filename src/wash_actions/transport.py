@@ -160,7 +160,7 @@ class Response:
             value = _INVALID
         if isinstance(value, shape):
             return value
-        expected = {dict: "a JSON object", list: "a JSON array"}.get(shape, "JSON")
+        expected = "a JSON object" if shape is dict else "a JSON array" if shape is list else "JSON"
         raise TransportError(
             what=f"{self.host} answered {what or self.url_path()} with something other than {expected}",
             why=f"It sent {self.describe()}. A proxy, captive portal or a server that is not the API "
@@ -233,11 +233,8 @@ def check_digest(digest: str, *, source: str) -> str:
     )
 
 
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def deadline_seconds(default: float) -> float:
+    """The overall deadline for one exchange: the environment's override, else ``default``."""
     raw = os.environ.get(DEADLINE_ENV, "").strip()
     try:
         return float(raw) if raw else default
@@ -246,6 +243,7 @@ def deadline_seconds(default: float) -> float:
 
 
 def read_timeout(default: float = READ_TIMEOUT) -> float:
+    """The per-read timeout: the environment's override, else ``default``."""
     raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
     try:
         return float(raw) if raw else default
@@ -331,6 +329,14 @@ def _ssl_context() -> ssl.SSLContext:
     return context
 
 
+class _ProxiedConnection(http.client.HTTPConnection):
+    """A connection to a plain-HTTP proxy, with the headers every request through it carries."""
+
+    def __init__(self, host: str, proxy_headers: dict[str, str], *, timeout: float) -> None:
+        super().__init__(host, timeout=timeout)
+        self.proxy_headers = proxy_headers
+
+
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     """A connection for ``url`` (through the environment's proxy if any) and the request target to send."""
     parts = urlsplit(url)
@@ -349,12 +355,12 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
         proxy_headers["Proxy-Authorization"] = "Basic " + base64.b64encode(user.encode()).decode()
     proxy_host = proxy_parts.netloc.rpartition("@")[2]
     if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(proxy_host, timeout=timeout, context=_ssl_context())
-        conn.set_tunnel(parts.hostname or "", parts.port or 443, headers=proxy_headers)
-        return conn, target
-    conn = http.client.HTTPConnection(proxy_host, timeout=timeout)
-    conn._wash_proxy_headers = proxy_headers  # type: ignore[attr-defined]
-    return conn, url  # an absolute-form request target for a plain-http proxy
+        tunnel = http.client.HTTPSConnection(proxy_host, timeout=timeout, context=_ssl_context())
+        tunnel.set_tunnel(parts.hostname or "", parts.port or 443, headers=proxy_headers)
+        return tunnel, target
+    return _ProxiedConnection(
+        proxy_host, proxy_headers, timeout=timeout
+    ), url  # an absolute-form request target for a plain-http proxy
 
 
 @dataclass
@@ -411,7 +417,8 @@ def _exchange(
     deadline.watch(conn)
     try:
         sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers}
-        sent.update(getattr(conn, "_wash_proxy_headers", {}))
+        if isinstance(conn, _ProxiedConnection):
+            sent.update(conn.proxy_headers)
         conn.putrequest(method, target, skip_accept_encoding=True)
         for name, value in sent.items():
             conn.putheader(name, value)
@@ -585,7 +592,8 @@ def request(
         if handle is not None:
             handle.close()
             handle = None
-            to_file.unlink(missing_ok=True)  # type: ignore[union-attr]
+            if to_file is not None:
+                to_file.unlink(missing_ok=True)
         raise
     finally:
         if handle is not None:

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gha, install, known, releases, transport, versions
-from .commands.setup_wash import default_api_url
+from . import gha, install, known, releases, resolution, transport, versions
 from .errors import ActionError
 
 # the platform binaries a wash release carries (release-tag.yml attests ./artifacts/*/wash*)
@@ -54,7 +53,7 @@ class UpdateInputs:
                 fix=f"with:\n  min-version: {MIN_VERSION}",
             )
         return cls(
-            api_url=inputs.get("github-api-url") or default_api_url(gha.env("GITHUB_SERVER_URL"), ""),
+            api_url=inputs.get("github-api-url") or resolution.default_api_url(gha.env("GITHUB_SERVER_URL"), ""),
             token=inputs.secret("github-token"),
             manifest=Path(inputs.get("manifest") or default_manifest),
             body_path=Path(inputs.get("body-path") or gha.temp_dir() / "wash-manifest-pr.md"),
@@ -70,13 +69,16 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)  # tags with no wash binary
 
 
-def candidates(listed: list[releases.Release], manifest: dict[str, known.KnownRelease], minimum: versions.Version):
+def candidates(
+    listed: list[releases.Release], manifest: dict[str, known.KnownRelease], minimum: versions.Version
+) -> list[releases.Release]:
     """Releases to consider: at least ``minimum``, not in the manifest yet, oldest first."""
     fresh = {r.version: r for r in listed if str(r.version) not in manifest and not r.version < minimum}
     return [fresh[v] for v in sorted(fresh, key=versions.Version.key)]
 
 
 def binaries(release: releases.Release) -> list[releases.Asset]:
+    """The release's wash binaries (``wash-<target triple>[.exe]``), by name."""
     return [a for name, a in sorted(release.assets.items()) if BINARY.fullmatch(name)]
 
 
@@ -174,15 +176,18 @@ def run(
     if todo:
         gha.info("New wash releases: " + ", ".join(r.tag for r in todo))
         verify = verifier or sigstore_verifier(inputs)
+        fetch_bundle: Callable[[str], bytes | None]
         if fetch is None:
-            from .provenance_check import fetch_bundle as fetch
+            from .provenance_check import fetch_bundle
+        else:
+            fetch_bundle = fetch
         with tempfile.TemporaryDirectory(prefix="wash-manifest-") as workdir:
             for release in todo:
                 if not binaries(release):
                     outcome.skipped.append(release.tag)
                     continue
                 try:
-                    outcome.added.append(check_release(release, Path(workdir), verify, stamp, fetch))
+                    outcome.added.append(check_release(release, Path(workdir), verify, stamp, fetch_bundle))
                     gha.info(f"Verified every binary of {release.tag}")
                 except ActionError as exc:
                     outcome.failed[release.tag] = f"{exc.what}: {exc.why}"

@@ -155,6 +155,7 @@ def _comparator(token: str, original: str) -> Callable[[Version], bool]:
 
 
 def parse_request(text: str) -> Request:
+    """A wash-version input (exact, latest, a range, a prerelease tag) as a :class:`Request`, or one clear error."""
     raw = text.strip()
     if not raw:
         raise _bad(text, "It is empty.")

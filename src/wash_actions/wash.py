@@ -165,6 +165,7 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 
 
 def timed_out(args: Sequence[str], seconds: float, tail: str) -> ActionError:
+    """The error for a wash command stopped at its deadline, with how to raise the limit."""
     command = " ".join(["wash", *args[:2]])
     return ActionError(
         what=f"{command} did not finish within {seconds:g} s and was stopped",
@@ -193,9 +194,11 @@ def run(
     """
     argv = (wash, *args, "-o", "json")
     limit = timeout if timeout is not None else timeout_for(args)
-    group: dict[str, Any] = (
-        {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt" else {"start_new_session": True}
-    )
+    group: dict[str, Any]
+    if sys.platform == "win32":
+        group = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    else:
+        group = {"start_new_session": True}
     try:
         proc = subprocess.Popen(
             argv,

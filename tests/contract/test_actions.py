@@ -2,8 +2,9 @@
 
 Each rule comes from a real failure: GitHub (unlike act) sets no ``INPUT_*`` variables for composite
 actions and rejects a ``run:`` step without ``shell:``; ``${{ }}`` inside ``run:`` is a script injection; an
-output the code sets but the action does not declare never reaches the caller; an unpinned third-party
-action can change under us; a README table that drifts from action.yml documents inputs that do not exist.
+output the code sets but the action does not declare never reaches the caller (that rule runs the commands:
+tests/integration/test_outputs_contract.py); an unpinned third-party action can change under us; a README
+table that drifts from action.yml documents inputs that do not exist.
 """
 
 from __future__ import annotations
@@ -245,85 +246,8 @@ def load_dispatch() -> dict[str, Entry]:
     return entries or {name: Entry(name, name, "run") for name in load_modules()}
 
 
-def _function_outputs(module: Module, name: str, depth: int = 0) -> dict[str, int]:
-    """Outputs a command function sets: keys of the dict literals it returns (directly, through a variable
-    such as ``outputs``, or through a helper in the same module), string keys assigned into that variable,
-    and literal ``set_output``/``set_outputs`` calls."""
-    function = module.functions.get(name)
-    if function is None or depth > 3:
-        return {}
-    keys: dict[str, int] = {}
-
-    def add(found: dict[str, int]) -> None:
-        for key, line in found.items():
-            keys.setdefault(key, line)
-
-    nodes = list(ast.walk(function))
-    names = {"outputs"} | {n.value.id for n in nodes if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
-    for node in nodes:
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict):
-            add(_string_keys(node.value))
-        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
-            callee = node.value.func
-            if isinstance(callee, ast.Name) and callee.id in module.functions:
-                add(_function_outputs(module, callee.id, depth + 1))
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name) and target.id in names and isinstance(node.value, ast.Dict):
-                    add(_string_keys(node.value))
-                if (
-                    isinstance(target, ast.Name)
-                    and target.id in names
-                    and isinstance(node.value, ast.Call)
-                    and isinstance(node.value.func, ast.Name)
-                    and node.value.func.id in module.functions
-                ):
-                    add(_function_outputs(module, node.value.func.id, depth + 1))
-                if (
-                    isinstance(target, ast.Subscript)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id in names
-                    and isinstance(target.slice, ast.Constant)
-                    and isinstance(target.slice.value, str)
-                ):
-                    add({target.slice.value: node.lineno})
-        elif isinstance(node, ast.Call):
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            first = node.args[0] if node.args else None
-            if called == "set_output" and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                add({first.value: node.lineno})
-            elif called == "set_outputs" and isinstance(first, ast.Dict):
-                add(_string_keys(first))
-            elif (
-                called == "update"
-                and isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id in names
-            ):
-                for arg in node.args:
-                    if isinstance(arg, ast.Dict):
-                        add(_string_keys(arg))
-                    elif (
-                        isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id in module.functions
-                    ):
-                        add(_function_outputs(module, arg.func.id, depth + 1))
-                add({k.arg: node.lineno for k in node.keywords if k.arg})
-    return keys
-
-
-def _string_keys(node: ast.Dict) -> dict[str, int]:
-    return {k.value: k.lineno for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
-
-
 def entry_of(step: CommandStep) -> Entry | None:
     return load_dispatch().get(step.command)
-
-
-def outputs_of(entry: Entry) -> dict[str, int]:
-    module = load_modules().get(entry.module)
-    return _function_outputs(module, entry.function) if module else {}
 
 
 def actions_running(module: str) -> list[Action]:
@@ -539,56 +463,7 @@ def test_each_command_step_gets_the_inputs_its_command_reads(path: Path) -> None
 
 
 # ---------------------------------------------------------------------------------------------- outputs
-
-
-@actions
-def test_command_outputs_are_declared(path: Path) -> None:
-    action = load_action(path)
-    steps = [(s, e) for s in action.command_steps if (e := entry_of(s)) and e.module in load_modules()]
-    if not steps:
-        pytest.skip(f"{rel(path)} runs no known wash-actions command")
-    declared = action.outputs
-    sets = {s.id: outputs_of(e) for s, e in steps if s.id}
-    # References outside the outputs: section, e.g. a later step's env: or an actions/cache key.
-    body = yaml.safe_dump({k: v for k, v in action.data.items() if k != "outputs"})
-    problems = []
-    for step, entry in steps:
-        produced = outputs_of(entry)
-        spec = load_modules()[entry.module]
-        if produced and not step.id:
-            problems.append(f"step {step.index} runs {step.command!r}, which sets outputs, but has no id")
-            continue
-        for name, line in produced.items():
-            here = f"${{{{ steps.{step.id}.outputs.{name} }}}}"
-            if name in declared:
-                value = str(declared[name].get("value") or "").strip()
-                # one step's output, or a fallback chain over the steps that may set it
-                refs = re.findall(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)", value)
-                if (
-                    not STEP_OUTPUTS.match(value)
-                    or (step.id, name) not in refs
-                    or any(ref_name != name or name not in sets.get(ref_id, {}) for ref_id, ref_name in refs)
-                ):
-                    problems.append(f"output {name!r} has value {value!r}; expected {here}")
-            elif not re.search(rf"steps\.{re.escape(step.id)}\.outputs\.{re.escape(name)}\b", body):
-                problems.append(
-                    f"{rel(spec.path)}:{line} ({entry.function}) sets output {name!r}, which neither the action's "
-                    f"outputs nor a later step reads; declare it:\n"
-                    f"    {name}:\n      description: ...\n      value: {here}"
-                )
-    # The other way round: anything read from a command step that the command never sets is always empty.
-    step_ids = {s.get("id") for s in action.steps if s.get("id")}
-    for match in re.finditer(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)", path.read_text(encoding="utf-8")):
-        step_id, name = match[1], match[2]
-        if step_id not in step_ids:
-            problems.append(f"steps.{step_id}.outputs.{name}: {step_id!r} is not a step id of this action")
-        elif step_id in sets and name not in sets[step_id]:
-            entry = next(e for s, e in steps if s.id == step_id)
-            problems.append(
-                f"steps.{step_id}.outputs.{name} is read, but {entry.module}.{entry.function} "
-                f"({rel(load_modules()[entry.module].path)}) never sets {name!r}"
-            )
-    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(dict.fromkeys(problems))
+# Outputs are checked by running the commands: tests/integration/test_outputs_contract.py.
 
 
 # ---------------------------------------------------------------------------------------- uses: pinning

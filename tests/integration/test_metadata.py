@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import metadata
-from wash_actions.metadata import ANNOTATIONS, custom_section, embed, from_git, from_manifests, plan, read_sections
+from wash_actions import metadata, spdx
+from wash_actions.manifests import from_manifests
+from wash_actions.metadata import ANNOTATIONS, embed, from_git, plan, read_sections
+from wash_actions.wasm_sections import custom_section
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metadata"
 PREAMBLE = b"\0asm\x0d\x00\x01\x00"
@@ -102,12 +104,12 @@ def test_a_component_without_metadata_has_no_annotations(wash_binary, registry, 
 
 def test_every_license_id_the_checker_accepts_is_accepted_by_wash(wash_binary, registry, tmp_path):
     """The built-in SPDX lists, every id once (and with '+' where allowed), through the real wash."""
-    terms = sorted(metadata.SPDX_LICENSES)
-    terms += [f"{i}+" for i in sorted(metadata.SPDX_LICENSES) if not i.endswith(("-only", "-or-later"))]
-    terms += [f"(MIT WITH {e})" for e in sorted(metadata.SPDX_EXCEPTIONS)]
+    terms = sorted(spdx.SPDX_LICENSES)
+    terms += [f"{i}+" for i in sorted(spdx.SPDX_LICENSES) if not i.endswith(("-only", "-or-later"))]
+    terms += [f"(MIT WITH {e})" for e in sorted(spdx.SPDX_EXCEPTIONS)]
     terms += ["LicenseRef-Acme-1.0", "DocumentRef-acme:LicenseRef-x"]
     expression = " OR ".join(terms)
-    assert metadata.spdx_expression(expression) == expression
+    assert spdx.spdx_expression(expression) == expression
     path = tmp_path / "empty.wasm"
     path.write_bytes(PREAMBLE)
     embed(path, {"licenses": expression, "homepage": "https://acme.example/"})

@@ -9,22 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import metadata
-from wash_actions.metadata import (
-    MalformedWasm,
-    custom_section,
-    custom_sections,
-    embed,
-    from_git,
-    from_manifests,
-    leb128,
-    normalize_url,
-    plan,
-    read_leb128,
-    read_sections,
-    repository_url,
-    spdx_expression,
-)
+from wash_actions import manifests, metadata
+from wash_actions.manifests import from_manifests
+from wash_actions.metadata import embed, from_git, plan, read_sections
+from wash_actions.spdx import spdx_expression
+from wash_actions.urls import normalize_url, repository_url
+from wash_actions.wasm_sections import MalformedWasm, custom_section, custom_sections, leb128, read_leb128
 
 PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 MODULE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
@@ -549,7 +539,7 @@ def test_manifest_that_cannot_be_decoded(tmp_path):
 
 
 def test_no_manifest(tmp_path):
-    assert from_manifests(tmp_path) == metadata.ManifestValues()
+    assert from_manifests(tmp_path) == manifests.ManifestValues()
 
 
 def test_first_manifest_in_the_fixed_order_wins(tmp_path):
@@ -559,7 +549,7 @@ def test_first_manifest_in_the_fixed_order_wins(tmp_path):
     assert from_manifests(tmp_path).values == {"version": "2.0.0"}
     write(tmp_path, "Cargo.toml", '[package]\nversion = "1.0.0"\n')
     assert from_manifests(tmp_path).values == {"version": "1.0.0"}
-    assert metadata.MANIFESTS == ("Cargo.toml", "package.json", "pyproject.toml", "go.mod")
+    assert manifests.MANIFESTS == ("Cargo.toml", "package.json", "pyproject.toml", "go.mod")
 
 
 def test_a_malformed_first_manifest_still_wins(tmp_path):

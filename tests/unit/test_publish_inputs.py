@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import registry
+from wash_actions import oci, registry
+from wash_actions.attest import attest_mode
 from wash_actions.commands import publish
 from wash_actions.errors import ActionError
 
@@ -25,7 +26,7 @@ from wash_actions.errors import ActionError
     ],
 )
 def test_check_registry_accepts_hosts(value: str, expected: str) -> None:
-    assert publish.check_registry(value) == expected
+    assert oci.check_registry(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_check_registry_accepts_hosts(value: str, expected: str) -> None:
 )
 def test_check_registry_rejects_a_scheme(value: str, fix: str) -> None:
     with pytest.raises(ActionError) as caught:
-        publish.check_registry(value)
+        oci.check_registry(value)
     assert "must not include a scheme" in caught.value.what
     assert caught.value.fix == fix
     assert "://" not in caught.value.fix
@@ -50,7 +51,7 @@ def test_check_registry_rejects_a_scheme(value: str, fix: str) -> None:
 @pytest.mark.parametrize("value", ["ghcr.io/acme/x", "ghcr.io/acme", "ghcr.io:5000/x", "", "a b"])
 def test_check_registry_rejects_non_hosts(value: str) -> None:
     with pytest.raises(ActionError) as caught:
-        publish.check_registry(value)
+        oci.check_registry(value)
     assert "is not a registry host" in caught.value.what
     assert "repository:" in caught.value.fix
 
@@ -69,7 +70,7 @@ def test_check_registry_rejects_non_hosts(value: str) -> None:
     ],
 )
 def test_check_repository(value: str, github_repository: str, expected: str) -> None:
-    assert publish.check_repository(value, github_repository) == expected
+    assert oci.check_repository(value, github_repository) == expected
 
 
 @pytest.mark.parametrize(
@@ -93,7 +94,7 @@ def test_check_repository(value: str, github_repository: str, expected: str) -> 
 )
 def test_check_repository_rejects(value: str, github_repository: str, what: str, fix: str | None) -> None:
     with pytest.raises(ActionError) as caught:
-        publish.check_repository(value, github_repository)
+        oci.check_repository(value, github_repository)
     assert what in caught.value.what
     if fix is not None:
         assert caught.value.fix == fix
@@ -103,10 +104,10 @@ def test_check_repository_rejects(value: str, github_repository: str, what: str,
 def test_check_repository_validates_the_github_default(github_repository: str) -> None:
     # Either a clear error now or a valid name: never an invalid name that fails later inside wash.
     try:
-        result = publish.check_repository("", github_repository)
+        result = oci.check_repository("", github_repository)
     except ActionError:
         return
-    assert publish._REPOSITORY.match(result), result
+    assert oci.REPOSITORY.match(result), result
 
 
 @pytest.mark.parametrize(
@@ -186,7 +187,7 @@ def test_check_component_core_module_says_how_to_componentize(tmp_path: Path) ->
 )
 def test_check_registry_refuses_credentials_without_echoing_them(value: str) -> None:
     with pytest.raises(ActionError) as caught:
-        publish.check_registry(value)
+        oci.check_registry(value)
     error = caught.value
     assert "must not carry credentials" in error.what
     assert "registry: ghcr.io" in error.fix
@@ -207,7 +208,7 @@ def test_check_registry_refuses_credentials_without_echoing_them(value: str) -> 
     ],
 )
 def test_attest_mode(attest: str, alias: str, mode: str) -> None:
-    assert publish.attest_mode(attest, alias) == mode
+    assert attest_mode(attest, alias) == mode
 
 
 @pytest.mark.parametrize(
@@ -220,7 +221,7 @@ def test_attest_mode(attest: str, alias: str, mode: str) -> None:
 )
 def test_attest_mode_refuses(attest: str, alias: str, message: str) -> None:
     with pytest.raises(ActionError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        publish.attest_mode(attest, alias)
+        attest_mode(attest, alias)
 
 
 @pytest.mark.parametrize("action", ["action.yml", "actions/publish/action.yml"])

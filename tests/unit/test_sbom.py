@@ -17,7 +17,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from wash_actions import sbom
 from wash_actions.errors import ActionError
-from wash_actions.metadata import all_custom_sections, custom_section, custom_sections, leb128
+from wash_actions.wasm_sections import all_custom_sections, custom_section, custom_sections, leb128
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE_PREAMBLE = b"\0asm\x01\x00\x00\x00"

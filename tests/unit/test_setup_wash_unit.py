@@ -1,6 +1,7 @@
-"""setup-wash's pure parts: the API default, cache keys, candidate tags, Resolved, input validation.
+"""setup-wash's decisions (wash_actions.resolution, called with plain values: the API default, cache keys,
+candidate tags, Resolved, picking a release from a list) and its input validation.
 
-Also ``resolve`` with the Releases API replaced by a fixed list, so no network is used.
+Also the command's ``resolve`` with the Releases API replaced, for what it asks the API and when.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import gha, install, releases
+from wash_actions import gha, install, releases, resolution
 from wash_actions.commands import setup_wash
-from wash_actions.commands.setup_wash import Resolved, SetupInputs
+from wash_actions.commands.setup_wash import SetupInputs
 from wash_actions.errors import ActionError
+from wash_actions.resolution import Resolved
 from wash_actions.versions import Version, parse_request, parse_version
 
 SHA = "ab" * 32
@@ -63,7 +65,7 @@ def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatc
     ],
 )
 def test_default_api_url(server_url: str, api_url: str, expected: str) -> None:
-    assert setup_wash.default_api_url(server_url, api_url) == expected
+    assert resolution.default_api_url(server_url, api_url) == expected
 
 
 # --- cache_key ----------------------------------------------------------------------------------
@@ -93,16 +95,16 @@ def _resolved(version: str = "2.10.3", sha256: str = SHA, bundle_url: str = "") 
     ],
 )
 def test_cache_key(resolved: Resolved, plat: install.Platform, key: str) -> None:
-    assert setup_wash.cache_key(resolved, plat) == key
+    assert resolution.cache_key(resolved, plat) == key
 
 
 def test_cache_key_changes_with_the_digest() -> None:
-    a = setup_wash.cache_key(_resolved(sha256="aa" * 32), LINUX_X64)
-    b = setup_wash.cache_key(_resolved(sha256="bb" * 32), LINUX_X64)
+    a = resolution.cache_key(_resolved(sha256="aa" * 32), LINUX_X64)
+    b = resolution.cache_key(_resolved(sha256="bb" * 32), LINUX_X64)
     assert a != b
 
 
-# --- _tags_for ----------------------------------------------------------------------------------
+# --- tags_for -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -118,7 +120,7 @@ def test_cache_key_changes_with_the_digest() -> None:
     ],
 )
 def test_tags_for(given: str, tags: list[str]) -> None:
-    assert setup_wash._tags_for(parse_request(given)) == tags
+    assert resolution.tags_for(parse_request(given)) == tags
 
 
 # --- Resolved -----------------------------------------------------------------------------------
@@ -280,7 +282,7 @@ def test_install_inputs_without_any_version(runner: pytest.MonkeyPatch) -> None:
     assert "without a resolved version" in caught.value.what
 
 
-# --- _from_release and resolve over a fixed release list ----------------------------------------
+# --- from_release, pick, and resolve over a fixed release list -----------------------------------
 
 
 def _release(tag: str, *names: str, prerelease: bool = False, bundle: bool = True) -> releases.Release:
@@ -313,7 +315,7 @@ WIN = "wash-x86_64-pc-windows-msvc"
 
 def test_from_release_uses_the_api_urls_and_digest() -> None:
     release = _release("v2.10.3", GNU)
-    got = setup_wash._from_release(release, LINUX_X64, _setup())
+    got = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="")
     assert got is not None
     assert (got.version, got.tag, got.asset) == (V("2.10.3"), "v2.10.3", GNU)
     assert got.url == f"https://github.com/dl/v2.10.3/{GNU}"
@@ -322,10 +324,11 @@ def test_from_release_uses_the_api_urls_and_digest() -> None:
 
 
 def test_from_release_with_a_mirror_and_a_pinned_checksum() -> None:
-    got = setup_wash._from_release(
+    got = resolution.from_release(
         _release("wash-v2.0.0-rc.8", "wash-x86_64-unknown-linux-musl"),
         LINUX_X64,
-        _setup(base="http://mirror.example/m/", checksum=SHA),
+        download_base_url="http://mirror.example/m/",
+        checksum=SHA,
     )
     assert got is not None
     prefix = "http://mirror.example/m/wasmCloud/wasmCloud/releases/download/wash-v2.0.0-rc.8"
@@ -336,10 +339,10 @@ def test_from_release_with_a_mirror_and_a_pinned_checksum() -> None:
 
 def test_from_release_without_a_bundle_or_digest() -> None:
     release = releases.Release("v2.0.4", V("2.0.4"), False, {GNU: releases.Asset(GNU, "https://x/" + GNU)})
-    assert setup_wash._from_release(release, LINUX_X64, _setup()) is None  # 2.0.4 on linux is musl
+    assert resolution.from_release(release, LINUX_X64, download_base_url="", checksum="") is None  # linux: musl
     musl = "wash-x86_64-unknown-linux-musl"
     release = releases.Release("v2.0.4", V("2.0.4"), False, {musl: releases.Asset(musl, "https://x/" + musl)})
-    got = setup_wash._from_release(release, LINUX_X64, _setup())
+    got = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="")
     assert got is not None
     assert (got.sha256, got.bundle_url) == ("", "")
 
@@ -354,7 +357,7 @@ def test_from_release_without_a_bundle_or_digest() -> None:
     ],
 )
 def test_from_release_windows_prefers_exe(names: list[str], picked: str | None) -> None:
-    got = setup_wash._from_release(_release("v2.10.3", *names), WIN_X64, _setup())
+    got = resolution.from_release(_release("v2.10.3", *names), WIN_X64, download_base_url="", checksum="")
     assert (got.asset if got else None) == picked
 
 
@@ -381,15 +384,14 @@ RELEASES = [
         (">=2.5 <2.10.3", "v2.10.2"),
     ],
 )
-def test_resolve_ranges(monkeypatch: pytest.MonkeyPatch, request_text: str, tag: str) -> None:
-    monkeypatch.setattr(releases, "list_releases", lambda api, token: RELEASES)
-    assert setup_wash.resolve(_setup(request_text), LINUX_X64).tag == tag
+def test_pick_ranges(request_text: str, tag: str) -> None:
+    picked = resolution.pick(parse_request(request_text), RELEASES, LINUX_X64, download_base_url="", checksum="")
+    assert picked.tag == tag
 
 
-def test_resolve_range_with_no_match(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(releases, "list_releases", lambda api, token: RELEASES)
+def test_pick_with_no_match() -> None:
     with pytest.raises(ActionError) as caught:
-        setup_wash.resolve(_setup("^3"), LINUX_X64)
+        resolution.pick(parse_request("^3"), RELEASES, LINUX_X64, download_base_url="", checksum="")
     assert "No wash release matches '^3'" in caught.value.what
     assert "is 2.10.3" in caught.value.why
 
@@ -455,7 +457,7 @@ def test_resolve_exact_makes_no_api_call(monkeypatch: pytest.MonkeyPatch, reques
 def test_the_token_goes_only_to_the_host_it_belongs_to(
     server: str, job_api: str, api: str, explicit: bool, token_host: str | None
 ) -> None:
-    auth = releases.api_auth(api, "tok", job_api_url=setup_wash.job_api_url(server, job_api), explicit_api=explicit)
+    auth = releases.api_auth(api, "tok", job_api_url=resolution.job_api_url(server, job_api), explicit_api=explicit)
     assert (auth.host if auth else None) == token_host
     assert releases.api_auth(api, "", job_api_url=job_api, explicit_api=explicit) is None
 
@@ -470,7 +472,7 @@ def test_the_token_goes_only_to_the_host_it_belongs_to(
     ],
 )
 def test_job_api_url(server: str, api: str, expected: str) -> None:
-    assert setup_wash.job_api_url(server, api) == expected
+    assert resolution.job_api_url(server, api) == expected
 
 
 @pytest.mark.parametrize(
@@ -552,5 +554,47 @@ def test_resolve_exact_without_the_api(
 def test_resolve_latest_skips_a_release_github_marks_as_prerelease(monkeypatch: pytest.MonkeyPatch) -> None:
     flagged = _release("v2.12.0", GNU, prerelease=True)
     assert flagged.prerelease
+    picked = resolution.pick(
+        parse_request("latest"), [flagged, *RELEASES], LINUX_X64, download_base_url="", checksum=""
+    )
+    assert picked.tag == "v2.10.3"
+    # the command hands the API's list to pick
     monkeypatch.setattr(releases, "list_releases", lambda api, token: [flagged, *RELEASES])
     assert setup_wash.resolve(_setup("latest"), LINUX_X64).tag == "v2.10.3"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "base", "checksum", "url", "bundle"),
+    [
+        (
+            "2.10.3",
+            "",
+            "",
+            f"https://github.com/wasmCloud/wasmCloud/releases/download/v2.10.3/{GNU}",
+            "https://github.com/wasmCloud/wasmCloud/releases/download/v2.10.3/wash.sigstore.json",
+        ),
+        (
+            "2.0.0-rc.8",
+            "http://mirror.example",
+            SHA,
+            "http://mirror.example/wasmCloud/wasmCloud/releases/download/wash-v2.0.0-rc.8/wash-x86_64-unknown-linux-musl",
+            "http://mirror.example/wasmCloud/wasmCloud/releases/download/wash-v2.0.0-rc.8/wash.sigstore.json",
+        ),
+    ],
+)
+def test_direct(request_text: str, base: str, checksum: str, url: str, bundle: str) -> None:
+    got = resolution.direct(parse_request(request_text), LINUX_X64, download_base_url=base, checksum=checksum)
+    assert (got.version, got.url, got.bundle_url, got.sha256) == (V(request_text), url, bundle, checksum)
+
+
+def test_from_exact_release_without_this_platform() -> None:
+    release = _release("v3.0.0", "wash-aarch64-apple-darwin")
+    with pytest.raises(ActionError) as caught:
+        resolution.from_exact_release(parse_request("3.0.0"), release, LINUX_X64, download_base_url="", checksum="")
+    assert f"has no release asset {GNU}" in caught.value.what
+
+
+def test_not_released_names_both_tags() -> None:
+    error = resolution.not_released(parse_request("2.10.4"))
+    assert "wash 2.10.4 is not released" in error.what
+    assert "v2.10.4 or wash-v2.10.4" in error.why

@@ -12,16 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import attest, gha, paths, provenance, registry, sbom, tags, wash
+from .. import attest, gha, oci, paths, provenance, registry, sbom, tags, wash
+from ..attest import Instance
 from ..errors import ActionError
+from ..oci import check_registry, check_repository, transient
+from ..registry import Credentials
 
-GITHUB_REGISTRIES = ("ghcr.io",)
 COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
-_REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_HOST = re.compile(rf"^(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:]+\])(?::(\d{{1,5}}))?$")
-IMMUTABLE_MODES = ("releases", "all", "none")
 UNKNOWN = "?"
 
 
@@ -31,14 +29,14 @@ class PublishInputs:
     registry: str
     repository: str
     tags: tuple[str, ...]
-    credentials: registry.Credentials | None
+    credentials: Credentials | None  # not registry.Credentials: the field `registry` shadows the module here
     insecure: bool
     wash_path: str
     push: bool = True
     tag_warnings: tuple[str, ...] = ()
     attest: bool = False
     attest_notice: str = ""
-    attest_instance: attest.Instance | None = None
+    attest_instance: Instance | None = None  # not attest.Instance: the field `attest` shadows the module
     push_attestation: bool = True
     create_storage_record: bool = True
     api_url: str = ""
@@ -77,36 +75,23 @@ class PublishInputs:
                 fix="Use the registry over HTTPS:\nwith:\n  insecure: false",
                 docs="#publish",
             )
-        username = inputs.get("username")
-        # wasmCloud/actions' `token` is docker/login-action's password for github.actor (wash-oci-publish/action.yml)
-        password = inputs.secret("password") or inputs.secret("token")
-        if password and not username and not inputs.secret("password"):
-            username = gha.env("WASHACTIONS_GITHUB_ACTOR")
-        if not username and not password and host in GITHUB_REGISTRIES:
-            username = gha.env("WASHACTIONS_GITHUB_ACTOR")
-            password = gha.env("WASHACTIONS_GITHUB_TOKEN")
-        if bool(username) != bool(password):
-            missing = "password" if username else "username"
-            raise ActionError(
-                what=f"Input '{missing}' is missing",
-                why="Registry credentials need both a username and a password (or token).",
-                fix="with:\n  username: ${{ github.actor }}\n  password: ${{ secrets.REGISTRY_TOKEN }}",
-                docs="#publish",
-            )
-        creds = registry.Credentials(username, password) if username else None
+        username, password = inputs.get("username"), inputs.secret("password")
+        if not password and inputs.secret("token"):
+            # wasmCloud/actions' `token` is docker/login-action's password for github.actor (wash-oci-publish)
+            password = inputs.secret("token")
+            username = username or gha.env("WASHACTIONS_GITHUB_ACTOR")
+        creds = registry.input_credentials(
+            host,
+            username,
+            password,
+            job_actor=gha.env("WASHACTIONS_GITHUB_ACTOR"),
+            job_token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
+        )
         explicit = inputs.list("tags") or inputs.list("image_tags")
         plan = tags.resolve_tags(explicit, git_context())
         push = inputs.bool("push", default=True)
-        immutable = (inputs.get("immutable-tags") or "releases").lower()
-        if immutable not in IMMUTABLE_MODES:
-            raise ActionError(
-                what=f"Input 'immutable-tags' must be releases, all or none, not {immutable!r}",
-                why="It says which existing tags publish never moves: releases (X.Y.Z / vX.Y.Z, the "
-                "default), all, or none.",
-                fix="with:\n  immutable-tags: releases",
-                docs="#immutable-tags",
-            )
-        mode = attest_mode(inputs.get("attest"), inputs.get("attestation"))
+        immutable = tags.immutable_mode(inputs.get("immutable-tags"))
+        mode = attest.attest_mode(inputs.get("attest"), inputs.get("attestation"))
         decision = attest.decide(
             mode,
             push=push,
@@ -221,111 +206,6 @@ def check_component_location(raw: str, workspace: Path) -> Path:
     )
 
 
-def check_registry(value: str) -> str:
-    host = value.strip().rstrip("/")
-    userinfo = host.split("://")[-1].split("/")[0]
-    if "@" in userinfo:
-        bare = userinfo.rsplit("@", 1)[1]
-        raise ActionError(
-            what=f"registry must not carry credentials (it was given as <credentials>@{bare})",
-            why="Credentials in the registry name end up in logs and URLs; they go in 'username' and "
-            "'password', from secrets.",
-            fix=f"with:\n  registry: {bare}\n  username: ${{{{ github.actor }}}}\n"
-            "  password: ${{ secrets.REGISTRY_TOKEN }}",
-            docs="#publish",
-        )
-    if "://" in host:
-        scheme, _, rest = host.partition("://")
-        raise ActionError(
-            what=f"registry {value!r} must not include a scheme",
-            why="'registry' is a host name with an optional port; the scheme follows from 'insecure'.",
-            fix=f"with:\n  registry: {rest.split('/')[0]}" + ("\n  insecure: true" if scheme == "http" else ""),
-            docs="#publish",
-        )
-    match = _HOST.match(host)
-    if not match or (match.group(1) and not 0 < int(match.group(1)) < 65536):
-        raise ActionError(
-            what=f"registry {value!r} is not a registry host",
-            why="'registry' is a host name with an optional port, e.g. ghcr.io or localhost:5000; "
-            "the path within it goes in 'repository'.",
-            fix="with:\n  registry: ghcr.io\n  repository: my-org/my-component",
-            docs="#publish",
-        )
-    return host
-
-
-def check_repository(value: str, github_repository: str) -> str:
-    if not value:
-        if not github_repository:
-            raise ActionError(
-                what="Input 'repository' is required outside GitHub Actions",
-                why="It defaults to github.repository, which this environment does not set.",
-                fix="with:\n  repository: my-org/my-component",
-                docs="#publish",
-            )
-        return repository_from_github(github_repository)
-    if value != value.lower() and _REPOSITORY.match(value.lower()):
-        raise ActionError(
-            what=f"repository {value!r} has upper-case letters",
-            why="OCI repository names are lower-case only.",
-            fix=f"with:\n  repository: {value.lower()}",
-            docs="#publish",
-        )
-    if not _REPOSITORY.match(value):
-        raise ActionError(
-            what=f"repository {value!r} is not a valid OCI repository name",
-            why="Repository names are lower-case path components of letters and digits separated by "
-            "'.', '_', '__' or '-', joined by '/', with no tag or digest.",
-            fix="with:\n  repository: my-org/my-component\n  tags: v1.0.0",
-            docs="#publish",
-        )
-    return value
-
-
-def repository_from_github(github_repository: str) -> str:
-    """``github.repository`` made a valid OCI name: GitHub allows names such as ``.github`` or ``x_``."""
-    parts = []
-    for part in github_repository.lower().split("/"):
-        cleaned = re.sub(r"[^a-z0-9._-]+", "-", part)
-        cleaned = re.sub(r"[._-]{2,}", lambda m: "__" if m.group(0) == "__" else "-", cleaned)
-        cleaned = cleaned.strip("._-")
-        if cleaned:
-            parts.append(cleaned)
-    name = "/".join(parts)
-    if not _REPOSITORY.match(name):
-        raise ActionError(
-            what=f"No valid OCI repository name can be made from {github_repository!r}",
-            why="OCI repository names are lower-case letters and digits with single separators.",
-            fix="with:\n  repository: my-org/my-component",
-            docs="#publish",
-        )
-    return name
-
-
-def attest_mode(attest_input: str, alias: str) -> str:
-    """true, false or auto: ``attest`` when set, else its wasmCloud/actions alias ``attestation``, else auto.
-
-    action.yml gives ``attest`` no default so that an alias set by the workflow is not hidden by one.
-    """
-    given = {name: value.strip().lower() for name, value in (("attest", attest_input), ("attestation", alias)) if value}
-    for name, value in given.items():
-        if value not in ("true", "false", "auto"):
-            raise ActionError(
-                what=f"Input '{name}' must be true, false or auto, not {value!r}",
-                why="auto attests when the job can sign (permissions: id-token: write).",
-                fix=f"with:\n  {name}: auto",
-                docs="#attestations",
-            )
-    if len(set(given.values())) > 1:
-        raise ActionError(
-            what=f"Inputs 'attest' ({given['attest']}) and 'attestation' ({given['attestation']}) disagree",
-            why="'attestation' is an alias of 'attest' for users of wasmCloud/actions; set one of them.",
-            fix=f"with:\n  attest: {given['attestation']}",
-            docs="#attestations",
-        )
-    return next(iter(given.values()), "auto")
-
-
 def check_component(path: Path) -> None:
     fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
     if path.is_dir():
@@ -375,47 +255,8 @@ def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
     return registry.docker_config_credentials(gha.docker_config_dir(), inputs.registry)
 
 
-def push_error(message: str, inputs: PublishInputs, tail: str) -> ActionError:
-    lowered = message.lower()
-    if "connect" in lowered or "dns" in lowered or "invalidcontenttype" in lowered:
-        return ActionError(
-            what=f"Registry {inputs.registry} is unreachable",
-            why=message.splitlines()[-1].strip() if message else "wash could not connect.",
-            fix="Check 'registry' (host[:port]); a plain-HTTP registry on loopback needs\nwith:\n  insecure: true",
-            docs="#publish",
-            details=tail,
-        )
-    refused = _AUTH_STATUS.search(message)
-    if refused or "unauthorized" in lowered or "denied" in lowered:
-        status = int(next(g for g in refused.groups() if g)) if refused else 401
-        return registry.denied(inputs.registry, status, f"repository:{inputs.repository}:push")
-    return ActionError(
-        what=f"wash oci push to {inputs.image} failed",
-        why=message or "wash gave no reason.",
-        fix="Read wash's message above; check 'registry', 'repository' and the credentials.",
-        docs="#publish",
-        details=tail,
-    )
-
-
 PUSH_ATTEMPTS = 3
-_TRANSIENT = re.compile(
-    r"code: (5\d\d|429)|\b(5\d\d|429) (Service Unavailable|Bad Gateway|Gateway Timeout|Internal Server Error|"
-    r"Too Many Requests)|connection (reset|closed|aborted)|broken pipe|timed out|IncompleteMessage|"
-    r"unexpected end of file|error decoding response body|"
-    # another push of the same blob raced this one's upload (OCI distribution spec error codes): pushing again
-    # uploads the blob again
-    r"MANIFEST_BLOB_UNKNOWN|BLOB_UPLOAD_UNKNOWN",
-    re.IGNORECASE,
-)
 _sleep = time.sleep
-# an HTTP status as wash reports it ("code: 401"); a bare "401" could be part of a digest or an upload id
-_AUTH_STATUS = re.compile(r"code: (401|403)\b|\b(401|403) (?:Unauthorized|Forbidden)\b")
-
-
-def transient(message: str) -> bool:
-    """A push failure worth retrying: 5xx, 429, a dropped connection or a timeout (never 401/403/404)."""
-    return bool(_TRANSIENT.search(message)) and not re.search(r"code: (401|403|404)\b", message)
 
 
 def push_once(binary: str, inputs: PublishInputs, reference: str, docker_config: Path | None) -> str:
@@ -437,7 +278,7 @@ def push_once(binary: str, inputs: PublishInputs, reference: str, docker_config:
             return digest
         message = envelope.message if envelope else result.tail()
         if attempt == PUSH_ATTEMPTS or not transient(message):
-            raise push_error(message, inputs, result.tail())
+            raise oci.push_error(message, inputs.registry, inputs.repository, result.tail())
         gha.warning(f"Push attempt {attempt} failed ({message.splitlines()[-1].strip()[:200]}); retrying.")
         _sleep(2**attempt)
     raise AssertionError("unreachable")
@@ -493,14 +334,9 @@ def previous_digests(client: registry.Registry, inputs: PublishInputs) -> dict[s
     return {tag: ("" if old == UNKNOWN else old) for tag, old in zip(inputs.tags, found, strict=True)}
 
 
-def immutable(tag: str, mode: str) -> bool:
-    """Whether 'immutable-tags' keeps this tag where it is once it exists."""
-    return mode == "all" or (mode == "releases" and tags.is_release(tag))
-
-
 def check_immutable(previous: dict[str, str], inputs: PublishInputs) -> None:
     """Refuse, before anything is pushed, to move an immutable tag that already exists."""
-    taken = {tag: old for tag, old in previous.items() if old and immutable(tag, inputs.immutable)}
+    taken = {tag: old for tag, old in previous.items() if old and tags.immutable(tag, inputs.immutable)}
     if not taken:
         return
     listed = ", ".join(f"{inputs.image}:{tag} ({old})" for tag, old in taken.items())

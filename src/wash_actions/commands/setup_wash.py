@@ -12,15 +12,15 @@ import json
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, install, known, releases, rust, transport, versions
+from .. import gha, install, known, releases, resolution, rust, transport, versions
 from ..errors import ActionError
+from ..resolution import Resolved
 
 DEFAULT_VERSION = "latest"
-DEFAULT_DOWNLOAD_BASE = "https://github.com"
-DEFAULT_API = "https://api.github.com"
 _SHA256 = 64
 NO_RUST = rust.RustOptions("false", cargo_auditable=False)
 
@@ -73,7 +73,7 @@ class SetupInputs:
                 docs="#verification",
             )
         tool_cache = gha.env("RUNNER_TOOL_CACHE")
-        api_url = api or default_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL"))
+        api_url = api or resolution.default_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL"))
         token = inputs.secret("github-token")
         return cls(
             request=versions.parse_request(inputs.get("wash-version", DEFAULT_VERSION)),
@@ -82,7 +82,7 @@ class SetupInputs:
             api_auth=releases.api_auth(
                 api_url,
                 token,
-                job_api_url=job_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL")),
+                job_api_url=resolution.job_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL")),
                 explicit_api=bool(api),
             ),
             api_explicit=bool(api),
@@ -122,115 +122,17 @@ def check_pin(binary: Path, checksum: str) -> None:
             raise install.checksum_mismatch(str(binary), checksum, actual)
 
 
-def job_api_url(server_url: str, api_url: str) -> str:
-    """The job's own API, which its token belongs to: GITHUB_API_URL, else derived from GITHUB_SERVER_URL."""
-    if api_url:
-        return api_url
-    server = server_url.rstrip("/")
-    if not server:
-        return ""
-    return DEFAULT_API if server == DEFAULT_DOWNLOAD_BASE else f"{server}/api/v3"
-
-
-def default_api_url(server_url: str, api_url: str) -> str:
-    """wash is released on github.com: use the job's API only when the job runs on github.com too."""
-    if api_url and server_url.rstrip("/") in ("", DEFAULT_DOWNLOAD_BASE):
-        return api_url
-    return DEFAULT_API
-
-
-@dataclass(frozen=True)
-class Resolved:
-    version: versions.Version
-    tag: str
-    asset: str
-    url: str
-    sha256: str  # expected digest: the user's checksum, else the API's asset digest, else ""
-    bundle_url: str  # the release's wash.sigstore.json, when it has one
-
-    def as_json(self) -> str:
-        return json.dumps(
-            {
-                "version": str(self.version),
-                "tag": self.tag,
-                "asset": self.asset,
-                "url": self.url,
-                "sha256": self.sha256,
-                "bundle_url": self.bundle_url,
-            }
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> Resolved:
-        data = json.loads(text)
-        version = versions.parse_version(data["version"])
-        assert version is not None
-        return cls(version, data["tag"], data["asset"], data["url"], data["sha256"], data["bundle_url"])
-
-
-def _tags_for(request: versions.Request) -> list[str]:
-    assert request.exact is not None
-    given = request.text.strip()
-    version = request.exact
-    candidates = [given] if not given[0].isdigit() else []
-    candidates += [f"v{version}", f"wash-v{version}"] if not version.prerelease else [f"wash-v{version}", f"v{version}"]
-    return list(dict.fromkeys(candidates))
-
-
-def _from_release(release: releases.Release, plat: install.Platform, inputs: SetupInputs) -> Resolved | None:
-    for name in install.asset_names(plat, release.version):
-        asset = release.assets.get(name)
-        if asset is None:
-            continue
-        url = (
-            install.download_url(inputs.download_base_url, release.tag, name) if inputs.download_base_url else asset.url
-        )
-        bundle = release.assets.get(install.BUNDLE_ASSET)
-        bundle_url = ""
-        if bundle is not None:
-            bundle_url = (
-                install.download_url(inputs.download_base_url, release.tag, bundle.name)
-                if inputs.download_base_url
-                else bundle.url
-            )
-        listed = None if inputs.checksum else known.known_sha256(release.version, name)
-        expected = inputs.checksum or listed or asset.digest.lower().removeprefix("sha256:")
-        return Resolved(release.version, release.tag, name, url, expected, bundle_url)
-    return None
-
-
-def _from_manifest(inputs: SetupInputs, plat: install.Platform, version: versions.Version) -> Resolved | None:
-    """An exact version listed in the manifest of known releases: tag, asset and sha256 without any API."""
-    hit = known.lookup(version, install.asset_names(plat, version))
-    if hit is None:
-        return None
-    _check_pin_against(hit, inputs.checksum)
-    base = inputs.download_base_url or DEFAULT_DOWNLOAD_BASE
-    url = install.download_url(base, hit.release.tag, hit.asset)
-    return Resolved(version, hit.release.tag, hit.asset, url, hit.sha256, "")
-
-
-def _check_pin_against(hit: known.Known, checksum: str) -> None:
-    if checksum and checksum != hit.sha256:
-        raise ActionError(
-            what=f"checksum pins another binary than wash {hit.release.version}'s {hit.asset}",
-            why=f"That asset was verified against wasmCloud's provenance with sha256 {hit.sha256}; "
-            f"'checksum' is {checksum}. Both cannot match one download.",
-            fix="Remove 'checksum' (the verified digest is used), or set it to the verified one:\n"
-            f"with:\n  checksum: {hit.sha256}",
-            docs="#trust-model",
-        )
-
-
 def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
+    """Ask the Releases API what the request needs (nothing for an exact version without github-api-url)."""
     request = inputs.request
+    where = {"download_base_url": inputs.download_base_url, "checksum": inputs.checksum}
     if request.exact is not None:
-        listed = _from_manifest(inputs, plat, request.exact)
+        listed = resolution.from_manifest(request.exact, plat, **where)
         if listed is not None:
             return listed
         if not inputs.api_explicit:
-            return direct(request, plat, inputs)  # no API call at all (GHES, GHE.com, rate limits)
-        for tag in _tags_for(request):
+            return resolution.direct(request, plat, **where)  # no API call at all (GHES, GHE.com, rate limits)
+        for tag in resolution.tags_for(request):
             try:
                 release = releases.get_release(inputs.api_url, inputs.api_auth, tag)
             except releases.ApiUnavailable as exc:
@@ -239,19 +141,10 @@ def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
                     f"{request.exact} from the release download URL without it.",
                     title="setup-wash: Releases API unreachable",
                 )
-                return direct(request, plat, inputs)
+                return resolution.direct(request, plat, **where)
             if release is not None:
-                resolved = _from_release(release, plat, inputs)
-                if resolved is None:
-                    raise install.not_found(request.exact, install.asset_name(plat, request.exact))
-                return resolved
-        raise ActionError(
-            what=f"wash {request.exact} is not released",
-            why=f"{releases.UPSTREAM} has no release tagged {' or '.join(_tags_for(request))}.",
-            fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), or a range:\n"
-            "with:\n  wash-version: latest",
-            docs="#setup-wash",
-        )
+                return resolution.from_exact_release(request, release, plat, **where)
+        raise resolution.not_released(request)
     try:
         available = releases.list_releases(inputs.api_url, inputs.api_auth)
     except releases.ApiUnavailable as exc:
@@ -261,37 +154,7 @@ def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
             fix="Pin an exact version, which installs without the API:\nwith:\n  wash-version: 2.10.3",
             docs="#setup-wash",
         ) from None
-    # ranges and latest skip releases GitHub marks as prereleases, whatever their tag says
-    usable = {r.version: r for r in available if not r.prerelease and _from_release(r, plat, inputs) is not None}
-    picked = request.pick(usable)
-    if picked is None:
-        stable = sorted((v for v in usable if not v.prerelease), key=versions.Version.key)
-        raise ActionError(
-            what=f"No wash release matches {request.text!r}",
-            why=f"The newest wash 2.x release with a binary for this platform is {stable[-1] if stable else 'none'}.",
-            fix="Widen the range or use latest:\nwith:\n  wash-version: latest",
-            docs="#setup-wash",
-        )
-    resolved = _from_release(usable[picked], plat, inputs)
-    assert resolved is not None
-    return resolved
-
-
-def direct(request: versions.Request, plat: install.Platform, inputs: SetupInputs) -> Resolved:
-    """An exact version needs no API call: the download URL is known, the digest comes from the checksum
-    pin or, when verifying, from the provenance. A tag or asset that does not exist is a 404 at download."""
-    assert request.exact is not None
-    base = inputs.download_base_url or DEFAULT_DOWNLOAD_BASE
-    tag = _tags_for(request)[0]
-    asset = install.asset_name(plat, request.exact)
-    bundle = install.download_url(base, tag, install.BUNDLE_ASSET)
-    return Resolved(request.exact, tag, asset, install.download_url(base, tag, asset), inputs.checksum, bundle)
-
-
-def cache_key(resolved: Resolved, plat: install.Platform) -> str:
-    libc = "-musl" if plat.musl else ""
-    digest = f"-{resolved.sha256[:16]}" if resolved.sha256 else ""
-    return f"wash-{resolved.version}-{plat.os}-{plat.arch}{libc}{digest}"
+    return resolution.pick(request, available, plat, **where)
 
 
 def run_resolve(inputs: SetupInputs) -> dict[str, str]:
@@ -342,7 +205,7 @@ def _resolve_outputs(
     return {
         "wash-version": str(version),
         "cache-path": str(entry.directory),
-        "cache-key": cache_key(resolved, plat) if resolved else "",
+        "cache-key": resolution.cache_key(resolved, plat) if resolved else "",
         "resolved": resolved.as_json() if resolved else "",
     }
 
@@ -399,14 +262,16 @@ def _preload_sigstore() -> threading.Thread:
     return thread
 
 
-def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None):  # type: ignore[no-untyped-def]
+def _verifier(
+    inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None
+) -> Callable[[Path, str], str]:
     def verify(binary: Path, sha256: str) -> str:
         from .. import extras, provenance_check
 
         if preload is not None:
             preload.join()
         extras.ensure_sigstore()
-        sources: list[tuple[str, object]] = []
+        sources: list[tuple[str, Callable[[], list[bytes]]]] = []
         if resolved.bundle_url:
             url = resolved.bundle_url
             sources.append(
@@ -424,7 +289,7 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, preload: threading.Thread
         evidence = provenance_check.verify_binary(
             sha256,
             sources,
-            gha.env(provenance_check.TRUST_CONFIG_ENV),  # type: ignore[arg-type]
+            gha.env(provenance_check.TRUST_CONFIG_ENV),
         )
         gha.info(
             f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source}: signed by {evidence.identity}"
@@ -473,11 +338,11 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
         if resolved is None:  # resolved from the tool cache, which has since lost it
             resolved = resolve(setup, plat)
         gha.info(f"Downloading wash {resolved.version} from {resolved.url}")
-        hit = known.lookup(resolved.version, [resolved.asset])
+        listed = known.lookup(resolved.version, [resolved.asset])
         expected, verify = resolved.sha256, None
-        if hit is not None:  # verified when it was listed: its sha256 is the whole check, sigstore stays out
-            _check_pin_against(hit, setup.checksum)
-            expected, verify = "", _known_verifier(resolved, hit)
+        if listed is not None:  # verified when it was listed: its sha256 is the whole check, sigstore stays out
+            resolution.check_pin_against(listed, setup.checksum)
+            expected, verify = "", _known_verifier(resolved, listed)
         elif setup.verify:
             verify = _verifier(setup, resolved, _preload_sigstore())
         try:
