@@ -58,7 +58,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
     def update_manifest(inputs: gha.Inputs) -> dict[str, str]:
         """This project's maintenance: add newly verified wash releases to the manifest of known releases."""
-        from . import update_manifest as cmd
+        from .commands import update_manifest as cmd
 
         return cmd.run(cmd.UpdateInputs.from_env(inputs))
 

@@ -100,6 +100,8 @@ def _lock() -> Path:
 
 
 def place() -> Place:
+    """Where sigstore's unpacked packages and wheel directory are, and the wheels' actions/cache key (by lock,
+    Python and platform)."""
     lock = _lock()
     key = hashlib.sha256(f"{sys.version_info[:2]}".encode() + lock.read_bytes()).hexdigest()[:16]
     base = Path(os.environ.get("RUNNER_TOOL_CACHE") or os.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
@@ -220,6 +222,7 @@ def install(where: Place) -> None:
 
 
 def ensure_sigstore() -> None:
+    """Make sigstore importable: unpack the lock's hash-checked wheels on first use (restored or downloaded)."""
     if _has_sigstore():
         return
     where = place()

@@ -89,6 +89,7 @@ def parse(text: str, path: Path = MANIFEST) -> dict[str, KnownRelease]:
 
 
 def load(path: Path | None = None) -> dict[str, KnownRelease]:
+    """The manifest of known releases shipped with the action (or ``path``), by version."""
     path = path or MANIFEST
     try:
         text = path.read_text(encoding="utf-8")
@@ -137,6 +138,7 @@ def dumps(releases: dict[str, KnownRelease], about: str) -> str:
 
 
 def about_text(path: Path | None = None) -> str:
+    """The manifest's own ``about`` line (what it is and how it is kept current), for the README and the log."""
     try:
         return str(json.loads((path or MANIFEST).read_text(encoding="utf-8")).get("about", ""))
     except (OSError, ValueError):
@@ -144,6 +146,7 @@ def about_text(path: Path | None = None) -> str:
 
 
 def mismatch(url: str, hit: Known, actual: str) -> ActionError:
+    """The error for a download whose sha256 is not the one the manifest lists for its asset."""
     return ActionError(
         what=f"The downloaded wash {hit.release.version} does not match its verified sha256",
         why=f"{url} served a file with sha256 {actual}; {hit.asset} of {hit.release.tag} was verified against "

@@ -261,7 +261,9 @@ def actions_running(module: str) -> list[Action]:
 ACTION_FILES = _action_files()
 WORKFLOW_FILES = _workflow_files()
 YAML_FILES = ACTION_FILES + WORKFLOW_FILES
-MODULE_NAMES = sorted(load_modules())
+# update_manifest is run by this project's own scheduled workflow, not by an action (checked below)
+MAINTENANCE = "update-manifest"
+MODULE_NAMES = sorted(m for m in load_modules() if m != MAINTENANCE)
 
 actions = pytest.mark.parametrize("path", ACTION_FILES, ids=rel)
 yaml_files = pytest.mark.parametrize("path", YAML_FILES, ids=rel)
@@ -639,3 +641,20 @@ def test_readme_tables_match_the_action(path: Path) -> None:
         if names != expected:
             problems.append(f"{kind} table lists {names}; action.yml declares {expected} (same order)")
     assert not problems, f"README.md `## {action.section}` vs {rel(path)}:\n  " + "\n  ".join(problems)
+
+
+def test_the_manifest_workflow_maps_what_update_manifest_reads() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "update-wash-manifest.yml").read_text())
+    mapped = {
+        key.removeprefix(INPUT_PREFIX).lower().replace("_", "-")
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        for key in (step.get("env") or {})
+        if key.startswith(INPUT_PREFIX)
+    }
+    reads = set(load_modules()[MAINTENANCE].reads)
+    assert mapped <= reads, f"the workflow maps inputs update-manifest never reads: {sorted(mapped - reads)}"
+    # the rest have defaults for the scheduled run: the checkout's manifest and wash 2.0.0 onwards
+    assert reads - mapped == {"manifest", "min-version"}

@@ -14,7 +14,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / "scripts" / "gen-root-action"
 CHAIN = ("setup-wash", "build", "publish")
-WIRED = {("build", "wash-path"), ("publish", "wash-path"), ("publish", "component-path"), ("publish", "component_path")}
+WIRED = {
+    ("build", "wash-path"),
+    ("publish", "wash-path"),
+    ("publish", "component-path"),
+    ("publish", "component_path"),
+    ("publish", "project-path"),
+}
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -90,5 +96,5 @@ def test_root_chains_the_sub_actions() -> None:
     assert steps["publish"]["env"]["WASHACTIONS_INPUT_WASH_PATH"] == wash_path
     assert steps["publish"]["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == "${{ steps.build.outputs.component-path }}"
     runs = [str(step["run"]) for step in root["runs"]["steps"] if "run" in step]
-    assert len(runs) == 5  # find-python, resolve, install, build, publish
+    assert len(runs) == 6  # find-python, resolve, install, build, sigstore-cache, publish
     assert all('"$GITHUB_ACTION_PATH/scripts/' in run for run in runs), runs

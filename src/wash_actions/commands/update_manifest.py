@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gha, install, known, releases, resolution, transport, versions
-from .errors import ActionError
+from .. import gha, install, known, releases, resolution, transport, versions
+from ..errors import ActionError
 
 # the platform binaries a wash release carries (release-tag.yml attests ./artifacts/*/wash*)
 BINARY = re.compile(r"wash-(?:x86_64|aarch64)-(?:unknown-linux-(?:gnu|musl)|apple-darwin|pc-windows-msvc)(?:\.exe)?")
@@ -118,7 +118,7 @@ def check_release(
 
 def sigstore_verifier(inputs: UpdateInputs) -> Verify:
     """The full provenance policy of setup-wash, with sigstore (installed from the lock on first use)."""
-    from . import extras, provenance_check
+    from .. import extras, provenance_check
 
     extras.ensure_sigstore()
 
@@ -137,6 +137,7 @@ def sigstore_verifier(inputs: UpdateInputs) -> Verify:
 
 
 def pr_body(outcome: Outcome, manifest: Path) -> str:
+    """The pull request's body: each added release with its assets, digests and signers, then what was not added."""
     lines = ["Known wash releases, verified against wasmCloud's Sigstore provenance before being listed.", ""]
     for release in outcome.added:
         lines += [
@@ -168,6 +169,7 @@ def run(
     fetch: Callable[[str], bytes | None] | None = None,
     now: str | None = None,
 ) -> dict[str, str]:
+    """List new releases, verify every binary, write the merged manifest and the PR body; fail if one release failed."""
     manifest = known.load(inputs.manifest)
     listed = releases.list_releases(inputs.api_url, inputs.auth)
     todo = candidates(listed, manifest, inputs.min_version)
@@ -178,7 +180,7 @@ def run(
         verify = verifier or sigstore_verifier(inputs)
         fetch_bundle: Callable[[str], bytes | None]
         if fetch is None:
-            from .provenance_check import fetch_bundle
+            from ..provenance_check import fetch_bundle
         else:
             fetch_bundle = fetch
         with tempfile.TemporaryDirectory(prefix="wash-manifest-") as workdir:
