@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .errors import ActionError
+
 
 def is_inside(path: Path, root: Path) -> bool:
     """True when ``path``, with every symbolic link resolved, is ``root`` or below it."""
@@ -25,3 +27,16 @@ def escape_reason(path: Path, root: Path) -> str:
     if link is not None:
         return f"{link} is a symbolic link to {link.resolve()}, outside {root}"
     return f"it resolves to {target}, outside {root}"
+
+
+def workspace_input(name: str, raw: str, workspace: Path, *, fix: str, docs: str) -> Path:
+    """A file input: a relative path must stay inside the workspace (no ``..`` or symbolic link out of it);
+    an absolute one (another step's output) is taken as the workflow wrote it."""
+    if Path(raw).is_absolute() or is_inside(workspace / raw, workspace):
+        return (workspace / raw).resolve()
+    raise ActionError(
+        what=f"{name} {raw!r} is outside the workspace",
+        why=f"A relative {name} is a file of the checked-out repository: {escape_reason(Path(raw), workspace)}.",
+        fix=fix,
+        docs=docs,
+    )

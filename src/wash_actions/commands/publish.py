@@ -151,15 +151,7 @@ def check_sbom_mode(options: sbom.SbomOptions, decision: attest.Decision, *, pus
 
 def check_sbom_location(raw: str, workspace: Path) -> Path:
     """A relative ``sbom-path`` is a file of the workspace; an absolute one (another step's output) as given."""
-    if Path(raw).is_absolute() or paths.is_inside(workspace / raw, workspace):
-        return (workspace / raw).resolve()
-    raise ActionError(
-        what=f"sbom-path {raw!r} is outside the workspace",
-        why=f"A relative sbom-path is a file of the checked-out repository: "
-        f"{paths.escape_reason(Path(raw), workspace)}.",
-        fix="with:\n  sbom-path: sbom.spdx.json",
-        docs="#sbom",
-    )
+    return paths.workspace_input("sbom-path", raw, workspace, fix="with:\n  sbom-path: sbom.spdx.json", docs="#sbom")
 
 
 def event_payload() -> dict[str, object]:
@@ -193,17 +185,9 @@ def git_context() -> tags.GitContext:
 
 
 def check_component_location(raw: str, workspace: Path) -> Path:
-    """A relative 'component-path' stays inside the workspace (no ``..`` or symbolic link out of it); an
-    absolute one (build's component-path output) is taken as the workflow wrote it."""
-    if Path(raw).is_absolute() or paths.is_inside(workspace / raw, workspace):
-        return (workspace / raw).resolve()
-    raise ActionError(
-        what=f"component-path {raw!r} is outside the workspace",
-        why=f"A relative component-path is a file of the checked-out repository: "
-        f"{paths.escape_reason(Path(raw), workspace)}.",
-        fix="Pass build's output:\nwith:\n  component-path: ${{ steps.build.outputs.component-path }}",
-        docs="#publish",
-    )
+    """A relative 'component-path' stays inside the workspace; an absolute one (build's output) as written."""
+    fix = "Pass build's output:\nwith:\n  component-path: ${{ steps.build.outputs.component-path }}"
+    return paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#publish")
 
 
 def check_component(path: Path) -> None:
