@@ -263,6 +263,25 @@ class ActTimer:
             act_stack.subprocess = original
 
 
+# The push event payload of a public repository: publish signs with the public-good instance only when
+# ``repository.visibility`` is "public" (REST "repository" object of webhook payloads, as test_attest writes it);
+# without it a job signs with GitHub's own instance, which the local Sigstore stack does not stand in for.
+PUBLIC_PUSH: dict[str, Any] = {
+    "ref": "refs/heads/main",
+    "repository": {
+        "full_name": "acme/hello-python",
+        "owner": {"login": "acme", "type": "Organization"},
+        "visibility": "public",
+        "private": False,
+    },
+}
+
+
+def public_event(path: Path) -> Path:
+    path.write_text(json.dumps(PUBLIC_PUSH))
+    return path
+
+
 def run_act(act: act_stack.Act, workflow: str | dict[str, Any], **kwargs: Any) -> tuple[float, act_stack.ActResult]:
     timer = ActTimer()
     started = time.perf_counter()
@@ -988,6 +1007,7 @@ class Bench:
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path),
             "GITHUB_API_URL": server.url,
             "WASHACTIONS_GITHUB_TOKEN": "bench-token",
+            "GITHUB_EVENT_PATH": str(public_event(self.base / "event-public.json")),
         }
 
         def publish(attest: str) -> float:
@@ -1081,6 +1101,7 @@ class Bench:
                 act or self.act,
                 wf,
                 project=self.project_src,
+                payload=PUBLIC_PUSH,
                 repository="acme/hello-python",
                 variables=variables,
                 env=job_env or env,
