@@ -942,7 +942,11 @@ class Bench:
             "insecure": "true",
             "wash-path": str(self.wash),
         }
-        return self.runner.env(self.base, inputs, WASHACTIONS_GITHUB_ACTOR="bench", **extra)
+        # WASHACTIONS_PYTHON as action.yml passes it from its first step (scripts/find-python --step, the probe
+        # that act times in 6): the publish step itself starts one interpreter
+        return self.runner.env(
+            self.base, inputs, WASHACTIONS_GITHUB_ACTOR="bench", WASHACTIONS_PYTHON=str(self.runtime), **extra
+        )
 
     def item4(self) -> None:
         _ = self.runtime
@@ -1404,8 +1408,9 @@ How each side is measured:
   only `tool_cache/wash`: the Python runtime stays (its cold cost is 1).
 - 3: both sides build the same project directory after removing the previous build's outputs; the action also
   embeds provenance metadata and runs `wash inspect`, as it does for users.
-- 4: one `docker-registry` on loopback; the component blob is already in the repository after the warm-up,
-  for every side alike.
+- 4, 5: one `docker-registry` on loopback; the component blob is already in the repository after the warm-up,
+  for every side alike. `scripts/wash-actions publish` gets `WASHACTIONS_PYTHON` as action.yml passes it from the
+  action's first step (the interpreter probe, timed under act in 6), so the step starts one interpreter.
 - 6: each act run starts with no wash in the tool cache and an empty actions/cache store (so setup-wash
   downloads, checks and, with verify true, verifies wash, and saves it with actions/cache); by hand does the same
   download, build, push and tag with plain commands and no verification. "Fresh runner" rows start with an
