@@ -568,6 +568,11 @@ class Bench:
         return self._act_known
 
     @property
+    def on_path(self) -> str:
+        """Python code that puts the export's src on sys.path, as bootstrap.py does for the stdlib runtime."""
+        return f"import sys; sys.path.insert(0, {str(self.export / 'src')!r}); "
+
+    @property
     def asset_url(self) -> str:
         from wash_actions import install, versions
 
@@ -649,8 +654,8 @@ class Bench:
         self.rows.append(
             timed_row(
                 1,
-                "runtime bootstrap, cold (new venv + pip install of the hashed lock; pip's index/network time "
-                "included)",
+                "runtime bootstrap, cold (empty tool cache and pip cache; the runtime lock is empty, so no venv "
+                "and no pip: the runner's python3 runs the package from src)",
                 samples["cold"],
                 samples["venv"],
                 baseline_name="`python3 -m venv` with pip alone",
@@ -660,12 +665,15 @@ class Bench:
         py = str(self.runtime)
         env = self.runner.env(self.base)
         imports = "import wash_actions.__main__, wash_actions.commands.build"
+        # with the standard-library runtime there is no venv: bootstrap.py puts the action's src on sys.path
+        # (-I keeps PYTHONPATH out), so the import probes do the same
+        on_path = self.on_path
 
         def warm() -> dict[str, float]:
             first, proc = run_timed([python3, "-I", str(bootstrap), "runtime"], env=env)
             if proc.stdout.strip() != py:
                 raise BenchError(f"the warm bootstrap printed {proc.stdout.strip()!r}, not {py}")
-            second, _ = run_timed([py, "-I", "-X", "utf8", "-c", imports], env=env)
+            second, _ = run_timed([py, "-I", "-X", "utf8", "-c", on_path + imports], env=env)
             return {"bootstrap": first, "import": second, "sum": first + second}
 
         def bare() -> dict[str, float]:
@@ -713,7 +721,7 @@ class Bench:
             ),
         ]
 
-        probe = (
+        probe = on_path + (
             "import sys, wash_actions.__main__, wash_actions.commands.build, wash_actions.commands.publish, "
             "wash_actions.commands.setup_wash\n"
             "print(sorted(m for m in sys.modules if m == 'sigstore' or m.startswith(('sigstore.', 'sigstore_'))))"
@@ -738,7 +746,7 @@ class Bench:
         }
         for module in ("build", "publish", "setup_wash"):
             code = f"import wash_actions.__main__, wash_actions.commands.{module}"
-            cases[code] = [py, "-I", "-X", "utf8", "-X", "importtime", "-c", code]
+            cases[code] = [py, "-I", "-X", "utf8", "-X", "importtime", "-c", self.on_path + code]
         lines = [
             "Imports of a warm start (`-X importtime`, cumulative ms, median of 5; › follows the heaviest import):"
         ]
