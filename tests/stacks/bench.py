@@ -1266,8 +1266,8 @@ mark "tag (GET + PUT manifest)"
         lock = self.export / "requirements" / "sigstore.txt"
         root = self.base / "sigstore-7"
         probe = "import sigstore.sign, sigstore.verify"
-        install = (
-            "import sys; from wash_actions import extras; extras.install(extras.place()); "
+        install = self.on_path + (
+            "from wash_actions import extras; extras.install(extras.place()); "
             "sys.path.insert(0, str(extras.place().target)); " + probe
         )
 
@@ -1305,7 +1305,7 @@ mark "tag (GET + PUT manifest)"
             return {"untar": untar, "unpack": unpack, "sum": untar + unpack}
 
         def import_only() -> float:  # sigstore already unpacked: what importing it costs a signing step
-            code = "from wash_actions import extras; extras.ensure_sigstore(); " + probe
+            code = self.on_path + "from wash_actions import extras; extras.ensure_sigstore(); " + probe
             tool_cache = root / "restore-cache"
             return run_timed([py, "-I", "-c", code], env=env_for(tool_cache, root / "restore-home"))[0]
 
