@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Callable
 
 from . import gha
@@ -117,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 143 if terminated else 130
     except Exception as exc:  # a bug in this action, not a user mistake: say so, keep the trace
+        import traceback  # only here: every step's start-up spares the import
+
         report(
             ActionError(
                 what=f"wash-actions {name} failed unexpectedly: {type(exc).__name__}: {exc}",

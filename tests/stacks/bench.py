@@ -263,6 +263,25 @@ class ActTimer:
             act_stack.subprocess = original
 
 
+# The push event payload of a public repository: publish signs with the public-good instance only when
+# ``repository.visibility`` is "public" (REST "repository" object of webhook payloads, as test_attest writes it);
+# without it a job signs with GitHub's own instance, which the local Sigstore stack does not stand in for.
+PUBLIC_PUSH: dict[str, Any] = {
+    "ref": "refs/heads/main",
+    "repository": {
+        "full_name": "acme/hello-python",
+        "owner": {"login": "acme", "type": "Organization"},
+        "visibility": "public",
+        "private": False,
+    },
+}
+
+
+def public_event(path: Path) -> Path:
+    path.write_text(json.dumps(PUBLIC_PUSH))
+    return path
+
+
 def run_act(act: act_stack.Act, workflow: str | dict[str, Any], **kwargs: Any) -> tuple[float, act_stack.ActResult]:
     timer = ActTimer()
     started = time.perf_counter()
@@ -549,6 +568,11 @@ class Bench:
         return self._act_known
 
     @property
+    def on_path(self) -> str:
+        """Python code that puts the export's src on sys.path, as bootstrap.py does for the stdlib runtime."""
+        return f"import sys; sys.path.insert(0, {str(self.export / 'src')!r}); "
+
+    @property
     def asset_url(self) -> str:
         from wash_actions import install, versions
 
@@ -630,8 +654,8 @@ class Bench:
         self.rows.append(
             timed_row(
                 1,
-                "runtime bootstrap, cold (new venv + pip install of the hashed lock; pip's index/network time "
-                "included)",
+                "runtime bootstrap, cold (empty tool cache and pip cache; the runtime lock is empty, so no venv "
+                "and no pip: the runner's python3 runs the package from src)",
                 samples["cold"],
                 samples["venv"],
                 baseline_name="`python3 -m venv` with pip alone",
@@ -641,12 +665,15 @@ class Bench:
         py = str(self.runtime)
         env = self.runner.env(self.base)
         imports = "import wash_actions.__main__, wash_actions.commands.build"
+        # with the standard-library runtime there is no venv: bootstrap.py puts the action's src on sys.path
+        # (-I keeps PYTHONPATH out), so the import probes do the same
+        on_path = self.on_path
 
         def warm() -> dict[str, float]:
             first, proc = run_timed([python3, "-I", str(bootstrap), "runtime"], env=env)
             if proc.stdout.strip() != py:
                 raise BenchError(f"the warm bootstrap printed {proc.stdout.strip()!r}, not {py}")
-            second, _ = run_timed([py, "-I", "-X", "utf8", "-c", imports], env=env)
+            second, _ = run_timed([py, "-I", "-X", "utf8", "-c", on_path + imports], env=env)
             return {"bootstrap": first, "import": second, "sum": first + second}
 
         def bare() -> dict[str, float]:
@@ -694,7 +721,7 @@ class Bench:
             ),
         ]
 
-        probe = (
+        probe = on_path + (
             "import sys, wash_actions.__main__, wash_actions.commands.build, wash_actions.commands.publish, "
             "wash_actions.commands.setup_wash\n"
             "print(sorted(m for m in sys.modules if m == 'sigstore' or m.startswith(('sigstore.', 'sigstore_'))))"
@@ -719,7 +746,7 @@ class Bench:
         }
         for module in ("build", "publish", "setup_wash"):
             code = f"import wash_actions.__main__, wash_actions.commands.{module}"
-            cases[code] = [py, "-I", "-X", "utf8", "-X", "importtime", "-c", code]
+            cases[code] = [py, "-I", "-X", "utf8", "-X", "importtime", "-c", self.on_path + code]
         lines = [
             "Imports of a warm start (`-X importtime`, cumulative ms, median of 5; › follows the heaviest import):"
         ]
@@ -923,7 +950,11 @@ class Bench:
             "insecure": "true",
             "wash-path": str(self.wash),
         }
-        return self.runner.env(self.base, inputs, WASHACTIONS_GITHUB_ACTOR="bench", **extra)
+        # WASHACTIONS_PYTHON as action.yml passes it from its first step (scripts/find-python --step, the probe
+        # that act times in 6): the publish step itself starts one interpreter
+        return self.runner.env(
+            self.base, inputs, WASHACTIONS_GITHUB_ACTOR="bench", WASHACTIONS_PYTHON=str(self.runtime), **extra
+        )
 
     def item4(self) -> None:
         _ = self.runtime
@@ -988,6 +1019,7 @@ class Bench:
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path),
             "GITHUB_API_URL": server.url,
             "WASHACTIONS_GITHUB_TOKEN": "bench-token",
+            "GITHUB_EVENT_PATH": str(public_event(self.base / "event-public.json")),
         }
 
         def publish(attest: str) -> float:
@@ -1081,6 +1113,7 @@ class Bench:
                 act or self.act,
                 wf,
                 project=self.project_src,
+                payload=PUBLIC_PUSH,
                 repository="acme/hello-python",
                 variables=variables,
                 env=job_env or env,
@@ -1233,8 +1266,8 @@ mark "tag (GET + PUT manifest)"
         lock = self.export / "requirements" / "sigstore.txt"
         root = self.base / "sigstore-7"
         probe = "import sigstore.sign, sigstore.verify"
-        install = (
-            "import sys; from wash_actions import extras; extras.install(extras.place()); "
+        install = self.on_path + (
+            "from wash_actions import extras; extras.install(extras.place()); "
             "sys.path.insert(0, str(extras.place().target)); " + probe
         )
 
@@ -1272,7 +1305,7 @@ mark "tag (GET + PUT manifest)"
             return {"untar": untar, "unpack": unpack, "sum": untar + unpack}
 
         def import_only() -> float:  # sigstore already unpacked: what importing it costs a signing step
-            code = "from wash_actions import extras; extras.ensure_sigstore(); " + probe
+            code = self.on_path + "from wash_actions import extras; extras.ensure_sigstore(); " + probe
             tool_cache = root / "restore-cache"
             return run_timed([py, "-I", "-c", code], env=env_for(tool_cache, root / "restore-home"))[0]
 
@@ -1383,8 +1416,9 @@ How each side is measured:
   only `tool_cache/wash`: the Python runtime stays (its cold cost is 1).
 - 3: both sides build the same project directory after removing the previous build's outputs; the action also
   embeds provenance metadata and runs `wash inspect`, as it does for users.
-- 4: one `docker-registry` on loopback; the component blob is already in the repository after the warm-up,
-  for every side alike.
+- 4, 5: one `docker-registry` on loopback; the component blob is already in the repository after the warm-up,
+  for every side alike. `scripts/wash-actions publish` gets `WASHACTIONS_PYTHON` as action.yml passes it from the
+  action's first step (the interpreter probe, timed under act in 6), so the step starts one interpreter.
 - 6: each act run starts with no wash in the tool cache and an empty actions/cache store (so setup-wash
   downloads, checks and, with verify true, verifies wash, and saves it with actions/cache); by hand does the same
   download, build, push and tag with plain commands and no verification. "Fresh runner" rows start with an

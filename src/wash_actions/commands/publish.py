@@ -7,8 +7,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,28 +295,52 @@ def summarize(
     gha.summary(text)
 
 
+def previous_digest(client: registry.Registry, inputs: PublishInputs, tag: str) -> str:
+    """What ``tag`` points at before this publish: its manifest digest, "" when it does not exist, or
+    UNKNOWN when the registry lets this job push but not pull."""
+    try:
+        hit = client.find_manifest(inputs.repository, tag)
+    except ActionError as exc:
+        if "denied access" not in exc.what:  # unreachable, 5xx: stop before anything is pushed
+            raise
+        return UNKNOWN  # a registry that lets this job push but not pull: nothing to compare
+    return hit[0].digest if hit else ""
+
+
 def previous_digests(client: registry.Registry, inputs: PublishInputs) -> dict[str, str]:
     """What each tag points at before this publish: its manifest digest, or "" when it does not exist."""
-
-    def lookup(tag: str) -> str:
-        try:
-            hit = client.find_manifest(inputs.repository, tag)
-        except ActionError as exc:
-            if "denied access" not in exc.what:  # unreachable, 5xx: stop before anything is pushed
-                raise
-            return UNKNOWN  # a registry that lets this job push but not pull: nothing to compare
-        return hit[0].digest if hit else ""
-
     with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
-        found = list(pool.map(lookup, inputs.tags))
-    if UNKNOWN in found:
+        found = list(pool.map(lambda tag: previous_digest(client, inputs, tag), inputs.tags))
+    return settle_previous(inputs, dict(zip(inputs.tags, found, strict=True)))
+
+
+def settle_previous(inputs: PublishInputs, found: dict[str, str]) -> dict[str, str]:
+    """The previous digests read (UNKNOWN made ""), warning once when the registry denied reading them."""
+    if UNKNOWN in found.values():
         gha.warning(
             f"Could not read the tags of {inputs.image} before publishing (access denied for pull); "
             "tags that existed may move without their previous digest being reported, and "
             "'immutable-tags' cannot be enforced.",
             title="publish: previous digests unknown",
         )
-    return {tag: ("" if old == UNKNOWN else old) for tag, old in zip(inputs.tags, found, strict=True)}
+    return {tag: ("" if old == UNKNOWN else old) for tag, old in found.items()}
+
+
+def read_before_push(inputs: PublishInputs) -> list[str]:
+    """The tags whose previous digest must be known before the push: the first (wash moves it) and every
+    tag that 'immutable-tags' keeps where it is."""
+    return [tag for n, tag in enumerate(inputs.tags) if n == 0 or tags.immutable(tag, inputs.immutable)]
+
+
+def read_during_push(read: Future[str]) -> str:
+    """The previous digest of a tag read while wash pushed ("" when unknown): it is only reported when
+    moved, so a failed read is not an error here (tagging and the read-back after it stop on a registry
+    that keeps failing)."""
+    try:
+        found = read.result()
+    except ActionError:
+        return ""
+    return "" if found == UNKNOWN else found
 
 
 def check_immutable(previous: dict[str, str], inputs: PublishInputs) -> None:
@@ -396,6 +421,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
             "all_digests": "",
         }
     binary = wash.locate(inputs.wash_path)
+    preload = preload_sigstore() if inputs.attest else None
     scratch = Path(tempfile.mkdtemp(prefix="wash-actions-publish-", dir=gha.temp_dir()))
     try:
         docker_config = None
@@ -403,10 +429,16 @@ def run(inputs: PublishInputs) -> dict[str, str]:
             docker_config = scratch / "docker"
             registry.write_docker_config(docker_config, inputs.registry, inputs.credentials)
         client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-        previous = previous_digests(client, inputs)
-        check_immutable(previous, inputs)
-        gha.info(f"Pushing {inputs.component.name} to {refs[0]}")
-        digest = push_once(binary, inputs, refs[0], docker_config)
+        with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
+            # the tags the push may not move (wash writes the first; immutable ones must not exist) are read
+            # before it; the others are only reported when moved, so they are read while wash pushes
+            reads = {tag: pool.submit(previous_digest, client, inputs, tag) for tag in inputs.tags}
+            # unreachable, 5xx: raises here, before anything is pushed
+            before = settle_previous(inputs, {tag: reads[tag].result() for tag in read_before_push(inputs)})
+            check_immutable(before, inputs)
+            gha.info(f"Pushing {inputs.component.name} to {refs[0]}")
+            digest = push_once(binary, inputs, refs[0], docker_config)
+            previous = {tag: before[tag] if tag in before else read_during_push(reads[tag]) for tag in inputs.tags}
         manifest = client.get_manifest(inputs.repository, digest)
         for tag in inputs.tags[1:]:
             gha.info(f"Tagging {inputs.image}:{tag} -> {digest}")
@@ -445,6 +477,8 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         gha.notice(inputs.attest_notice, title="publish: attestation")
     if not inputs.attest:
         return not_attested()
+    if preload is not None:
+        preload.join()
     return attest_all(inputs, digest, manifest, bom)
 
 
@@ -460,6 +494,26 @@ def not_attested() -> dict[str, str]:
         "sbom-attestation-digest": "",
         "sbom-bundle-path": "",
     }
+
+
+def preload_sigstore() -> threading.Thread:
+    """Install (first use) and import sigstore while wash pushes: signing needs it right after the push."""
+
+    def load() -> None:
+        try:
+            from .. import extras
+
+            extras.ensure_sigstore()
+            import sigstore.dsse
+            import sigstore.models
+            import sigstore.oidc
+            import sigstore.sign  # noqa: F401
+        except Exception:  # noqa: S110 - signing repeats this and reports any failure properly
+            pass
+
+    thread = threading.Thread(target=load, name="preload-sigstore", daemon=True)
+    thread.start()
+    return thread
 
 
 def no_sbom_attestation() -> dict[str, str]:
