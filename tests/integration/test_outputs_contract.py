@@ -87,6 +87,8 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
         "attest": "false",
         "wash-path": str(wash_binary),
     }
+    signs = run("sigstore-cache", {"attest": "true"}, base / "sigstore-runner", env={"WASHACTIONS_ROOT": str(ROOT)})
+    assert signs.outputs["key"].startswith("wash-actions-sigstore-")
     run("publish", publish, base / "publish-runner", workspace=workspace)
     run("publish", {**publish, "push": "false"}, base / "dry-run-runner", workspace=workspace)
 
