@@ -185,9 +185,12 @@ def test_two_concurrent_publishes_leave_every_tag_on_one_pushed_digest(registry,
     for code, out, err, _outputs in results:
         assert "Traceback" not in out + err
         assert code == 0 or "do not resolve to the pushed digest" in out, out + err
-    assert any(code == 0 for code, *_ in results)
+    # Without a lock both may lose: writes to the tags interleave, and each publish then reports the race
+    # (above). What must hold either way: the digests pushed are in the outputs (written right after the push), and
+    # every tag resolves to a complete manifest one of the publishes pushed.
+    assert pushed, results
     final = resolves(registry, "acme/race", tags)
-    assert len(final) == 1 or final <= pushed | final  # every tag resolves to a manifest a publish pushed
+    assert final <= pushed, (final, pushed)
     for tag in tags:
         manifest = registry.manifest("acme/race", tag).json()  # a complete, parseable manifest
         (layer,) = manifest["layers"]
