@@ -12,6 +12,7 @@ module). Steps that neither sign nor verify never install or import sigstore.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import platform
 import re
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,3 +231,20 @@ def ensure_sigstore() -> None:
     if not (where.target / MARKER).is_file():
         install(where)
     sys.path.insert(0, str(where.target))
+
+
+def preload_sigstore(*modules: str) -> threading.Thread:
+    """Install (first use) and import sigstore and ``modules`` in a background thread, so that the work overlaps a
+    download or a push; the step that signs or verifies repeats the install and reports any failure properly."""
+
+    def load() -> None:
+        try:
+            ensure_sigstore()
+            for name in modules:
+                importlib.import_module(name)
+        except Exception:  # noqa: S110 - reported by the step that needs sigstore
+            pass
+
+    thread = threading.Thread(target=load, name="preload-sigstore", daemon=True)
+    thread.start()
+    return thread

@@ -29,7 +29,7 @@ NETWORK_OWNER = {"transport"}
 # sigstore and its dependencies are an extra, installed on first use by steps that sign or verify: imported
 # only inside functions (or for type checking) of these modules.
 SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography"}
-SIGSTORE_USERS = {"extras", "attest", "provenance_check", "commands.setup_wash", "commands.publish"}
+SIGSTORE_USERS = {"extras", "attest", "provenance_check"}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -421,7 +420,11 @@ def run(inputs: PublishInputs) -> dict[str, str]:
             "all_digests": "",
         }
     binary = wash.locate(inputs.wash_path)
-    preload = preload_sigstore() if inputs.attest else None
+    preload = None
+    if inputs.attest:  # sigstore installs and imports while wash pushes
+        from .. import extras
+
+        preload = extras.preload_sigstore("sigstore.dsse", "sigstore.models", "sigstore.oidc", "sigstore.sign")
     scratch = Path(tempfile.mkdtemp(prefix="wash-actions-publish-", dir=gha.temp_dir()))
     try:
         docker_config = None
@@ -494,26 +497,6 @@ def not_attested() -> dict[str, str]:
         "sbom-attestation-digest": "",
         "sbom-bundle-path": "",
     }
-
-
-def preload_sigstore() -> threading.Thread:
-    """Install (first use) and import sigstore while wash pushes: signing needs it right after the push."""
-
-    def load() -> None:
-        try:
-            from .. import extras
-
-            extras.ensure_sigstore()
-            import sigstore.dsse
-            import sigstore.models
-            import sigstore.oidc
-            import sigstore.sign  # noqa: F401
-        except Exception:  # noqa: S110 - signing repeats this and reports any failure properly
-            pass
-
-    thread = threading.Thread(target=load, name="preload-sigstore", daemon=True)
-    thread.start()
-    return thread
 
 
 def no_sbom_attestation() -> dict[str, str]:

@@ -244,24 +244,6 @@ def reported_version(binary: Path) -> str:
     return out.strip().split()[-1].lstrip("v") if out.strip() else ""
 
 
-def _preload_sigstore() -> threading.Thread:
-    """Install (first use) and import sigstore while the binary downloads: both take longer than a download."""
-
-    def load() -> None:
-        try:
-            from .. import extras
-
-            extras.ensure_sigstore()
-            import sigstore.models
-            import sigstore.verify  # noqa: F401
-        except Exception:  # noqa: S110 - the verifier repeats this and reports any failure properly
-            pass
-
-    thread = threading.Thread(target=load, name="preload-sigstore", daemon=True)
-    thread.start()
-    return thread
-
-
 def _verifier(
     inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None
 ) -> Callable[[Path, str], str]:
@@ -344,7 +326,9 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
             resolution.check_pin_against(listed, setup.checksum)
             expected, verify = "", _known_verifier(resolved, listed)
         elif setup.verify:
-            verify = _verifier(setup, resolved, _preload_sigstore())
+            from .. import extras  # only a download that is verified by provenance needs it
+
+            verify = _verifier(setup, resolved, extras.preload_sigstore("sigstore.models", "sigstore.verify"))
         try:
             binary, _ = install.install_into_cache(
                 entry,
