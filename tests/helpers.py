@@ -73,6 +73,9 @@ def run_command(
     monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
     monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
     monkeypatch.setenv("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+    # that commit is not in any checkout: its time comes from SOURCE_DATE_EPOCH (2026-05-01T12:00:00Z), which a
+    # test clears (env={"SOURCE_DATE_EPOCH": ""}) to exercise git or the event payload
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1777636800")
     for name in ("GITHUB_EVENT_PATH", "GITHUB_ARTIFACTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATH", os.environ["PATH"])

@@ -10,7 +10,10 @@ from collections.abc import Callable
 from . import gha
 from .errors import ActionError
 
-USAGE = "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover,update-manifest}"
+USAGE = (
+    "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover,update-manifest}\n"
+    "       python -m wash_actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
+)
 
 
 def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
@@ -93,8 +96,23 @@ def _terminate(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def digest(args: list[str]) -> int:
+    """``digest COMPONENT …``: a command for people, not a step: it prints the digest, writes no outputs."""
+    from .commands import digest as cmd
+
+    try:
+        print(cmd.run(args))
+    except ActionError as error:
+        error.docs = gha.docs_url(error.docs)
+        gha.stderr(f"error: {error.one_line()}")
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["digest"]:
+        return digest(args[1:])
     commands = _commands()
     name = " ".join(args)
     if name not in commands:

@@ -379,11 +379,20 @@ class Registry:
 
     def upload_blob(self, repository: str, data: bytes) -> str:
         """Upload a blob (monolithic: POST for a session, PUT with the digest), skipping one already there."""
+        return self.ensure_blob(repository, data)[0]
+
+    def ensure_blob(self, repository: str, data: bytes) -> tuple[str, bool]:
+        """The blob's digest, and whether it had to be uploaded (``HEAD`` first: one already there is not sent).
+
+        A ``HEAD`` that answers 200 must describe these bytes: a ``Docker-Content-Digest`` or ``Content-Length``
+        that disagrees is refused, never taken as "already there".
+        """
         digest = digest_of(data)
         scope = f"repository:{repository}:pull,push"
         head = self._send("HEAD", f"{self.base}/v2/{repository}/blobs/{digest}", scope, reference=digest)
         if head.status == 200:
-            return digest
+            self._check_head(head, "blob", digest, len(data))
+            return digest, False
         start = self._send("POST", f"{self.base}/v2/{repository}/blobs/uploads/", scope, reference=digest)
         self._check(start, repository, "push", digest)
         location = urljoin(f"{self.base}/", start.header("Location"))
@@ -397,7 +406,38 @@ class Registry:
             reference=digest,
         )
         self._check(done, repository, "push", digest)
-        return digest
+        return digest, True
+
+    def has_manifest(self, repository: str, digest: str) -> bool:
+        """Whether the repository stores a manifest under ``digest`` (``HEAD``; a 200 must name that digest)."""
+        url = f"{self.base}/v2/{repository}/manifests/{digest}"
+        head = self._send(
+            "HEAD", url, f"repository:{repository}:pull,push", headers={"Accept": MANIFEST_TYPES}, reference=digest
+        )
+        if head.status == 404:
+            return False
+        self._check(head, repository, "pull", digest)
+        self._check_head(head, "manifest", digest, -1)
+        return True
+
+    def _check_head(self, head: transport.Response, what: str, digest: str, size: int) -> None:
+        stated = head.header("Docker-Content-Digest")
+        length = head.header("Content-Length")
+        wrong = ""
+        if stated and stated != digest:
+            wrong = f"Docker-Content-Digest {transport.sanitise(stated, 100)!r}"
+        elif size >= 0 and length.isdigit() and int(length) != size:
+            wrong = f"Content-Length {length} (the {what} has {size} bytes)"
+        if wrong:
+            raise self._digest_disagrees(
+                head,
+                "HEAD",
+                digest,
+                what=f"{self.host} answered that it has {what} {digest}, but described another one",
+                why=f"Asked for {digest}; the registry answered 200 with {wrong}. A registry (or a proxy in "
+                "front of it) that misreports what it stores cannot be published to safely. Nothing was tagged.",
+                fix="Re-run the job; if it persists, check the registry (or the proxy in front of it).",
+            )
 
     def resolve(self, repository: str, reference: str) -> str:
         """The digest of what ``reference`` points at, computed from the manifest bytes (never a header alone)."""

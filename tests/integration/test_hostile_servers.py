@@ -5,7 +5,7 @@ answers chosen requests the way a broken or malicious server or proxy would: red
 a loop, HTML or ``[]`` where JSON objects are expected, bearer challenges without a usable realm, manifests
 whose bytes do not match their digest, digests that are paths, answers dribbled a byte at a time. Every
 case ends in exactly one ``::error`` (what, why, fix) naming the server, exit 1, no traceback, and nothing
-half-done: no tag moved beyond what wash itself pushed, nothing in the tool cache, no file outside it.
+half-done: no tag moved before the lie showed, nothing in the tool cache, no file outside it.
 """
 
 from __future__ import annotations
@@ -434,6 +434,8 @@ def test_a_plugin_digest_that_is_a_path_creates_nothing_outside_the_cache(
 # -- publish -------------------------------------------------------------------------------------------------
 
 BY_DIGEST = r"/manifests/sha256:[0-9a-f]{64}$"
+BLOB = r"/blobs/sha256:[0-9a-f]{64}$"
+FIRST_READ = r"/manifests/v1$"  # publish's first request: what the first tag names before the push
 FOREIGN = json.dumps(
     {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": {}, "layers": []}
 ).encode()
@@ -441,10 +443,14 @@ FOREIGN_DIGEST = "sha256:" + hashlib.sha256(FOREIGN).hexdigest()
 OCI = "application/vnd.oci.image.manifest.v1+json"
 
 
-def lying_by_digest(h: proxy_stack._Handler) -> None:
-    """A foreign manifest, claimed to be the digest that was asked for."""
-    asked = h.path.rsplit("/", 1)[1]
-    answer(200, FOREIGN, {"Content-Type": OCI, "Docker-Content-Digest": asked})(h)
+def blob_of_size(size: int) -> Respond:
+    """A blob HEAD that names the digest asked for but another size (a registry that stored other bytes)."""
+
+    def respond(h: proxy_stack._Handler) -> None:
+        asked = h.path.rsplit("/", 1)[1]
+        answer(200, b"", {"Docker-Content-Digest": asked, "Content-Length": str(size)})(h)
+
+    return respond
 
 
 def lying_tag(h: proxy_stack._Handler) -> None:
@@ -465,14 +471,44 @@ def challenge(template: str) -> Factory:
 
 OWN_REALM = 'Bearer realm="{url}/token",service="x"'
 
-# (id, rules, env, fragments); wash pushes the first tag itself, so that one may exist; no other tag may
+# (id, rules, env, fragments); no tag may be written unless ALREADY_WRITTEN says so
 PUBLISH_CASES: list[tuple[str, list[tuple[str, str, Factory]], dict[str, str], tuple[str, ...]]] = [
     # class 3: bytes checked against their digest
     (
         "manifest-not-matching-its-digest",
-        [("GET", BY_DIGEST, fixed(lying_by_digest))],
+        [("GET", FIRST_READ, fixed(lying_tag))],
         {},
-        ("do not match the digest",),
+        ("does not match its own digest",),
+    ),
+    (
+        "blob-head-claims-another-digest",
+        [("HEAD", BLOB, fixed(answer(200, b"", {"Docker-Content-Digest": FOREIGN_DIGEST, "Content-Length": "0"})))],
+        {},
+        ("described another one", "Nothing was tagged"),
+    ),
+    (
+        "blob-head-claims-another-size",
+        [("HEAD", BLOB, lambda url: blob_of_size(7))],
+        {},
+        ("Content-Length 7", "described another one"),
+    ),
+    (
+        "manifest-head-claims-another-digest",
+        [
+            (
+                "HEAD",
+                BY_DIGEST,
+                fixed(answer(200, b"", {"Docker-Content-Digest": FOREIGN_DIGEST, "Content-Length": "0"})),
+            )
+        ],
+        {},
+        ("described another one",),
+    ),
+    (
+        "put-by-digest-answers-another-digest",
+        [("PUT", BY_DIGEST, fixed(answer(201, b"", {"Docker-Content-Digest": FOREIGN_DIGEST})))],
+        {},
+        ("under another digest",),
     ),
     (
         "tag-read-back-lies",
@@ -489,65 +525,65 @@ PUBLISH_CASES: list[tuple[str, list[tuple[str, str, Factory]], dict[str, str], t
     # class 4: bearer challenges and token endpoints
     (
         "challenge-without-realm",
-        [("GET", BY_DIGEST, challenge('Bearer service="registry.test"'))],
+        [("GET", FIRST_READ, challenge('Bearer service="registry.test"'))],
         {},
         ("unusable realm",),
     ),
     (
         "challenge-file-realm",
-        [("GET", BY_DIGEST, challenge('Bearer realm="file:///etc/passwd",service="x"'))],
+        [("GET", FIRST_READ, challenge('Bearer realm="file:///etc/passwd",service="x"'))],
         {},
         ("file:///etc/passwd",),
     ),
     (
         "challenge-plain-http-realm-elsewhere",
-        [("GET", BY_DIGEST, challenge('Bearer realm="http://auth.example/token"'))],
+        [("GET", FIRST_READ, challenge('Bearer realm="http://auth.example/token"'))],
         {},
         ("http://auth.example/token",),
     ),
     (
         "token-endpoint-html",
-        [("GET", BY_DIGEST, challenge(OWN_REALM)), ("GET", r"^/token", fixed(html()))],
+        [("GET", FIRST_READ, challenge(OWN_REALM)), ("GET", r"^/token", fixed(html()))],
         {},
         ("something other than a JSON object", "the token request"),
     ),
     (
         "token-endpoint-no-token",
-        [("GET", BY_DIGEST, challenge(OWN_REALM)), ("GET", r"^/token", fixed(as_json({"expires_in": 300})))],
+        [("GET", FIRST_READ, challenge(OWN_REALM)), ("GET", r"^/token", fixed(as_json({"expires_in": 300})))],
         {},
         ("gave no token",),
     ),
     (
         "token-endpoint-list",
-        [("GET", BY_DIGEST, challenge(OWN_REALM)), ("GET", r"^/token", fixed(as_json([])))],
+        [("GET", FIRST_READ, challenge(OWN_REALM)), ("GET", r"^/token", fixed(as_json([])))],
         {},
         ("something other than a JSON object",),
     ),
     (
         "manifest-redirected-to-file",
-        [("GET", BY_DIGEST, fixed(redirect("file:///etc/shadow")))],
+        [("GET", FIRST_READ, fixed(redirect("file:///etc/shadow")))],
         {},
         ("file:///etc/shadow", "refused"),
     ),
     (
         "manifest-redirect-loop",
         [
-            ("GET", BY_DIGEST, fixed(redirect("/v2/x/manifests/loop"))),
-            ("GET", r"/manifests/loop$", lambda url: redirect(f"{url}/v2/x/manifests/sha256:" + "b" * 64)),
+            ("GET", FIRST_READ, fixed(redirect("/v2/x/manifests/loop"))),
+            ("GET", r"/manifests/loop$", lambda url: redirect(f"{url}/v2/x/manifests/v1")),
         ],
         {},
         ("redirects in a loop",),
     ),
     (
         "manifest-too-big",
-        [("GET", BY_DIGEST, fixed(answer(200, b"", {"Content-Length": str(64 << 20), "Content-Type": OCI})))],
+        [("GET", FIRST_READ, fixed(answer(200, b"", {"Content-Length": str(64 << 20), "Content-Type": OCI})))],
         {},
         ("sent more than",),
     ),
     # class 5: a manifest dribbled a byte at a time ends at the deadline
     (
         "manifest-dribbles",
-        [("GET", BY_DIGEST, fixed(dribble(4096, 0.5, {"Content-Type": OCI})))],
+        [("GET", FIRST_READ, fixed(dribble(4096, 0.5, {"Content-Type": OCI})))],
         {"WASHACTIONS_HTTP_DEADLINE": "2"},
         ("did not answer within 2 s",),
     ),
@@ -560,7 +596,7 @@ ALREADY_WRITTEN = {"tag-read-back-lies": {"v1", "latest", "edge"}, "put-answers-
 
 @pytest.mark.parametrize(("case", "rules", "env", "fragments"), PUBLISH_CASES, ids=[c[0] for c in PUBLISH_CASES])
 def test_publish_against_a_hostile_registry(
-    case, rules, env, fragments, registry, hostile_of, built_python, wash_binary, monkeypatch, capfd, tmp_path
+    case, rules, env, fragments, registry, hostile_of, built_python, monkeypatch, capfd, tmp_path
 ):
     lying = hostile_of(registry.url)
     for method, path, factory in rules:
@@ -568,7 +604,6 @@ def test_publish_against_a_hostile_registry(
     repository = f"hostile/{case}"
     inputs = {
         "component-path": str(built_python),
-        "wash-path": str(wash_binary),
         "registry": lying.host,
         "repository": repository,
         "tags": "v1,latest,edge",
@@ -585,11 +620,10 @@ def test_publish_against_a_hostile_registry(
     line = assert_one_clear_error(run, *fragments)
     assert lying.host in line  # the server is named
     written = set(registry.tags(repository))
-    assert written <= ALREADY_WRITTEN.get(case, {"v1"})  # wash pushed v1; no other tag moved
+    assert written <= ALREADY_WRITTEN.get(case, set())  # nothing tagged before the lie showed
     pushed = {registry.manifest(repository, tag).headers["Docker-Content-Digest"] for tag in written}
     assert len(pushed) <= 1 and FOREIGN_DIGEST not in pushed  # nothing foreign was copied onto a tag
     assert "digest" not in run.outputs
-    assert not list((tmp_path / "runner" / "temp").glob("wash-actions-publish-*"))
 
 
 # -- class 5: a wash child process that never ends ---------------------------------------------------------

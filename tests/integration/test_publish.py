@@ -143,8 +143,17 @@ def test_insecure_refused_for_remote_registry(publish):
     assert_one_clear_error(publish(registry="registry.example.com", repository="acme/x", tags="v1"), "insecure")
 
 
-def test_wash_missing_from_path(publish, registry, monkeypatch, tmp_path):
+def test_publish_runs_no_wash(publish, registry, monkeypatch, tmp_path):
+    """publish pushes the layout itself: wash is neither needed on PATH nor run (wash-path is only a notice)."""
     monkeypatch.setenv("PATH", str(tmp_path))
     assert shutil.which("wash", path=str(tmp_path)) is None
-    run = publish(registry=registry.host, repository="acme/x", tags="v1", **{"wash-path": ""})
-    assert_one_clear_error(run, "wash is not installed")
+    run = publish(registry=registry.host, repository="acme/no-wash", tags="v1", **{"wash-path": ""})
+    assert run.code == 0, run.stdout
+    assert registry.tags("acme/no-wash") == ["v1"]
+    assert "wash-path is deprecated" not in run.stdout
+
+
+def test_wash_path_is_accepted_with_a_deprecation_notice(publish, registry):
+    run = publish(registry=registry.host, repository="acme/wash-path", tags="v1")
+    assert run.code == 0, run.stdout
+    assert "::notice title=publish: wash-path is deprecated::" in run.stdout

@@ -5,22 +5,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import attest, gha, oci, paths, provenance, registry, sbom, tags, wash
+from .. import attest, gha, layout, paths, provenance, registry, release, sbom, source_date, tags
 from ..attest import Instance
 from ..errors import ActionError
-from ..oci import check_registry, check_repository, transient
+from ..oci import check_registry, check_repository
 from ..registry import Credentials
 
 COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
-UNKNOWN = "?"
 
 
 @dataclass(frozen=True)
@@ -48,6 +43,7 @@ class PublishInputs:
     sbom_path: Path | None = None  # the user's own SBOM (SPDX or CycloneDX JSON) instead of ours
     project: Path | None = None  # where the lock files are (build's project-path); None: the component's directory
     sbom_notices: tuple[str, ...] = ()
+    created: str = "commit"  # commit (the commit's time), now (wash's behaviour) or an RFC 3339 date-time
 
     @property
     def image(self) -> str:
@@ -133,6 +129,7 @@ class PublishInputs:
             sbom_path=check_sbom_location(options.path, gha.workspace()) if sbom_on and options.path else None,
             project=(gha.workspace() / inputs.get("project-path")).resolve() if inputs.get("project-path") else None,
             sbom_notices=options.notices,
+            created=source_date.check_mode(inputs.get("created")),
         )
 
 
@@ -226,254 +223,117 @@ def check_component(path: Path) -> None:
         )
 
 
-def child_env(docker_config: Path | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith((gha.INPUT_PREFIX, "WASHACTIONS_GITHUB_"))}
-    if docker_config is not None:
-        env["DOCKER_CONFIG"] = str(docker_config)
-    return env
-
-
 def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
     if inputs.credentials:
         return inputs.credentials
     return registry.docker_config_credentials(gha.docker_config_dir(), inputs.registry)
 
 
-PUSH_ATTEMPTS = 3
-_sleep = time.sleep
-
-
-def push_once(binary: str, inputs: PublishInputs, reference: str, docker_config: Path | None) -> str:
-    """``wash oci push`` with bounded retries for transient failures; returns the manifest digest."""
-    args = ["oci", "push"] + (["--insecure"] if inputs.insecure else []) + [reference, str(inputs.component)]
-    for attempt in range(1, PUSH_ATTEMPTS + 1):
-        result = wash.run(binary, args, env=child_env(docker_config))
-        envelope = result.envelope
-        if envelope is not None and envelope.success and result.returncode == 0:
-            data = envelope.data if isinstance(envelope.data, dict) else {}
-            digest = str(data.get("digest") or "")
-            if not digest.startswith("sha256:"):
-                raise ActionError(
-                    what="wash oci push reported no digest",
-                    why=f"Its result carried no manifest digest: {json.dumps(data)[:300]}",
-                    fix="Re-run the job; report this with the wash version if it persists.",
-                    docs="#publish",
-                )
-            return digest
-        message = envelope.message if envelope else result.tail()
-        if attempt == PUSH_ATTEMPTS or not transient(message):
-            raise oci.push_error(message, inputs.registry, inputs.repository, result.tail())
-        gha.warning(f"Push attempt {attempt} failed ({message.splitlines()[-1].strip()[:200]}); retrying.")
-        _sleep(2**attempt)
-    raise AssertionError("unreachable")
-
-
-def expected_annotations(component: Path) -> dict[str, str]:
-    """What wash will turn into annotations: the component's metadata sections (plus a created time)."""
-    from .. import metadata
-
-    sections = metadata.read_sections(component.read_bytes())
-    return {metadata.ANNOTATIONS[k]: v for k, v in sections.items() if k in metadata.ANNOTATIONS}
-
-
 def summarize(
-    refs: list[str], digest: str, annotations: dict[str, str], *, dry_run: bool, moved: dict[str, str] | None = None
+    refs: list[str], digest: str, annotations: dict[str, str], *, dry_run: bool, tagged: release.Tagged | None = None
 ) -> None:
     title = "Component publish (dry run: nothing pushed)" if dry_run else "Component published"
-    moved = moved or {}
 
     def before(ref: str) -> str:
-        old = moved.get(ref.rsplit(":", 1)[1], "")
-        return f"moved from `{old}`" if old else ""
+        tag = ref.rsplit(":", 1)[1]
+        if tagged is None:
+            return ""
+        if tag in tagged.moved:
+            return f"moved from `{tagged.moved[tag]}`"
+        return "unchanged" if tag in tagged.unchanged else "new" if tag in tagged.created else ""
 
-    rows = "".join(f"| `{ref}` | {'(not pushed)' if dry_run else f'`{digest}`'} | {before(ref)} |\n" for ref in refs)
+    rows = "".join(f"| `{ref}` | `{digest}` | {before(ref)} |\n" for ref in refs)
     notes = "".join(f"| `{k}` | {gha.cell(v)} |\n" for k, v in sorted(annotations.items()))
-    text = f"### {title}\n\n| reference | digest | previously |\n|---|---|---|\n{rows}"
+    text = f"### {title}\n\n| reference | digest | tag |\n|---|---|---|\n{rows}"
     if notes:
         text += f"\n| annotation | value |\n|---|---|\n{notes}"
     gha.summary(text)
 
 
-def previous_digest(client: registry.Registry, inputs: PublishInputs, tag: str) -> str:
-    """What ``tag`` points at before this publish: its manifest digest, "" when it does not exist, or
-    UNKNOWN when the registry lets this job push but not pull."""
-    try:
-        hit = client.find_manifest(inputs.repository, tag)
-    except ActionError as exc:
-        if "denied access" not in exc.what:  # unreachable, 5xx: stop before anything is pushed
-            raise
-        return UNKNOWN  # a registry that lets this job push but not pull: nothing to compare
-    return hit[0].digest if hit else ""
+def plan(inputs: PublishInputs) -> tuple[layout.Artifact, bytes]:
+    """The artifact to publish, byte for byte wash's layout, created at the commit's time (or as asked)."""
+    created = source_date.resolve(
+        inputs.created,
+        sha=gha.env("GITHUB_SHA"),
+        workspace=gha.workspace(),
+        env=os.environ,
+        event=event_payload(),
+    )
+    wasm = inputs.component.read_bytes()
+    artifact = layout.build(wasm, created.instant, name=inputs.component.name)
+    gha.info(f"created: {created.instant.config_time()} ({created.source}); digest {artifact.digest}")
+    return artifact, wasm
 
 
-def previous_digests(client: registry.Registry, inputs: PublishInputs) -> dict[str, str]:
-    """What each tag points at before this publish: its manifest digest, or "" when it does not exist."""
-    with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
-        found = list(pool.map(lambda tag: previous_digest(client, inputs, tag), inputs.tags))
-    return settle_previous(inputs, dict(zip(inputs.tags, found, strict=True)))
-
-
-def settle_previous(inputs: PublishInputs, found: dict[str, str]) -> dict[str, str]:
-    """The previous digests read (UNKNOWN made ""), warning once when the registry denied reading them."""
-    if UNKNOWN in found.values():
+def push(client: registry.Registry, inputs: PublishInputs, artifact: layout.Artifact, wasm: bytes) -> dict[str, str]:
+    """Read the tags, refuse to move an immutable one, push the blobs and the manifest (each only if missing)."""
+    previous = release.read_tags(client, inputs.repository, inputs.tags)  # unreachable, 5xx: stops here
+    if release.UNKNOWN in previous.values():
         gha.warning(
             f"Could not read the tags of {inputs.image} before publishing (access denied for pull); "
             "tags that existed may move without their previous digest being reported, and "
             "'immutable-tags' cannot be enforced.",
             title="publish: previous digests unknown",
         )
-    return {tag: ("" if old == UNKNOWN else old) for tag, old in found.items()}
+    release.check_immutable(previous, inputs.image, artifact.digest, inputs.immutable)
+    gha.info(f"Pushing {inputs.component.name} to {inputs.image}@{artifact.digest}")
+    pushed = release.push(client, inputs.repository, artifact, wasm)
+    if not pushed.uploaded and not pushed.manifest_stored:
+        gha.info(f"{inputs.image}@{artifact.digest} is already in the registry: nothing uploaded.")
+    return previous
 
 
-def read_before_push(inputs: PublishInputs) -> list[str]:
-    """The tags whose previous digest must be known before the push: the first (wash moves it) and every
-    tag that 'immutable-tags' keeps where it is."""
-    return [tag for n, tag in enumerate(inputs.tags) if n == 0 or tags.immutable(tag, inputs.immutable)]
-
-
-def read_during_push(read: Future[str]) -> str:
-    """The previous digest of a tag read while wash pushed ("" when unknown): it is only reported when
-    moved, so a failed read is not an error here (tagging and the read-back after it stop on a registry
-    that keeps failing)."""
-    try:
-        found = read.result()
-    except ActionError:
-        return ""
-    return "" if found == UNKNOWN else found
-
-
-def check_immutable(previous: dict[str, str], inputs: PublishInputs) -> None:
-    """Refuse, before anything is pushed, to move an immutable tag that already exists."""
-    taken = {tag: old for tag, old in previous.items() if old and tags.immutable(tag, inputs.immutable)}
-    if not taken:
-        return
-    listed = ", ".join(f"{inputs.image}:{tag} ({old})" for tag, old in taken.items())
-    raise ActionError(
-        what=f"Refusing to move published release tag{'s' if len(taken) > 1 else ''} {', '.join(taken)}",
-        why=f"{listed} already exist{'s' if len(taken) == 1 else ''}; with immutable-tags: {inputs.immutable} "
-        "a published release is never overwritten (a new push always gets a new digest). Nothing was pushed.",
-        fix="Release a new version (a new X.Y.Z tag), or, to overwrite on purpose:\nwith:\n  immutable-tags: none",
-        docs="#immutable-tags",
-    )
-
-
-def move_tags(client: registry.Registry, inputs: PublishInputs, manifest: registry.Manifest, digest: str) -> None:
-    """Point every tag after the first (pushed by wash) at the manifest, side by side; on any failure,
-    one error that says which tags moved, which did not, and why."""
-    rest = inputs.tags[1:]
-    if not rest:
-        return
-    failed: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=min(8, len(rest))) as pool:
-        futures = {tag: pool.submit(client.put_manifest, inputs.repository, tag, manifest) for tag in rest}
-        for tag, future in futures.items():
-            exc = future.exception()
-            if isinstance(exc, ActionError):
-                failed[tag] = f"{exc.what}: {exc.why}"
-            elif exc is not None:
-                failed[tag] = f"{type(exc).__name__}: {exc}"
-    if not failed:
-        return
-    moved = [inputs.tags[0], *(tag for tag in rest if tag not in failed)]
-    reasons = "; ".join(f"{tag}: {why}" for tag, why in failed.items())
-    raise ActionError(
-        what=f"Published {inputs.image}@{digest} but could not tag {', '.join(failed)} "
-        f"({len(failed)} of {len(inputs.tags)} tags)",
-        why=f"Moved to {digest}: {', '.join(moved)}. Not moved (still where they were): "
-        f"{', '.join(failed)}. Why: {reasons}",
-        fix="Re-run the job once the registry answers again; the tags that moved already point at this "
-        "digest. If the registry refused (401/403), check the credentials' push rights.",
-        docs="#publish",
-    )
-
-
-def report_moves(inputs: PublishInputs, previous: dict[str, str], digest: str) -> dict[str, str]:
-    """Say which existing tags this publish moved away from another digest (log and summary)."""
-    moved = {tag: old for tag, old in previous.items() if old and old != digest}
-    for tag, old in moved.items():
-        gha.info(f"Moved {inputs.image}:{tag} from {old} to {digest}")
-    return moved
+def tag(
+    client: registry.Registry, inputs: PublishInputs, artifact: layout.Artifact, previous: dict[str, str]
+) -> release.Tagged:
+    """Point every tag at the digest; say which moved and which were already there."""
+    tagged = release.tag(client, inputs.repository, inputs.image, artifact, previous)
+    for name, old in tagged.moved.items():
+        gha.info(f"Moved {inputs.image}:{name} from {old} to {artifact.digest}")
+    for name in tagged.unchanged:
+        gha.info(f"{inputs.image}:{name} already names {artifact.digest}: unchanged")
+    for name in tagged.created:
+        gha.info(f"Tagged {inputs.image}:{name} -> {artifact.digest}")
+    return tagged
 
 
 def run(inputs: PublishInputs) -> dict[str, str]:
     check_component(inputs.component)
     for warning in inputs.tag_warnings:
         gha.warning(warning, title="publish: tags")
-    refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
     for notice in inputs.sbom_notices:
         gha.notice(notice, title="publish: sbom")
+    if inputs.wash_path:
+        gha.notice(
+            "wash-path is no longer needed: publish pushes the component itself, in wash's own layout. "
+            "Remove it from the step's with:.",
+            title="publish: wash-path is deprecated",
+        )
+    refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
     bom = prepare_sbom(inputs)  # before the push: a bad lock file or sbom-path stops here, nothing published
-    sbom_path = str(bom[0]) if bom else ""
+    outputs = {"sbom-path": str(bom[0]) if bom else "", "image": inputs.image, "tags": json.dumps(refs)}
+    artifact, wasm = plan(inputs)
+    outputs.update(digest=artifact.digest, annotations=json.dumps(artifact.annotations))
     if not inputs.push:
-        annotations = expected_annotations(inputs.component)
-        gha.info("push: false — computed tags and annotations; the registry was not contacted.")
+        gha.info("push: false — computed the digest, tags and annotations; the registry was not contacted.")
         for ref in refs:
-            gha.info(f"  would publish {ref}")
-        summarize(refs, "", annotations, dry_run=True)
-        return {
-            "sbom-path": sbom_path,
-            "digest": "",
-            "image": inputs.image,
-            "image-ref": "",
-            "tags": json.dumps(refs),
-            "annotations": json.dumps(annotations),
-            "all_digests": "",
-        }
-    binary = wash.locate(inputs.wash_path)
+            gha.info(f"  would publish {ref}@{artifact.digest}")
+        summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
+        return {**outputs, "image-ref": "", "all_digests": ""}
     preload = None
-    if inputs.attest:  # sigstore installs and imports while wash pushes
+    if inputs.attest:  # sigstore installs and imports while the component is pushed
         from .. import extras
 
         preload = extras.preload_sigstore("sigstore.dsse", "sigstore.models", "sigstore.oidc", "sigstore.sign")
-    scratch = Path(tempfile.mkdtemp(prefix="wash-actions-publish-", dir=gha.temp_dir()))
-    try:
-        docker_config = None
-        if inputs.credentials:
-            docker_config = scratch / "docker"
-            registry.write_docker_config(docker_config, inputs.registry, inputs.credentials)
-        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-        with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
-            # the tags the push may not move (wash writes the first; immutable ones must not exist) are read
-            # before it; the others are only reported when moved, so they are read while wash pushes
-            reads = {tag: pool.submit(previous_digest, client, inputs, tag) for tag in inputs.tags}
-            # unreachable, 5xx: raises here, before anything is pushed
-            before = settle_previous(inputs, {tag: reads[tag].result() for tag in read_before_push(inputs)})
-            check_immutable(before, inputs)
-            gha.info(f"Pushing {inputs.component.name} to {refs[0]}")
-            digest = push_once(binary, inputs, refs[0], docker_config)
-            previous = {tag: before[tag] if tag in before else read_during_push(reads[tag]) for tag in inputs.tags}
-        manifest = client.get_manifest(inputs.repository, digest)
-        for tag in inputs.tags[1:]:
-            gha.info(f"Tagging {inputs.image}:{tag} -> {digest}")
-        move_tags(client, inputs, manifest, digest)
-        with ThreadPoolExecutor(max_workers=min(8, len(inputs.tags))) as pool:
-            found = list(pool.map(lambda tag: client.resolve(inputs.repository, tag), inputs.tags))
-        resolved = dict(zip(inputs.tags, found, strict=True))
-        wrong = {tag: d for tag, d in resolved.items() if d != digest}
-        if wrong:
-            raise ActionError(
-                what=f"Tags {', '.join(wrong)} do not resolve to the pushed digest {digest}",
-                why="Another push changed them at the same time, or the registry rewrote the manifest.",
-                fix="Avoid concurrent publishes of the same tags:\nconcurrency:\n  group: publish-${{ github.ref }}",
-                docs="#publish",
-            )
-        moved = report_moves(inputs, previous, digest)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    annotations = json.loads(manifest.body).get("annotations") or {}
+    client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+    previous = push(client, inputs, artifact, wasm)
+    tagged = tag(client, inputs, artifact, previous)
+    digest = artifact.digest
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
         gha.declare_oci_artifact(image_ref)
-    summarize(refs, digest, annotations, dry_run=False, moved=moved)
-    outputs = {
-        "digest": digest,
-        "image": inputs.image,
-        "image-ref": image_ref,
-        "tags": json.dumps(refs),
-        "annotations": json.dumps(annotations),
-        "all_digests": ",".join(digest for _ in refs),
-        "sbom-path": sbom_path,
-    }
+    summarize(refs, digest, artifact.annotations, dry_run=False, tagged=tagged)
+    outputs.update({"image-ref": image_ref, "all_digests": ",".join(digest for _ in refs)})
     # published: these outputs hold whatever happens to the attestation below
     gha.set_outputs(outputs)
     if inputs.attest_notice:
@@ -482,7 +342,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         return not_attested()
     if preload is not None:
         preload.join()
-    return attest_all(inputs, digest, manifest, bom)
+    return attest_all(inputs, digest, artifact.manifest, bom)
 
 
 def not_attested() -> dict[str, str]:

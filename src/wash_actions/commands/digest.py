@@ -1,0 +1,71 @@
+"""digest: the manifest digest publish gives a component at a commit, re-derived anywhere from the source.
+
+    scripts/wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]
+
+It builds the same artifact publish pushes (:mod:`layout`) with the same ``created`` rule
+(:mod:`source_date`: ``SOURCE_DATE_EPOCH``, else the committer time of the commit in ``--repo``, default the
+current directory; ``--commit`` defaults to its ``HEAD``) and prints the digest. Nothing is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+from pathlib import Path
+
+from .. import gha, layout, source_date
+from ..errors import ActionError
+
+USAGE = "wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]  # one clear error, not argparse's exit 2
+        raise ActionError(
+            what=f"digest: {message}",
+            why="digest takes a component file and, optionally, the commit it was released from.",
+            fix=f"{USAGE}\ne.g. scripts/wash-actions digest build/hello.wasm --commit 0123abc",
+            docs="#reproducible-digests",
+        )
+
+
+def head(repo: Path) -> str:
+    """The commit checked out in ``repo`` ("" when it is not a git checkout)."""
+    try:
+        result = subprocess.run(
+            ["git", "-c", "safe.directory=*", "rev-parse", "HEAD"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def run(argv: list[str]) -> str:
+    """Parse the arguments, print the digest (stdout) and how ``created`` was chosen (stderr)."""
+    parser = _Parser(prog="wash-actions digest", add_help=False, usage=USAGE)
+    parser.add_argument("component")
+    parser.add_argument("--commit", default="")
+    parser.add_argument("--created", default="commit")
+    parser.add_argument("--repo", default=".")
+    args = parser.parse_args(argv)
+    component = Path(args.component)
+    if not component.is_file():
+        raise ActionError(
+            what=f"digest: {component} is not a file",
+            why="digest reads the component's bytes: the digest depends on them and on the commit's time.",
+            fix=USAGE,
+            docs="#reproducible-digests",
+        )
+    repo = Path(args.repo)
+    mode = source_date.check_mode(args.created)
+    sha = args.commit.strip() or (head(repo) if mode == "commit" else "")
+    created = source_date.resolve(mode, sha=sha, workspace=repo, env=os.environ, event={})
+    artifact = layout.build(component.read_bytes(), created.instant, name=component.name)
+    gha.stderr(f"created {created.instant.config_time()} ({created.source})")
+    return artifact.digest

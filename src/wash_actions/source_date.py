@@ -1,0 +1,116 @@
+"""The ``created`` time of a published component: the commit's time, so one commit gives one digest.
+
+``created: commit`` (the default) takes, in order: ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention,
+https://reproducible-builds.org/specs/source-date-epoch/), the committer time of the commit (``git show -s
+--format=%ct <sha>`` in the checkout), or, when the checkout lacks the commit (no checkout, another
+repository), the event payload's ``head_commit.timestamp`` (push events; ``workflow_run.head_commit`` for
+workflow_run), which GitHub's webhook documents as the commit's timestamp. ``now`` is wash's own behaviour
+(a new digest every push); an RFC 3339 date-time is used as given.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ActionError
+from .layout import Instant, parse_rfc3339
+
+MODES = ("commit", "now")
+
+
+@dataclass(frozen=True)
+class Created:
+    instant: Instant
+    source: str  # where it came from, for the log: "SOURCE_DATE_EPOCH", "commit 0123abc", "now", "input"
+
+
+def check_mode(raw: str) -> str:
+    """The ``created`` input: ``commit`` (default), ``now`` or an RFC 3339 date-time."""
+    value = raw.strip() or "commit"
+    if value.lower() in MODES:
+        return value.lower()
+    if parse_rfc3339(value) is not None:
+        return value
+    raise ActionError(
+        what=f"created: {value[:80]!r} is not commit, now or an RFC 3339 date-time",
+        why="created sets the component's OCI creation time; it is part of the digest.",
+        fix="with:\n  created: commit    # the commit's time: one commit, one digest (default)\n"
+        "or\nwith:\n  created: now       # a new digest every push, as wash oci push\n"
+        "or\nwith:\n  created: '2026-05-01T12:00:00Z'",
+        docs="#reproducible-digests",
+    )
+
+
+def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], event: Mapping[str, object]) -> Created:
+    """The instant ``mode`` names (see :func:`check_mode`)."""
+    if mode == "now":
+        return Created(Instant.now(), "now")
+    if mode != "commit":
+        given = parse_rfc3339(mode)
+        assert given is not None  # check_mode let it through
+        return Created(given, "the created input")
+    epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        if not epoch.isdigit():
+            raise ActionError(
+                what=f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds",
+                why="SOURCE_DATE_EPOCH is the Unix time (an integer) of the source, by the reproducible-builds "
+                "specification.",
+                fix="env:\n  SOURCE_DATE_EPOCH: ${{ steps.date.outputs.epoch }}   # e.g. git log -1 --format=%ct",
+                docs="#reproducible-digests",
+            )
+        return Created(Instant(int(epoch)), "SOURCE_DATE_EPOCH")
+    if sha:
+        seconds = commit_time(workspace, sha)
+        if seconds is not None:
+            return Created(Instant(seconds), f"commit {sha[:12]}")
+        stamp = event_commit_time(event, sha)
+        if stamp is not None:
+            return Created(stamp, f"commit {sha[:12]} (event payload)")
+    raise ActionError(
+        what=f"Cannot find the time of commit {sha[:12] or '(GITHUB_SHA is not set)'}",
+        why="created: commit uses the commit's committer time so that one commit gives one digest; the commit is "
+        "not in the checkout and the event payload does not carry its time.",
+        fix="Check out the repository before publishing:\n- uses: actions/checkout@v5\n"
+        "or set the time yourself:\nenv:\n  SOURCE_DATE_EPOCH: '1767225600'\nor\nwith:\n  created: now",
+        docs="#reproducible-digests",
+    )
+
+
+def commit_time(workspace: Path, sha: str) -> int | None:
+    """The committer time of ``sha`` in the checkout at ``workspace``, or None (no git, no such commit)."""
+    git = shutil.which("git")
+    if git is None or not all(c in "0123456789abcdefABCDEF" for c in sha):
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        result = subprocess.run(
+            [git, "-c", "safe.directory=*", "show", "-s", "--format=%ct", sha, "--"],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = result.stdout.strip()
+    return int(out) if result.returncode == 0 and out.isdigit() else None
+
+
+def event_commit_time(event: Mapping[str, object], sha: str) -> Instant | None:
+    """``head_commit.timestamp`` of a push (or ``workflow_run.head_commit``) whose id is ``sha``."""
+    candidates = [event.get("head_commit")]
+    run = event.get("workflow_run")
+    if isinstance(run, dict):
+        candidates.append(run.get("head_commit"))
+    for commit in candidates:
+        if isinstance(commit, dict) and commit.get("id") == sha and isinstance(commit.get("timestamp"), str):
+            return parse_rfc3339(str(commit["timestamp"]))
+    return None
