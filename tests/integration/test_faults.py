@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def no_sleep(monkeypatch):
     """Backoff waits are real in production; here they are recorded instead of slept."""
     slept: list[float] = []
-    monkeypatch.setattr("wash_actions.commands.publish._sleep", slept.append)
     monkeypatch.setattr("time.sleep", slept.append)
     return slept
 

@@ -250,7 +250,6 @@ def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python, no_sleep):
 @pytest.fixture
 def no_sleep(monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr("wash_actions.commands.publish._sleep", slept.append)
     monkeypatch.setattr("time.sleep", slept.append)
     return slept
 
