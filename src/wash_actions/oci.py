@@ -1,15 +1,13 @@
 """OCI rules publish applies before anything is pushed, and what a failed push means.
 
 Names: a registry is a host with an optional port (no scheme, no credentials, no path); a repository is
-lower-case path components (the distribution spec's grammar). Push failures reported by ``wash oci push``
-are classified from its message: transient (retry), unreachable, denied (401/403), or another failure.
+lower-case path components (the distribution spec's grammar).
 """
 
 from __future__ import annotations
 
 import re
 
-from . import registry
 from .errors import ActionError
 
 REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
@@ -98,45 +96,3 @@ def repository_from_github(github_repository: str) -> str:
             docs="#publish",
         )
     return name
-
-
-_TRANSIENT = re.compile(
-    r"code: (5\d\d|429)|\b(5\d\d|429) (Service Unavailable|Bad Gateway|Gateway Timeout|Internal Server Error|"
-    r"Too Many Requests)|connection (reset|closed|aborted)|broken pipe|timed out|IncompleteMessage|"
-    r"unexpected end of file|error decoding response body|"
-    # another push of the same blob raced this one's upload (OCI distribution spec error codes): pushing again
-    # uploads the blob again
-    r"MANIFEST_BLOB_UNKNOWN|BLOB_UPLOAD_UNKNOWN",
-    re.IGNORECASE,
-)
-# an HTTP status as wash reports it ("code: 401"); a bare "401" could be part of a digest or an upload id
-_AUTH_STATUS = re.compile(r"code: (401|403)\b|\b(401|403) (?:Unauthorized|Forbidden)\b")
-
-
-def transient(message: str) -> bool:
-    """A push failure worth retrying: 5xx, 429, a dropped connection or a timeout (never 401/403/404)."""
-    return bool(_TRANSIENT.search(message)) and not re.search(r"code: (401|403|404)\b", message)
-
-
-def push_error(message: str, host: str, repository: str, tail: str) -> ActionError:
-    """What a failed ``wash oci push`` means, from wash's message: unreachable, denied, or another failure."""
-    lowered = message.lower()
-    if "connect" in lowered or "dns" in lowered or "invalidcontenttype" in lowered:
-        return ActionError(
-            what=f"Registry {host} is unreachable",
-            why=message.splitlines()[-1].strip() if message else "wash could not connect.",
-            fix="Check 'registry' (host[:port]); a plain-HTTP registry on loopback needs\nwith:\n  insecure: true",
-            docs="#publish",
-            details=tail,
-        )
-    refused = _AUTH_STATUS.search(message)
-    if refused or "unauthorized" in lowered or "denied" in lowered:
-        status = int(next(g for g in refused.groups() if g)) if refused else 401
-        return registry.denied(host, status, f"repository:{repository}:push")
-    return ActionError(
-        what=f"wash oci push to {host}/{repository} failed",
-        why=message or "wash gave no reason.",
-        fix="Read wash's message above; check 'registry', 'repository' and the credentials.",
-        docs="#publish",
-        details=tail,
-    )

@@ -36,7 +36,6 @@ jobs:
           repository: acme/hello-python
           tags: {tags}
           insecure: true
-          wash-path: ${{{{ steps.setup.outputs.wash-path }}}}
 """
 
 
@@ -72,6 +71,35 @@ def test_pipeline_builds_and_publishes_one_digest(act, release_server, registry,
     pulled = registry.blob("acme/hello-python", layer["digest"])
     assert hashlib.sha256(pulled).hexdigest() == build["component-sha256"]
     assert len(pulled) == int(build["component-size"])
+
+
+def test_two_fresh_runners_on_one_commit_publish_one_digest(act, release_server, registry, tmp_path):
+    """ "Re-run all jobs": the same commit on a fresh runner builds the same bytes and publishes the same digest,
+    moving nothing (the release tag is immutable and accepted); a commit made at another time gets another."""
+    plan = [
+        ("2026-05-01T12:00:00Z", "3.0.0,edge"),
+        ("2026-05-01T12:00:00Z", "3.0.0,edge"),
+        ("2026-05-02T12:00:00Z", "edge"),
+    ]
+    runs = [
+        act.run(
+            pipeline(release_server.url, registry.host, tags=tags),
+            project=EXAMPLES / "hello-python",
+            cache=tmp_path / f"runner-{n}",
+            name=f"rerun-{n}",
+            commit_date=date,
+        )
+        for n, (date, tags) in enumerate(plan)
+    ]
+    for result in runs:
+        assert result.returncode == 0, result.log[-4000:]
+    first, again, later = (result.outputs("publish")["digest"] for result in runs)
+    assert runs[0].outputs("build")["component-sha256"] == runs[2].outputs("build")["component-sha256"]
+    assert again == first
+    assert "already names" in runs[1].log and "unchanged" in runs[1].log
+    assert later != first  # the same bytes at another commit time
+    assert registry.manifest("acme/hello-python", "3.0.0").headers["Docker-Content-Digest"] == first
+    assert registry.manifest("acme/hello-python", "edge").headers["Docker-Content-Digest"] == later
 
 
 def test_js_component_builds_and_publishes_through_act(act, release_server, registry):

@@ -263,7 +263,9 @@ WORKFLOW_FILES = _workflow_files()
 YAML_FILES = ACTION_FILES + WORKFLOW_FILES
 # update_manifest is run by this project's own scheduled workflow, not by an action (checked below)
 MAINTENANCE = "update-manifest"
-MODULE_NAMES = sorted(m for m in load_modules() if m != MAINTENANCE)
+# digest is run by people (README "Reproducible digests"), not by an action (checked below)
+FOR_PEOPLE = "digest"
+MODULE_NAMES = sorted(m for m in load_modules() if m not in (MAINTENANCE, FOR_PEOPLE))
 
 actions = pytest.mark.parametrize("path", ACTION_FILES, ids=rel)
 yaml_files = pytest.mark.parametrize("path", YAML_FILES, ids=rel)
@@ -658,3 +660,9 @@ def test_the_manifest_workflow_maps_what_update_manifest_reads() -> None:
     assert mapped <= reads, f"the workflow maps inputs update-manifest never reads: {sorted(mapped - reads)}"
     # the rest have defaults for the scheduled run: the checkout's manifest and wash 2.0.0 onwards
     assert reads - mapped == {"manifest", "min-version"}
+
+
+def test_the_digest_command_is_documented_and_reads_no_inputs() -> None:
+    """digest is a command for people: the README shows how to run it, and it takes arguments, not inputs."""
+    assert "scripts/wash-actions digest " in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not load_modules()[FOR_PEOPLE].reads

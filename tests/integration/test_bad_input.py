@@ -71,7 +71,7 @@ PUBLISH = [
     ("attest-not-mode", {"attest": "sometimes"}, {}, "true, false or auto"),
     ("attest-without-id-token", {"attest": "true"}, {}, "id-token"),
     ("registry-unreachable", {"registry": "127.0.0.1:1"}, {}, "unreachable"),
-    ("wash-not-installed", {"wash-path": ""}, {"PATH": "{tmp}/empty-bin"}, "wash is not installed"),
+    ("created-not-a-time", {"created": "tomorrow"}, {}, "not commit, now or an RFC 3339"),
 ]
 
 
@@ -151,7 +151,6 @@ def test_publish(
         "repository": repository,
         "tags": "v1",
         "insecure": "true",
-        "wash-path": str(wash_binary),
         **{k: v.replace("{tmp}", str(tmp_path)) for k, v in inputs.items()},
     }
     env = {
@@ -175,7 +174,6 @@ def test_publish_wrong_password_pushes_nothing(
         "repository": "bad/wrong-password",
         "tags": "v1",
         "insecure": "true",
-        "wash-path": str(wash_binary),
         "username": auth_registry.username,
         "password": "definitely-wrong",
     }

@@ -30,7 +30,6 @@ def pushed(monkeypatch, capfd, tmp_path, wash_binary, built_python):
             "publish",
             {
                 "component-path": str(built_python),
-                "wash-path": str(wash_binary),
                 "insecure": "true",
                 "registry": host,
                 "repository": repository,

@@ -85,7 +85,6 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
         "insecure": "true",
         "tags": "v1.0.0",
         "attest": "false",
-        "wash-path": str(wash_binary),
     }
     signs = run("sigstore-cache", {"attest": "true"}, base / "sigstore-runner", env={"WASHACTIONS_ROOT": str(ROOT)})
     assert signs.outputs["key"].startswith("wash-actions-sigstore-")

@@ -157,6 +157,7 @@ class Act:
         timeout: int = 900,
         name: str = "wf",
         json_log: bool = False,
+        commit_date: str = "",
     ) -> ActResult:
         work = self.base / "runs" / name
         if work.exists():
@@ -187,7 +188,10 @@ class Act:
         subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
         subprocess.run([*git, "remote", "add", "origin", f"https://github.com/{repository}.git"], cwd=repo, check=True)
         subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-        subprocess.run([*git, "commit", "-qm", "test"], cwd=repo, check=True)
+        dated = (
+            {**os.environ, "GIT_AUTHOR_DATE": commit_date, "GIT_COMMITTER_DATE": commit_date} if commit_date else None
+        )
+        subprocess.run([*git, "commit", "-qm", "test"], cwd=repo, check=True, env=dated)
         out = work / "out"
         out.mkdir()
         event_file = work / "event.json"

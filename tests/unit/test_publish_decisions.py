@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import oci, registry, tags
+from wash_actions import registry, tags
 from wash_actions.errors import ActionError
 
 
@@ -56,34 +56,3 @@ def test_input_credentials_need_both(username: str, password: str, missing: str)
     with pytest.raises(ActionError) as caught:
         registry.input_credentials("registry.example", username, password, job_actor="a", job_token="t")
     assert caught.value.what == f"Input '{missing}' is missing"
-
-
-@pytest.mark.parametrize(
-    ("message", "retry"),
-    [
-        ("error: code: 503 Service Unavailable", True),
-        ("502 Bad Gateway", True),
-        ("connection reset by peer", True),
-        ("operation timed out", True),
-        ("code: 429 Too Many Requests", True),
-        ("code: 401 Unauthorized", False),
-        ("code: 503 then code: 403", False),  # never retry a refusal
-        ("manifest invalid", False),
-    ],
-)
-def test_transient(message: str, retry: bool) -> None:
-    assert oci.transient(message) is retry
-
-
-@pytest.mark.parametrize(
-    ("message", "what"),
-    [
-        ("error trying to connect: dns error", "Registry localhost:5000 is unreachable"),
-        ("server message: code: 403 Forbidden", "localhost:5000 denied access (HTTP 403)"),
-        ("unauthorized: authentication required", "localhost:5000 denied access (HTTP 401)"),
-        ("manifest blob unknown", "wash oci push to localhost:5000/acme/x failed"),
-    ],
-)
-def test_push_error(message: str, what: str) -> None:
-    error = oci.push_error(message, "localhost:5000", "acme/x", "tail of the log")
-    assert error.what.startswith(what)

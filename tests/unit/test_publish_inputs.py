@@ -315,20 +315,3 @@ def test_sbom_inputs(monkeypatch, tmp_path, given: dict[str, str], sbom_on: bool
 
 # wash 2.10.3's message when docker-registry refused a manifest whose blob a concurrent push of the same file
 # had replaced (seen in test_faults.py's two concurrent publishes), and messages that must not be retried
-@pytest.mark.parametrize(
-    ("message", "retry"),
-    [
-        (
-            "Server error: url http://127.0.0.1:1/v2/acme/race/manifests/v1, code: 400, message: "
-            '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},'
-            '{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}',
-            True,
-        ),
-        ('code: 404, message: {"errors":[{"code":"BLOB_UPLOAD_UNKNOWN"}]}', False),
-        ("code: 503, message: Service Unavailable", True),
-        ('code: 400, message: {"errors":[{"code":"TAG_INVALID"}]}', False),
-        ("code: 401, message: unauthorized", False),
-    ],
-)
-def test_transient_push_failures(message: str, retry: bool) -> None:
-    assert publish.transient(message) is retry
