@@ -666,3 +666,24 @@ def test_the_digest_command_is_documented_and_reads_no_inputs() -> None:
     """digest is a command for people: the README shows how to run it, and it takes arguments, not inputs."""
     assert "scripts/wash-actions digest " in (ROOT / "README.md").read_text(encoding="utf-8")
     assert not load_modules()[FOR_PEOPLE].reads
+
+
+SCRIPT_RUN = re.compile(r"scripts/(wash-actions|find-python)\b")
+
+
+@pytest.mark.parametrize("path", [ROOT / "action.yml", *sorted((ROOT / "actions").glob("*/action.yml"))], ids=rel)
+def test_every_script_runs_through_its_shell(path: Path) -> None:
+    """``bash "…/wash-actions"``, ``sh "…/find-python"``: a checkout that lost the exec bit or the shebang's line
+    ending (Windows, core.autocrlf) still runs them; .gitattributes keeps their lines LF."""
+    shells = {"wash-actions": "bash", "find-python": "sh"}
+    for step in yaml.safe_load(path.read_text(encoding="utf-8"))["runs"]["steps"]:
+        run = step.get("run") or ""
+        for line in run.splitlines():
+            match = SCRIPT_RUN.search(line)
+            if match:
+                assert line.strip().startswith(f'{shells[match[1]]} "$GITHUB_ACTION_PATH/'), (step.get("id"), line)
+
+
+def test_gitattributes_keeps_text_lf() -> None:
+    attributes = (ROOT / ".gitattributes").read_text(encoding="utf-8")
+    assert "* text=auto eol=lf" in attributes.splitlines()

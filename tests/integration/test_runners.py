@@ -290,3 +290,183 @@ def test_sigstore_without_pip_is_one_clear_error(tmp_path):
     assert not (tmp_path / "tool-cache" / "wash-actions").exists() or not any(
         (tmp_path / "tool-cache" / "wash-actions").glob("sigstore-*")
     )
+
+
+# ------------------------------------------------- a provisioned Python outside /opt/hostedtoolcache
+
+SHIM_LIBRARY = "int washactions_libpython(void) { return 0; }\n"
+SHIM_LAUNCHER = """#include <unistd.h>
+extern int washactions_libpython(void);
+int main(int argc, char **argv) {
+    (void)argc;
+    washactions_libpython();
+    argv[0] = REAL;
+    execv(REAL, argv);
+    return 127;
+}
+"""
+
+
+@pytest.fixture
+def toolcache_python(tmp_path: Path) -> Path:
+    """What actions/setup-python installs into a container's /__t or a self-hosted runner's _tool: an interpreter
+    linked against ``lib/libpython3.x.so.1.0`` with its run path set to /opt/hostedtoolcache/… (where GitHub's
+    builds are made to live), so that elsewhere it starts only with its lib directory on LD_LIBRARY_PATH. Built
+    here with gcc: a launcher that needs that library, then runs the real interpreter."""
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    assert gcc, "gcc is needed to build the stand-in of a tool-cache Python (scripts/setup installs it)"
+    install = tmp_path / "_tool" / "Python" / "3.13.7" / "x64"
+    (install / "bin").mkdir(parents=True)
+    (install / "lib").mkdir()
+    source = tmp_path / "shim"
+    source.mkdir()
+    (source / "lib.c").write_text(SHIM_LIBRARY)
+    (source / "main.c").write_text(SHIM_LAUNCHER)
+    library = install / "lib" / "libpython3.13.so.1.0"
+    subprocess.run(
+        [gcc, "-shared", "-fPIC", "-Wl,-soname,libpython3.13.so.1.0", "-o", str(library), str(source / "lib.c")],
+        check=True,
+    )
+    launcher = install / "bin" / "python3"
+    subprocess.run(
+        [
+            gcc,
+            f'-DREAL="{REAL_PYTHON}"',
+            "-o",
+            str(launcher),
+            str(source / "main.c"),
+            str(library),
+            "-Wl,-rpath,/opt/hostedtoolcache/Python/3.13.7/x64/lib",
+        ],
+        check=True,
+    )
+    return launcher
+
+
+def test_the_stand_in_needs_its_lib_directory_like_githubs_builds(toolcache_python, tmp_path):
+    alone = subprocess.run([str(toolcache_python), "-c", "print('started')"], capture_output=True, text=True)
+    assert alone.returncode != 0 and "error while loading shared libraries" in alone.stderr
+    lib = str(toolcache_python.parent.parent / "lib")
+    helped = subprocess.run(
+        [str(toolcache_python), "-c", "print('started')"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LD_LIBRARY_PATH": lib},
+    )
+    assert helped.stdout.strip() == "started", helped.stderr
+
+
+@pytest.mark.parametrize("command", ["setup-wash resolve", "build", "publish", "discover", "sigstore-cache"])
+def test_every_action_starts_a_provisioned_python_outside_the_hosted_tool_cache(toolcache_python, tmp_path, command):
+    """The interpreter the action's setup-python step gave (WASHACTIONS_PYTHON) runs every command."""
+    bin_dir = runner_path(tmp_path, tools=(*TOOLS, "git"))
+    output = tmp_path / "github_output"
+    output.write_text("")
+    proc = wash_actions(
+        tmp_path,
+        bin_dir,
+        *command.split(),
+        WASHACTIONS_PYTHON=str(toolcache_python),
+        GITHUB_OUTPUT=str(output),
+        GITHUB_WORKSPACE=str(tmp_path),
+        RUNNER_TEMP=str(tmp_path),
+    )
+    assert "error while loading shared libraries" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    # the command itself ran: it wrote outputs, or stopped with its own one clear error
+    assert output.read_text() or len(errors(proc)) == 1, proc.stdout + proc.stderr
+
+
+# ---------------------------------------------------------------- Windows: paths converted by us only
+
+FAKE_CYGPATH = """#!/bin/sh
+# cygpath as Git Bash has it, recording each call; -w/-u print the path unchanged so the test runs on Linux
+echo "$*" >> "{log}"
+printf '%s\\n' "$2"
+"""
+
+
+def test_windows_paths_are_converted_explicitly_and_inputs_arrive_unchanged(stdlib_action, tmp_path):
+    """Under Git Bash, scripts/wash-actions converts its own paths with ``cygpath -w`` and stops MSYS2 from
+    rewriting arguments and WASHACTIONS_INPUT_* values that look like POSIX paths (msys2.org/docs/filesystem-paths:
+    MSYS2_ARG_CONV_EXCL, MSYS2_ENV_CONV_EXCL)."""
+    import json
+
+    package = stdlib_action / "src" / "wash_actions" / "__main__.py"
+    package.write_text(
+        "import json, os, sys\n"
+        "print(json.dumps({'argv': sys.argv, 'env': {k: v for k, v in os.environ.items()"
+        " if k.startswith(('WASHACTIONS_', 'MSYS2_'))}}))\n"
+    )
+    log = tmp_path / "cygpath.log"
+    bin_dir = Path(runner_path(tmp_path, pythons={"python3": "real"}))
+    (bin_dir / "cygpath").write_text(FAKE_CYGPATH.format(log=log))
+    (bin_dir / "cygpath").chmod(0o755)
+    posix_looking = "/d/a/acme/hello/build/app.wasm"
+    proc = subprocess.run(
+        ["bash", str(stdlib_action / "scripts" / "wash-actions"), "publish"],
+        env={
+            "PATH": str(bin_dir),
+            "RUNNER_TOOL_CACHE": str(tmp_path / "tool-cache"),
+            "WASHACTIONS_PYTHON": str(REAL_PYTHON),
+            "WASHACTIONS_INPUT_COMPONENT_PATH": posix_looking,
+            "MSYS2_ENV_CONV_EXCL": "CL",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seen = json.loads(proc.stdout.splitlines()[-1])
+    assert seen["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == posix_looking
+    assert seen["env"]["MSYS2_ARG_CONV_EXCL"] == "*"
+    assert seen["env"]["MSYS2_ENV_CONV_EXCL"] == "CL;WASHACTIONS_INPUT_"  # the user's own exclusions kept
+    calls = log.read_text().splitlines()
+    converted = {line.split(" ", 1)[1] for line in calls if line.startswith("-w ")}
+    assert converted == {str(stdlib_action), str(stdlib_action / "scripts" / "bootstrap.py"), str(REAL_PYTHON)}
+
+
+# ------------------------------------------------------------ a Windows-style checkout (core.autocrlf)
+
+
+def test_a_checkout_with_autocrlf_runs(tmp_path):
+    """actions/checkout on Windows (and `uses: ./`) honours core.autocrlf=true, which would write every LF file
+    as CRLF; .gitattributes (eol=lf) keeps the scripts LF, so bash and sh run them. Cloned from this commit."""
+    clone = tmp_path / "checkout"
+    subprocess.run(
+        ["git", "-c", "core.autocrlf=true", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True
+    )
+    subprocess.run(["git", "-C", str(clone), "config", "core.autocrlf", "true"], check=True)
+    for script in ("wash-actions", "find-python", "bootstrap.py"):
+        assert b"\r\n" not in (clone / "scripts" / script).read_bytes(), script
+    bin_dir = runner_path(tmp_path, pythons={"python3": "real"})
+    output = tmp_path / "github_output"
+    output.write_text("")
+    found = subprocess.run(
+        ["/bin/sh", str(clone / "scripts" / "find-python"), "--step"],
+        env={"PATH": bin_dir, "GITHUB_OUTPUT": str(output)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert parse_command_file(output.read_text())["provision"] == "false"
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    ran = subprocess.run(
+        ["bash", str(clone / "scripts" / "wash-actions"), "discover"],
+        env={
+            "PATH": bin_dir,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_WORKSPACE": str(workspace),
+            "RUNNER_TOOL_CACHE": str(tmp_path / "tool-cache"),
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=workspace,
+    )
+    assert "\r" not in ran.stderr and "command not found" not in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stdout + ran.stderr
+    assert "matrix=" in output.read_text() or len(errors(ran)) == 1, ran.stdout + ran.stderr

@@ -194,8 +194,15 @@ class Act:
         subprocess.run([*git, "commit", "-qm", "test"], cwd=repo, check=True, env=dated)
         out = work / "out"
         out.mkdir()
+        payload = dict(payload or {})
+        if event == "push" and "head_commit" not in payload:
+            # GitHub's push payload names the pushed commit and its time (docs: webhook-events-and-payloads#push)
+            sha, stamp = subprocess.run(
+                ["git", "show", "-s", "--format=%H %cI", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+            ).stdout.split()
+            payload |= {"after": sha, "head_commit": {"id": sha, "timestamp": stamp}}
         event_file = work / "event.json"
-        event_file.write_text(json.dumps(payload or {}))
+        event_file.write_text(json.dumps(payload))
         secret_file = work / "secrets"
         secret_file.write_text("".join(f"{k}={json.dumps(v)}\n" for k, v in (secrets or {}).items()))
         secret_file.chmod(0o600)
