@@ -20,7 +20,7 @@ jobs:
   component:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09 # v5.1.0
 {steps.setup_wash(release_url)}
       - id: build
         uses: acme/wash-actions/actions/build@v1
@@ -73,9 +73,19 @@ def test_pipeline_builds_and_publishes_one_digest(act, release_server, registry,
     assert len(pulled) == int(build["component-size"])
 
 
-def test_two_fresh_runners_on_one_commit_publish_one_digest(act, release_server, registry, tmp_path):
-    """ "Re-run all jobs": the same commit on a fresh runner builds the same bytes and publishes the same digest,
-    moving nothing (the release tag is immutable and accepted); a commit made at another time gets another."""
+def test_two_fresh_runners_on_one_commit_publish_one_digest(act, release_server, registry, built_python, tmp_path):
+    """ "Re-run all jobs": the same commit on a fresh runner publishes the same digest and moves nothing (the
+    immutable release tag is accepted); a commit made at another time gets another digest for the same bytes.
+
+    The project's build is reproducible (it copies a component built once, as a reproducible toolchain would
+    give the same bytes): componentize-py and jco builds are not byte-for-byte reproducible between two runs,
+    which README "Reproducible digests" says."""
+    project = tmp_path / "reproducible"
+    (project / ".wash").mkdir(parents=True)
+    shutil.copy(built_python, project / "prebuilt.wasm")
+    (project / ".wash" / "config.yaml").write_text(
+        "build:\n  command: mkdir -p build && cp prebuilt.wasm build/hello.wasm\n  component_path: build/hello.wasm\n"
+    )
     plan = [
         ("2026-05-01T12:00:00Z", "3.0.0,edge"),
         ("2026-05-01T12:00:00Z", "3.0.0,edge"),
@@ -83,8 +93,8 @@ def test_two_fresh_runners_on_one_commit_publish_one_digest(act, release_server,
     ]
     runs = [
         act.run(
-            pipeline(release_server.url, registry.host, tags=tags),
-            project=EXAMPLES / "hello-python",
+            pipeline(release_server.url, registry.host, tags=tags).replace("acme/hello-python", "acme/rerun"),
+            project=project,
             cache=tmp_path / f"runner-{n}",
             name=f"rerun-{n}",
             commit_date=date,
@@ -94,12 +104,14 @@ def test_two_fresh_runners_on_one_commit_publish_one_digest(act, release_server,
     for result in runs:
         assert result.returncode == 0, result.log[-4000:]
     first, again, later = (result.outputs("publish")["digest"] for result in runs)
-    assert runs[0].outputs("build")["component-sha256"] == runs[2].outputs("build")["component-sha256"]
+    assert {result.outputs("build")["component-sha256"] for result in runs} == {
+        hashlib.sha256(built_python.read_bytes()).hexdigest()
+    }
     assert again == first
     assert "already names" in runs[1].log and "unchanged" in runs[1].log
     assert later != first  # the same bytes at another commit time
-    assert registry.manifest("acme/hello-python", "3.0.0").headers["Docker-Content-Digest"] == first
-    assert registry.manifest("acme/hello-python", "edge").headers["Docker-Content-Digest"] == later
+    assert registry.manifest("acme/rerun", "3.0.0").headers["Docker-Content-Digest"] == first
+    assert registry.manifest("acme/rerun", "edge").headers["Docker-Content-Digest"] == later
 
 
 def test_js_component_builds_and_publishes_through_act(act, release_server, registry):
@@ -223,7 +235,7 @@ jobs:
   component:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09 # v5.1.0
 {steps.setup_wash(release_server.url)}
       - id: build
         uses: acme/wash-actions/actions/build@v1
@@ -262,7 +274,7 @@ jobs:
   component:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09 # v5.1.0
 {steps.setup_wash(release_server.url)}
       - id: build
         uses: acme/wash-actions/actions/build@v1

@@ -21,7 +21,7 @@ jobs:
   component:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09 # v5.1.0
         with:
           persist-credentials: false
       - id: pipeline
@@ -96,7 +96,7 @@ def test_root_action_dry_run_builds_but_leaves_the_registry_alone(act, release_s
     assert result.returncode == 0, result.log[-4000:]
     out = result.outputs("pipeline")
     assert out["component-sha256"]
-    assert out["digest"] == out["image-ref"] == ""
+    assert out["digest"].startswith("sha256:") and out["image-ref"] == ""  # the digest a push would give
     assert json.loads(out["tags"]) == [f"{registry.host}/acme/pipeline:dry"]
     assert "dry" not in registry.tags("acme/pipeline")
 

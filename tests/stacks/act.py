@@ -23,14 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 OWNER_REPO = "acme/wash-actions"
 REF = "v1"
 # actions/cache needs GitHub's cache service; under act it maps to a local stand-in with its interface.
-ACTIONS_CACHE = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684"
+ACTIONS_CACHE = "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae"
 FAKE_CACHE = Path(__file__).resolve().parent / "actions-cache"
 # actions/upload-artifact and download-artifact need GitHub's artifact service; under act they map to local
 # stand-ins with their interface that keep each run's artifacts under $ACT_FAKE_ARTIFACT_DIR.
 STAND_INS = {
-    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": Path(__file__).resolve().parent
+    "actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f": Path(__file__).resolve().parent
     / "upload-artifact",
-    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093": Path(__file__).resolve().parent
+    "actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131": Path(__file__).resolve().parent
     / "download-artifact",
     # actions/setup-python downloads GitHub's CPython builds; the stand-in takes python<x.y> from this machine.
     "actions/setup-python@ece7cb06caefa5fff74198d8649806c4678c61a1": Path(__file__).resolve().parent / "setup-python",
