@@ -89,7 +89,7 @@ def report(error: ActionError) -> None:
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, what the runner sends when a job is cancelled: unwinds like Ctrl-C, so every
-    ``finally`` runs (the job-scoped docker config with the registry credentials is removed)."""
+    ``finally`` runs and the step ends with one clear message."""
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as interrupt:
         terminated = isinstance(interrupt, Terminated)
         gha.error(
-            f"Cancelled ({'SIGTERM' if terminated else 'SIGINT'}); temporary credentials were removed.",
+            f"Cancelled ({'SIGTERM' if terminated else 'SIGINT'}).",
             title="wash-actions cancelled",
         )
         return 143 if terminated else 130

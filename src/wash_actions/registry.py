@@ -106,16 +106,6 @@ def docker_config_credentials(config_dir: Path, registry: str) -> Credentials | 
     return None
 
 
-def write_docker_config(config_dir: Path, registry: str, creds: Credentials) -> Path:
-    """A job-scoped docker config wash reads through ``DOCKER_CONFIG``: the secret stays off argv."""
-    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = config_dir / "config.json"
-    auth = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
-    path.touch(mode=0o600)
-    path.write_text(json.dumps({"auths": {registry: {"auth": auth}}}))
-    return path
-
-
 class Registry:
     """A minimal OCI distribution client for one registry host, on the package's transport.
 
