@@ -371,13 +371,13 @@ class Registry:
         """Upload a blob (monolithic: POST for a session, PUT with the digest), skipping one already there."""
         return self.ensure_blob(repository, data)[0]
 
-    def ensure_blob(self, repository: str, data: bytes) -> tuple[str, bool]:
+    def ensure_blob(self, repository: str, data: bytes, *, digest: str = "") -> tuple[str, bool]:
         """The blob's digest, and whether it had to be uploaded (``HEAD`` first: one already there is not sent).
 
         A ``HEAD`` that answers 200 must describe these bytes: a ``Docker-Content-Digest`` or ``Content-Length``
-        that disagrees is refused, never taken as "already there".
+        that disagrees is refused, never taken as "already there". ``digest``: the data's, when already known.
         """
-        digest = digest_of(data)
+        digest = digest or digest_of(data)
         scope = f"repository:{repository}:pull,push"
         head = self._send("HEAD", f"{self.base}/v2/{repository}/blobs/{digest}", scope, reference=digest)
         if head.status == 200:

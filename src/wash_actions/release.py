@@ -79,15 +79,16 @@ def check_immutable(previous: dict[str, str], image: str, digest: str, mode: str
     )
 
 
-def push(client: Registry, repository: str, artifact: Artifact, wasm: bytes) -> Pushed:
-    """Upload the layer and the config (each only when missing), then store the manifest under its digest."""
-    uploaded = [
-        digest
-        for digest, data in ((artifact.layer_digest, wasm), (artifact.config_digest, artifact.config))
-        if client.ensure_blob(repository, data)[1]
-    ]
-    if client.has_manifest(repository, artifact.digest):
-        return Pushed(tuple(uploaded), manifest_stored=False)
+def push(client: Registry, repository: str, artifact: Artifact, wasm: bytes, previous: dict[str, str]) -> Pushed:
+    """Store the manifest under its digest, uploading only the blobs the repository lacks.
+
+    A tag already naming the digest (read and hashed moments ago) proves the manifest and its blobs are there:
+    nothing is sent. Otherwise a manifest ``HEAD`` by digest decides, and only then the blobs' ``HEAD``s.
+    """
+    if artifact.digest in previous.values() or client.has_manifest(repository, artifact.digest):
+        return Pushed((), manifest_stored=False)
+    blobs = ((artifact.layer_digest, wasm), (artifact.config_digest, artifact.config))
+    uploaded = [digest for digest, data in blobs if client.ensure_blob(repository, data, digest=digest)[1]]
     client.put_manifest(repository, artifact.digest, artifact.manifest)
     return Pushed(tuple(uploaded), manifest_stored=True)
 
@@ -122,9 +123,10 @@ def tag(client: Registry, repository: str, image: str, artifact: Artifact, previ
             "credentials' push rights.",
             docs="#publish",
         )
-    with ThreadPoolExecutor(max_workers=min(8, len(previous))) as pool:
-        found = list(pool.map(lambda name: client.resolve(repository, name), previous))
-    wrong = {name: d for name, d in zip(previous, found, strict=True) if d != digest}
+    # read back what was written (a tag that already named the digest was read and hashed before the push)
+    with ThreadPoolExecutor(max_workers=min(8, max(1, len(todo)))) as pool:
+        found = list(pool.map(lambda name: client.resolve(repository, name), todo))
+    wrong = {name: d for name, d in zip(todo, found, strict=True) if d != digest}
     if wrong:
         raise ActionError(
             what=f"Tags {', '.join(wrong)} do not resolve to the pushed digest {digest}",

@@ -107,11 +107,12 @@ def test_a_transient_fault_during_the_push_is_retried(request, fault, publish, p
     ],
     ids=["503-on-tag", "429-on-resolve", "reset-on-manifest-check"],
 )
-def test_a_transient_fault_while_tagging_is_retried(fault, publish, proxied, registry, no_sleep):
+def test_a_transient_fault_while_tagging_is_retried(request, fault, publish, proxied, registry, no_sleep):
     proxied.faults.put(fault)
-    run = publish(proxied.host, "acme/flaky-tag", "v1,latest")
+    repository = f"acme/flaky-tag-{request.node.callspec.id}"  # a new repository: nothing is there yet
+    run = publish(proxied.host, repository, "v1,latest")
     assert run.code == 0, run.stdout + run.stderr
-    assert resolves(registry, "acme/flaky-tag", ["v1", "latest"]) == {run.outputs["digest"]}
+    assert resolves(registry, repository, ["v1", "latest"]) == {run.outputs["digest"]}
     assert proxied.faults.applied, "the fault never fired"
     if fault.retry_after:
         assert 2 in no_sleep  # Retry-After was honoured

@@ -277,7 +277,7 @@ def push(client: registry.Registry, inputs: PublishInputs, artifact: layout.Arti
         )
     release.check_immutable(previous, inputs.image, artifact.digest, inputs.immutable)
     gha.info(f"Pushing {inputs.component.name} to {inputs.image}@{artifact.digest}")
-    pushed = release.push(client, inputs.repository, artifact, wasm)
+    pushed = release.push(client, inputs.repository, artifact, wasm, previous)
     if not pushed.uploaded and not pushed.manifest_stored:
         gha.info(f"{inputs.image}@{artifact.digest} is already in the registry: nothing uploaded.")
     return previous
