@@ -11,7 +11,7 @@ from . import gha
 from .errors import ActionError
 
 USAGE = (
-    "usage: python -m wash_actions {setup-wash [resolve|install],build,publish,discover,update-manifest}\n"
+    "usage: python -m wash_actions {setup-wash [resolve|install],build,check,publish,discover,update-manifest}\n"
     "       python -m wash_actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
 )
 
@@ -53,6 +53,11 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.PublishInputs.from_env(inputs))
 
+    def check(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import check as cmd
+
+        return cmd.run(cmd.CheckInputs.from_env(inputs))
+
     def discover(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import discover as cmd
 
@@ -74,6 +79,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         "setup-wash resolve": setup_wash_resolve,
         "setup-wash install": setup_wash_install,
         "build": build,
+        "check": check,
         "publish": publish,
         "discover": discover,
         "update-manifest": update_manifest,

@@ -13,10 +13,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = ROOT / "scripts" / "gen-root-action"
-CHAIN = ("setup-wash", "build", "publish")
+CHAIN = ("setup-wash", "build", "check", "publish")
 WIRED = {
     ("build", "wash-path"),
     ("publish", "wash-path"),
+    ("check", "component-path"),
     ("publish", "component-path"),
     ("publish", "component_path"),
     ("publish", "project-path"),
@@ -97,5 +98,7 @@ def test_root_chains_the_sub_actions() -> None:
     assert "WASHACTIONS_INPUT_WASH_PATH" not in steps["publish"]["env"]
     assert steps["publish"]["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == "${{ steps.build.outputs.component-path }}"
     runs = [str(step["run"]) for step in root["runs"]["steps"] if "run" in step]
-    assert len(runs) == 6  # find-python, resolve, install, build, sigstore-cache, publish
+    assert len(runs) == 7  # find-python, resolve, install, build, check, sigstore-cache, publish
+    assert steps["check"]["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == "${{ steps.build.outputs.component-path }}"
+    assert root["inputs"]["check"]["default"] == "report"  # the pipeline reports; the check action fails
     assert all('"$GITHUB_ACTION_PATH/scripts/' in run for run in runs), runs
