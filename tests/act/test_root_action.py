@@ -97,6 +97,8 @@ def test_root_action_dry_run_builds_but_leaves_the_registry_alone(act, release_s
     out = result.outputs("pipeline")
     assert out["component-sha256"]
     assert out["digest"].startswith("sha256:") and out["image-ref"] == ""  # the digest a push would give
+    assert out["result"] == "passed"  # the check step ran between build and publish (check: report)
+    assert "wasi:io/poll@0.2.9" in json.loads(out["imports"])
     assert json.loads(out["tags"]) == [f"{registry.host}/acme/pipeline:dry"]
     assert "dry" not in registry.tags("acme/pipeline")
 
