@@ -8,7 +8,7 @@ the machine it ran on to BENCHMARKS.md.
 1. the action's Python runtime: cold (a new venv from the hashed lock) and warm (a later step of the job);
    steps that do not sign neither import nor install sigstore;
 2. setup-wash under act: warm (tool-cache hit) vs a no-op composite step; cold vs a plain download;
-3. the build action vs a raw ``wash build -o json`` on the same example;
+3. the build action vs a raw ``wash build -o json`` on the same example; the check action vs that build;
 4. publish with 5 tags vs one ``wash oci push``, and vs five pushes; a re-run of an unchanged release vs one push;
 5. attestation added to publish (when publish has an ``attest`` input);
 6. the whole example pipeline under act vs the same commands run by hand; on a fresh runner with wash in
@@ -896,6 +896,14 @@ class Bench:
             cmd = [str(self.wash), "build", "-o", "json", "--skip-fetch"]
             return run_timed(cmd, env=self.runner.env(directory), cwd=directory)[0]
 
+        def check() -> float:
+            # the check step on the same project's component: the wasmcloud profile, every import resolved
+            env = self.runner.env(project, {"component-path": str(self.component)})
+            elapsed, _ = run_timed(["bash", str(self.wash_actions), "check"], env=env, cwd=project)
+            if step_outputs(env).get("result") != "passed":
+                raise BenchError(f"check did not pass hello-python: {step_outputs(env)}")
+            return elapsed
+
         samples = measure(
             "3 build",
             {
@@ -903,8 +911,19 @@ class Bench:
                 "raw": lambda: raw(project),
                 "action-copy": lambda: action(copying),
                 "raw-copy": lambda: raw(copying),
+                "check": check,
             },
             self.runs,
+        )
+        self.rows.append(
+            timed_row(
+                3,
+                "check action (`scripts/wash-actions check`, host wasmcloud) on hello-python's component",
+                samples["check"],
+                samples["raw"],
+                Target("ratio", 0.05),
+                baseline_name="`wash build -o json --skip-fetch` of the same project",
+            )
         )
         self.rows.append(
             timed_row(
