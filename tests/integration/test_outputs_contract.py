@@ -78,6 +78,7 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
     build = run(
         "build", {"wash-path": str(wash_binary), "skip-fetch": "true"}, base / "build-runner", workspace=workspace
     )
+    run("check", {"component-path": build.outputs["component-path"]}, base / "check-runner", workspace=workspace)
     publish = {
         "component-path": build.outputs["component-path"],
         "registry": registry.host,

@@ -75,7 +75,7 @@ def test_defaults_and_str() -> None:
 def test_main_usage_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     assert main(argv) == 2
     captured = capsys.readouterr()
-    assert captured.err.startswith("usage: python -m wash_actions {setup-wash [resolve|install],build,publish")
+    assert captured.err.startswith("usage: python -m wash_actions {setup-wash [resolve|install],build,check,publish")
     assert "::error" not in captured.out
 
 

@@ -267,11 +267,13 @@ def test_sbom_path_stays_in_the_workspace(tmp_path: Path) -> None:
     assert "outside the workspace" in caught.value.what
 
 
-def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **given: str) -> publish.PublishInputs:
+def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, oidc: bool = False, **given: str) -> publish.PublishInputs:
     from wash_actions import gha
 
     for key in ("ACTIONS_ID_TOKEN_REQUEST_URL", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
         monkeypatch.delenv(key, raising=False)
+    if oidc:  # the job has permissions: id-token: write, so attest: auto attests
+        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "https://token.actions.githubusercontent.com/oidc")
     monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
     monkeypatch.setenv("GITHUB_REPOSITORY", "acme/hello")
     monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
@@ -298,16 +300,18 @@ def test_token_is_the_registry_password(monkeypatch, tmp_path, given: dict[str, 
 
 
 @pytest.mark.parametrize(
-    ("given", "sbom_on", "notices"),
+    ("given", "oidc", "sbom_on", "notices"),
     [
-        ({}, True, 0),
-        ({"sbom": "false"}, False, 0),
-        ({"cyclonedx-version": "0.29.1"}, True, 1),
-        ({"sbom-path": "bom.json"}, True, 0),
+        ({}, True, True, 0),
+        ({}, False, False, 0),  # auto: an SBOM whenever the provenance is attested, and nothing is
+        ({"sbom": "false"}, True, False, 0),
+        ({"cyclonedx-version": "0.29.1"}, True, True, 1),
+        ({"sbom-path": "bom.json"}, True, True, 0),
+        ({"sbom": "true", "push": "false"}, False, True, 0),  # a dry run may still write one
     ],
 )
-def test_sbom_inputs(monkeypatch, tmp_path, given: dict[str, str], sbom_on: bool, notices: int) -> None:
-    parsed = _inputs(monkeypatch, tmp_path, **given)
+def test_sbom_inputs(monkeypatch, tmp_path, given: dict[str, str], oidc: bool, sbom_on: bool, notices: int) -> None:
+    parsed = _inputs(monkeypatch, tmp_path, oidc, **given)
     assert parsed.sbom is sbom_on
     assert len(parsed.sbom_notices) == notices
     assert parsed.sbom_path == ((tmp_path / "bom.json").resolve() if "sbom-path" in given else None)

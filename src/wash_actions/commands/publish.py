@@ -104,7 +104,8 @@ class PublishInputs:
             }
         )
         check_sbom_mode(options, decision, push=push)
-        sbom_on = options.mode != "false"
+        # auto: an SBOM whenever the provenance is attested (none to make when nothing is attested)
+        sbom_on = options.mode == "true" or (options.mode == "auto" and decision.enabled)
         return cls(
             component=component,
             registry=host,
