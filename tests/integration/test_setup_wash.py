@@ -360,7 +360,7 @@ def test_every_release_era_is_accepted(verified, release_server, sigstore, wash_
     ],
 )
 def test_other_runs_are_refused_naming_the_identity(
-    verified, release_server, sigstore, wash_binary, tmp_path, claims, seen
+    verified, verifier, release_server, sigstore, wash_binary, tmp_path, claims, seen
 ):
     """Valid signature, trusted root, right binary: only the signing run is not a wasmCloud release."""
     with provenance_signed_by(release_server.store, sigstore, wash_binary, claims):
@@ -368,6 +368,8 @@ def test_other_runs_are_refused_naming_the_identity(
     line = assert_one_clear_error(run, "could not be verified")
     assert seen in line
     assert "SAN https://github.com/" + claims.get("job_workflow_ref", claims["workflow_ref"]) in line
+    assert "verifying with sigstore-python instead" not in run.stdout  # a refusal by gh is never handed on
+    assert ("verified with the GitHub CLI" in line) is (verifier == "gh")
     assert not (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64").exists()
 
 
