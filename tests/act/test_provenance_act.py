@@ -11,6 +11,7 @@ from tests.stacks import upstream
 pytestmark = pytest.mark.act
 
 
+@pytest.mark.parametrize("gh", [False, True], ids=["sigstore", "gh-on-path"])
 @pytest.mark.parametrize(
     ("claims", "accepted"),
     [
@@ -18,7 +19,10 @@ pytestmark = pytest.mark.act
         pytest.param(upstream.CALLER_CLAIMS, False, id="caller-of-a-wasmcloud-reusable-workflow"),
     ],
 )
-def test_setup_wash_verifies_the_signing_run(act, release_server, sigstore, wash_binary, tmp_path, claims, accepted):
+def test_setup_wash_verifies_the_signing_run(
+    act, release_server, sigstore, wash_binary, tmp_path, claims, accepted, gh
+):
+    """With gh on PATH (as on every GitHub-hosted image) the same judgement, with nothing installed."""
     workflow = f"""
 on: push
 jobs:
@@ -33,13 +37,16 @@ jobs:
         result = act.run(
             workflow,
             env=env,
-            name=f"provenance-{accepted}",
+            name=f"provenance-{accepted}-{gh}",
             cache=tmp_path / "action-cache",
             cache_store=tmp_path / "cache-store",
+            gh=gh,
         )
+    assert ("Installing sigstore" in result.log) is not gh
     if accepted:
         assert result.returncode == 0, result.log[-4000:]
         assert "signed by https://github.com/wasmCloud/wasmCloud/.github/workflows/wash.yml@refs/tags/v" in result.log
+        assert ("with the GitHub CLI (gh attestation verify): signed by" in result.log) is gh
     else:
         assert result.returncode != 0
         (error,) = result.errors()

@@ -88,3 +88,81 @@ def test_a_release_whose_provenance_fails_is_not_added_and_the_run_fails(act, si
     assert result.outcome("update", "update") == "failure"
     assert "failed provenance verification" in "\n".join(result.errors())
     assert "2.11.0" not in known.parse((out / "manifest.json").read_text())
+
+
+def test_a_runner_with_gh_verifies_new_releases_without_installing_anything(act, sigstore, wash_binary, tmp_path):
+    project = act_stack.copy_project(act.actions_dir, tmp_path / "gh" / "wash-actions")
+    seeded_manifest(project / MANIFEST)
+    with releases.serving(upstream_store(sigstore, wash_binary)) as server:
+        result = act.run(
+            workflow_with_capture(),
+            project=project,
+            event="workflow_dispatch",
+            repository="acme/wash-actions",
+            variables={"WASH_RELEASES_API_URL": server.url},
+            env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
+            cache=tmp_path / "runner",
+            name="manifest-gh",
+            gh=True,
+        )
+    assert result.returncode == 0, result.log[-4000:]
+    assert result.outputs("update", "update")["added"] == "1"
+    assert "verified by the GitHub CLI" in result.log
+    assert "Installing sigstore" not in result.log and "verified by sigstore-python" not in result.log
+
+
+RELEASE_WORKFLOW = act_stack.ROOT / ".github" / "workflows" / "release.yml"
+
+
+def release_until_created() -> dict:
+    """release.yml's job up to creating the release: its checkout and the manifest steps (the tag and CHANGELOG
+    check is shell over the tag; creating the release and moving the major tag need GitHub)."""
+    data = yaml.safe_load(RELEASE_WORKFLOW.read_text())
+    data = {("on" if key is True else key): value for key, value in data.items()}
+    data["on"] = "workflow_dispatch"
+    steps = data["jobs"]["release"]["steps"]
+    names = [step.get("name", step.get("uses", "")) for step in steps]
+    manifest = names.index("Verify the wash releases the manifest lacks")
+    refuse = names.index("Refuse to release without the newest wash in the manifest")
+    assert names[refuse + 1] == "Create the GitHub release"  # the refusal comes before the release
+    capture = {"name": "Capture for the test", "if": "always()", "shell": "bash"}
+    capture["run"] = f'cp {MANIFEST} "$ACT_TEST_OUT/manifest.json"'
+    data["jobs"]["release"]["steps"] = [steps[0], *steps[manifest : refuse + 1], capture]
+    return data
+
+
+def run_release(act, tmp_path, store, sigstore, name: str, manifest: dict[str, known.KnownRelease] | None = None):
+    project = act_stack.copy_project(act.actions_dir, tmp_path / name / "wash-actions")
+    seeded_manifest(project / MANIFEST)
+    if manifest is not None:
+        (project / MANIFEST).write_text(known.dumps(manifest, known.about_text(project / MANIFEST)))
+    with releases.serving(store) as server:
+        return act.run(
+            release_until_created(),
+            project=project,
+            event="workflow_dispatch",
+            repository="acme/wash-actions",
+            variables={"WASH_RELEASES_API_URL": server.url},
+            env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
+            cache=tmp_path / "runner",
+            name=name,
+            gh=True,
+        )
+
+
+def test_release_is_refused_while_the_newest_wash_is_missing_from_the_manifest(act, sigstore, wash_binary, tmp_path):
+    result = run_release(act, tmp_path, upstream_store(sigstore, wash_binary), sigstore, "release-missing")
+    assert result.returncode != 0
+    assert result.outputs("manifest", "release")["versions"] == WASH_VERSION
+    errors = "\n".join(result.errors())
+    assert "The manifest of known wash releases is not current" in errors and WASH_VERSION in errors
+
+
+def test_release_goes_on_when_the_manifest_is_current(act, sigstore, wash_binary, tmp_path):
+    first = run_release(act, tmp_path, upstream_store(sigstore, wash_binary), sigstore, "release-verify")
+    assert first.outputs("manifest", "release")["added"] == "1", first.log[-4000:]
+    current = known.parse((act.base / "runs" / "release-verify" / "out" / "manifest.json").read_text())
+    result = run_release(act, tmp_path, upstream_store(sigstore, wash_binary), sigstore, "release-current", current)
+    assert result.returncode == 0, result.log[-4000:]
+    assert result.outputs("manifest", "release")["added"] == "0"
+    assert result.outcome("manifest", "release") == "success"

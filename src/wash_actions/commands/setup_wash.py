@@ -244,39 +244,76 @@ def reported_version(binary: Path) -> str:
     return out.strip().split()[-1].lstrip("v") if out.strip() else ""
 
 
-def _verifier(
-    inputs: SetupInputs, resolved: Resolved, preload: threading.Thread | None = None
-) -> Callable[[Path, str], str]:
+def _sources(inputs: SetupInputs, resolved: Resolved, sha256: str) -> list[tuple[str, Callable[[], list[bytes]]]]:
+    from .. import provenance_check
+
+    sources: list[tuple[str, Callable[[], list[bytes]]]] = []
+    if resolved.bundle_url:
+        url = resolved.bundle_url
+        sources.append(
+            (
+                f"release asset {install.BUNDLE_ASSET}",
+                lambda: [b] if (b := provenance_check.fetch_bundle(url)) else [],
+            )
+        )
+    sources.append(
+        (
+            "GitHub attestations API",
+            lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.api_auth, sha256),
+        )
+    )
+    return sources
+
+
+GH_VERIFIER = "the GitHub CLI (gh attestation verify)"
+SIGSTORE_VERIFIER = "sigstore-python"
+
+
+def gh_on_path() -> str | None:
+    """The GitHub CLI on PATH (preinstalled on every GitHub-hosted image), the first verifier setup-wash tries."""
+    return shutil.which("gh")
+
+
+def _verifier(inputs: SetupInputs, resolved: Resolved, gh: str | None) -> Callable[[Path, str], str]:
+    """Verify with gh when it is on PATH; with sigstore-python (installed on first use) when gh is missing or could
+    not judge the bundle. A refusal by gh is final."""
+    preload: threading.Thread | None = None
+    if gh is None:
+        from .. import extras  # only a download verified by sigstore-python needs it
+
+        if not extras.sigstore_cached():
+            gha.notice(
+                "Verifying wash's provenance installs sigstore-python on this runner (a download from PyPI, a few "
+                "seconds). To avoid it, pin a wash-version the action lists (verified when it was listed), or use a "
+                "runner with the GitHub CLI (gh) on PATH, as every GitHub-hosted image has.",
+                title="setup-wash: verification cost",
+            )
+        preload = extras.preload_sigstore("sigstore.models", "sigstore.verify")
+
     def verify(binary: Path, sha256: str) -> str:
         from .. import extras, provenance_check
 
-        if preload is not None:
-            preload.join()
-        extras.ensure_sigstore()
-        sources: list[tuple[str, Callable[[], list[bytes]]]] = []
-        if resolved.bundle_url:
-            url = resolved.bundle_url
-            sources.append(
-                (
-                    f"release asset {install.BUNDLE_ASSET}",
-                    lambda: [b] if (b := provenance_check.fetch_bundle(url)) else [],
+        trust_config = gha.env(provenance_check.TRUST_CONFIG_ENV)
+        verifier = SIGSTORE_VERIFIER
+        evidence: provenance_check.Evidence | None = None
+        if gh is not None:
+            try:
+                evidence = provenance_check.verify_binary_with_gh(
+                    gh, binary, sha256, _sources(inputs, resolved, sha256), trust_config
                 )
-            )
-        sources.append(
-            (
-                "GitHub attestations API",
-                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.api_auth, sha256),
-            )
-        )
-        evidence = provenance_check.verify_binary(
-            sha256,
-            sources,
-            gha.env(provenance_check.TRUST_CONFIG_ENV),
-        )
+                verifier = GH_VERIFIER
+            except provenance_check.GhUnavailable as exc:
+                gha.info(f"The GitHub CLI could not verify ({exc}); verifying with sigstore-python instead.")
+        if evidence is None:
+            if preload is not None:
+                preload.join()
+            extras.ensure_sigstore()
+            evidence = provenance_check.verify_binary(sha256, _sources(inputs, resolved, sha256), trust_config)
         gha.info(
-            f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source}: signed by {evidence.identity}"
+            f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source} with {verifier}: "
+            f"signed by {evidence.identity}"
         )
-        return f"signed by {evidence.identity} (via {evidence.source})"
+        return f"signed by {evidence.identity} (via {evidence.source}; verified by {verifier})"
 
     return verify
 
@@ -326,9 +363,7 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
             resolution.check_pin_against(listed, setup.checksum)
             expected, verify = "", _known_verifier(resolved, listed)
         elif setup.verify:
-            from .. import extras  # only a download that is verified by provenance needs it
-
-            verify = _verifier(setup, resolved, extras.preload_sigstore("sigstore.models", "sigstore.verify"))
+            verify = _verifier(setup, resolved, gh_on_path())
         try:
             binary, _ = install.install_into_cache(
                 entry,
@@ -369,7 +404,12 @@ def finish(
     gha.add_path(entry.directory)
     rust_steps = setup_rust(setup.rust_options)
     plugin_files = install_plugins(str(binary), setup)
-    gha.summary(f"### wash\n\n| version | path | source |\n|---|---|---|\n| {version} | `{binary}` | {source} |\n")
+    record = install.Record.read(entry.directory)
+    verified = record.evidence.replace("|", "\\|") if record is not None and record.evidence else "not verified"
+    gha.summary(
+        f"### wash\n\n| version | path | source | verified |\n|---|---|---|---|\n"
+        f"| {version} | `{binary}` | {source} | {verified} |\n"
+    )
     if rust_steps:
         gha.summary("Rust: " + ", ".join(f"`{step}`" for step in rust_steps) + "\n")
     return {

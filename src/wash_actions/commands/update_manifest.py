@@ -3,7 +3,8 @@
 This project's scheduled workflow (.github/workflows/update-wash-manifest.yml) runs it, never a user's
 runner. It lists wasmCloud/wasmCloud's releases, and for every version (>= 2.0.0) not yet in the manifest
 downloads each platform binary and verifies it against wasmCloud's provenance with the full Sigstore policy
-(``provenance_check.verify_binary``: the release's wash.sigstore.json, else GitHub's attestations API).
+(``provenance_check.verify_binary_with_gh`` when gh is on PATH, else ``verify_binary``:
+the release's wash.sigstore.json, else GitHub's attestations API).
 A release is added only when every binary verified; one that does not is left out and the run fails. The
 pull request body lists what was added, with each binary's sha256, signer and source.
 """
@@ -82,7 +83,7 @@ def binaries(release: releases.Release) -> list[releases.Asset]:
     return [a for name, a in sorted(release.assets.items()) if BINARY.fullmatch(name)]
 
 
-Verify = Callable[[str, bytes | None], tuple[str, str]]  # (sha256, release bundle) -> (source, signer)
+Verify = Callable[[str, bytes | None, Path], tuple[str, str]]  # (sha256, release bundle, binary) -> (source, signer)
 
 
 def check_release(
@@ -103,7 +104,6 @@ def check_release(
                 fix="Re-run the workflow later; the release may still be uploading.",
             ) from None
         sha = install.sha256_file(target)
-        target.unlink()
         reported = asset.digest.lower().removeprefix("sha256:")
         if reported and reported != sha:
             raise ActionError(
@@ -111,26 +111,41 @@ def check_release(
                 why=f"Downloaded sha256 {sha}, the API says {reported}.",
                 fix="Re-run the workflow; if it persists, report it to wasmCloud before listing the release.",
             )
-        source, signer = verify(sha, bundle)
+        try:
+            source, signer = verify(sha, bundle, target)
+        finally:
+            target.unlink()
         verified[asset.name] = known.KnownAsset(sha, signer, source)
     return known.KnownRelease(release.version, release.tag, now, verified)
 
 
-def sigstore_verifier(inputs: UpdateInputs) -> Verify:
-    """The full provenance policy of setup-wash, with sigstore (installed from the lock on first use)."""
+def release_verifier(inputs: UpdateInputs) -> Verify:
+    """setup-wash's verification: the GitHub CLI when it is on PATH, else (or when gh cannot judge) sigstore
+    (installed from the lock on first use); the project's policy either way, and a refusal by gh is final."""
+    import shutil
+
     from .. import extras, provenance_check
 
-    extras.ensure_sigstore()
+    gh = shutil.which("gh")
 
-    def verify(sha256: str, bundle: bytes | None) -> tuple[str, str]:
-        sources = [
+    def verify(sha256: str, bundle: bytes | None, binary: Path) -> tuple[str, str]:
+        sources: list[tuple[str, Callable[[], list[bytes]]]] = [
             (f"release asset {install.BUNDLE_ASSET}", lambda: [bundle] if bundle else []),
             (
                 "GitHub attestations API",
                 lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.auth, sha256),
             ),
         ]
+        if gh is not None:
+            try:
+                evidence = provenance_check.verify_binary_with_gh(gh, binary, sha256, sources, inputs.trust_config)
+                gha.info(f"sha256 {sha256}: verified by the GitHub CLI via {evidence.source}")
+                return evidence.source, evidence.identity
+            except provenance_check.GhUnavailable as exc:
+                gha.info(f"The GitHub CLI could not verify ({exc}); verifying with sigstore-python instead.")
+        extras.ensure_sigstore()
         evidence = provenance_check.verify_binary(sha256, sources, inputs.trust_config)
+        gha.info(f"sha256 {sha256}: verified by sigstore-python via {evidence.source}")
         return evidence.source, evidence.identity
 
     return verify
@@ -177,7 +192,7 @@ def run(
     stamp = now or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if todo:
         gha.info("New wash releases: " + ", ".join(r.tag for r in todo))
-        verify = verifier or sigstore_verifier(inputs)
+        verify = verifier or release_verifier(inputs)
         fetch_bundle: Callable[[str], bytes | None]
         if fetch is None:
             from ..provenance_check import fetch_bundle
