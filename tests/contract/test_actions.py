@@ -513,6 +513,41 @@ def test_third_party_uses_are_pinned_by_sha(path: Path) -> None:
     assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
 
 
+# The first major release of each JavaScript action we pin whose action.yml says `using: node24` (the runner
+# deprecates Node 20). Each read in the action's own repository: actions/cache v5.0.5 (27d5ce7, and its
+# restore/ and save/), actions/checkout v5.1.0 (fbc6f39), actions/setup-python v6.3.0 (ece7cb0),
+# actions/upload-artifact v6.0.0 (b7c566a), actions/download-artifact v7.0.0 (37930b1), actions/setup-go v6.5.0
+# (924ae3a; its v5.5.0, d35c59a, is node20). An action missing here must be looked up and added, so a new pin
+# cannot bring Node 20 back unnoticed.
+NODE24_FIRST_MAJOR = {
+    "actions/cache": 5,
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/upload-artifact": 6,
+    "actions/download-artifact": 7,
+    "actions/setup-go": 6,
+}
+PINNED_MAJOR = re.compile(r"^\s+#\s*v(?P<major>\d+)\.")
+
+
+@pytest.mark.parametrize("path", [*YAML_FILES, ROOT / "README.md"], ids=rel)
+def test_pinned_javascript_actions_run_on_node24(path: Path) -> None:
+    problems = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = USES_LINE.match(line)
+        if not match or not match["ref"].startswith("actions/") or "@" not in match["ref"]:
+            continue
+        action = "/".join(match["ref"].split("@", 1)[0].split("/")[:2])  # actions/cache/save: actions/cache
+        major = PINNED_MAJOR.match(match["rest"])
+        if action not in NODE24_FIRST_MAJOR:
+            problems.append(f"line {number}: {action} is not in NODE24_FIRST_MAJOR (read its action.yml's `using:`)")
+        elif major is None or int(major["major"]) < NODE24_FIRST_MAJOR[action]:
+            problems.append(
+                f"line {number}: {match['ref']} is a Node 20 release; pin v{NODE24_FIRST_MAJOR[action]} or newer"
+            )
+    assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
+
+
 @yaml_files
 def test_file_is_not_gitignored(path: Path) -> None:
     # An ignored action.yml is left out of commits and skipped by zizmor's directory scan.

@@ -10,6 +10,7 @@ alpine's), ``scripts/wash-actions`` and ``scripts/bootstrap.py`` under bash and 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -356,7 +357,26 @@ def test_the_stand_in_needs_its_lib_directory_like_githubs_builds(toolcache_pyth
     assert helped.stdout.strip() == "started", helped.stderr
 
 
-@pytest.mark.parametrize("command", ["setup-wash resolve", "build", "publish", "discover", "sigstore-cache"])
+ACTION_COMMAND = re.compile(r'scripts/wash-actions"\s+(?P<command>[a-z-]+(?:\s+[a-z-]+)?)\s*$')
+
+
+def action_commands() -> list[str]:
+    """Every command a step of an action.yml runs (``bash "…/wash-actions" <command> [sub]``), read from the
+    files themselves so that a new action is covered without editing this test."""
+    found = set()
+    for action in [ROOT / "action.yml", *sorted((ROOT / "actions").glob("*/action.yml"))]:
+        for line in action.read_text(encoding="utf-8").splitlines():
+            match = ACTION_COMMAND.search(line)
+            if match:
+                found.add(match["command"])
+    return sorted(found)
+
+
+def test_the_actions_commands_are_found():
+    assert {"build", "discover", "publish", "setup-wash install", "setup-wash resolve"} <= set(action_commands())
+
+
+@pytest.mark.parametrize("command", action_commands())
 def test_every_action_starts_a_provisioned_python_outside_the_hosted_tool_cache(toolcache_python, tmp_path, command):
     """The interpreter the action's setup-python step gave (WASHACTIONS_PYTHON) runs every command."""
     bin_dir = runner_path(tmp_path, tools=(*TOOLS, "git"))
