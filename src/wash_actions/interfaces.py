@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import versions
 from .errors import ActionError
 
 _NAME = re.compile(
@@ -30,7 +31,6 @@ _PATTERN = re.compile(
     r"(?P<ns>[a-z][a-z0-9-]*):(?:(?P<all>\*)|(?P<pkg>[a-z][a-z0-9-]*)/(?P<iface>\*|[a-z][a-z0-9-]*)"
     r"(?:@(?P<version>[0-9A-Za-z.+-]+))?)\Z"
 )
-_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?\Z")
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,11 @@ def parse_interface(name: str) -> Interface | None:
     return Interface(match["ns"], match["pkg"], match["iface"], match["version"] or "")
 
 
+def _semver(text: str) -> versions.Version | None:
+    """A WIT version (``1.2.3``, ``0.2.0-draft``, build metadata ignored); None for anything else."""
+    return versions.parse_version(text.split("+", 1)[0]) if text[:1].isdigit() else None
+
+
 def compatible(wanted: str, offered: str) -> bool:
     """Whether an import of version ``wanted`` is satisfied by ``offered`` (the component model's semver rule).
 
@@ -61,20 +66,18 @@ def compatible(wanted: str, offered: str) -> bool:
     """
     if not wanted or not offered:
         return True
-    mine = _SEMVER.match(wanted)
+    mine = _semver(wanted)
     if mine is None:
         return wanted == offered
     if re.fullmatch(r"\d+(?:\.\d+)?", offered):  # a track, 1 or 0.2: any version on it, its prereleases too
-        parts = offered.split(".")
-        return list(mine.groups()[: len(parts)]) == parts
-    theirs = _SEMVER.match(offered)
-    if theirs is None or mine[4] or theirs[4]:
+        parts = tuple(int(part) for part in offered.split("."))
+        return mine.core[: len(parts)] == parts
+    theirs = _semver(offered)
+    if theirs is None or mine.prerelease or theirs.prerelease:
         return wanted == offered  # a prerelease only matches itself
-    a = [int(mine[i]) for i in (1, 2, 3)]
-    b = [int(theirs[i]) for i in (1, 2, 3)]
     for index in range(3):
-        if a[index] != 0 or b[index] != 0 or index == 2:
-            return a[: index + 1] == b[: index + 1]
+        if mine.core[index] != 0 or theirs.core[index] != 0 or index == 2:
+            return mine.core[: index + 1] == theirs.core[: index + 1]
     return False  # unreachable
 
 
