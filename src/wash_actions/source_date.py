@@ -82,16 +82,17 @@ def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], eve
     )
 
 
-def commit_time(workspace: Path, sha: str) -> int | None:
-    """The committer time of ``sha`` in the checkout at ``workspace``, or None (no git, no such commit)."""
-    git = shutil.which("git")
-    if git is None or not all(c in "0123456789abcdefABCDEF" for c in sha):
+def git(repo: Path, *args: str) -> str | None:
+    """``git <args>``'s stripped output in ``repo`` (any owner: ``safe.directory=*``), or None when git is missing
+    or fails. The job's ``GIT_*`` variables are left out, so they cannot point git at another repository."""
+    found = shutil.which("git")
+    if found is None:
         return None
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
         result = subprocess.run(
-            [git, "-c", "safe.directory=*", "show", "-s", "--format=%ct", sha, "--"],
-            cwd=workspace,
+            [found, "-c", "safe.directory=*", *args],
+            cwd=repo,
             env=env,
             capture_output=True,
             text=True,
@@ -100,8 +101,15 @@ def commit_time(workspace: Path, sha: str) -> int | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    out = result.stdout.strip()
-    return int(out) if result.returncode == 0 and out.isdigit() else None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def commit_time(workspace: Path, sha: str) -> int | None:
+    """The committer time of ``sha`` in the checkout at ``workspace``, or None (no git, no such commit)."""
+    if not all(c in "0123456789abcdefABCDEF" for c in sha):
+        return None
+    out = git(workspace, "show", "-s", "--format=%ct", sha, "--")
+    return int(out) if out and out.isdigit() else None
 
 
 def event_commit_time(event: Mapping[str, object], sha: str) -> Instant | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 from pathlib import Path
 
 from .. import gha, layout, source_date
@@ -28,22 +27,6 @@ class _Parser(argparse.ArgumentParser):
             fix=f"{USAGE}\ne.g. scripts/wash-actions digest build/hello.wasm --commit 0123abc",
             docs="#reproducible-digests",
         )
-
-
-def head(repo: Path) -> str:
-    """The commit checked out in ``repo`` ("" when it is not a git checkout)."""
-    try:
-        result = subprocess.run(
-            ["git", "-c", "safe.directory=*", "rev-parse", "HEAD"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def run(argv: list[str]) -> str:
@@ -64,7 +47,7 @@ def run(argv: list[str]) -> str:
         )
     repo = Path(args.repo)
     mode = source_date.check_mode(args.created)
-    sha = args.commit.strip() or (head(repo) if mode == "commit" else "")
+    sha = args.commit.strip() or ((source_date.git(repo, "rev-parse", "HEAD") or "") if mode == "commit" else "")
     created = source_date.resolve(mode, sha=sha, workspace=repo, env=os.environ, event={})
     artifact = layout.build(component.read_bytes(), created.instant, name=component.name)
     gha.stderr(f"created {created.instant.config_time()} ({created.source})")
