@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import subprocess
+import sys
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.stacks import act as act_stack
 from tests.stacks import registry as registry_stack
@@ -109,3 +113,62 @@ def built_js(tmp_path_factory: pytest.TempPathFactory, wash_binary: Path) -> Pat
     project = copy_example("hello-js", tmp_path_factory.mktemp("built-js"))
     subprocess.run([str(wash_binary), "build", "--skip-fetch"], cwd=project, check=True, capture_output=True)
     return project / "build" / "hello-js.wasm"
+
+
+# Other people's projects: componentize-py's own examples, from its source distribution on PyPI (hash-pinned),
+# built as their READMEs say (componentize_py-0.25.1/examples/{cli,http,sandbox}/README.md).
+COMPONENTIZE_PY_SDIST = (
+    "https://files.pythonhosted.org/packages/77/3d/c769bac866429f36a6d52451fb2980d5e8784efb1d265fb85eaaceb3c285/"
+    "componentize_py-0.25.1.tar.gz",
+    "e4087e916b06171303f803c8ffdd5f177e2422e87d9bed6ffe55cc41b2248aa8",
+)
+THEIR_EXAMPLES = {
+    "cli": ["-d", "../../wit", "-w", "wasi:cli/command@0.2.0", "componentize", "app"],
+    "http": ["-d", "../../wit", "-w", "wasi:http/proxy@0.2.0", "componentize", "app"],
+    "sandbox": ["-d", "sandbox.wit", "componentize", "--stub-wasi", "guest"],
+}
+
+
+@pytest.fixture(scope="session")
+def componentize_py_examples(tmp_path_factory) -> Path:
+    """componentize-py 0.25.1's examples directory (downloaded once into .venv, checked against its sha256)."""
+    url, sha256 = COMPONENTIZE_PY_SDIST
+    cache = ROOT / ".venv" / "test-sources" / url.rsplit("/", 1)[1]
+    if not cache.exists() or hashlib.sha256(cache.read_bytes()).hexdigest() != sha256:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        data = requests.get(url, timeout=120).content
+        assert hashlib.sha256(data).hexdigest() == sha256, "componentize-py's sdist changed on PyPI"
+        cache.write_bytes(data)
+    root = tmp_path_factory.mktemp("componentize-py")
+    with tarfile.open(cache) as archive:
+        archive.extractall(root, filter="data")
+    return root / "componentize_py-0.25.1" / "examples"
+
+
+def build_theirs(examples: Path, name: str) -> Path:
+    out = examples / name / f"{name}.wasm"
+    if not out.exists():
+        componentize = Path(sys.executable).parent / "componentize-py"
+        subprocess.run(
+            [str(componentize), *THEIR_EXAMPLES[name], "-o", str(out)],
+            cwd=examples / name,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    return out
+
+
+REAL_COMPONENTS = ("python", "js", *(f"theirs-{name}" for name in THEIR_EXAMPLES))
+
+
+def real_component(request: pytest.FixtureRequest) -> Path | None:
+    """The component a REAL_COMPONENTS parameter names (built on first use), or None for a test's own names."""
+    param = str(request.param)
+    if param == "python":
+        return Path(request.getfixturevalue("built_python"))
+    if param == "js":
+        return Path(request.getfixturevalue("built_js"))
+    if param.startswith("theirs-"):
+        return build_theirs(request.getfixturevalue("componentize_py_examples"), param.split("-", 1)[1])
+    return None

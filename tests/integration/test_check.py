@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REAL_COMPONENTS, real_component
 from tests.helpers import assert_one_clear_error, run_command
-from tests.integration.test_reproducible import THEIR_EXAMPLES, build_theirs, componentize_py_examples  # noqa: F401
 from wash_actions import component
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,15 +62,10 @@ def greeter(tmp_path_factory) -> dict[str, Path]:
     return built
 
 
-@pytest.fixture(params=["python", "js", "provider", "consumer", *(f"theirs-{n}" for n in THEIR_EXAMPLES)])
-def any_component(request, built_python, built_js, greeter) -> Path:
-    if request.param == "python":
-        return built_python
-    if request.param == "js":
-        return built_js
-    if request.param.startswith("theirs-"):
-        return build_theirs(request.getfixturevalue("componentize_py_examples"), request.param.split("-", 1)[1])
-    return greeter[request.param]
+@pytest.fixture(params=[*REAL_COMPONENTS, "provider", "consumer"])
+def any_component(request, greeter) -> Path:
+    found = real_component(request)
+    return found if found is not None else greeter[request.param]
 
 
 def test_imports_and_exports_equal_wash_inspect(any_component, wash_binary):

@@ -7,18 +7,15 @@ the same, and ``wash oci pull`` of publish's push must give back the component's
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
-import requests
 
+from tests.conftest import REAL_COMPONENTS, real_component
 from tests.helpers import assert_one_clear_error, run_command
 from wash_actions import layout, wasm_sections
 from wash_actions import registry as registry_client
@@ -56,59 +53,10 @@ def with_metadata(source: Path, dest: Path) -> Path:
     return dest
 
 
-# Other people's projects: componentize-py's own examples, from its source distribution on PyPI (hash-pinned),
-# built as their READMEs say (componentize_py-0.25.1/examples/{cli,http,sandbox}/README.md).
-COMPONENTIZE_PY_SDIST = (
-    "https://files.pythonhosted.org/packages/77/3d/c769bac866429f36a6d52451fb2980d5e8784efb1d265fb85eaaceb3c285/"
-    "componentize_py-0.25.1.tar.gz",
-    "e4087e916b06171303f803c8ffdd5f177e2422e87d9bed6ffe55cc41b2248aa8",
-)
-THEIR_EXAMPLES = {
-    "cli": ["-d", "../../wit", "-w", "wasi:cli/command@0.2.0", "componentize", "app"],
-    "http": ["-d", "../../wit", "-w", "wasi:http/proxy@0.2.0", "componentize", "app"],
-    "sandbox": ["-d", "sandbox.wit", "componentize", "--stub-wasi", "guest"],
-}
-
-
-@pytest.fixture(scope="session")
-def componentize_py_examples(tmp_path_factory) -> Path:
-    """componentize-py 0.25.1's examples directory (downloaded once into .venv, checked against its sha256)."""
-    url, sha256 = COMPONENTIZE_PY_SDIST
-    cache = Path(__file__).resolve().parents[2] / ".venv" / "test-sources" / url.rsplit("/", 1)[1]
-    if not cache.exists() or hashlib.sha256(cache.read_bytes()).hexdigest() != sha256:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        data = requests.get(url, timeout=120).content
-        assert hashlib.sha256(data).hexdigest() == sha256, "componentize-py's sdist changed on PyPI"
-        cache.write_bytes(data)
-    root = tmp_path_factory.mktemp("componentize-py")
-    with tarfile.open(cache) as archive:
-        archive.extractall(root, filter="data")
-    return root / "componentize_py-0.25.1" / "examples"
-
-
-def build_theirs(examples: Path, name: str) -> Path:
-    out = examples / name / f"{name}.wasm"
-    if not out.exists():
-        componentize = Path(sys.executable).parent / "componentize-py"
-        subprocess.run(
-            [str(componentize), *THEIR_EXAMPLES[name], "-o", str(out)],
-            cwd=examples / name,
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-    return out
-
-
-@pytest.fixture(params=["python", "js", "python-with-metadata", *(f"theirs-{n}" for n in THEIR_EXAMPLES)])
-def component(request, built_python, built_js, tmp_path) -> Path:
-    if request.param == "python":
-        return built_python
-    if request.param == "js":
-        return built_js
-    if request.param.startswith("theirs-"):
-        return build_theirs(request.getfixturevalue("componentize_py_examples"), request.param.split("-", 1)[1])
-    return with_metadata(built_python, tmp_path / "annotated.wasm")
+@pytest.fixture(params=[*REAL_COMPONENTS, "python-with-metadata"])
+def component(request, built_python, tmp_path) -> Path:
+    found = real_component(request)
+    return found if found is not None else with_metadata(built_python, tmp_path / "annotated.wasm")
 
 
 def test_layout_equals_what_wash_writes(component, wash_binary, registry, tmp_path):
