@@ -41,7 +41,7 @@ def workflow_with_capture() -> dict:
     return data
 
 
-def run_update(act, tmp_path, store, sigstore, name: str):
+def run_update(act, tmp_path, store, sigstore, name: str, *, gh: bool = False):
     project = act_stack.copy_project(act.actions_dir, tmp_path / name / "wash-actions")
     seeded_manifest(project / MANIFEST)
     with releases.serving(store) as server:
@@ -54,6 +54,7 @@ def run_update(act, tmp_path, store, sigstore, name: str):
             env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
             cache=tmp_path / "runner",
             name=name,
+            gh=gh,
         )
     out = act.base / "runs" / name / "out"
     return result, out
@@ -91,20 +92,7 @@ def test_a_release_whose_provenance_fails_is_not_added_and_the_run_fails(act, si
 
 
 def test_a_runner_with_gh_verifies_new_releases_without_installing_anything(act, sigstore, wash_binary, tmp_path):
-    project = act_stack.copy_project(act.actions_dir, tmp_path / "gh" / "wash-actions")
-    seeded_manifest(project / MANIFEST)
-    with releases.serving(upstream_store(sigstore, wash_binary)) as server:
-        result = act.run(
-            workflow_with_capture(),
-            project=project,
-            event="workflow_dispatch",
-            repository="acme/wash-actions",
-            variables={"WASH_RELEASES_API_URL": server.url},
-            env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
-            cache=tmp_path / "runner",
-            name="manifest-gh",
-            gh=True,
-        )
+    result, _ = run_update(act, tmp_path, upstream_store(sigstore, wash_binary), sigstore, "manifest-gh", gh=True)
     assert result.returncode == 0, result.log[-4000:]
     assert result.outputs("update", "update")["added"] == "1"
     assert "verified by the GitHub CLI" in result.log
