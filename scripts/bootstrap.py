@@ -21,13 +21,12 @@ Every message goes to the log: workflow commands on stdout (nothing captures it)
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+# Everything else is imported where it is used: a step whose runtime is the standard library (an empty lock)
+# starts the package straight away, without paying for what only building a venv needs.
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -58,6 +57,8 @@ def pinned(lock: Path) -> list[str]:
 
 
 def fingerprint(lock: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     digest.update(f"{sys.version_info[:2]}\0".encode())
     digest.update(lock.read_bytes())
@@ -74,6 +75,8 @@ def interpreter(env_dir: Path) -> Path:
 
 
 def site_packages(python: Path) -> Path:
+    import subprocess
+
     out = subprocess.run(
         [str(python), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,
@@ -93,6 +96,8 @@ def pip_install(python: Path, lock: Path) -> None:
     """Install the lock into the new venv, once. The runner's own pip does it into the venv's
     site-packages (``--target``), which spares installing pip into every venv (4-5 s); only a runner
     Python without pip gives the venv its own. A failed install is reported, not retried."""
+    import subprocess
+
     flags = ["--quiet", "--disable-pip-version-check", "--require-hashes", "--only-binary", ":all:", "--no-deps"]
     env = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore"}  # a root runner is normal in containers
     if has_pip():
@@ -110,6 +115,9 @@ def pip_install(python: Path, lock: Path) -> None:
 
 
 def build(target: Path, lock: Path) -> None:
+    import shutil
+    import subprocess
+    import tempfile
     import venv
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +146,9 @@ def build(target: Path, lock: Path) -> None:
 
 
 def venv_interpreter(lock: Path) -> Path:
+    import subprocess
+    import tempfile
+
     base = os.environ.get("RUNNER_TOOL_CACHE") or os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()
     target = Path(base) / "wash-actions" / f"venv-{fingerprint(lock)}"
     if not (target / MARKER).is_file():
@@ -153,20 +164,19 @@ def venv_interpreter(lock: Path) -> Path:
 
 
 def launch(args: list[str]) -> int:
-    """Run ``python -m wash_actions <args>`` in this process, the package reached through ``src``."""
-    import runpy
-
+    """Run what ``python -m wash_actions <args>`` runs, in this process, the package reached through ``src``."""
     sys.path.insert(0, str(SRC))
     sys.argv = [str(PACKAGE / "__main__.py"), *args]
+    from wash_actions.__main__ import main
+
     try:
-        runpy.run_module("wash_actions", run_name="__main__", alter_sys=True)
+        return main(args)
     except SystemExit as done:
         code = done.code
         if code is None or isinstance(code, int):
             return code or 0
         print(code, file=sys.stderr)
         return 1
-    return 0
 
 
 def check_version() -> None:
@@ -188,6 +198,8 @@ def main(argv: list[str]) -> int:
             python = venv_interpreter(lock)
             sys.stdout.flush()
             command = [str(python), "-I", "-X", "utf8", "-m", "wash_actions", *args]
+            import subprocess
+
             return subprocess.run(command, check=False).returncode
         if mode == "runtime":
             print(venv_interpreter(lock) if pinned(lock) else sys.executable)

@@ -21,7 +21,7 @@ and exports, and so the order ``oci-wasm`` writes into the OCI config and ``wash
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ActionError
 
@@ -34,8 +34,7 @@ CORE_SORTS = {0x00: "core func", 0x01: "core table", 0x02: "core memory", 0x03: 
 CORE_SORTS.update({0x10: "core type", 0x11: "core module", 0x12: "core instance"})
 
 
-@dataclass(frozen=True)
-class Extern:
+class Extern(NamedTuple):
     """One import or export: its name as written (``wasi:io/poll@0.2.9``, ``greet``) and its kind."""
 
     name: str
@@ -47,8 +46,7 @@ class Extern:
         return ":" in self.name and "/" in self.name
 
 
-@dataclass(frozen=True)
-class World:
+class World(NamedTuple):
     imports: tuple[Extern, ...]
     exports: tuple[Extern, ...]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 DETAILS_LIMIT = 64 * 1024  # the tail of a build's output kept in the job summary
 WHY_LIMIT = 2000  # characters of 'why' in the one-line annotation
@@ -29,15 +28,23 @@ def split_fix(fix: str) -> tuple[str, str]:
     return fix.strip(), ""
 
 
-@dataclass
 class ActionError(Exception):
-    """A failure the user can act on. Rendered once, by ``__main__``."""
+    """A failure the user can act on. Rendered once, by ``__main__``.
 
-    what: str
-    why: str
-    fix: str
-    docs: str = "#readme"
-    details: str = field(default="", kw_only=True)
+    A plain class, as are the records of every module a step imports on its way to work: see "Start-up
+    cost" in ARCHITECTURE.md.
+    """
+
+    def __init__(self, what: str, why: str, fix: str, docs: str = "#readme", *, details: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+        self.why = why
+        self.fix = fix
+        self.docs = docs
+        self.details = details
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(what={self.what!r}, why={self.why!r}, fix={self.fix!r}, docs={self.docs!r})"
 
     def __str__(self) -> str:
         return f"{self.what}: {self.why} Fix: {self.fix}"

@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
@@ -96,7 +94,11 @@ def workspace() -> Path:
 def temp_dir() -> Path:
     """``RUNNER_TEMP``, else the system's temporary directory."""
     base = env("RUNNER_TEMP")
-    return Path(base) if base else Path(tempfile.gettempdir())
+    if base:
+        return Path(base)
+    import tempfile  # outside a runner only: a step starts without it
+
+    return Path(tempfile.gettempdir())
 
 
 def docker_config_dir() -> Path:
@@ -227,14 +229,20 @@ def _append(path: str, text: str) -> None:
         handle.write(record)
 
 
+def _delimiter() -> str:
+    """``ghadelimiter_`` and 128 random bits, as the toolkit's (a random UUID there; the uuid module costs a
+    step 2 ms to import for the same ``os.urandom``)."""
+    return f"ghadelimiter_{os.urandom(16).hex()}"
+
+
 def file_command(name: str, value: str) -> str:
     """A ``name<<delimiter`` record for GITHUB_OUTPUT/GITHUB_ENV (toolkit file-command.ts): the
     delimiter is random and occurs in neither name nor value, so a value cannot add records."""
     if not name or any(part in name for part in ("=", "<<", "\r", "\n", "\0")):
         raise ValueError(f"not a valid output or variable name: {name!r}")
-    delimiter = f"ghadelimiter_{uuid.uuid4()}"
+    delimiter = _delimiter()
     while delimiter in value:
-        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        delimiter = _delimiter()
     return f"{name}<<{delimiter}{os.linesep}{value}{os.linesep}{delimiter}{os.linesep}"
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .spdx import spdx_expression
 from .urls import OWNER_REPO, normalize_url, repository_url
@@ -20,12 +19,11 @@ from .urls import OWNER_REPO, normalize_url, repository_url
 MANIFESTS: tuple[str, ...] = ("Cargo.toml", "package.json", "pyproject.toml", "go.mod")
 
 
-@dataclass(frozen=True)
-class ManifestValues:
+class ManifestValues(NamedTuple):
     """What a project's manifest says, keyed by section name; ``warnings`` name what was left out."""
 
     manifest: Path | None = None
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = MappingProxyType({})
     warnings: tuple[str, ...] = ()
 
 
@@ -92,9 +90,15 @@ def _read_manifest(path: Path) -> ManifestValues:
     }
     try:
         readers[path.name](path, out)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: bad UTF-8, TOML or JSON
         out.warn(f"cannot be read ({exc}); no metadata taken from it")
     return out.result()
+
+
+def _toml(text: str) -> dict[str, Any]:
+    import tomllib  # for TOML manifests only: a step that reads none (publish) starts without it
+
+    return tomllib.loads(text)
 
 
 def _table(value: object) -> Mapping[str, Any]:
@@ -102,7 +106,7 @@ def _table(value: object) -> Mapping[str, Any]:
 
 
 def _cargo(path: Path, out: _Collector) -> None:
-    package = _table(tomllib.loads(path.read_text()).get("package"))
+    package = _table(_toml(path.read_text()).get("package"))
     workspace: Mapping[str, Any] | None = None
     fields = {
         "version": "version",
@@ -137,8 +141,8 @@ def _cargo_workspace_package(start: Path) -> Mapping[str, Any]:
         candidate = directory / "Cargo.toml"
         if candidate.is_file():
             try:
-                workspace = tomllib.loads(candidate.read_text()).get("workspace")
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                workspace = _toml(candidate.read_text()).get("workspace")
+            except (OSError, ValueError):  # bad UTF-8 or TOML
                 return {}
             if isinstance(workspace, dict):
                 return _table(workspace.get("package"))
@@ -203,7 +207,7 @@ _PYPROJECT_URLS = {
 
 
 def _pyproject(path: Path, out: _Collector) -> None:
-    project = _table(tomllib.loads(path.read_text()).get("project"))
+    project = _table(_toml(path.read_text()).get("project"))
     out.add("version", out.string(project, "version", "project.version"), "project.version")
     license_ = project.get("license")
     if isinstance(license_, dict):  # PEP 621's {text = "…"}; {file = "…"} has no expression to embed

@@ -20,9 +20,9 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import transport
@@ -43,24 +43,25 @@ MANIFEST_TYPES = ", ".join(
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     username: str
     password: str
+
+    def __repr__(self) -> str:  # never the password, in a log or a traceback
+        return f"Credentials(username={self.username!r}, password=***)"
 
     def basic(self) -> str:
         raw = f"{self.username}:{self.password}".encode()
         return "Basic " + base64.b64encode(raw).decode()
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     body: bytes
     media_type: str
     digest: str
 
 
-def digest_of(body: bytes) -> str:
+def digest_of(body: bytes | memoryview) -> str:
     """The OCI digest (``sha256:<hex>``) of these bytes."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
@@ -136,7 +137,7 @@ class Registry:
         url: str,
         scope: str,
         headers: dict[str, str] | None = None,
-        data: bytes | None = None,
+        data: bytes | memoryview | None = None,
         *,
         reference: str = "",
         expected_digest: str = "",
@@ -371,7 +372,7 @@ class Registry:
         """Upload a blob (monolithic: POST for a session, PUT with the digest), skipping one already there."""
         return self.ensure_blob(repository, data)[0]
 
-    def ensure_blob(self, repository: str, data: bytes, *, digest: str = "") -> tuple[str, bool]:
+    def ensure_blob(self, repository: str, data: bytes | memoryview, *, digest: str = "") -> tuple[str, bool]:
         """The blob's digest, and whether it had to be uploaded (``HEAD`` first: one already there is not sent).
 
         A ``HEAD`` that answers 200 must describe these bytes: a ``Docker-Content-Digest`` or ``Content-Length``
@@ -477,14 +478,27 @@ class _Headers(Mapping[str, str]):
         return len(self._items)
 
 
-@dataclass
 class RegistryError(ActionError):
     """A registry exchange that failed: which host, which status, and the reference being read or written."""
 
-    host: str = field(default="", kw_only=True)
-    status: int = field(default=0, kw_only=True)
-    method: str = field(default="", kw_only=True)
-    reference: str = field(default="", kw_only=True)
+    def __init__(
+        self,
+        what: str,
+        why: str,
+        fix: str,
+        docs: str = "#readme",
+        *,
+        details: str = "",
+        host: str = "",
+        status: int = 0,
+        method: str = "",
+        reference: str = "",
+    ) -> None:
+        super().__init__(what, why, fix, docs, details=details)
+        self.host = host
+        self.status = status
+        self.method = method
+        self.reference = reference
 
 
 class Conflict(Exception):

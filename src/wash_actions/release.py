@@ -8,8 +8,9 @@ registry has confirmed that digest, so a registry that lies about what it stored
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, NamedTuple, TypeVar
 
 from . import tags as tag_rules
 from .errors import ActionError
@@ -17,23 +18,24 @@ from .layout import Artifact
 from .registry import Registry
 
 UNKNOWN = "?"  # a registry that lets this job push but not pull: what a tag named before is not known
+SIDE_BY_SIDE = 8  # registry requests in flight at once
+
+_T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class Pushed:
+class Pushed(NamedTuple):
     """What the push did: blobs uploaded (the rest were already there) and whether the manifest was new."""
 
     uploaded: tuple[str, ...]
     manifest_stored: bool
 
 
-@dataclass(frozen=True)
-class Tagged:
+class Tagged(NamedTuple):
     """Where each tag points now, and what changed: moved (tag -> previous digest), created, unchanged."""
 
-    moved: dict[str, str] = field(default_factory=dict)
-    created: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
+    moved: dict[str, str]
+    created: tuple[str, ...]
+    unchanged: tuple[str, ...]
 
 
 def previous_digest(client: Registry, repository: str, tag: str) -> str:
@@ -47,11 +49,68 @@ def previous_digest(client: Registry, repository: str, tag: str) -> str:
     return hit[0].digest if hit else ""
 
 
-def read_tags(client: Registry, repository: str, tags: tuple[str, ...]) -> dict[str, str]:
-    """Every tag's current digest (side by side)."""
-    with ThreadPoolExecutor(max_workers=min(8, len(tags))) as pool:
-        found = list(pool.map(lambda tag: previous_digest(client, repository, tag), tags))
-    return dict(zip(tags, found, strict=True))
+class SideBySide(Generic[_T]):
+    """``work(name)`` for every name, started now on daemon threads (at most :data:`SIDE_BY_SIDE` at a time), so
+    the round trips overlap each other and whatever this thread does meanwhile. :meth:`results` waits: in the
+    order of ``names``, each call's result or the exception it raised.
+
+    Plain daemon threads: a cancelled step does not wait for a request to time out, and a step does not pay
+    for importing concurrent.futures (5 ms, with logging).
+    """
+
+    def __init__(self, work: Callable[[str], _T], names: Sequence[str]) -> None:
+        self._work = work
+        self._names = names
+        self._done: dict[int, _T | Exception] = {}
+        self._pending = iter(range(len(names)))
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._worker, daemon=True) for _ in range(min(SIDE_BY_SIDE, len(names)))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _worker(self) -> None:
+        while True:
+            with self._lock:
+                index = next(self._pending, None)
+            if index is None:
+                return
+            try:
+                self._done[index] = self._work(self._names[index])
+            except Exception as exc:  # handed to the caller, in order
+                self._done[index] = exc
+
+    def results(self) -> list[_T | Exception]:
+        for thread in self._threads:
+            thread.join()
+        return [self._done[index] for index in range(len(self._names))]
+
+
+def side_by_side(work: Callable[[str], _T], names: Sequence[str]) -> list[_T | Exception]:
+    """:class:`SideBySide`, waited for."""
+    return SideBySide(work, names).results()
+
+
+class TagReads:
+    """Every tag's current digest, read side by side from now on (while the artifact is planned)."""
+
+    def __init__(self, client: Registry, repository: str, tags: Sequence[str]) -> None:
+        self._tags = tags
+        self._reads = SideBySide(lambda tag: previous_digest(client, repository, tag), tags)
+
+    def result(self) -> dict[str, str]:
+        """tag -> digest ("" for none, UNKNOWN when pull is denied); the first failure, in tag order, is raised."""
+        found = self._reads.results()
+        for result in found:
+            if isinstance(result, Exception):
+                raise result
+        return {tag: str(result) for tag, result in zip(self._tags, found, strict=True)}
+
+
+def read_tags(client: Registry, repository: str, tags: Sequence[str]) -> dict[str, str]:
+    """Every tag's current digest (side by side); the first failure, in tag order, stops the publish."""
+    return TagReads(client, repository, tags).result()
 
 
 def check_immutable(previous: dict[str, str], image: str, digest: str, mode: str) -> None:
@@ -79,7 +138,9 @@ def check_immutable(previous: dict[str, str], image: str, digest: str, mode: str
     )
 
 
-def push(client: Registry, repository: str, artifact: Artifact, wasm: bytes, previous: dict[str, str]) -> Pushed:
+def push(
+    client: Registry, repository: str, artifact: Artifact, wasm: bytes | memoryview, previous: dict[str, str]
+) -> Pushed:
     """Store the manifest under its digest, uploading only the blobs the repository lacks.
 
     A tag already naming the digest (read and hashed moments ago) proves the manifest and its blobs are there:
@@ -101,15 +162,12 @@ def tag(client: Registry, repository: str, image: str, artifact: Artifact, previ
     digest = artifact.digest
     todo = [name for name, old in previous.items() if old != digest]
     failed: dict[str, str] = {}
-    if todo:
-        with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
-            futures = {name: pool.submit(client.put_manifest, repository, name, artifact.manifest) for name in todo}
-            for name, future in futures.items():
-                exc = future.exception()
-                if isinstance(exc, ActionError):
-                    failed[name] = f"{exc.what}: {exc.why}"
-                elif exc is not None:
-                    failed[name] = f"{type(exc).__name__}: {exc}"
+    written = side_by_side(lambda name: client.put_manifest(repository, name, artifact.manifest), todo)
+    for name, result in zip(todo, written, strict=True):
+        if isinstance(result, ActionError):
+            failed[name] = f"{result.what}: {result.why}"
+        elif isinstance(result, Exception):
+            failed[name] = f"{type(result).__name__}: {result}"
     if failed:
         done = [name for name in previous if name not in failed]
         reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
@@ -124,8 +182,10 @@ def tag(client: Registry, repository: str, image: str, artifact: Artifact, previ
             docs="#publish",
         )
     # read back what was written (a tag that already named the digest was read and hashed before the push)
-    with ThreadPoolExecutor(max_workers=min(8, max(1, len(todo)))) as pool:
-        found = list(pool.map(lambda name: client.resolve(repository, name), todo))
+    found = side_by_side(lambda name: client.resolve(repository, name), todo)
+    for result in found:
+        if isinstance(result, Exception):
+            raise result
     wrong = {name: d for name, d in zip(todo, found, strict=True) if d != digest}
     if wrong:
         raise ActionError(

@@ -11,11 +11,9 @@ workflow_run), which GitHub's webhook documents as the commit's timestamp. ``now
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ActionError
 from .layout import Instant, parse_rfc3339
@@ -23,8 +21,7 @@ from .layout import Instant, parse_rfc3339
 MODES = ("commit", "now")
 
 
-@dataclass(frozen=True)
-class Created:
+class Created(NamedTuple):
     instant: Instant
     source: str  # where it came from, for the log: "SOURCE_DATE_EPOCH", "commit 0123abc", "now", "input"
 
@@ -85,6 +82,9 @@ def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], eve
 def git(repo: Path, *args: str) -> str | None:
     """``git <args>``'s stripped output in ``repo`` (any owner: ``safe.directory=*``), or None when git is missing
     or fails. The job's ``GIT_*`` variables are left out, so they cannot point git at another repository."""
+    import shutil  # only when the time comes from git (SOURCE_DATE_EPOCH unset)
+    import subprocess
+
     found = shutil.which("git")
     if found is None:
         return None

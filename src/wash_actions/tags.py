@@ -18,7 +18,7 @@ template has no value in this run yields nothing, with a warning; no tag at all 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ActionError
 
@@ -32,8 +32,7 @@ _TEMPLATE = re.compile(r"\{\{\s*([a-z]+)\s*\}\}")
 TEMPLATES = ("version", "major", "minor", "patch", "sha", "branch", "tag", "pr")
 
 
-@dataclass(frozen=True)
-class GitContext:
+class GitContext(NamedTuple):
     event_name: str = ""
     ref: str = ""  # refs/heads/main, refs/tags/v1.2.3, refs/pull/7/merge
     sha: str = ""
@@ -54,8 +53,7 @@ class GitContext:
         return self.pr_head_sha if self.pr_number is not None and self.pr_head_sha else self.sha
 
 
-@dataclass(frozen=True)
-class Semver:
+class Semver(NamedTuple):
     major: str
     minor: str
     patch: str
@@ -137,8 +135,7 @@ def default_tags(ctx: GitContext) -> list[str]:
     return [f"sha-{ctx.sha[:SHORT_SHA]}"] if ctx.sha else []
 
 
-@dataclass(frozen=True)
-class TagPlan:
+class TagPlan(NamedTuple):
     tags: tuple[str, ...]
     warnings: tuple[str, ...]
 

@@ -33,13 +33,11 @@ import os
 import re
 import socket
 import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import ActionError
@@ -60,8 +58,7 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """When to try again: which statuses, how many attempts in all, and the waits between them.
 
     ``backoff[i]`` is the wait before attempt ``i + 2`` (the last value repeats). 401, 403 and 404 are
@@ -94,8 +91,7 @@ OCTOKIT_RETRY = RetryPolicy(
 )
 
 
-@dataclass(frozen=True)
-class Auth:
+class Auth(NamedTuple):
     """An ``Authorization`` header value and the one host (``name[:port]``) it may be sent to."""
 
     header: str
@@ -110,24 +106,41 @@ class Auth:
         return self.header if host_of(url) == self.host.lower() else None
 
 
-@dataclass
 class TransportError(ActionError):
     """An exchange that failed in the transport: unreachable, too slow, a refused redirect, bad bytes."""
 
-    host: str = field(default="", kw_only=True)
-    status: int = field(default=0, kw_only=True)
-    kind: str = field(default="", kw_only=True)  # connection|deadline|redirect|too-large|digest|content
+    def __init__(
+        self,
+        what: str,
+        why: str,
+        fix: str,
+        docs: str = "#readme",
+        *,
+        details: str = "",
+        host: str = "",
+        status: int = 0,
+        kind: str = "",  # connection|deadline|redirect|too-large|digest|content
+    ) -> None:
+        super().__init__(what, why, fix, docs, details=details)
+        self.host = host
+        self.status = status
+        self.kind = kind
 
 
-@dataclass
 class Response:
-    url: str  # the final URL, after redirects
-    status: int
-    reason: str
-    headers: email.message.Message
-    body: bytes = b""
-    attempts: int = 1
-    digest: str = ""  # sha256 of a 2xx body as received
+    """One exchange's answer. Filled in as it arrives: the body, the attempts it took, the digest of the body."""
+
+    def __init__(self, url: str, status: int, reason: str, headers: email.message.Message, body: bytes = b"") -> None:
+        self.url = url  # the final URL, after redirects
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.attempts = 1
+        self.digest = ""  # sha256 of a 2xx body as received
+
+    def __repr__(self) -> str:
+        return f"Response({self.url!r}, {self.status}, {self.reason!r}, {len(self.body)} bytes)"
 
     @property
     def host(self) -> str:
@@ -363,15 +376,15 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
     ), url  # an absolute-form request target for a plain-http proxy
 
 
-@dataclass
 class _Sink:
     """Where a body goes: memory (capped) or a file, hashed as it arrives."""
 
-    limit: int
-    file: Any = None
-    hasher: Any = field(default_factory=hashlib.sha256)
-    size: int = 0
-    parts: list[bytes] = field(default_factory=list)
+    def __init__(self, limit: int, file: Any = None) -> None:
+        self.limit = limit
+        self.file = file
+        self.hasher = hashlib.sha256()
+        self.size = 0
+        self.parts: list[bytes] = []
 
     def write(self, data: bytes) -> None:
         self.size += len(data)
@@ -404,7 +417,7 @@ def _exchange(
     method: str,
     url: str,
     headers: Mapping[str, str],
-    body: bytes | None,
+    body: bytes | memoryview | None,
     sink: _Sink,
     deadline: _Deadline,
     connect_timeout: float,
@@ -532,7 +545,7 @@ def request(
     url: str,
     *,
     headers: Mapping[str, str] | None = None,
-    body: bytes | None = None,
+    body: bytes | memoryview | None = None,
     auth: Auth | None = None,
     retry: RetryPolicy = DEFAULT_RETRY,
     deadline: float = DEADLINE,
@@ -604,7 +617,7 @@ def _with_retries(
     method: str,
     url: str,
     headers: Mapping[str, str],
-    body: bytes | None,
+    body: bytes | memoryview | None,
     auth: Auth | None,
     retry: RetryPolicy,
     limit: _Deadline,
@@ -686,7 +699,7 @@ def _follow(
     method: str,
     url: str,
     headers: Mapping[str, str],
-    body: bytes | None,
+    body: bytes | memoryview | None,
     auth: Auth | None,
     limit: _Deadline,
     connect_timeout: float,
@@ -752,6 +765,8 @@ def download(
 
     Returns the response (``digest`` holds the sha256 of what was written). A non-2xx answer writes nothing.
     """
+    import tempfile  # downloads only: publish and build start without it
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".download-")
     os.close(fd)

@@ -9,7 +9,6 @@ so the component, its WIT and its nested modules stay exactly as built.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 MAGIC = b"\0asm"
@@ -58,7 +57,7 @@ def custom_section(name: str, data: bytes) -> bytes:
     return bytes([CUSTOM]) + leb128(len(payload)) + payload
 
 
-def custom_sections(wasm: bytes) -> list[tuple[str, bytes]]:
+def custom_sections(wasm: bytes | memoryview) -> list[tuple[str, bytes]]:
     """Every top-level custom section in file order; nested modules and components are skipped whole."""
     if len(wasm) < 8 or wasm[:4] != MAGIC:
         raise MalformedWasm("not a WebAssembly binary (no \\0asm preamble)")
@@ -118,6 +117,8 @@ def append(path: Path, sections: bytes) -> None:
 
 
 def _replace(path: Path, data: bytes) -> None:
+    import tempfile  # writing is build's; a step that only reads sections starts without it
+
     mode = path.stat().st_mode & 0o7777
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

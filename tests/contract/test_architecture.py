@@ -6,6 +6,8 @@ Read from the source with ``ast`` (nothing is imported): a rule here fails at th
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -181,3 +183,64 @@ def test_architecture_md_lists_every_module() -> None:
     text = ARCHITECTURE.read_text(encoding="utf-8")
     missing = [n for n in ALL if not n.endswith("__init__") and f"`{n.replace('.', '/')}.py`" not in text]
     assert not missing, f"ARCHITECTURE.md's module map does not list: {', '.join(missing)}"
+
+
+# --- start-up cost (ARCHITECTURE.md "Start-up cost") ------------------------------------------------------
+
+# What publish must not load on its way to work: the cost of a step that does little is its imports.
+STARTUP_FORBIDDEN = (
+    "dataclasses",  # ~1 ms per dataclass created at import under 3.11, and inspect with it
+    "inspect",
+    "concurrent.futures",
+    "logging",
+    "tempfile",
+    "subprocess",
+    "shutil",
+    "tomllib",
+    "uuid",
+    "wash_actions.attest",
+    "wash_actions.sbom",
+    "wash_actions.provenance",
+    "sigstore",
+)
+
+
+def _startup_modules() -> list[str]:
+    """The modules ARCHITECTURE.md's "Start-up cost" lists (its first paragraph)."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    section = text.split("## Start-up cost", 1)[1].split("\n## ", 1)[0]
+    return sorted(set(re.findall(r"`(\w+)`", section.split("\n\n", 1)[1].split("\n\n", 1)[0])))
+
+
+STARTUP_MODULES = _startup_modules()
+
+
+def _loaded_by_publish() -> set[str]:
+    """The modules loaded when publish's entry point and command are imported, as a step imports them."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(PACKAGE.parent)!r}); "
+        "import wash_actions.__main__, wash_actions.commands.publish; print('\\n'.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_publish_starts_without_what_it_may_not_need() -> None:
+    loaded = _loaded_by_publish()
+    found = [name for name in STARTUP_FORBIDDEN if name in loaded]
+    assert not found, f"importing publish loads {', '.join(found)} (see ARCHITECTURE.md, Start-up cost)"
+
+
+def test_the_start_up_list_is_what_publish_loads() -> None:
+    loaded = {n.removeprefix("wash_actions.") for n in _loaded_by_publish() if n.startswith("wash_actions.")}
+    loaded -= {"commands", "commands.publish"}
+    assert set(STARTUP_MODULES) == loaded, (
+        f"ARCHITECTURE.md's Start-up cost lists {sorted(set(STARTUP_MODULES) - loaded)} that publish does not "
+        f"load and misses {sorted(loaded - set(STARTUP_MODULES))}"
+    )
+
+
+@pytest.mark.parametrize("name", STARTUP_MODULES)
+def test_start_up_modules_define_no_dataclasses(name: str) -> None:
+    found = [i.line for i in imports(name) if i.module == "dataclasses"]
+    assert not found, f"wash_actions/{name}.py imports dataclasses (line {found[0]}): use typing.NamedTuple"

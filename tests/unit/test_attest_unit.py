@@ -10,11 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from wash_actions import attest
+from wash_actions import attest, attest_decision
 from wash_actions.errors import ActionError
 
-PUBLIC_GOOD = attest.Instance("public-good", "https://fulcio.sigstore.dev", rekor_url="https://rekor.sigstore.dev")
-GITHUB = attest.Instance("github", "https://fulcio.githubapp.com", tsa_url="https://timestamp.githubapp.com")
+PUBLIC_GOOD = attest_decision.Instance(
+    "public-good", "https://fulcio.sigstore.dev", rekor_url="https://rekor.sigstore.dev"
+)
+GITHUB = attest_decision.Instance("github", "https://fulcio.githubapp.com", tsa_url="https://timestamp.githubapp.com")
 
 
 def event(visibility: object) -> dict[str, object]:
@@ -36,17 +38,17 @@ def event(visibility: object) -> dict[str, object]:
         (
             event("private"),
             "https://acme.ghe.com",
-            attest.Instance("github", "https://fulcio.acme.ghe.com", tsa_url="https://timestamp.acme.ghe.com"),
+            attest_decision.Instance("github", "https://fulcio.acme.ghe.com", tsa_url="https://timestamp.acme.ghe.com"),
         ),
         (event("public"), "https://acme.ghe.com", PUBLIC_GOOD),
     ],
 )
-def test_signing_instance(payload: dict[str, object], server: str, instance: attest.Instance) -> None:
-    assert attest.signing_instance(payload, server) == instance
+def test_signing_instance(payload: dict[str, object], server: str, instance: attest_decision.Instance) -> None:
+    assert attest_decision.signing_instance(payload, server) == instance
 
 
 def decide(mode: str = "auto", server: str = "https://github.com", payload: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
-    return attest.decide(
+    return attest_decision.decide(
         mode,
         push=True,
         oidc_url="https://oidc.example/token",

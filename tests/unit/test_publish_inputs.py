@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wash_actions import oci, registry
-from wash_actions.attest import attest_mode
+from wash_actions.attest_decision import attest_mode
 from wash_actions.commands import publish
 from wash_actions.errors import ActionError
 
@@ -244,10 +244,10 @@ def test_attest_has_no_default_that_would_hide_its_alias(action: str) -> None:
     ],
 )
 def test_sbom_true_refuses_a_publish_that_cannot_attest(mode: str, push: bool, enabled: bool, refused: bool) -> None:
-    from wash_actions import attest, sbom
+    from wash_actions import attest_decision, sbom_inputs
 
-    options = sbom.SbomOptions(mode, "", sbom.DEFAULT_SPEC_VERSION, ())
-    decision = attest.Decision(enabled, "" if enabled else "Attestation skipped: the job has no OIDC token.")
+    options = sbom_inputs.SbomOptions(mode, "", sbom_inputs.DEFAULT_SPEC_VERSION, ())
+    decision = attest_decision.Decision(enabled, "" if enabled else "Attestation skipped: the job has no OIDC token.")
     if not refused:
         publish.check_sbom_mode(options, decision, push=push)
         return

@@ -15,7 +15,7 @@ from cyclonedx.model.bom import Bom
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from wash_actions import sbom
+from wash_actions import sbom, sbom_inputs
 from wash_actions.errors import ActionError
 from wash_actions.wasm_sections import all_custom_sections, custom_section, custom_sections, leb128
 
@@ -245,7 +245,7 @@ SERIAL = uuid.UUID("3e671687-395b-41f5-a30f-a58921a69b79")
 WHEN = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("version", sbom.SPEC_VERSIONS)
+@pytest.mark.parametrize("version", sbom_inputs.SPEC_VERSIONS)
 def test_the_rust_document_is_valid_and_keeps_the_graph(version: str) -> None:
     wasm = rust_component(zlib.compress(json.dumps(AUDIT).encode()))
     doc = sbom.document(
@@ -362,7 +362,7 @@ def test_statement() -> None:
     ],
 )
 def test_sbom_options(raw: dict[str, str], mode: str, notices: int) -> None:
-    options = sbom.sbom_options(raw)
+    options = sbom_inputs.sbom_options(raw)
     assert options.mode == mode and len(options.notices) == notices
     if notices:
         assert "nothing" not in options.notices[0] or "downloads no" in options.notices[0]
@@ -375,12 +375,12 @@ def test_sbom_options(raw: dict[str, str], mode: str, notices: int) -> None:
 )
 def test_sbom_options_errors(raw: dict[str, str], what: str) -> None:
     with pytest.raises(ActionError) as caught:
-        sbom.sbom_options(raw)
+        sbom_inputs.sbom_options(raw)
     assert what in caught.value.what
 
 
 def test_publish_inputs_include_the_wasmcloud_names() -> None:
-    assert [i.name for i in sbom.PUBLISH_INPUTS] == ["sbom", "sbom-path", "cyclonedx-version", "token"]
+    assert [i.name for i in sbom_inputs.PUBLISH_INPUTS] == ["sbom", "sbom-path", "cyclonedx-version", "token"]
 
 
 def test_the_schema_check_can_fail() -> None:

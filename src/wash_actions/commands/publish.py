@@ -5,21 +5,23 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from .. import attest, gha, layout, paths, provenance, registry, release, sbom, source_date, tags
-from ..attest import Instance
+from .. import attest_decision, gha, layout, paths, registry, release, sbom_inputs, source_date, tags
+from ..attest_decision import Instance
 from ..errors import ActionError
 from ..oci import check_registry, check_repository
 from ..registry import Credentials
+
+if TYPE_CHECKING:  # imported where publish attests: a publish that attests nothing starts without them
+    from .. import sbom
 
 COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
 
 
-@dataclass(frozen=True)
-class PublishInputs:
+class PublishInputs(NamedTuple):
     component: Path
     registry: str
     repository: str
@@ -87,8 +89,8 @@ class PublishInputs:
         plan = tags.resolve_tags(explicit, git_context())
         push = inputs.bool("push", default=True)
         immutable = tags.immutable_mode(inputs.get("immutable-tags"))
-        mode = attest.attest_mode(inputs.get("attest"), inputs.get("attestation"))
-        decision = attest.decide(
+        mode = attest_decision.attest_mode(inputs.get("attest"), inputs.get("attestation"))
+        decision = attest_decision.decide(
             mode,
             push=push,
             oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
@@ -96,7 +98,7 @@ class PublishInputs:
             event_name=gha.env("GITHUB_EVENT_NAME"),
             event=event_payload(),
         )
-        options = sbom.sbom_options(
+        options = sbom_inputs.sbom_options(
             {
                 "sbom": inputs.get("sbom"),
                 "sbom-path": inputs.get("sbom-path"),
@@ -134,7 +136,7 @@ class PublishInputs:
         )
 
 
-def check_sbom_mode(options: sbom.SbomOptions, decision: attest.Decision, *, push: bool) -> None:
+def check_sbom_mode(options: sbom_inputs.SbomOptions, decision: attest_decision.Decision, *, push: bool) -> None:
     """``sbom: true`` promises an SBOM attestation: refuse, before anything is pushed, a job that cannot attest."""
     if options.mode != "true" or not push or decision.enabled:
         return
@@ -251,7 +253,7 @@ def summarize(
     gha.summary(text)
 
 
-def plan(inputs: PublishInputs) -> tuple[layout.Artifact, bytes]:
+def plan(inputs: PublishInputs) -> tuple[layout.Artifact, memoryview]:
     """The artifact to publish, byte for byte wash's layout, created at the commit's time (or as asked)."""
     created = source_date.resolve(
         inputs.created,
@@ -260,15 +262,29 @@ def plan(inputs: PublishInputs) -> tuple[layout.Artifact, bytes]:
         env=os.environ,
         event=event_payload(),
     )
-    wasm = inputs.component.read_bytes()
+    wasm = layout.map_component(inputs.component)
     artifact = layout.build(wasm, created.instant, name=inputs.component.name)
     gha.info(f"created: {created.instant.config_time()} ({created.source}); digest {artifact.digest}")
     return artifact, wasm
 
 
-def push(client: registry.Registry, inputs: PublishInputs, artifact: layout.Artifact, wasm: bytes) -> dict[str, str]:
-    """Read the tags, refuse to move an immutable one, push the blobs and the manifest (each only if missing)."""
-    previous = release.read_tags(client, inputs.repository, inputs.tags)  # unreachable, 5xx: stops here
+def connect(inputs: PublishInputs) -> tuple[registry.Registry, release.TagReads]:
+    """The registry client, and the reads of what every tag names now, started at once: they run while the
+    artifact is planned (the network and hashing the component overlap; nothing is written yet)."""
+    client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+    return client, release.TagReads(client, inputs.repository, inputs.tags)
+
+
+def push(
+    client: registry.Registry,
+    inputs: PublishInputs,
+    artifact: layout.Artifact,
+    wasm: memoryview,
+    reads: release.TagReads,
+) -> dict[str, str]:
+    """Take the tags' reads, refuse to move an immutable tag, push the blobs and the manifest (each only if
+    missing)."""
+    previous = reads.result()  # unreachable, 5xx: stops here
     if release.UNKNOWN in previous.values():
         gha.warning(
             f"Could not read the tags of {inputs.image} before publishing (access denied for pull); "
@@ -313,21 +329,22 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     refs = [f"{inputs.image}:{tag}" for tag in inputs.tags]
     bom = prepare_sbom(inputs)  # before the push: a bad lock file or sbom-path stops here, nothing published
     outputs = {"sbom-path": str(bom[0]) if bom else "", "image": inputs.image, "tags": json.dumps(refs)}
-    artifact, wasm = plan(inputs)
-    outputs.update(digest=artifact.digest, annotations=json.dumps(artifact.annotations))
-    if not inputs.push:
-        gha.info("push: false — computed the digest, tags and annotations; the registry was not contacted.")
-        for ref in refs:
-            gha.info(f"  would publish {ref}@{artifact.digest}")
-        summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
-        return {**outputs, "image-ref": "", "all_digests": ""}
     preload = None
     if inputs.attest:  # sigstore installs and imports while the component is pushed
         from .. import extras
 
         preload = extras.preload_sigstore("sigstore.dsse", "sigstore.models", "sigstore.oidc", "sigstore.sign")
-    client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-    previous = push(client, inputs, artifact, wasm)
+    connected = connect(inputs) if inputs.push else None
+    artifact, wasm = plan(inputs)
+    outputs.update(digest=artifact.digest, annotations=json.dumps(artifact.annotations))
+    if connected is None:
+        gha.info("push: false — computed the digest, tags and annotations; the registry was not contacted.")
+        for ref in refs:
+            gha.info(f"  would publish {ref}@{artifact.digest}")
+        summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
+        return {**outputs, "image-ref": "", "all_digests": ""}
+    client, reads = connected
+    previous = push(client, inputs, artifact, wasm, reads)
     tagged = tag(client, inputs, artifact, previous)
     digest = artifact.digest
     image_ref = f"{inputs.image}@{digest}"
@@ -387,6 +404,8 @@ def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
     """The SBOM to attest, written under RUNNER_TEMP (ours) or read from ``sbom-path`` (the user's)."""
     if not inputs.sbom:
         return None
+    from .. import provenance, sbom
+
     if inputs.sbom_path is not None:
         theirs = sbom.read_sbom(inputs.sbom_path)
         gha.info(f"SBOM: {inputs.sbom_path} ({theirs.format}, predicate type {theirs.predicate_type})")
@@ -412,6 +431,8 @@ def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
 
 def oidc_token(inputs: PublishInputs, digest: str) -> str:
     """The job's OIDC token, asked for once and used for both attestations."""
+    from .. import attest
+
     try:
         return attest.oidc_token()
     except ActionError as error:
@@ -429,9 +450,11 @@ def attest_sbom(
 ) -> dict[str, str]:
     """Sign the SBOM statement (the document is the predicate, as actions/attest with ``sbom-path``), store it
     with GitHub and push it as a referrer. A failure says that the image and its provenance already stand."""
+    from .. import attest, provenance
+
     path, document = bom
     subject = provenance.subject_name(inputs.image)
-    instance = inputs.attest_instance or attest.SIGSTORE_PUBLIC_GOOD
+    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
     done = f"{inputs.image}@{digest} is published and its provenance is stored ({attested['attestation-url']})"
     if attested.get("attestation-digest"):
         done += f" and pushed as {attested['attestation-digest']}"
@@ -502,8 +525,10 @@ def attest_digest(
 
     The image is already published: a failure says so, names the part that failed and how to attest again.
     """
+    from .. import attest, provenance
+
     subject = provenance.subject_name(inputs.image)
-    instance = inputs.attest_instance or attest.SIGSTORE_PUBLIC_GOOD
+    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
     gha.info(f"Attesting {subject}@{digest} (SLSA provenance, signed with {instance.label})")
     try:
         signed = attest.sign(subject, digest, inputs.server_url, instance, token=token)
@@ -563,6 +588,8 @@ def attestation_failed(
     bundle_path: Path | None = None,
 ) -> ActionError:
     """The image is published at ``digest``; attesting it failed at ``stage`` (sign, store or referrer)."""
+    from .. import provenance
+
     published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
     why = f"{cause.what}: {cause.why}"
     if bundle_path is not None:
