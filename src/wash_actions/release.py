@@ -64,11 +64,19 @@ class SideBySide(Generic[_T]):
         self._done: dict[int, _T | Exception] = {}
         self._pending = iter(range(len(names)))
         self._lock = threading.Lock()
-        self._threads = [
-            threading.Thread(target=self._worker, daemon=True) for _ in range(min(SIDE_BY_SIDE, len(names)))
+        # one thread starts the workers and waits for them: this thread goes on at once (starting a thread
+        # waits for it to run, and the workers would make this thread wait for the GIL five times over)
+        self._starter = threading.Thread(target=self._run, daemon=True)
+        self._starter.start()
+
+    def _run(self) -> None:
+        workers = [
+            threading.Thread(target=self._worker, daemon=True) for _ in range(min(SIDE_BY_SIDE, len(self._names)))
         ]
-        for thread in self._threads:
+        for thread in workers:
             thread.start()
+        for thread in workers:
+            thread.join()
 
     def _worker(self) -> None:
         while True:
@@ -82,8 +90,7 @@ class SideBySide(Generic[_T]):
                 self._done[index] = exc
 
     def results(self) -> list[_T | Exception]:
-        for thread in self._threads:
-            thread.join()
+        self._starter.join()
         return [self._done[index] for index in range(len(self._names))]
 
 
