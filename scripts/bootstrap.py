@@ -167,9 +167,9 @@ def launch(args: list[str]) -> int:
     """Run what ``python -m wash_actions <args>`` runs, in this process, the package reached through ``src``."""
     sys.path.insert(0, str(SRC))
     sys.argv = [str(PACKAGE / "__main__.py"), *args]
-    from wash_actions.__main__ import main
-
     try:
+        from wash_actions.__main__ import main
+
         return main(args)
     except SystemExit as done:
         code = done.code
