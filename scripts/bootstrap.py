@@ -164,19 +164,20 @@ def venv_interpreter(lock: Path) -> Path:
 
 
 def launch(args: list[str]) -> int:
-    """Run what ``python -m wash_actions <args>`` runs, in this process, the package reached through ``src``."""
+    """Run ``python -m wash_actions <args>`` in this process, the package reached through ``src``."""
+    import runpy
+
     sys.path.insert(0, str(SRC))
     sys.argv = [str(PACKAGE / "__main__.py"), *args]
     try:
-        from wash_actions.__main__ import main
-
-        return main(args)
+        runpy.run_module("wash_actions", run_name="__main__", alter_sys=True)
     except SystemExit as done:
         code = done.code
         if code is None or isinstance(code, int):
             return code or 0
         print(code, file=sys.stderr)
         return 1
+    return 0
 
 
 def check_version() -> None:

@@ -66,8 +66,9 @@ class SideBySide(Generic[_T]):
         self._lock = threading.Lock()
         # one thread starts the workers and waits for them: this thread goes on at once (starting a thread
         # waits for it to run, and the workers would make this thread wait for the GIL five times over)
-        self._starter = threading.Thread(target=self._run, daemon=True)
-        self._starter.start()
+        self._starter = threading.Thread(target=self._run, daemon=True) if names else None
+        if self._starter is not None:
+            self._starter.start()
 
     def _run(self) -> None:
         workers = [
@@ -90,7 +91,8 @@ class SideBySide(Generic[_T]):
                 self._done[index] = exc
 
     def results(self) -> list[_T | Exception]:
-        self._starter.join()
+        if self._starter is not None:
+            self._starter.join()
         return [self._done[index] for index in range(len(self._names))]
 
 
