@@ -482,19 +482,9 @@ class RegistryError(ActionError):
     """A registry exchange that failed: which host, which status, and the reference being read or written."""
 
     def __init__(
-        self,
-        what: str,
-        why: str,
-        fix: str,
-        docs: str = "#readme",
-        *,
-        details: str = "",
-        host: str = "",
-        status: int = 0,
-        method: str = "",
-        reference: str = "",
+        self, *args: str, host: str = "", status: int = 0, method: str = "", reference: str = "", **text: str
     ) -> None:
-        super().__init__(what, why, fix, docs, details=details)
+        super().__init__(*args, **text)  # what, why, fix, docs, details: as ActionError
         self.host = host
         self.status = status
         self.method = method

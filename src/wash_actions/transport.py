@@ -111,17 +111,13 @@ class TransportError(ActionError):
 
     def __init__(
         self,
-        what: str,
-        why: str,
-        fix: str,
-        docs: str = "#readme",
-        *,
-        details: str = "",
+        *args: str,
         host: str = "",
         status: int = 0,
         kind: str = "",  # connection|deadline|redirect|too-large|digest|content
+        **text: str,
     ) -> None:
-        super().__init__(what, why, fix, docs, details=details)
+        super().__init__(*args, **text)  # what, why, fix, docs, details: as ActionError
         self.host = host
         self.status = status
         self.kind = kind
