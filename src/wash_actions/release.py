@@ -101,6 +101,14 @@ def side_by_side(work: Callable[[str], _T], names: Sequence[str]) -> list[_T | E
     return SideBySide(work, names).results()
 
 
+def all_or_first_failure(results: list[_T | Exception]) -> list[_T]:
+    """The results of :class:`SideBySide`, or the first failure among them (in the order of the names) raised."""
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return [result for result in results if not isinstance(result, Exception)]
+
+
 class TagReads:
     """Every tag's current digest, read side by side from now on (while the artifact is planned)."""
 
@@ -110,16 +118,7 @@ class TagReads:
 
     def result(self) -> dict[str, str]:
         """tag -> digest ("" for none, UNKNOWN when pull is denied); the first failure, in tag order, is raised."""
-        found = self._reads.results()
-        for result in found:
-            if isinstance(result, Exception):
-                raise result
-        return {tag: str(result) for tag, result in zip(self._tags, found, strict=True)}
-
-
-def read_tags(client: Registry, repository: str, tags: Sequence[str]) -> dict[str, str]:
-    """Every tag's current digest (side by side); the first failure, in tag order, stops the publish."""
-    return TagReads(client, repository, tags).result()
+        return dict(zip(self._tags, all_or_first_failure(self._reads.results()), strict=True))
 
 
 def check_immutable(previous: dict[str, str], image: str, digest: str, mode: str) -> None:
@@ -191,10 +190,7 @@ def tag(client: Registry, repository: str, image: str, artifact: Artifact, previ
             docs="#publish",
         )
     # read back what was written (a tag that already named the digest was read and hashed before the push)
-    found = side_by_side(lambda name: client.resolve(repository, name), todo)
-    for result in found:
-        if isinstance(result, Exception):
-            raise result
+    found = all_or_first_failure(side_by_side(lambda name: client.resolve(repository, name), todo))
     wrong = {name: d for name, d in zip(todo, found, strict=True) if d != digest}
     if wrong:
         raise ActionError(
