@@ -251,6 +251,18 @@ def fetch_attestations(api_url: str, auth: transport.Auth | None, sha256: str) -
     ]
 
 
+def unverified(sha256: str, failures: list[str], how: str = "") -> ActionError:
+    """The one error for a wash no bundle vouches for: every source's reason, and how to go on."""
+    return ActionError(
+        what="The downloaded wash could not be verified against wasmCloud's release provenance",
+        why="No Sigstore bundle signed by a wasmCloud/wasmCloud release workflow covers this binary "
+        f"(sha256 {sha256}{how}): " + "; ".join(failures) + ". Nothing was installed.",
+        fix="Re-run the job. If the runner cannot reach the provenance sources, pin the binary instead:\n"
+        "with:\n  verify: false\n  checksum: <sha256 of the binary>",
+        docs="#verification",
+    )
+
+
 def verify_binary(
     sha256: str,
     sources: Iterable[tuple[str, Callable[[], list[bytes]]]],
@@ -276,14 +288,7 @@ def verify_binary(
                 return Evidence(name, check_bundle(raw, sha256, verifier, policy))
             except Exception as exc:  # any malformed or failing bundle is one more reason to refuse
                 failures.append(f"{name}: {type(exc).__name__}: {exc}")
-    raise ActionError(
-        what="The downloaded wash could not be verified against wasmCloud's release provenance",
-        why="No Sigstore bundle signed by a wasmCloud/wasmCloud release workflow covers this binary "
-        f"(sha256 {sha256}): " + "; ".join(failures) + ". Nothing was installed.",
-        fix="Re-run the job. If the runner cannot reach the provenance sources, pin the binary instead:\n"
-        "with:\n  verify: false\n  checksum: <sha256 of the binary>",
-        docs="#verification",
-    )
+    raise unverified(sha256, failures)
 
 
 # -- the GitHub CLI as the verifier ---------------------------------------------------------------------
@@ -568,11 +573,4 @@ def verify_binary_with_gh(
                     return Evidence(name, gh_judgement(proc.stdout, sha256))
                 except (ValueError, AttributeError, TypeError) as exc:
                     failures.append(f"{name}: {exc}")
-    raise ActionError(
-        what="The downloaded wash could not be verified against wasmCloud's release provenance",
-        why="No Sigstore bundle signed by a wasmCloud/wasmCloud release workflow covers this binary "
-        f"(sha256 {sha256}; verified with the GitHub CLI): " + "; ".join(failures) + ". Nothing was installed.",
-        fix="Re-run the job. If the runner cannot reach the provenance sources, pin the binary instead:\n"
-        "with:\n  verify: false\n  checksum: <sha256 of the binary>",
-        docs="#verification",
-    )
+    raise unverified(sha256, failures, "; verified with the GitHub CLI")
