@@ -41,12 +41,16 @@ def workflow_with_capture() -> dict:
     return data
 
 
-def run_update(act, tmp_path, store, sigstore, name: str, *, gh: bool = False):
+def run_maintenance(act, tmp_path, store, sigstore, name: str, workflow: dict, *, gh: bool, manifest=None):
+    """A maintenance workflow of this repository under act, dispatched in a copy seeded with the manifest (or
+    ``manifest``), against ``store`` as the Releases API and ``sigstore`` as the trust root."""
     project = act_stack.copy_project(act.actions_dir, tmp_path / name / "wash-actions")
     seeded_manifest(project / MANIFEST)
+    if manifest is not None:
+        (project / MANIFEST).write_text(known.dumps(manifest, known.about_text(project / MANIFEST)))
     with releases.serving(store) as server:
-        result = act.run(
-            workflow_with_capture(),
+        return act.run(
+            workflow,
             project=project,
             event="workflow_dispatch",
             repository="acme/wash-actions",
@@ -56,8 +60,11 @@ def run_update(act, tmp_path, store, sigstore, name: str, *, gh: bool = False):
             name=name,
             gh=gh,
         )
-    out = act.base / "runs" / name / "out"
-    return result, out
+
+
+def run_update(act, tmp_path, store, sigstore, name: str, *, gh: bool = False):
+    result = run_maintenance(act, tmp_path, store, sigstore, name, workflow_with_capture(), gh=gh)
+    return result, act.base / "runs" / name / "out"
 
 
 def test_a_new_release_is_verified_and_proposed(act, sigstore, wash_binary, tmp_path):
@@ -120,22 +127,7 @@ def release_until_created() -> dict:
 
 
 def run_release(act, tmp_path, store, sigstore, name: str, manifest: dict[str, known.KnownRelease] | None = None):
-    project = act_stack.copy_project(act.actions_dir, tmp_path / name / "wash-actions")
-    seeded_manifest(project / MANIFEST)
-    if manifest is not None:
-        (project / MANIFEST).write_text(known.dumps(manifest, known.about_text(project / MANIFEST)))
-    with releases.serving(store) as server:
-        return act.run(
-            release_until_created(),
-            project=project,
-            event="workflow_dispatch",
-            repository="acme/wash-actions",
-            variables={"WASH_RELEASES_API_URL": server.url},
-            env={"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path)},
-            cache=tmp_path / "runner",
-            name=name,
-            gh=True,
-        )
+    return run_maintenance(act, tmp_path, store, sigstore, name, release_until_created(), gh=True, manifest=manifest)
 
 
 def test_release_is_refused_while_the_newest_wash_is_missing_from_the_manifest(act, sigstore, wash_binary, tmp_path):
