@@ -49,6 +49,6 @@ def run(argv: list[str]) -> str:
     mode = source_date.check_mode(args.created)
     sha = args.commit.strip() or ((source_date.git(repo, "rev-parse", "HEAD") or "") if mode == "commit" else "")
     created = source_date.resolve(mode, sha=sha, workspace=repo, env=os.environ, event={})
-    artifact = layout.build(component.read_bytes(), created.instant, name=component.name)
+    artifact = layout.build(layout.map_component(component), created.instant, name=component.name)
     gha.stderr(f"created {created.instant.config_time()} ({created.source})")
     return artifact.digest
