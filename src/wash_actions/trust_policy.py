@@ -22,6 +22,8 @@ from typing import NamedTuple
 ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+# the predicate types actions/attest-sbom (and publish) give an SBOM: CycloneDX, SPDX 2.3
+SBOM_PREDICATE_TYPES = ("https://cyclonedx.org/bom", "https://spdx.dev/Document/v2.3")
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 # in-toto's Statement layer: v1 (what @actions/attest writes) and v0.1 (its predecessor, same fields)
 STATEMENT_TYPES = ("https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1")
