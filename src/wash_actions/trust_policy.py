@@ -264,15 +264,20 @@ class Envelope(NamedTuple):
 
 
 def bundle_envelope(bundle_json: bytes) -> Envelope | None:
-    """The DSSE envelope of a Sigstore bundle (JSON), None when the bundle has none (a message signature)."""
-    try:
-        bundle = json.loads(bundle_json)
-        envelope = bundle.get("dsseEnvelope") if isinstance(bundle, dict) else None
-        if not isinstance(envelope, dict):
-            return None
-        payload = base64.b64decode(str(envelope.get("payload", "")), validate=True)
-    except (ValueError, binascii.Error):
+    """The DSSE envelope of a Sigstore bundle (JSON), None when the bundle has none (a message signature);
+    ValueError when the bytes are not a bundle's JSON or the envelope's payload is not base64."""
+    bundle = json.loads(bundle_json)  # ValueError (UnicodeDecodeError included) when it is not JSON
+    if not isinstance(bundle, dict) or not isinstance(bundle.get("verificationMaterial"), dict):
+        raise ValueError("not a Sigstore bundle (a JSON object with verificationMaterial)")
+    envelope = bundle.get("dsseEnvelope")
+    if envelope is None:
         return None
+    if not isinstance(envelope, dict):
+        raise ValueError("the bundle's dsseEnvelope is not an object")
+    try:
+        payload = base64.b64decode(str(envelope.get("payload", "")), validate=True)
+    except binascii.Error:
+        raise ValueError("the DSSE payload is not base64") from None
     payload_type = envelope.get("payloadType")
     return Envelope(payload_type if isinstance(payload_type, str) else "", payload)
 

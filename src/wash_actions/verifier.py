@@ -38,6 +38,7 @@ VERIFIER_LABELS: dict[VerifierName, str] = {
 FailureKind = Literal[
     "none-found",  # the source has no bundle for this artifact
     "source-failed",  # the source failed (error status, unreachable, unusable answer)
+    "malformed",  # not a Sigstore bundle
     "statement",  # not a DSSE in-toto statement of the policy's predicate type about this artifact
     "signature",  # the signature, certificate chain, timestamps or log entry did not verify
     "identity",  # signed by someone the policy does not accept
@@ -214,7 +215,11 @@ def _refused_by_policy(name: str, identity: SignerIdentity, policy: Policy) -> F
 
 def _precheck(name: str, raw: bytes, artifact: Artifact, policy: Policy) -> Failure | None:
     """The statement rules on the bundle as sent: a bundle that cannot pass is refused before any verifier runs."""
-    problem = trust_policy.envelope_problem(trust_policy.bundle_envelope(raw), artifact.sha256, policy)
+    try:
+        envelope = trust_policy.bundle_envelope(raw)
+    except ValueError as exc:
+        return Failure(name, "malformed", f"not a Sigstore bundle: {transport.sanitise(str(exc), 200)}")
+    problem = trust_policy.envelope_problem(envelope, artifact.sha256, policy)
     return Failure(name, "statement", problem) if problem else None
 
 

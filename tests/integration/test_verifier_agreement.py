@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.stacks import upstream
-from wash_actions import provenance_check
-from wash_actions.errors import ActionError
+from wash_actions import bundle_sources, verifier
+from wash_actions.trust_policy import WASH_POLICY
 
 GH = Path(sys.executable).parent / "gh"
 PULL_REQUEST_CLAIMS = {
@@ -38,20 +38,24 @@ IDENTITIES = {
 }
 
 
-def judge_with_sigstore(bundle: bytes, sha256: str, trust_config: str) -> str:
+def judge(binary: Path, bundle: bytes, sha256: str, trust_config: str, gh: str | None) -> str:
+    """The one verifier with wasmCloud's release policy: gh, or (gh None) sigstore-python."""
+    artifact = verifier.Artifact(sha256, "wash", path=binary)
+    source = bundle_sources.given("bundle", [bundle])
     try:
-        return provenance_check.verify_binary(sha256, [("bundle", lambda: [bundle])], trust_config).identity
-    except ActionError as exc:
+        evidence = verifier.verify(artifact, [source], WASH_POLICY, gh=gh, trust_configs=(trust_config,))
+    except verifier.Unverified as exc:
         return "refused: " + exc.why
+    assert evidence.verifier == ("gh" if gh else "sigstore-python") and not evidence.fallback
+    return evidence.identity
+
+
+def judge_with_sigstore(binary: Path, bundle: bytes, sha256: str, trust_config: str) -> str:
+    return judge(binary, bundle, sha256, trust_config, None)
 
 
 def judge_with_gh(binary: Path, bundle: bytes, sha256: str, trust_config: str) -> str:
-    try:
-        return provenance_check.verify_binary_with_gh(
-            str(GH), binary, sha256, [("bundle", lambda: [bundle])], trust_config
-        ).identity
-    except ActionError as exc:
-        return "refused: " + exc.why
+    return judge(binary, bundle, sha256, trust_config, str(GH))
 
 
 @pytest.mark.parametrize("name", list(IDENTITIES))
@@ -63,7 +67,7 @@ def test_gh_and_sigstore_python_agree(sigstore, tmp_path, name):
     sha256 = hashlib.sha256(binary.read_bytes()).hexdigest()
     bundle = json.dumps(upstream.sign_provenance(sigstore, {"wash": binary.read_bytes()}, claims)).encode()
     trust = str(sigstore.trust_config_path)
-    by_sigstore = judge_with_sigstore(bundle, sha256, trust)
+    by_sigstore = judge_with_sigstore(binary, bundle, sha256, trust)
     by_gh = judge_with_gh(binary, bundle, sha256, trust)
     assert by_sigstore.startswith("refused") is not accepted, by_sigstore
     assert by_gh.startswith("refused") is not accepted, by_gh
@@ -73,5 +77,5 @@ def test_gh_and_sigstore_python_agree(sigstore, tmp_path, name):
     other = tmp_path / "other"
     other.write_bytes(b"not the attested binary")
     other_sha = hashlib.sha256(other.read_bytes()).hexdigest()
-    assert judge_with_sigstore(bundle, other_sha, trust).startswith("refused")
+    assert judge_with_sigstore(other, bundle, other_sha, trust).startswith("refused")
     assert judge_with_gh(other, bundle, other_sha, trust).startswith("refused")
