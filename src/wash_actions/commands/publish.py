@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -575,7 +574,6 @@ _STAGES = {
     "store": "storing the attestation with GitHub's attestations API",
     "referrer": "pushing the attestation to the registry as a referrer of the image",
 }
-_DENIED = re.compile(r"denied access \(HTTP (\d{3})\)")
 
 
 def attestation_failed(
@@ -603,10 +601,9 @@ def attestation_failed(
         "    push-to-registry: true"
     )
     if stage == "referrer":
-        denied = _DENIED.search(cause.what)
-        if denied:
+        if isinstance(cause, registry.RegistryError) and cause.kind == "denied":
             why = (
-                f"{inputs.registry} refused the attestation's referrer manifest (HTTP {denied[1]}), although the "
+                f"{inputs.registry} refused the attestation's referrer manifest (HTTP {cause.status}), although the "
                 "same credentials pushed the image moments ago: this registry or token does not accept an OCI "
                 "artifact that refers to an image (a manifest with a subject and an artifactType)."
             )
