@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,12 @@ def assert_one_clear_error(run: Run, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in line, (fragment, line)
     return line
+
+
+def commit_time() -> Any:
+    """2026-05-01T12:00:00Z as publish's time type, wherever it lives (``layout`` now, ``timestamps`` next)."""
+    try:
+        from wash_actions.timestamps import Instant  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        from wash_actions.layout import Instant  # type: ignore[attr-defined, no-redef, unused-ignore]
+    return Instant(1777636800)

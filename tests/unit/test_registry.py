@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import commit_time
 from tests.stacks import registry as registry_stack
 from wash_actions import layout
 from wash_actions.errors import ActionError
@@ -36,7 +37,7 @@ def unique_component() -> bytes:
 
 def artifact() -> tuple[layout.Artifact, bytes]:
     wasm = unique_component()
-    return layout.build(wasm, layout.Instant(1777636800)), wasm
+    return layout.build(wasm, commit_time()), wasm
 
 
 def client(reg: registry_stack.RegistryProcess, credentials: Credentials | None = None) -> Registry:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.helpers import commit_time
 from tests.stacks import proxy as proxy_stack
 from tests.stacks import registry as registry_stack
 from wash_actions import layout, release
@@ -95,7 +96,7 @@ def test_tag_reads_raise_the_first_failure_in_tag_order(failing: int) -> None:
 def _artifact() -> tuple[layout.Artifact, bytes]:
     payload = b"\x04test" + secrets.token_bytes(16)  # a custom section: a new component, new blobs
     wasm = b"\0asm\x0d\x00\x01\x00\x00" + bytes([len(payload)]) + payload
-    return layout.build(wasm, layout.Instant(1777636800)), wasm
+    return layout.build(wasm, commit_time()), wasm
 
 
 def _client(host: str, credentials: Credentials | None = None) -> Registry:
