@@ -31,10 +31,12 @@ from .errors import ActionError
 RETRY = transport.DEFAULT_RETRY
 DEADLINE = 300.0  # one registry exchange, every attempt included
 MAX_MANIFEST = 4 << 20  # the OCI distribution spec's manifest size registries must accept
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"  # the media types' one home in the package
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST_TYPES = ", ".join(
     [
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.oci.image.index.v1+json",
+        OCI_MANIFEST,
+        OCI_INDEX,
         "application/vnd.docker.distribution.manifest.v2+json",
         "application/vnd.docker.distribution.manifest.list.v2+json",
     ]
@@ -367,7 +369,7 @@ class Registry:
     def has_referrers_api(self, repository: str) -> bool:
         """``GET /v2/<repo>/referrers/<zero digest>`` answers 200 (OCI distribution 1.1), as @sigstore/oci checks."""
         url = f"{self.base}/v2/{repository}/referrers/sha256:{'0' * 64}"
-        accept = {"Accept": "application/vnd.oci.image.index.v1+json"}
+        accept = {"Accept": OCI_INDEX}
         response = self._send("GET", url, f"repository:{repository}:pull", headers=accept)
         return response.status == 200
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .. import attest_decision, gha, layout, paths, registry, release, sbom_inputs, source_date, tags
 from ..attest_decision import Instance
-from ..errors import ActionError
+from ..errors import COMPONENT_PATH_FIX, ActionError
 from ..oci import check_registry, check_repository
 from ..registry import Credentials
 
@@ -57,7 +57,7 @@ class PublishInputs(NamedTuple):
             raise ActionError(
                 what="Input 'component-path' is required",
                 why="publish pushes a component file that an earlier step built.",
-                fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
+                fix=COMPONENT_PATH_FIX,
                 docs="#publish",
             )
         component = check_component_location(raw_component, gha.workspace())
@@ -185,12 +185,12 @@ def git_context() -> tags.GitContext:
 
 def check_component_location(raw: str, workspace: Path) -> Path:
     """A relative 'component-path' stays inside the workspace; an absolute one (build's output) as written."""
-    fix = "Pass build's output:\nwith:\n  component-path: ${{ steps.build.outputs.component-path }}"
+    fix = f"Pass build's output:\n{COMPONENT_PATH_FIX}"
     return paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#publish")
 
 
 def check_component(path: Path) -> None:
-    fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
+    fix = COMPONENT_PATH_FIX
     if path.is_dir():
         raise ActionError(
             what=f"component-path {path} is a directory",
