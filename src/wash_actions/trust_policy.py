@@ -19,6 +19,8 @@ import json
 import re
 from typing import NamedTuple
 
+from .known import UPSTREAM
+
 ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
@@ -113,9 +115,9 @@ class Policy(NamedTuple):
 # ("ci: automated release train"; workflow_run / workflow_dispatch, which run on the default branch, so
 # refs/heads/main), wash.yml before that on a pushed tag "wash-v*" (from 2025-09-26) then "v*" (from 2026-03).
 WASH_POLICY = Policy(
-    "wasmCloud/wasmCloud",
+    UPSTREAM,
     source_refs=("refs/heads/main", "refs/tags/v[0-9]*", "refs/tags/wash-v[0-9]*"),
-    label="a wasmCloud/wasmCloud release",
+    label=f"a {UPSTREAM} release",
 )
 
 

@@ -27,8 +27,8 @@ GITHUB_INSTANCE = Instance("github", "https://fulcio.githubapp.com", tsa_url="ht
 def push_image(client: registry.Registry, repository: str, content: bytes) -> registry.Manifest:
     """A one-layer OCI image (the shape does not matter to the verifier: its manifest bytes are the artifact)."""
     config = b"{}"
-    client.ensure_blob(repository, config)
-    client.ensure_blob(repository, content)
+    client.upload_blob(repository, config)
+    client.upload_blob(repository, content)
     body = json.dumps(
         {
             "schemaVersion": 2,
