@@ -44,7 +44,8 @@ FailureKind = Literal[
     "identity",  # signed by someone the policy does not accept
     "gh-refused",  # gh judged the bundle and refused it
     "gh-empty",  # gh exited 0 without a verified result
-    "unsupported",  # the verifier cannot judge this bundle (sigstore-python and GitHub's instance)
+    "unsupported",  # the verifier cannot judge this bundle (sigstore-python and GitHub's instance; gh failing
+    # to judge a later bundle after it judged an earlier one: never handed to sigstore-python then)
 ]
 
 
@@ -248,7 +249,7 @@ def _with_gh(
             if outcome.kind == "unavailable":
                 if not judged:
                     raise GhUnavailable(outcome.detail)
-                failures.append(Failure(name, "gh-refused", f"gh could not judge it: {outcome.detail}"))
+                failures.append(Failure(name, "unsupported", f"gh could not judge it: {outcome.detail}"))
                 continue
             judged = True
             if outcome.kind == "empty":

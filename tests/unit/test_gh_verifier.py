@@ -62,24 +62,31 @@ def test_every_gh_outcome_has_a_kind(code, stdout, stderr, kind):
     assert gh_verifier.classify(code, stdout, stderr).kind == kind
 
 
-def fake_gh(tmp_path: Path, stdout: str = "", stderr: str = "", code: int = 0, name: str = "gh") -> str:
-    """An executable that answers as gh did (stdout, stderr, exit code) and records its argv."""
-    script = tmp_path / name
-    answer = tmp_path / f"{name}.answer.json"
-    answer.write_text(json.dumps({"stdout": stdout, "stderr": stderr, "code": code}))
+def fake_gh(
+    tmp_path: Path, stdout: str = "", stderr: str = "", code: int = 0, *, then: list[tuple[str, str, int]] = ()
+) -> str:
+    """An executable that answers as gh did (stdout, stderr, exit code; ``then``: the answers of later calls, the
+    last one repeated) and records its argv."""
+    script = tmp_path / "gh"
+    answers = tmp_path / "gh.answers.json"
+    answers.write_text(json.dumps([[stdout, stderr, code], *then]))
+    log = tmp_path / "gh.argv"
     script.write_text(
         f"#!{sys.executable}\n"
-        "import json, sys\n"
-        f"answer = json.load(open({str(answer)!r}))\n"
-        f"open({str(tmp_path / (name + '.argv'))!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
-        "sys.stdout.write(answer['stdout']); sys.stderr.write(answer['stderr']); sys.exit(answer['code'])\n"
+        "import json, os, sys\n"
+        f"answers = json.load(open({str(answers)!r}))\n"
+        f"log = {str(log)!r}\n"
+        "n = len(open(log).read().splitlines()) if os.path.exists(log) else 0\n"
+        "open(log, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "out, err, code = answers[min(n, len(answers) - 1)]\n"
+        "sys.stdout.write(out); sys.stderr.write(err); sys.exit(code)\n"
     )
     script.chmod(0o755)
     return str(script)
 
 
-def calls(tmp_path: Path, name: str = "gh") -> list[list[str]]:
-    path = tmp_path / f"{name}.argv"
+def calls(tmp_path: Path) -> list[list[str]]:
+    path = tmp_path / "gh.argv"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -194,3 +201,18 @@ def test_the_test_trust_roots_reach_gh_as_trusted_root_jsonl(tmp_path):
     path = gh_verifier.trusted_root_file(tuple(paths), tmp_path)
     assert path is not None and path.read_text() == '{"mediaType":"a"}\n{"mediaType":"b"}\n'
     assert gh_verifier.trusted_root_file((), tmp_path) is None
+
+
+def test_after_a_refusal_gh_failing_to_judge_is_not_a_reason_to_ask_sigstore_python(tmp_path, verifiers):  # noqa: F811
+    gh = fake_gh(tmp_path, "", "✗ Verification failed", 1, then=[("", "dial tcp: i/o timeout", 1)])
+    with pytest.raises(verifier.Unverified) as caught:
+        run(gh, GOOD, GOOD)
+    assert caught.value.verifier == "gh" and not verifiers.made
+    assert [f.kind for f in caught.value.failures] == ["gh-refused", "unsupported"]
+    assert len(calls(tmp_path)) == 2
+
+
+def test_gh_judging_a_later_bundle_wins(tmp_path):
+    gh = fake_gh(tmp_path, "", "✗ Verification failed", 1, then=[(output(RELEASE), "", 0)])
+    evidence = run(gh, GOOD, GOOD)
+    assert evidence.verifier == "gh" and len(calls(tmp_path)) == 2
