@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def test_every_gh_outcome_has_a_kind(code, stdout, stderr, kind):
 
 
 def fake_gh(
-    tmp_path: Path, stdout: str = "", stderr: str = "", code: int = 0, *, then: list[tuple[str, str, int]] = ()
+    tmp_path: Path, stdout: str = "", stderr: str = "", code: int = 0, *, then: Sequence[tuple[str, str, int]] = ()
 ) -> str:
     """An executable that answers as gh did (stdout, stderr, exit code; ``then``: the answers of later calls, the
     last one repeated) and records its argv."""
