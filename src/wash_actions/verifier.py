@@ -15,6 +15,7 @@ that verifies an OCI image's attestations (:func:`verify_image`: the image's man
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -224,6 +225,12 @@ def _precheck(name: str, raw: bytes, artifact: Artifact, policy: Policy) -> Fail
     return Failure(name, "statement", problem) if problem else None
 
 
+def _logged(raw: bytes) -> bool:
+    """Whether a bundle (already pre-checked as JSON) carries a transparency log entry."""
+    material = json.loads(raw).get("verificationMaterial")
+    return bool(material.get("tlogEntries")) if isinstance(material, dict) else True
+
+
 def _with_gh(
     gh: str, artifact: Artifact, loaded: _Loaded, policy: Policy, trust_configs: tuple[str, ...]
 ) -> tuple[Evidence | None, list[Failure]]:
@@ -238,13 +245,13 @@ def _with_gh(
         if path is None:
             path = directory / "artifact"
             path.write_bytes(artifact.data or b"")
-        trusted_root = gh_verifier.trusted_root_file(trust_configs, directory)
         for index, (name, raw) in enumerate(_bundles(loaded, failures)):
             if refusal := _precheck(name, raw, artifact, policy):
                 failures.append(refusal)
                 continue
             bundle = directory / f"bundle-{index}.json"
             bundle.write_bytes(raw)
+            trusted_root = gh_verifier.trusted_root_file(trust_configs, directory, logged=_logged(raw))
             outcome = gh_verifier.run(gh, path, bundle, policy, trusted_root)
             if outcome.kind == "unavailable":
                 if not judged:

@@ -200,14 +200,21 @@ def test_githubs_private_instance_with_gh_and_what_sigstore_python_says(
 ):
     image = push_image(client, "acme/private", b"\0asm from a private repository")
     attach(client, "acme/private", image, github_sigstore, monkeypatch, instance=GITHUB_INSTANCE)
-    # Both test stacks' CAs are issued by the organisation "sigstore.mock", and gh picks the trusted root by the leaf
-    # issuer's organisation (verification/sigstore.go chooseVerifier; in production "sigstore.dev" or "GitHub, Inc."):
-    # so gh gets GitHub's instance's root alone here.
-    trust = (str(github_sigstore.trust_config_path),)
+    # Both stacks, as a publish job's environment names them. Their CAs share the organisation "sigstore.mock", and gh
+    # picks the trusted root by the leaf issuer's organisation (verification/sigstore.go chooseVerifier; in
+    # production "sigstore.dev" or "GitHub, Inc."): the verifier puts the root without a log first for this bundle.
+    trust = (str(user_sigstore.trust_config_path), str(github_sigstore.trust_config_path))
     policy = Policy(REPOSITORY, signer_workflow=WORKFLOW)
     evidence = verifier.verify_image(client, "acme/private", image.digest, policy, gh=str(GH), trust_configs=trust)
     assert evidence.verifier == "gh" and evidence.subject_digest == image.digest
     assert oracle(client.host, "acme/private", image.digest, policy, [github_sigstore.trust_config_path], tmp_path)
+    # and a public-good bundle still verifies with both roots given
+    public = push_image(client, "acme/public", b"\0asm from a public repository")
+    attach(client, "acme/public", public, user_sigstore, monkeypatch)
+    assert (
+        verifier.verify_image(client, "acme/public", public.digest, policy, gh=str(GH), trust_configs=trust).verifier
+        == "gh"
+    )
     with pytest.raises(verifier.Unverified) as caught:
         verifier.verify_image(client, "acme/private", image.digest, policy, gh=None, trust_configs=trust)
     assert [f.kind for f in caught.value.failures] == ["unsupported"]

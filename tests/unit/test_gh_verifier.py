@@ -195,12 +195,25 @@ def test_a_signer_workflow_reaches_gh_as_signer_workflow(tmp_path):
 
 def test_the_test_trust_roots_reach_gh_as_trusted_root_jsonl(tmp_path):
     paths = []
-    for name in ("a", "b"):
+    for name, tlogs in (("github", []), ("public-good", [{"baseUrl": "https://rekor"}]), ("other", [])):
         config = tmp_path / f"{name}.json"
-        config.write_text(json.dumps({"mediaType": "x", "trustedRoot": {"mediaType": name}, "signingConfig": {}}))
+        root = {"mediaType": name, "tlogs": tlogs}
+        config.write_text(json.dumps({"mediaType": "x", "trustedRoot": root, "signingConfig": {}}))
         paths.append(str(config))
-    path = gh_verifier.trusted_root_file(tuple(paths), tmp_path)
-    assert path is not None and path.read_text() == '{"mediaType":"a"}\n{"mediaType":"b"}\n'
+    logged = gh_verifier.trusted_root_file(tuple(paths), tmp_path)
+    assert logged is not None
+    assert [json.loads(line)["mediaType"] for line in logged.read_text().splitlines()] == [
+        "public-good",
+        "github",
+        "other",
+    ]
+    unlogged = gh_verifier.trusted_root_file(tuple(paths), tmp_path, logged=False)
+    assert unlogged is not None
+    assert [json.loads(line)["mediaType"] for line in unlogged.read_text().splitlines()] == [
+        "github",
+        "other",
+        "public-good",
+    ]
     assert gh_verifier.trusted_root_file((), tmp_path) is None
 
 
