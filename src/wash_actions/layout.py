@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import json
 import mmap
-import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,6 +32,7 @@ from . import component, metadata
 from .errors import ActionError
 from .registry import Manifest, digest_of
 from .spdx import spdx_expression
+from .timestamps import Instant
 from .urls import normalize_url
 from .wasm_sections import custom_sections
 
@@ -42,56 +41,6 @@ CONFIG_MEDIA_TYPE = "application/vnd.wasm.config.v0+json"
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CREATED = "org.opencontainers.image.created"
 TITLE = "org.opencontainers.image.title"
-
-
-class Instant(NamedTuple):
-    """A point in time to the nanosecond (chrono's precision; ``datetime`` stops at microseconds)."""
-
-    seconds: int  # since the Unix epoch, UTC
-    nanos: int = 0
-
-    def _base(self) -> str:
-        return datetime.fromtimestamp(self.seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-    def _fraction(self) -> str:
-        """chrono's ``SecondsFormat::AutoSi``: none, 3, 6 or 9 digits, the fewest that are exact."""
-        if not self.nanos:
-            return ""
-        if self.nanos % 1_000_000 == 0:
-            return f".{self.nanos // 1_000_000:03d}"
-        if self.nanos % 1_000 == 0:
-            return f".{self.nanos // 1_000:06d}"
-        return f".{self.nanos:09d}"
-
-    def config_time(self) -> str:
-        """As serde writes chrono's ``DateTime<Utc>``: ``2026-05-01T12:00:00Z``."""
-        return f"{self._base()}{self._fraction()}Z"
-
-    def annotation_time(self) -> str:
-        """As chrono's ``to_rfc3339()``: ``2026-05-01T12:00:00+00:00``."""
-        return f"{self._base()}{self._fraction()}+00:00"
-
-    @classmethod
-    def now(cls) -> Instant:
-        stamp = datetime.now(UTC)
-        return cls(int(stamp.replace(microsecond=0).timestamp()), stamp.microsecond * 1000)
-
-
-_RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII)
-
-
-def parse_rfc3339(value: str) -> Instant | None:
-    """An RFC 3339 date-time (any offset, up to nanoseconds), or None."""
-    match = _RFC3339.fullmatch(value.strip())
-    if not match:
-        return None
-    day, clock, fraction, offset = match.groups()
-    zone = "+00:00" if offset in ("Z", "z") else offset
-    try:
-        stamp = datetime.fromisoformat(f"{day}T{clock}{zone}")
-    except ValueError:
-        return None
-    return Instant(int(stamp.timestamp()), int((fraction or "0").ljust(9, "0")))
 
 
 def manifest_annotations(wasm: bytes | memoryview, created: Instant) -> dict[str, str]:

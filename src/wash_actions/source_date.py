@@ -11,12 +11,13 @@ workflow_run), which GitHub's webhook documents as the commit's timestamp. ``now
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from .errors import ActionError
-from .layout import Instant, parse_rfc3339
+from .timestamps import Instant, out_of_range, parse_rfc3339
 
 MODES = ("commit", "now")
 
@@ -31,7 +32,7 @@ def check_mode(raw: str) -> str:
     value = raw.strip() or "commit"
     if value.lower() in MODES:
         return value.lower()
-    if parse_rfc3339(value) is not None:
+    if parse_rfc3339(value, source="created:") is not None:
         return value
     raise ActionError(
         what=f"created: {value[:80]!r} is not commit, now or an RFC 3339 date-time",
@@ -48,12 +49,12 @@ def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], eve
     if mode == "now":
         return Created(Instant.now(), "now")
     if mode != "commit":
-        given = parse_rfc3339(mode)
+        given = parse_rfc3339(mode, source="created:")
         assert given is not None  # check_mode let it through
         return Created(given, "the created input")
     epoch = env.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
-        if not epoch.isdigit():
+        if not (epoch.isascii() and epoch.isdigit()):
             raise ActionError(
                 what=f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds",
                 why="SOURCE_DATE_EPOCH is the Unix time (an integer) of the source, by the reproducible-builds "
@@ -61,11 +62,13 @@ def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], eve
                 fix="env:\n  SOURCE_DATE_EPOCH: ${{ steps.date.outputs.epoch }}   # e.g. git log -1 --format=%ct",
                 docs="#reproducible-digests",
             )
-        return Created(Instant(int(epoch)), "SOURCE_DATE_EPOCH")
+        if len(epoch) > 20:  # int() of thousands of digits is refused by Python itself; no year fits in 20
+            raise out_of_range("SOURCE_DATE_EPOCH", epoch)
+        return Created(Instant(int(epoch), source="SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH")
     if sha:
         seconds = commit_time(workspace, sha)
         if seconds is not None:
-            return Created(Instant(seconds), f"commit {sha[:12]}")
+            return Created(Instant(seconds, source=f"the committer date of commit {sha[:12]}"), f"commit {sha[:12]}")
         stamp = event_commit_time(event, sha)
         if stamp is not None:
             return Created(stamp, f"commit {sha[:12]} (event payload)")
@@ -109,7 +112,11 @@ def commit_time(workspace: Path, sha: str) -> int | None:
     if not all(c in "0123456789abcdefABCDEF" for c in sha):
         return None
     out = git(workspace, "show", "-s", "--format=%ct", sha, "--")
-    return int(out) if out and out.isdigit() else None
+    if not out or not re.fullmatch(r"-?[0-9]+", out, re.ASCII):
+        return None
+    if len(out) > 20:  # git keeps 64-bit times; no year 0001-9999 needs 20 digits
+        raise out_of_range(f"the committer date of commit {sha[:12]}", out)
+    return int(out)
 
 
 def event_commit_time(event: Mapping[str, object], sha: str) -> Instant | None:
@@ -120,5 +127,5 @@ def event_commit_time(event: Mapping[str, object], sha: str) -> Instant | None:
         candidates.append(run.get("head_commit"))
     for commit in candidates:
         if isinstance(commit, dict) and commit.get("id") == sha and isinstance(commit.get("timestamp"), str):
-            return parse_rfc3339(str(commit["timestamp"]))
+            return parse_rfc3339(str(commit["timestamp"]), source="the event payload's head_commit.timestamp")
     return None

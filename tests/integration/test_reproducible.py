@@ -19,6 +19,7 @@ from tests.conftest import REAL_COMPONENTS, real_component
 from tests.helpers import assert_one_clear_error, run_command
 from wash_actions import layout, wasm_sections
 from wash_actions import registry as registry_client
+from wash_actions.timestamps import parse_rfc3339
 
 
 def wash_push(wash_binary: Path, registry, repository: str, component: Path) -> tuple[bytes, bytes]:
@@ -63,8 +64,8 @@ def test_layout_equals_what_wash_writes(component, wash_binary, registry, tmp_pa
     repository = "oracle/" + re.sub(r"[^a-z0-9]+", "-", f"{component.stem} {tmp_path.name}".lower()).strip("-")
     wash_manifest, wash_config = wash_push(wash_binary, registry, repository, component)
     wasm = component.read_bytes()
-    config_created = layout.parse_rfc3339(json.loads(wash_config)["created"])
-    manifest_created = layout.parse_rfc3339(json.loads(wash_manifest)["annotations"][layout.CREATED])
+    config_created = parse_rfc3339(json.loads(wash_config)["created"])
+    manifest_created = parse_rfc3339(json.loads(wash_manifest)["annotations"][layout.CREATED])
     assert config_created is not None and manifest_created is not None
 
     ours = layout.build(wasm, config_created)
@@ -82,7 +83,7 @@ def test_metadata_becomes_the_annotations_wash_writes(built_python, wash_binary,
     annotated = with_metadata(built_python, tmp_path / "annotated.wasm")
     manifest, _ = wash_push(wash_binary, registry, "oracle/annotations", annotated)
     theirs = json.loads(manifest)["annotations"]
-    ours = layout.manifest_annotations(annotated.read_bytes(), layout.parse_rfc3339(theirs[layout.CREATED]))
+    ours = layout.manifest_annotations(annotated.read_bytes(), parse_rfc3339(theirs[layout.CREATED]))
     assert ours == theirs
     assert theirs["org.opencontainers.image.title"] == "hello-component"
     assert theirs["org.opencontainers.image.url"] == "https://example.com/"  # normalised the way wash stores it
