@@ -10,7 +10,6 @@ workflow_run), which GitHub's webhook documents as the commit's timestamp. ``now
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -44,8 +43,11 @@ def check_mode(raw: str) -> str:
     )
 
 
-def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], event: Mapping[str, object]) -> Created:
-    """The instant ``mode`` names (see :func:`check_mode`)."""
+def resolve(
+    mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], event: Mapping[str, object], job: bool = False
+) -> Created:
+    """The instant ``mode`` names (see :func:`check_mode`); ``job``: ``workspace`` is a runner's job workspace
+    (:func:`commit_time`)."""
     if mode == "now":
         return Created(Instant.now(), "now")
     if mode != "commit":
@@ -66,7 +68,7 @@ def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], eve
             raise out_of_range("SOURCE_DATE_EPOCH", epoch)
         return Created(Instant(int(epoch), source="SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH")
     if sha:
-        seconds = commit_time(workspace, sha)
+        seconds = commit_time(workspace, sha, job=job)
         if seconds is not None:
             return Created(Instant(seconds, source=f"the committer date of commit {sha[:12]}"), f"commit {sha[:12]}")
         stamp = event_commit_time(event, sha)
@@ -82,36 +84,24 @@ def resolve(mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], eve
     )
 
 
-def git(repo: Path, *args: str) -> str | None:
-    """``git <args>``'s stripped output in ``repo`` (any owner: ``safe.directory=*``), or None when git is missing
-    or fails. The job's ``GIT_*`` variables are left out, so they cannot point git at another repository."""
-    import shutil  # only when the time comes from git (SOURCE_DATE_EPOCH unset)
-    import subprocess
+def git(repo: Path, *args: str, trusted: Path | None = None, ceiling: Path | None = None) -> str | None:
+    """``git <args>``'s stripped output in ``repo``, or None when git is missing or fails; read as
+    :mod:`git_read` reads (git's ownership check obeyed, no program of the repository's run)."""
+    from . import git_read
 
-    found = shutil.which("git")
-    if found is None:
-        return None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    try:
-        result = subprocess.run(
-            [found, "-c", "safe.directory=*", *args],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
+    return git_read.output(repo, *args, trusted=trusted, ceiling=ceiling)
 
 
-def commit_time(workspace: Path, sha: str) -> int | None:
-    """The committer time of ``sha`` in the checkout at ``workspace``, or None (no git, no such commit)."""
-    if not all(c in "0123456789abcdefABCDEF" for c in sha):
+def commit_time(workspace: Path, sha: str, *, job: bool = False) -> int | None:
+    """The committer time of ``sha`` in the checkout at ``workspace``, or None (no git, no such commit).
+
+    ``job``: ``workspace`` is the job's workspace on a GitHub Actions runner, which the runner made: git may
+    read it whoever owns it, and looks for no repository above it (see :mod:`git_read`)."""
+    if not sha or not all(c in "0123456789abcdefABCDEF" for c in sha):
         return None
-    out = git(workspace, "show", "-s", "--format=%ct", sha, "--")
+    where = workspace.resolve()
+    trusted, ceiling = (where, where.parent) if job else (None, None)
+    out = git(workspace, "show", "-s", "--format=%ct", sha, "--", trusted=trusted, ceiling=ceiling)
     if not out or not re.fullmatch(r"-?[0-9]+", out, re.ASCII):
         return None
     if len(out) > 20:  # git keeps 64-bit times; no year 0001-9999 needs 20 digits

@@ -264,3 +264,26 @@ def test_the_digest_command_rederives_a_published_digest(publish, built_python, 
     )
     assert derived.returncode == 0, derived.stdout + derived.stderr
     assert derived.stdout.strip() == run.outputs["digest"]
+
+
+def test_publish_reads_the_runners_workspace_whoever_owns_it_and_refuses_elsewhere(
+    publish, built_python, registry, tmp_path
+):
+    # a container job: the runner's user made the workspace, the container's user (here root) reads it
+    repo = tmp_path / "workspace"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "one", date="2026-03-01T10:00:00+02:00")
+    sha = git(repo, "rev-parse", "HEAD")
+    for root, dirs, files in os.walk(repo):
+        for name in [*dirs, *files]:
+            os.lchown(Path(root) / name, 65534, 65534)
+    os.lchown(repo, 65534, 65534)
+    env = {"SOURCE_DATE_EPOCH": "", "GITHUB_SHA": sha, "HOME": str(tmp_path), "SUDO_UID": ""}
+    run = publish(built_python, "acme/owned", env={**env, "GITHUB_ACTIONS": "true"}, workspace=repo, tags="v1")
+    assert run.code == 0, run.stdout
+    assert registry.manifest("acme/owned", "v1").json()["annotations"][layout.CREATED] == "2026-03-01T08:00:00+00:00"
+    # the same directory outside a runner's job: git's ownership check stands
+    run = publish(built_python, "acme/owned-elsewhere", env={**env, "GITHUB_ACTIONS": ""}, workspace=repo, tags="v1")
+    assert_one_clear_error(run, "git refuses to read the repository", "safe.directory")
+    assert registry.tags("acme/owned-elsewhere") == []

@@ -261,6 +261,7 @@ def plan(inputs: PublishInputs) -> tuple[layout.Artifact, memoryview]:
         workspace=gha.workspace(),
         env=os.environ,
         event=event_payload(),
+        job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
     )
     wasm = layout.map_component(inputs.component)
     artifact = layout.build(wasm, created.instant, name=inputs.component.name)
