@@ -4,7 +4,9 @@
 https://reproducible-builds.org/specs/source-date-epoch/), the committer time of the commit (``git show -s
 --format=%ct <sha>`` in the checkout), or, when the checkout lacks the commit (no checkout, another
 repository), the event payload's ``head_commit.timestamp`` (push events; ``workflow_run.head_commit`` for
-workflow_run), which GitHub's webhook documents as the commit's timestamp. ``now`` is wash's own behaviour
+workflow_run), which GitHub's webhook documents as the commit's timestamp, or, for events that carry no
+``head_commit`` (``release``, ``workflow_dispatch``, ``schedule``), the committer date GitHub's REST API gives
+for the commit (:func:`api_commit_time`, with the job's token and API host). ``now`` is wash's own behaviour
 (a new digest every push); an RFC 3339 date-time is used as given.
 """
 
@@ -43,11 +45,28 @@ def check_mode(raw: str) -> str:
     )
 
 
+class CommitApi(NamedTuple):
+    """Where to ask GitHub for a commit the checkout lacks: the job's API (``GITHUB_API_URL``: GHES and GHE.com
+    have their own), a token that can read the repository, and the repository (``owner/name``)."""
+
+    url: str
+    token: str
+    repository: str
+
+
 def resolve(
-    mode: str, *, sha: str, workspace: Path, env: Mapping[str, str], event: Mapping[str, object], job: bool = False
+    mode: str,
+    *,
+    sha: str,
+    workspace: Path,
+    env: Mapping[str, str],
+    event: Mapping[str, object],
+    job: bool = False,
+    api: CommitApi | None = None,
 ) -> Created:
     """The instant ``mode`` names (see :func:`check_mode`); ``job``: ``workspace`` is a runner's job workspace
-    (:func:`commit_time`)."""
+    (:func:`commit_time`); ``api``: where to ask for the commit when neither the checkout nor the event has it
+    (:func:`api_commit_time`)."""
     if mode == "now":
         return Created(Instant.now(), "now")
     if mode != "commit":
@@ -74,14 +93,79 @@ def resolve(
         stamp = event_commit_time(event, sha)
         if stamp is not None:
             return Created(stamp, f"commit {sha[:12]} (event payload)")
+        if api is not None and api.token and api.repository and _HEX.fullmatch(sha):
+            return Created(api_commit_time(api, sha), f"commit {sha[:12]} (GitHub's API)")
     raise ActionError(
         what=f"Cannot find the time of commit {sha[:12] or '(GITHUB_SHA is not set)'}",
         why="created: commit uses the commit's committer time so that one commit gives one digest; the commit is "
-        "not in the checkout and the event payload does not carry its time.",
+        "not in the checkout, the event payload does not carry its time, and there is no token to ask GitHub's "
+        "API for it.",
         fix="Check out the repository before publishing:\n- uses: actions/checkout@v5\n"
         "or set the time yourself:\nenv:\n  SOURCE_DATE_EPOCH: '1767225600'\nor\nwith:\n  created: now",
         docs="#reproducible-digests",
     )
+
+
+_HEX = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}", re.ASCII)  # a SHA-1 or SHA-256 object name
+
+
+def api_commit_time(api: CommitApi, sha: str) -> Instant:
+    """The committer date of ``sha`` from ``GET {api}/repos/{owner}/{repo}/commits/{sha}`` (``commit.committer.
+    date``, https://docs.github.com/en/rest/commits/commits#get-a-commit): what git's ``%ct`` gives for the same
+    commit, so a job without a checkout publishes the digest a job with one does. One request, the token bound
+    to the API's host; a token that cannot read the repository is one error naming the permission."""
+    from . import transport
+
+    url = f"{api.url.rstrip('/')}/repos/{api.repository.strip('/')}/commits/{sha}?per_page=1"
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    try:
+        response = transport.get_json(url, auth=transport.Auth.bearer(api.token, url), headers=headers)
+    except transport.TransportError as exc:
+        exc.what = f"Could not ask GitHub's API for the time of commit {sha[:12]}: {exc.what}"
+        exc.docs = "#reproducible-digests"
+        raise
+    where = f"{api.repository} at {response.host}"
+    if response.status in (401, 403, 404):
+        raise ActionError(
+            what=f"GitHub's API refused to read commit {sha[:12]} of {where} (HTTP {response.status})",
+            why="created: commit needs the commit's committer time; the checkout lacks the commit and the event "
+            "payload does not carry it, so publish asks the API, and the token cannot read the repository's "
+            "contents (a job with a permissions: block gets only the permissions it lists).",
+            fix="Let the job's token read the repository:\npermissions:\n  contents: read\n"
+            "or check out the commit before publishing:\n- uses: actions/checkout@v5\n"
+            "or set the time yourself:\nwith:\n  created: now",
+            docs="#reproducible-digests",
+        )
+    if response.status in (409, 422):
+        raise ActionError(
+            what=f"GitHub has no commit {sha[:12]} in {where} (HTTP {response.status})",
+            why=f"GITHUB_SHA names a commit that repository does not have; it answered {response.describe()}.",
+            fix="Publish from a job of the repository that has the commit, or set the time yourself:\n"
+            "with:\n  created: now",
+            docs="#reproducible-digests",
+        )
+    if not response.ok:
+        raise ActionError(
+            what=f"GitHub's API could not give the time of commit {sha[:12]} of {where} (HTTP {response.status})",
+            why=f"It answered {response.describe()}.",
+            fix="Re-run the job, or check out the commit before publishing:\n- uses: actions/checkout@v5",
+            docs="#reproducible-digests",
+        )
+    body = response.json(dict, what=f"commit {sha[:12]}")
+    commit = body.get("commit")
+    committer = commit.get("committer") if isinstance(commit, dict) else None
+    date = committer.get("date") if isinstance(committer, dict) else None
+    source = f"GitHub's committer date of commit {sha[:12]}"
+    stamp = parse_rfc3339(date, source=source) if isinstance(date, str) else None
+    if stamp is None or body.get("sha") not in (None, sha.lower()):
+        raise ActionError(
+            what=f"GitHub's API at {response.host} gave no committer date for commit {sha[:12]}",
+            why=f"commit.committer.date should be an RFC 3339 date-time; it answered {response.describe()}.",
+            fix="Check github-api-url (GITHUB_API_URL) and the runner's proxy, or check out the commit:\n"
+            "- uses: actions/checkout@v5",
+            docs="#reproducible-digests",
+        )
+    return stamp
 
 
 def git(repo: Path, *args: str, trusted: Path | None = None, ceiling: Path | None = None) -> str | None:

@@ -262,6 +262,7 @@ def plan(inputs: PublishInputs) -> tuple[layout.Artifact, memoryview]:
         env=os.environ,
         event=event_payload(),
         job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
+        api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
     )
     wasm = layout.map_component(inputs.component)
     artifact = layout.build(wasm, created.instant, name=inputs.component.name)
