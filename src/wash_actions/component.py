@@ -25,7 +25,7 @@ import mmap
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import ActionError
+from .errors import COMPONENT_PATH_FIX, ActionError
 from .wasm_sections import MalformedWasm, read_leb128, read_s33, sections
 
 PREAMBLE = b"\0asm\x0d\x00\x01\x00"
@@ -211,9 +211,8 @@ def unreadable(name: str, why: str) -> ActionError:
     return ActionError(
         what=f"{name} is not a readable WebAssembly component",
         why=why,
-        fix="Pass the component the build produced:\nwith:\n  component-path: "
-        "${{ steps.build.outputs.component-path }}\n(a core module must be componentized first: "
-        "wasm-tools component new)",
+        fix=f"Pass the component the build produced:\n{COMPONENT_PATH_FIX}\n(a core module must be "
+        "componentized first: wasm-tools component new)",
         docs="#publish",
     )
 

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from . import component, metadata
 from .errors import ActionError
-from .registry import Manifest, digest_of
+from .registry import OCI_MANIFEST, Manifest, digest_of
 from .spdx import spdx_expression
 from .timestamps import Instant
 from .urls import normalize_url
@@ -36,7 +36,7 @@ from .wasm_sections import MalformedWasm, custom_sections, read_leb128
 
 LAYER_MEDIA_TYPE = "application/wasm"
 CONFIG_MEDIA_TYPE = "application/vnd.wasm.config.v0+json"
-MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
+MANIFEST_MEDIA_TYPE = OCI_MANIFEST
 CREATED = "org.opencontainers.image.created"
 TITLE = "org.opencontainers.image.title"
 

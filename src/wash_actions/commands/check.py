@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import component, gha, interfaces, paths
-from ..errors import ActionError
+from ..errors import COMPONENT_PATH_FIX, ActionError
 
 MODES = ("true", "report", "false")
 READ_LIMIT = 1 << 30  # a component larger than 1 GiB is not read (max-size says how big is too big)
@@ -73,11 +73,11 @@ class CheckInputs:
             raise ActionError(
                 what="Input 'component-path' is required",
                 why="check reads the component the build step made.",
-                fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
+                fix=COMPONENT_PATH_FIX,
                 docs="#check",
             )
         workspace = gha.workspace()
-        fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
+        fix = COMPONENT_PATH_FIX
         location = paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#check") if raw else Path()
         host = inputs.get("host") or "wasmcloud"
         return cls(
@@ -122,8 +122,7 @@ def workload_files(entries: list[str], workspace: Path) -> tuple[Path, ...]:
 
 def read(path: Path, *, label: str) -> component.World:
     """A component's world, with clear errors for a missing, huge, or non-component file."""
-    fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
-    data = component.load(path, label=label, fix=fix, docs="#check", limit=READ_LIMIT)
+    data = component.load(path, label=label, fix=COMPONENT_PATH_FIX, docs="#check", limit=READ_LIMIT)
     world = component.read_world(data, name=f"{label} {path.name}")
     for item in (*world.imports, *world.exports):
         if _UNSAFE.search(item.name) or "::" in item.name:
