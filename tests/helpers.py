@@ -9,11 +9,11 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from wash_actions.__main__ import main
+from wash_actions.timestamps import Instant
 
 _HEREDOC = re.compile(r"^([^=\n<]+)<<(\S+)\n(.*?)\n\2$", re.DOTALL | re.MULTILINE)
 
@@ -113,12 +113,8 @@ def assert_one_clear_error(run: Run, *fragments: str) -> str:
     return line
 
 
-def commit_time() -> Any:
-    """2026-05-01T12:00:00Z as publish's time type, wherever it lives (``layout`` now, ``timestamps`` next)."""
-    try:
-        from wash_actions.timestamps import Instant  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        from wash_actions.layout import Instant  # type: ignore[attr-defined, no-redef, unused-ignore]
+def commit_time() -> Instant:
+    """2026-05-01T12:00:00Z as publish's time type."""
     return Instant(1777636800)
 
 

@@ -122,26 +122,7 @@ def workload_files(entries: list[str], workspace: Path) -> tuple[Path, ...]:
 
 def read(path: Path, *, label: str) -> component.World:
     """A component's world, with clear errors for a missing, huge, or non-component file."""
-    if not path.is_file():
-        raise ActionError(
-            what=f"{label} {path} does not exist",
-            why="check reads a component file the build step made.",
-            fix=COMPONENT_PATH_FIX,
-            docs="#check",
-        )
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        head = handle.read(8)
-        if head != component.PREAMBLE:
-            return component.read_world(head, name=f"{label} {path.name}")  # raises: what it is instead
-        if size > READ_LIMIT:
-            raise ActionError(
-                what=f"{label} {path.name} is {human(size)}, more than check reads ({human(READ_LIMIT)})",
-                why="No real component is that large; the path names another file.",
-                fix=COMPONENT_PATH_FIX,
-                docs="#check",
-            )
-        data = head + handle.read()
+    data = component.load(path, label=label, fix=COMPONENT_PATH_FIX, docs="#check", limit=READ_LIMIT)
     world = component.read_world(data, name=f"{label} {path.name}")
     for item in (*world.imports, *world.exports):
         if _UNSAFE.search(item.name) or "::" in item.name:

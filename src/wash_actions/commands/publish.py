@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .. import attest_decision, gha, layout, paths, registry, release, sbom_inputs, source_date, tags
+from .. import attest_decision, component, gha, layout, paths, registry, release, sbom_inputs, source_date, tags
 from ..attest_decision import Instance
 from ..errors import COMPONENT_PATH_FIX, ActionError
 from ..oci import check_registry, check_repository
@@ -15,9 +15,6 @@ from ..registry import Credentials
 
 if TYPE_CHECKING:  # imported where publish attests: a publish that attests nothing starts without them
     from .. import sbom
-
-COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
-CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
 
 
 class PublishInputs(NamedTuple):
@@ -189,40 +186,9 @@ def check_component_location(raw: str, workspace: Path) -> Path:
     return paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#publish")
 
 
-def check_component(path: Path) -> None:
-    fix = COMPONENT_PATH_FIX
-    if path.is_dir():
-        raise ActionError(
-            what=f"component-path {path} is a directory",
-            why="publish pushes one component file (.wasm).",
-            fix=fix,
-            docs="#publish",
-        )
-    if not path.is_file():
-        raise ActionError(
-            what=f"component-path {path} does not exist",
-            why="The build step did not run in this job, or the path is relative to another directory "
-            "(relative paths are resolved against the workspace).",
-            fix=fix,
-            docs="#publish",
-        )
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if head == CORE_PREAMBLE:
-        raise ActionError(
-            what=f"{path.name} is a core WebAssembly module, not a component",
-            why="wasmCloud runs WebAssembly components; a core module must be componentized first.",
-            fix="Build with a toolchain that emits a component (e.g. target wasm32-wasip2, "
-            "componentize-py, jco componentize), or wrap it: wasm-tools component new.",
-            docs="#publish",
-        )
-    if head != COMPONENT_PREAMBLE:
-        raise ActionError(
-            what=f"{path.name} is not a WebAssembly component",
-            why="The file does not start with the component preamble (\\0asm, layer 1).",
-            fix=fix,
-            docs="#publish",
-        )
+def check_component(path: Path) -> memoryview:
+    """The component's bytes (mapped), or one clear error when ``component-path`` names no component."""
+    return component.load(path, label="component-path", fix=COMPONENT_PATH_FIX, docs="#publish")
 
 
 def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
@@ -260,8 +226,10 @@ def plan(inputs: PublishInputs) -> tuple[layout.Artifact, memoryview]:
         workspace=gha.workspace(),
         env=os.environ,
         event=event_payload(),
+        job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
+        api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
     )
-    wasm = layout.map_component(inputs.component)
+    wasm = check_component(inputs.component)
     artifact = layout.build(wasm, created.instant, name=inputs.component.name)
     gha.info(f"created: {created.instant.config_time()} ({created.source}); digest {artifact.digest}")
     return artifact, wasm
