@@ -425,11 +425,31 @@ def test_a_users_spdx_sbom_is_attested_as_is(publish, registry, release_server, 
     assert types == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document/v2.3"]
 
 
-def test_a_bad_sbom_path_stops_before_anything_is_pushed(publish, registry, tmp_path):
+CDX_HEAD = b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "urn:uuid:0", '
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        pytest.param(b'{"hello": "world"}', "not an SPDX JSON document", id="neither-format"),
+        # a lone UTF-16 surrogate: valid JSON text that no UTF-8 statement can carry
+        pytest.param(CDX_HEAD + b'"components": [{"name": "a\\ud800"}]}', "lone UTF-16 surrogate", id="surrogate"),
+        pytest.param(CDX_HEAD + b'"metadata": {"\\udc00": 1}}', "lone UTF-16 surrogate", id="surrogate-key"),
+        pytest.param(CDX_HEAD + b'"version": NaN}', "NaN is not a JSON value", id="nan"),
+        pytest.param(CDX_HEAD + b'"version": 1e400}', "beyond the range of a double", id="overflow"),
+        pytest.param(CDX_HEAD + b'"name": "caf\xe9"}', "not UTF-8 text", id="latin-1"),
+        pytest.param(b"\xef\xbb\xbf" + CDX_HEAD + b'"version": 1}', "not JSON", id="utf8-bom"),
+        pytest.param(CDX_HEAD + b'"x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "more than 512 deep", id="deep"),
+        pytest.param(b'{"bomFormat": "SPDX", "specVersion": "1.6", "serialNumber": "x"}', "CycloneDX", id="bomFormat"),
+    ],
+)
+def test_a_bad_sbom_path_stops_before_anything_is_pushed(publish, registry, tmp_path, content: bytes, why: str):
+    """Read whole and checked before the first push: one error, exit 1, no tag, no manifest, no attestation."""
     path = tmp_path / "not-an-sbom.json"
-    path.write_text('{"hello": "world"}')
-    run = publish(
-        registry=registry.host, repository="acme/bad-sbom", tags="v1", attest="true", **{"sbom-path": str(path)}
-    )
-    assert_one_clear_error(run, "is not an SBOM")
-    assert registry.tags("acme/bad-sbom") == []
+    path.write_bytes(content)
+    repository = f"acme/bad-sbom-{hashlib.sha256(content).hexdigest()[:12]}"
+    run = publish(registry=registry.host, repository=repository, tags="v1", attest="true", **{"sbom-path": str(path)})
+    line = assert_one_clear_error(run, "is not an SBOM")
+    assert why in line.replace("%0A", "\n")
+    assert registry.tags(repository) == []
+    assert "digest" not in run.outputs

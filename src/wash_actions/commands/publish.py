@@ -14,7 +14,7 @@ from ..oci import check_registry, check_repository
 from ..registry import Credentials
 
 if TYPE_CHECKING:  # imported where publish attests: a publish that attests nothing starts without them
-    from .. import sbom
+    from .. import attest, sbom
 
 
 class PublishInputs(NamedTuple):
@@ -353,20 +353,6 @@ def no_sbom_attestation() -> dict[str, str]:
     }
 
 
-def attest_all(
-    inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
-) -> dict[str, str]:
-    """The provenance, then (with an SBOM) the SBOM attestation, signed with one OIDC token."""
-    token = oidc_token(inputs, digest)
-    outputs = attest_digest(inputs, digest, manifest, token=token)
-    if bom is None:
-        outputs.update(no_sbom_attestation())
-        return outputs
-    gha.set_outputs(outputs)  # the provenance stands whatever happens to the SBOM attestation
-    outputs.update(attest_sbom(inputs, digest, manifest, bom, outputs, token=token))
-    return outputs
-
-
 def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
     """The SBOM to attest, written under RUNNER_TEMP (ours) or read from ``sbom-path`` (the user's)."""
     if not inputs.sbom:
@@ -396,128 +382,33 @@ def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
     return path, sbom.classify(doc)
 
 
-def oidc_token(inputs: PublishInputs, digest: str) -> str:
-    """The job's OIDC token, asked for once and used for both attestations."""
-    from .. import attest
+class Attested(NamedTuple):
+    """One attestation made: GitHub's id and URL for it, where its bundle was kept, its referrer's digest."""
 
-    try:
-        return attest.oidc_token()
-    except ActionError as error:
-        raise attestation_failed(inputs, digest, "sign", error) from None
+    id: str
+    url: str
+    bundle_path: Path
+    referrer: str  # "" when not pushed to the registry
 
 
-def attest_sbom(
-    inputs: PublishInputs,
-    digest: str,
-    manifest: registry.Manifest,
-    bom: tuple[Path, sbom.Sbom],
-    attested: dict[str, str],
-    *,
-    token: str,
+def attest_all(
+    inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
 ) -> dict[str, str]:
-    """Sign the SBOM statement (the document is the predicate, as actions/attest with ``sbom-path``), store it
-    with GitHub and push it as a referrer. A failure says that the image and its provenance already stand."""
+    """The provenance, then (with an SBOM) the SBOM attestation: one OIDC token, one registry client, one path."""
     from .. import attest, provenance
 
-    path, document = bom
-    subject = provenance.subject_name(inputs.image)
-    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
-    done = f"{inputs.image}@{digest} is published and its provenance is stored ({attested['attestation-url']})"
-    if attested.get("attestation-digest"):
-        done += f" and pushed as {attested['attestation-digest']}"
-    gha.info(f"Attesting {subject}@{digest} (SBOM {document.predicate_type}, signed with {instance.label})")
-    try:
-        signed = attest.sign(subject, digest, inputs.server_url, instance, token=token, document=document)
-    except ActionError as error:
-        raise sbom_failed(done, "sign", error) from None
-    bundle_path = gha.temp_dir() / f"sbom-attestation-{digest.replace(':', '-')}.sigstore.json"
-    bundle_path.write_text(signed.bundle)
-    try:
-        attestation_id, attestation_url = attest.store(
-            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
-        )
-    except ActionError as error:
-        raise sbom_failed(done, "store", error, kept=bundle_path) from None
-    referrer = ""
+    token = oidc_token(inputs, digest)
+    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    client = None
     if inputs.push_attestation:
         client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-        try:
-            referrer = attest.push_referrer(
-                client, inputs.repository, manifest, attest.registry_bytes(signed.bundle), document.predicate_type
-            )
-        except ActionError as error:
-            stored = f"{done}; the SBOM attestation is stored ({attestation_url})"
-            raise sbom_failed(stored, "referrer", error) from None
-    gha.summary(
-        "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
-        "|---|---|---|---|---|\n"
-        f"| `{subject}` | `{document.predicate_type}` | `{gha.cell(path.name)}` | {attestation_url} | "
-        f"{f'`{referrer}`' if referrer else 'not pushed'} |\n"
+    claims = provenance.token_claims(token)
+    made = attest_one(
+        inputs, client, digest, manifest, attest.provenance_predicate(claims, inputs.server_url), token, published
     )
-    return {
-        "sbom-attestation-id": attestation_id,
-        "sbom-attestation-url": attestation_url,
-        "sbom-attestation-digest": referrer,
-        "sbom-bundle-path": str(bundle_path),
-    }
-
-
-_SBOM_STAGES = {
-    "sign": "signing the SBOM with Sigstore",
-    "store": "storing the SBOM attestation with GitHub's attestations API",
-    "referrer": "pushing the SBOM attestation to the registry as a referrer of the image",
-}
-
-
-def sbom_failed(done: str, stage: str, cause: ActionError, *, kept: Path | None = None) -> ActionError:
-    why = f"{cause.what}: {cause.why}"
-    if kept is not None:
-        why += f" The signed SBOM bundle was kept at {kept}."
-    fix = f"{cause.fix}\nThe outputs digest, image-ref and attestation-* are set; re-run the job to attest the SBOM"
-    if stage == "referrer":
-        fix = "Keep the SBOM attestation with GitHub only:\nwith:\n  push-attestation: false"
-    return ActionError(
-        what=f"{done}, but attesting its SBOM failed while {_SBOM_STAGES[stage]}",
-        why=why,
-        fix=fix + ("" if stage == "referrer" else ", or publish without it:\nwith:\n  sbom: false"),
-        docs="#sbom",
-        details=cause.details,
-    )
-
-
-def attest_digest(
-    inputs: PublishInputs, digest: str, manifest: registry.Manifest, *, token: str = ""
-) -> dict[str, str]:
-    """Sign SLSA provenance for the digest, store it with GitHub, push it to the registry as a referrer.
-
-    The image is already published: a failure says so, names the part that failed and how to attest again.
-    """
-    from .. import attest, provenance
-
     subject = provenance.subject_name(inputs.image)
-    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
-    gha.info(f"Attesting {subject}@{digest} (SLSA provenance, signed with {instance.label})")
-    try:
-        signed = attest.sign(subject, digest, inputs.server_url, instance, token=token)
-    except ActionError as error:
-        raise attestation_failed(inputs, digest, "sign", error) from None
-    bundle_path = gha.temp_dir() / f"attestation-{digest.replace(':', '-')}.sigstore.json"
-    bundle_path.write_text(signed.bundle)
-    try:
-        attestation_id, attestation_url = attest.store(
-            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
-        )
-    except ActionError as error:
-        raise attestation_failed(inputs, digest, "store", error, bundle_path=bundle_path) from None
-    referrer = ""
-    if inputs.push_attestation:
-        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-        try:
-            referrer = attest.push_referrer(client, inputs.repository, manifest, attest.registry_bytes(signed.bundle))
-        except ActionError as error:
-            raise attestation_failed(inputs, digest, "referrer", error, stored=attestation_url) from None
     records: list[str] = []
-    if inputs.push_attestation and inputs.create_storage_record:
+    if client is not None and inputs.create_storage_record:
         try:
             records = attest.create_storage_record(
                 inputs.api_url, inputs.github_token, inputs.github_repository, subject, digest
@@ -526,65 +417,151 @@ def attest_digest(
             gha.warning(f"{error.what}: {error.why}", title="publish: storage record")
     gha.summary(
         "### Attestation\n\n| subject | digest | attestation | bundle in registry |\n|---|---|---|---|\n"
-        f"| `{subject}` | `{digest}` | {attestation_url} | {f'`{referrer}`' if referrer else 'not pushed'} |\n"
+        f"| `{subject}` | `{digest}` | {made.url} | {f'`{made.referrer}`' if made.referrer else 'not pushed'} |\n"
+    )
+    outputs = {
+        "attestation-id": made.id,
+        "attestation-url": made.url,
+        "bundle-path": str(made.bundle_path),
+        "attestation-digest": made.referrer,
+        "storage-record-ids": ",".join(records),
+    }
+    if bom is None:
+        return {**outputs, **no_sbom_attestation()}
+    gha.set_outputs(outputs)  # the provenance stands whatever happens to the SBOM attestation
+    path, document = bom
+    done = f"{inputs.image}@{digest} is published and its provenance is stored ({made.url})"
+    if made.referrer:
+        done += f" and pushed as {made.referrer}"
+    sbom_made = attest_one(inputs, client, digest, manifest, attest.sbom_predicate(document), token, done)
+    gha.summary(
+        "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
+        "|---|---|---|---|---|\n"
+        f"| `{subject}` | `{document.predicate_type}` | `{gha.cell(path.name)}` | {sbom_made.url} | "
+        f"{f'`{sbom_made.referrer}`' if sbom_made.referrer else 'not pushed'} |\n"
     )
     return {
-        "attestation-id": attestation_id,
-        "attestation-url": attestation_url,
-        "bundle-path": str(bundle_path),
-        "attestation-digest": referrer,
-        "storage-record-ids": ",".join(records),
+        **outputs,
+        "sbom-attestation-id": sbom_made.id,
+        "sbom-attestation-url": sbom_made.url,
+        "sbom-attestation-digest": sbom_made.referrer,
+        "sbom-bundle-path": str(sbom_made.bundle_path),
     }
 
 
+def oidc_token(inputs: PublishInputs, digest: str) -> str:
+    """The job's OIDC token, asked for once and used for both attestations."""
+    from .. import attest
+
+    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    try:
+        return attest.oidc_token()
+    except ActionError as error:
+        raise attestation_failed(inputs, PROVENANCE, published, "sign", error) from None
+
+
+PROVENANCE = "the provenance"
+
+
+def attest_one(
+    inputs: PublishInputs,
+    client: registry.Registry | None,
+    digest: str,
+    manifest: registry.Manifest,
+    predicate: attest.Predicate,
+    token: str,
+    done: str,
+) -> Attested:
+    """Sign the statement that the image has ``predicate``, store it with GitHub, push it to the registry as a
+    referrer of the image (with ``client``). ``done`` says what already stands, for the error when this fails."""
+    from .. import attest, provenance
+
+    subject = provenance.subject_name(inputs.image)
+    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
+    kind = "SLSA provenance" if predicate.name == PROVENANCE else f"SBOM {predicate.predicate_type}"
+    gha.info(f"Attesting {subject}@{digest} ({kind}, signed with {instance.label})")
+    try:
+        signed = attest.sign(subject, digest, predicate, instance, token=token)
+    except ActionError as error:
+        raise attestation_failed(inputs, predicate.name, done, "sign", error) from None
+    prefix = "attestation" if predicate.name == PROVENANCE else "sbom-attestation"
+    bundle_path = gha.temp_dir() / f"{prefix}-{digest.replace(':', '-')}.sigstore.json"
+    bundle_path.write_text(signed.bundle)
+    try:
+        attestation_id, attestation_url = attest.store(
+            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
+        )
+    except ActionError as error:
+        raise attestation_failed(inputs, predicate.name, done, "store", error, kept=bundle_path) from None
+    referrer = ""
+    if client is not None:
+        try:
+            referrer = attest.push_referrer(
+                client, inputs.repository, manifest, attest.registry_bytes(signed.bundle), predicate.predicate_type
+            )
+        except ActionError as error:
+            raise attestation_failed(inputs, predicate.name, done, "referrer", error, stored=attestation_url) from None
+    return Attested(attestation_id, attestation_url, bundle_path, referrer)
+
+
 _STAGES = {
-    "sign": "signing the provenance with Sigstore",
-    "store": "storing the attestation with GitHub's attestations API",
-    "referrer": "pushing the attestation to the registry as a referrer of the image",
+    "sign": "signing {what} with Sigstore",
+    "store": "storing {it} with GitHub's attestations API",
+    "referrer": "pushing {it} to the registry as a referrer of the image",
 }
 
 
 def attestation_failed(
     inputs: PublishInputs,
-    digest: str,
+    what: str,
+    done: str,
     stage: str,
     cause: ActionError,
     *,
     stored: str = "",
-    bundle_path: Path | None = None,
+    kept: Path | None = None,
 ) -> ActionError:
-    """The image is published at ``digest``; attesting it failed at ``stage`` (sign, store or referrer)."""
+    """Attesting ``what`` (the provenance or the SBOM) failed at ``stage`` (sign, store or referrer), after
+    ``done`` (what stands: the image, and for the SBOM the provenance)."""
     from .. import provenance
 
-    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    sbom_failed = what != PROVENANCE
+    it = "the SBOM attestation" if sbom_failed else "the attestation"
+    during = _STAGES[stage].format(what=what, it=it)
     why = f"{cause.what}: {cause.why}"
-    if bundle_path is not None:
-        why += f" The signed bundle was kept at {bundle_path}."
-    fix = (
-        f"{cause.fix}\n"
-        "Then attest the published digest without publishing again, in a step after this one:\n"
-        "- uses: actions/attest-build-provenance@v3\n  with:\n"
-        f"    subject-name: {provenance.subject_name(inputs.image)}\n"
-        "    subject-digest: ${{ steps.publish.outputs.digest }}\n"
-        "    push-to-registry: true"
-    )
+    if kept is not None:
+        why += f" The signed {'SBOM ' if sbom_failed else ''}bundle was kept at {kept}."
+    if sbom_failed:
+        fix = (
+            f"{cause.fix}\nThe outputs digest, image-ref and attestation-* are set; re-run the job to attest the "
+            "SBOM, or publish without it:\nwith:\n  sbom: false"
+        )
+    else:
+        fix = (
+            f"{cause.fix}\n"
+            "Then attest the published digest without publishing again, in a step after this one:\n"
+            "- uses: actions/attest-build-provenance@v3\n  with:\n"
+            f"    subject-name: {provenance.subject_name(inputs.image)}\n"
+            "    subject-digest: ${{ steps.publish.outputs.digest }}\n"
+            "    push-to-registry: true"
+        )
     if stage == "referrer":
         if isinstance(cause, registry.RegistryError) and cause.kind == "denied":
             why = (
-                f"{inputs.registry} refused the attestation's referrer manifest (HTTP {cause.status}), although the "
+                f"{inputs.registry} refused {it}'s referrer manifest (HTTP {cause.status}), although the "
                 "same credentials pushed the image moments ago: this registry or token does not accept an OCI "
                 "artifact that refers to an image (a manifest with a subject and an artifactType)."
             )
         if stored:
-            why += f" The attestation itself is stored with GitHub: {stored}."
+            why += f" {it[0].upper()}{it[1:]} itself is stored with GitHub: {stored}."
         fix = (
-            "The attestation is stored with GitHub (gh attestation verify finds it there); keep it there only:\n"
-            "with:\n  push-attestation: false"
+            f"{it[0].upper()}{it[1:]} is stored with GitHub (gh attestation verify finds it there); keep "
+            "attestations there only:\nwith:\n  push-attestation: false"
         )
     return ActionError(
-        what=f"{published}, but attesting it failed while {_STAGES[stage]}",
+        what=f"{done}, but attesting {'its SBOM' if sbom_failed else 'it'} failed while {during}",
         why=why,
         fix=fix,
-        docs="#attestations",
+        docs="#sbom" if sbom_failed else "#attestations",
         details=cause.details,
     )
