@@ -107,3 +107,12 @@ def assert_one_clear_error(run: Run, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in line, (fragment, line)
     return line
+
+
+def rendered(markdown: str) -> str:
+    """A job summary as the reader sees its text: gha.text's backslash escapes and HTML entities undone, tags
+    dropped."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"\\(.)", r"\1", markdown)))

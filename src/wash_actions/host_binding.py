@@ -245,6 +245,7 @@ def bind(
     """Every import of every component bound as the host binds it, and the problems in manifest order."""
     problems: list[Problem] = []
     bound: dict[str, list[tuple[Declared, Plugin]]] = {m.name: [] for m in members}
+    missing: dict[str, list[Entry]] = {m.name: [] for m in members}  # reported once, as the host fails first
     used: set[int] = set()
     for member in members:
         world = member.world
@@ -257,6 +258,7 @@ def bind(
                 continue
             plugin = next((p for p in plugins if _claims(p, wanted)), None)
             if plugin is None:
+                missing[member.name].append(wanted)
                 problems.append(
                     Problem(
                         "error",
@@ -316,7 +318,8 @@ def bind(
                 )
                 continue
             bindings.append(Binding(member.name, imported, "", ""))
-            unresolved.append(imported)
+            if parsed is None or not any(gone.same_package(parsed) for gone in missing[member.name]):
+                unresolved.append(imported)
         if unresolved:
             snippet = _snippet(unresolved[0])
             problems.append(
@@ -347,3 +350,47 @@ def bind(
             )
     problems.sort(key=lambda p: p.line)
     return bindings, problems
+
+
+class Resolution(NamedTuple):
+    """Who provides one import of a component checked on its own (no manifest)."""
+
+    name: str
+    provider: str  # "host (wasmcloud)", "host-interfaces (pattern)", "workload: file", "" (unresolved)
+    denied: str = ""  # the deny-imports pattern that names it
+
+
+def _exports(exported: str, imported: str) -> bool:
+    """An export satisfies an import: the same interface, semver-compatible (the component model's rule)."""
+    mine, theirs = interfaces.parse_interface(imported), interfaces.parse_interface(exported)
+    if mine is None or theirs is None:
+        return False
+    same = (mine.namespace, mine.package, mine.name) == (theirs.namespace, theirs.package, theirs.name)
+    return same and interfaces.compatible(mine.version, theirs.version)
+
+
+def resolve_imports(
+    imports: Sequence[str],
+    *,
+    host: str,
+    host_patterns: Sequence[interfaces.Pattern],
+    extra: Sequence[interfaces.Pattern],
+    deny: Sequence[interfaces.Pattern],
+    workload: Sequence[tuple[str, Sequence[str]]],
+) -> list[Resolution]:
+    """A component on its own: each import provided by the host profile, ``host-interfaces``, a component
+    file of ``workload`` (label, exports), or nobody; and the ``deny-imports`` pattern that names it."""
+    results = []
+    for name in imports:
+        denied = next((p.text for p in deny if p.matches(name)), "")
+        provider = ""
+        if any(p.matches(name) for p in host_patterns):
+            provider = f"host ({host})"
+        elif hit := next((p for p in extra if p.matches(name)), None):
+            provider = f"host-interfaces ({hit.text})"
+        else:
+            provider = next(
+                (f"workload: {label}" for label, exports in workload if any(_exports(e, name) for e in exports)), ""
+            )
+        results.append(Resolution(name, provider, denied))
+    return results

@@ -217,3 +217,42 @@ def image_of(workload: Workload, component: Component, artifacts: dict[str, Arti
             docs="#workloads",
         )
     return artifact.image, f"{component.image} → Artifact {artifact.name} ({artifact.file}:{artifact.line})"
+
+
+def stand_in(workloads: Sequence[Workload], chosen: str, file_stem: str) -> str | None:
+    """The manifest component the component under check stands in for: ``manifest-component`` (which must name
+    a component of some workload), else the one component whose name is the file's stem (``hello.wasm`` →
+    ``hello``) or whose image's repository ends with it; None when nothing matches (the workloads are checked by
+    image alone). Two different candidates are one error: manifest-component must choose."""
+    names = {c.name for w in workloads for c in w.components}
+    if chosen:
+        if chosen not in names:
+            raise ActionError(
+                what=f"manifest-component: no workload in manifests has a component named {chosen[:60]!r}",
+                why=f"It names the entry of components[] the component under check stands in for; the workloads "
+                f"have {', '.join(sorted(names))[:300] or 'none'}.",
+                fix="with:\n  manifest-component: " + (sorted(names)[0] if names else "hello-world"),
+                docs="#workloads",
+            )
+        return chosen
+    if not file_stem:
+        return None
+    matches = {
+        c.name
+        for w in workloads
+        for c in w.components
+        if c.name == file_stem
+        or (
+            not c.image.startswith(ARTIFACT_SCHEME)
+            and c.image.split("@")[0].rsplit("/", 1)[-1].split(":")[0] == file_stem
+        )
+    }
+    if len(matches) > 1:
+        raise ActionError(
+            what=f"manifest-component is required: {file_stem} could stand in for {', '.join(sorted(matches))[:200]}",
+            why="check runs before publish on the component this job built; it must know which manifest component "
+            "that is.",
+            fix=f"with:\n  manifest-component: {sorted(matches)[0]}",
+            docs="#workloads",
+        )
+    return next(iter(matches), None)

@@ -119,8 +119,10 @@ MUTATIONS = {
     "too-many-interfaces": lambda d: _template(d).update(
         hostInterfaces=[{"namespace": "wasi", "package": f"p{i}", "interfaces": ["x"]} for i in range(65)]
     ),
-    "port-pattern": lambda d: _template(d)["components"][0].update(localResources={"allowedHosts": ["*"]})
-    or _template(d)["components"][0]["localResources"].update(ports=["http"]),
+    "port-pattern": lambda d: (
+        _template(d)["components"][0].update(localResources={"allowedHosts": ["*"]})
+        or _template(d)["components"][0]["localResources"].update(ports=["http"])
+    ),
 }
 
 
@@ -178,7 +180,11 @@ def test_named_entries_of_one_package_pass_the_cel_rules() -> None:
 
 
 def test_a_violation_carries_the_line_of_the_value() -> None:
-    text = (SAMPLES / "blobby.yaml").read_text().replace("version: 0.2.0-draft", "version: 0.2.0-draft\n          name: Bad_Name")
+    text = (
+        (SAMPLES / "blobby.yaml")
+        .read_text()
+        .replace("version: 0.2.0-draft", "version: 0.2.0-draft\n          name: Bad_Name")
+    )
     document = yaml_source.load(text, name="blobby.yaml").documents[0]
     (violation,) = admission.validate(document)
     assert violation.path == "spec.template.spec.hostInterfaces[1].name"

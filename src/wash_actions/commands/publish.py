@@ -484,7 +484,7 @@ def attest_sbom(
     gha.summary(
         "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
         "|---|---|---|---|---|\n"
-        f"| `{subject}` | `{document.predicate_type}` | `{gha.cell(path.name)}` | {attestation_url} | "
+        f"| `{subject}` | `{document.predicate_type}` | {gha.code(path.name)} | {attestation_url} | "
         f"{f'`{referrer}`' if referrer else 'not pushed'} |\n"
     )
     return {
