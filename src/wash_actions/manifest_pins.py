@@ -20,15 +20,12 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-from . import image_refs
+from . import image_refs, yaml_source
 from .errors import ActionError
 from .image_refs import ImageRef
 
-Node = Any  # PyYAML's composer nodes (yaml.nodes); PyYAML ships no type information
-ScalarNode = Any
-
 DOCS = "#deploy"
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 4 * yaml_source.MAX_CHARS  # UTF-8: at most 4 bytes a character
 WORKLOAD_API = "runtime.wasmcloud.dev/"
 WORKLOAD_KINDS = ("Workload", "WorkloadReplicaSet", "WorkloadDeployment")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -125,105 +122,91 @@ def _images_error(line: str, why: str) -> ActionError:
 # -- reading a manifest ---------------------------------------------------------------------------------------
 
 
-def compose_all(text: str, path: str) -> list[Node]:
-    """Every document's node tree, with marks; one clear error for text that is not YAML. Tags are kept as
-    written and never constructed (nothing runs), and aliases stay references (an alias bomb costs nothing)."""
-    import yaml  # type: ignore[import-untyped]  # no stubs; loaded only by steps that read manifests
-
-    try:
-        return [node for node in yaml.compose_all(text, Loader=yaml.SafeLoader) if node is not None]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ActionError(
-            what=f"{path}{line} is not valid YAML",
-            why=f"{exc.problem or exc.context}.",
-            fix="Fix the file (kubectl apply --dry-run=client -f FILE shows the same problem).",
-            docs=DOCS,
-        ) from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise ActionError(
-            what=f"{path} cannot be read as YAML",
-            why=f"{type(exc).__name__}: {str(exc)[:300]}",
-            fix="Fix the file (kubectl apply --dry-run=client -f FILE shows the same problem).",
-            docs=DOCS,
-        ) from None
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
-def _get(node: Node | None, key: str) -> Node | None:
-    if node is None or node.id != "mapping":
-        return None
-    for key_node, value in node.value:
-        if key_node.id == "scalar" and key_node.value == key:
-            return value
-    return None
-
-
-def _scalar(node: Node | None) -> str:
-    return str(node.value) if node is not None and node.id == "scalar" else ""
-
-
-def _span(text: str, node: ScalarNode) -> tuple[int, int]:
-    """The characters of the scalar itself: the composer's start mark is that of its anchor or tag."""
-    start, end = node.start_mark.index, node.end_mark.index
-    properties = _PROPERTIES.match(text, start, end)
-    return (properties.end() if properties else start), end
-
-
-def _quote(text: str, start: int) -> str:
-    return text[start] if text[start] in "'\"" else ""
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def find_sites(text: str, path: str, *, name: str = "") -> tuple[list[Site], list[str]]:
     """The image sites of every document in ``text`` (``path`` for messages; ``name`` the file name, which
-    marks a kustomization) and the documents of other kinds (``path: Kind name``)."""
+    marks a kustomization) and the documents of other kinds (``path: Kind name``). The caller has made PyYAML
+    importable (``extras.ensure_yaml``); ``yaml_source`` refuses unsafe tags, alias bombs and oversized files."""
+    source = yaml_source.load(text, name=path)
     sites: list[Site] = []
     skipped: list[str] = []
-    seen: set[int] = set()
-    for document in compose_all(text, path):
-        kind = _scalar(_get(document, "kind"))
-        api = _scalar(_get(document, "apiVersion"))
-        title = f"{kind} {_scalar(_get(_get(document, 'metadata'), 'name'))}".strip()
+    seen: set[tuple[int, int]] = set()  # an alias is its anchor's scalar: one edit
+    for document in source.documents:
+        data = _mapping(document.data)
+        kind, api = _text(data.get("kind")), _text(data.get("apiVersion"))
+        title = f"{kind} {_text(_mapping(data.get('metadata')).get('name'))}".strip()
+        found: list[tuple[yaml_source.Path_, str]] = []
         if kind in WORKLOAD_KINDS and api.startswith(WORKLOAD_API):
-            spec = _get(document, "spec")
+            base: yaml_source.Path_ = ("spec",) if kind == "Workload" else ("spec", "template", "spec")
+            spec = _mapping(data.get("spec"))
             if kind != "Workload":
-                spec = _get(_get(spec, "template"), "spec")
-            components = _get(spec, "components")
-            for index, component in enumerate(
-                components.value if components is not None and components.id == "sequence" else []
-            ):
-                label = _scalar(_get(component, "name")) or str(index)
-                sites += _image_site(text, path, _get(component, "image"), f"{title}: components[{label}].image", seen)
-            sites += _image_site(text, path, _get(_get(spec, "service"), "image"), f"{title}: service.image", seen)
+                spec = _mapping(_mapping(_mapping(spec.get("template")).get("spec")))
+            components = spec.get("components")
+            for index, component in enumerate(components if isinstance(components, list) else []):
+                label = _text(_mapping(component).get("name")) or str(index)
+                found.append(((*base, "components", index, "image"), f"{title}: components[{label}].image"))
+            found.append(((*base, "service", "image"), f"{title}: service.image"))
         elif kind == "Artifact" and api.startswith(WORKLOAD_API):
-            sites += _image_site(text, path, _get(_get(document, "spec"), "image"), f"{title}: spec.image", seen)
-        elif kind == "Kustomization" or (not kind and name in KUSTOMIZATION_FILES):
-            images = _get(document, "images")
-            for entry in images.value if images is not None and images.id == "sequence" else []:
-                sites += _kustomize_site(text, path, entry, seen)
+            found.append((("spec", "image"), f"{title}: spec.image"))
+        elif kind == "Kustomization" or (not kind and name in KUSTOMIZATION_FILES and "images" in data):
+            images = data.get("images")
+            for index, entry in enumerate(images if isinstance(images, list) else []):
+                sites += _kustomize_site(source, document, ("images", index), _mapping(entry), seen)
         else:
             skipped.append(f"{path}: {title or 'a document without kind'}")
+        for where_path, where in found:
+            sites += _image_site(source, document, where_path, where, seen)
     return sites, skipped
 
 
-def _image_site(text: str, path: str, node: Node | None, where: str, seen: set[int]) -> list[Site]:
-    if node is None or node.id != "scalar" or id(node) in seen:
+def _scalar_span(text: str, span: yaml_source.Span) -> tuple[int, int]:
+    """The characters of the scalar itself: a node's span starts at its anchor or tag, when it has one."""
+    properties = _PROPERTIES.match(text, span.start, span.end)
+    return (properties.end() if properties else span.start), span.end
+
+
+def _image_site(
+    source: yaml_source.Source,
+    document: yaml_source.Document,
+    path: yaml_source.Path_,
+    where: str,
+    seen: set[tuple[int, int]],
+) -> list[Site]:
+    span = document.values.get(path)
+    value = _get_path(document.data, path)
+    if span is None or not isinstance(value, str) or (span.start, span.end) in seen:
         return []
-    seen.add(id(node))
-    line = node.start_mark.line + 1
-    value = str(node.value)
+    seen.add((span.start, span.end))
     if value.startswith("artifact://"):  # resolved through the WorkloadDeployment's artifacts: its Artifact
         return []
-    _block(node, path, line)
-    start, end = _span(text, node)
-    ref = image_refs.parse(value, where=f"{path}:{line} ({where})")
-    return [Site(path, line, where, ref, start, end, _quote(text, start), False, "", "")]
+    _block(span, source.name)
+    start, end = _scalar_span(source.text, span)
+    ref = image_refs.parse(value, where=f"{source.name}:{span.line} ({where})")
+    return [Site(source.name, span.line, where, ref, start, end, span.style, False, "", "")]
 
 
-def _block(node: ScalarNode, path: str, line: int) -> None:
-    if node.style in ("|", ">"):
+def _get_path(data: Any, path: yaml_source.Path_) -> Any:
+    for part in path:
+        if isinstance(part, int) and isinstance(data, list) and part < len(data):
+            data = data[part]
+        elif isinstance(part, str) and isinstance(data, dict):
+            data = data.get(part)
+        else:
+            return None
+    return data
+
+
+def _block(span: yaml_source.Span, path: str) -> None:
+    if span.style in ("|", ">"):
         raise ActionError(
-            what=f"{path}:{line}: the image is a block scalar ({node.style})",
+            what=f"{path}:{span.line}: the image is a block scalar ({span.style})",
             why="promote rewrites an image in place and keeps the quoting; a block scalar for one reference is "
             "almost certainly a mistake.",
             fix="Write the image on one line:\nimage: ghcr.io/my-org/my-component:1.2.0",
@@ -231,34 +214,43 @@ def _block(node: ScalarNode, path: str, line: int) -> None:
         )
 
 
-def _kustomize_site(text: str, path: str, entry: Node, seen: set[int]) -> list[Site]:
-    if entry.id != "mapping" or id(entry) in seen:
+def _kustomize_site(
+    source: yaml_source.Source,
+    document: yaml_source.Document,
+    path: yaml_source.Path_,
+    entry: dict[str, Any],
+    seen: set[tuple[int, int]],
+) -> list[Site]:
+    span = document.values.get(path)
+    name = _text(entry.get("newName")) or _text(entry.get("name"))
+    if span is None or not name or (span.start, span.end) in seen:
         return []
-    seen.add(id(entry))
-    name = _scalar(_get(entry, "newName")) or _scalar(_get(entry, "name"))
-    if not name:
-        return []
-    line = entry.start_mark.line + 1
-    tag = _scalar(_get(entry, "newTag"))
-    digest_node = _get(entry, "digest")
-    where = f"kustomization images[{_scalar(_get(entry, 'name'))}]"
-    shown = f"{path}:{line} ({where})"
-    digest = _scalar(digest_node)
+    seen.add((span.start, span.end))
+    tag = _text(entry.get("newTag"))
+    where = f"kustomization images[{_text(entry.get('name'))}]"
+    shown = f"{source.name}:{span.line} ({where})"
+    digest = _text(entry.get("digest"))
     if digest:
         image_refs.check_digest(digest, where=shown)
     ref = image_refs.parse(name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else ""), where=shown)
-    if digest_node is not None and digest_node.id == "scalar":
-        _block(digest_node, path, digest_node.start_mark.line + 1)
-        start, end = _span(text, digest_node)
-        return [Site(path, line, where, ref, start, end, _quote(text, start), True, "", "")]
-    if entry.flow_style:  # {name: x, newTag: y}: add ", digest: …" before the closing brace
-        close = entry.end_mark.index - 1
-        return [Site(path, line, where, ref, close, close, "", True, ", digest: ", "")]
-    last = entry.value[-1][1]
-    eol = _line_end(text, last.end_mark.index)
+    digest_span = document.values.get((*path, "digest"))
+    if digest_span is not None and digest:
+        _block(digest_span, source.name)
+        start, end = _scalar_span(source.text, digest_span)
+        return [Site(source.name, span.line, where, ref, start, end, digest_span.style, True, "", "")]
+    if digest_span is not None:  # digest: (empty) or a non-string: not a digest
+        image_refs.check_digest(str(entry.get("digest")), where=shown)
+    if span.style == "{":  # {name: x, newTag: y}: add ", digest: …" before the closing brace
+        close = source.text.rindex("}", span.start, span.end)
+        return [Site(source.name, span.line, where, ref, close, close, "", True, ", digest: ", "")]
+    children = [document.values[(*path, key)] for key in entry if (*path, key) in document.values]
+    columns = [document.keys[(*path, key)].column for key in entry if (*path, key) in document.keys]
+    last = max(child.end for child in children)
+    eol = _line_end(source.text, last)
+    text = source.text
     newline = "\r\n" if text.startswith("\r\n", eol) or (eol == len(text) and "\r\n" in text) else "\n"
-    indent = " " * entry.value[0][0].start_mark.column
-    return [Site(path, line, where, ref, eol, eol, "", True, f"{newline}{indent}digest: ", "")]
+    indent = " " * (min(columns) - 1)
+    return [Site(source.name, span.line, where, ref, eol, eol, "", True, f"{newline}{indent}digest: ", "")]
 
 
 def _line_end(text: str, index: int) -> int:
