@@ -11,7 +11,8 @@ from . import gha
 from .errors import ActionError
 
 USAGE = (
-    "usage: python -m wash_actions {setup-wash [resolve|install],build,check,publish,discover,update-manifest}\n"
+    "usage: python -m wash_actions\n"
+    "       {setup-wash [resolve|install],build,check,publish,discover,promote,update-manifest}\n"
     "       python -m wash_actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
 )
 
@@ -69,6 +70,11 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.UpdateInputs.from_env(inputs))
 
+    def promote(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import promote as cmd
+
+        return cmd.run(cmd.PromoteInputs.from_env(inputs))
+
     def sigstore_cache(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import sigstore_cache as cmd
 
@@ -82,6 +88,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         "check": check,
         "publish": publish,
         "discover": discover,
+        "promote": promote,
         "update-manifest": update_manifest,
         "sigstore-cache": sigstore_cache,
     }

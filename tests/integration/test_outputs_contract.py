@@ -3,7 +3,7 @@
 The commands run for real, as the actions' steps run them (the local Releases server, the real wash, the real
 registry), along each path that sets different outputs: setup-wash resolve on a cold runner, install, resolve
 again on the warm runner (the tool-cache hit finishes the install), build, publish pushing and as a dry run,
-discover. What they wrote is then held against every action.yml:
+discover, promote. What they wrote is then held against every action.yml:
 
 - an output a step's command writes is declared in ``outputs:`` as ``${{ steps.<id>.outputs.<name> }}`` (or a
   fallback chain over the steps that may set it), or read by a later step; otherwise it never reaches anyone;
@@ -95,6 +95,13 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
     monorepo = base / "monorepo"
     shutil.copytree(ROOT / "tests" / "fixtures" / "monorepo", monorepo)
     run("discover", {}, base / "discover-runner", workspace=monorepo)
+
+    deploy = base / "deploy"
+    deploy.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "deploy" / "upstream" / "samples-deployment.yaml", deploy / "hello.yaml")
+    pinned = "ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@sha256:" + "a" * 64
+    promote = {"manifests": "hello.yaml", "images": pinned}
+    run("promote", promote, base / "promote-runner", workspace=deploy, env={"WASHACTIONS_ROOT": str(ROOT)})
     return OBSERVED
 
 
