@@ -12,7 +12,7 @@ from .errors import ActionError
 
 USAGE = (
     "usage: python -m wash_actions\n"
-    "       {setup-wash [resolve|install],build,check,publish,discover,promote,update-manifest}\n"
+    "       {setup-wash [resolve|install],build,check,publish,discover,verify,promote,update-manifest}\n"
     "       python -m wash_actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
 )
 
@@ -75,6 +75,11 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.PromoteInputs.from_env(inputs))
 
+    def verify(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import verify as cmd
+
+        return cmd.run(cmd.VerifyInputs.from_env(inputs))
+
     def sigstore_cache(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import sigstore_cache as cmd
 
@@ -89,6 +94,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         "publish": publish,
         "discover": discover,
         "promote": promote,
+        "verify": verify,
         "update-manifest": update_manifest,
         "sigstore-cache": sigstore_cache,
     }

@@ -22,6 +22,7 @@ _TAG = re.compile(r"^[\w][\w.-]{0,127}$")
 DIGEST_LENGTHS = {"sha256": 64, "sha512": 128}
 MAX_LENGTH = 4096
 DOCS = "#deploy"
+DOCKER_HUB_API = "registry-1.docker.io"  # docker.io's distribution API (distribution/reference normalize.go)
 
 
 class ImageRef(NamedTuple):
@@ -43,6 +44,17 @@ class ImageRef(NamedTuple):
             return f"{first.lower()}/{rest}"
         path = self.name if "/" in self.name else f"library/{self.name}"
         return f"docker.io/{path}"
+
+    @property
+    def registry(self) -> str:
+        """The registry host to ask (Docker Hub's API host for ``docker.io``)."""
+        host = self.key.split("/", 1)[0]
+        return DOCKER_HUB_API if host == "docker.io" else host
+
+    @property
+    def repository(self) -> str:
+        """The repository within the registry (``library/nginx`` for ``nginx``)."""
+        return self.key.split("/", 1)[1]
 
     def pinned(self, digest: str, tag: str = "") -> ImageRef:
         """This reference at ``digest``, with ``tag`` (or its own tag when ``tag`` is empty) kept beside it."""

@@ -89,7 +89,7 @@ class PromoteInputs:
             token=inputs.secret("github-token"),
             repository=repository,
             server_url=server,
-            api_url=gha.env("GITHUB_API_URL") or "https://api.github.com",
+            api_url=inputs.get("github-api-url") or gha.env("GITHUB_API_URL") or "https://api.github.com",
             run_url=f"{server}/{repository}/actions/runs/{run_id}" if run_id and repository else "",
         )
 
