@@ -177,11 +177,18 @@ class Clients:
         return self.clients[host]
 
 
-def verify_one(target: Target, clients: Clients, inputs: VerifyInputs, gh: str | None) -> Verified:
-    """Resolve and verify one image; an ActionError naming it when it fails."""
+Done = dict[tuple[str, str, str], "Verified"]
+
+
+def verify_one(target: Target, clients: Clients, inputs: VerifyInputs, gh: str | None, done: Done) -> Verified:
+    """Resolve and verify one image (an image verified already, under another reference, is not verified again);
+    an ActionError naming it when it fails."""
     ref = target.ref
     client = clients.get(ref.registry)
     digest = ref.digest or client.resolve(ref.repository, ref.tag or "latest")
+    seen = done.get((ref.registry, ref.repository, digest))
+    if seen is not None:
+        return seen._replace(target=target)
     api = (
         (inputs.api_url, transport.Auth.bearer(inputs.token, inputs.api_url))
         if inputs.use_api and inputs.token
@@ -213,7 +220,8 @@ def verify_one(target: Target, clients: Clients, inputs: VerifyInputs, gh: str |
                 fix="Publish with an SBOM (publish: sbom: true, with attest: true), or drop require-sbom.",
                 docs=DOCS,
             )
-    return Verified(target, digest, evidence, sbom)
+    done[(ref.registry, ref.repository, digest)] = Verified(target, digest, evidence, sbom)
+    return done[(ref.registry, ref.repository, digest)]
 
 
 def failure(target: Target, exc: ActionError, digest: str = "") -> ActionError:
@@ -251,14 +259,15 @@ def run(inputs: VerifyInputs) -> dict[str, str]:
     clients = Clients(inputs)
     verified: list[Verified] = []
     failed: list[ActionError] = []
+    cache: Done = {}
     for target in todo:
         try:
-            done = verify_one(target, clients, inputs, gh)
+            result = verify_one(target, clients, inputs, gh, cache)
         except ActionError as exc:
             failed.append(failure(target, exc))
             continue
-        verified.append(done)
-        gha.info(f"Verified {target.ref} ({done.digest}): {done.evidence.describe()}")
+        verified.append(result)
+        gha.info(f"Verified {target.ref} ({result.digest}): {result.evidence.describe()}")
     gha.summary(summary(verified, failed, inputs.policy))
     if len(failed) == 1:
         raise failed[0]
