@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from .. import extras, gha, image_refs, manifest_pins, registry, transport, verifier
 from ..errors import ActionError
@@ -24,6 +25,8 @@ from ..trust_policy import SBOM_PREDICATE_TYPES, SLSA_PROVENANCE_V1, Policy, che
 from .promote import manifest_files, read_text
 
 DOCS = "#verify"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -177,51 +180,72 @@ class Clients:
         return self.clients[host]
 
 
-Done = dict[tuple[str, str, str], "Verified"]
+Key = tuple[str, str, str]  # registry, repository, digest
+WORKERS = 8  # images verified at once (each a registry read and a gh run); gh-less runs go one at a time
 
 
-def verify_one(target: Target, clients: Clients, inputs: VerifyInputs, gh: str | None, done: Done) -> Verified:
-    """Resolve and verify one image (an image verified already, under another reference, is not verified again);
-    an ActionError naming it when it fails."""
+def resolve(target: Target, clients: Clients) -> Key:
+    """The image's registry, repository and digest: a tag is read now, so a tag moved since it was attested
+    names the image it points at today."""
     ref = target.ref
     client = clients.get(ref.registry)
-    digest = ref.digest or client.resolve(ref.repository, ref.tag or "latest")
-    seen = done.get((ref.registry, ref.repository, digest))
-    if seen is not None:
-        return seen._replace(target=target)
+    return ref.registry, ref.repository, ref.digest or client.resolve(ref.repository, ref.tag or "latest")
+
+
+def check(
+    key: Key, clients: Clients, inputs: VerifyInputs, gh: str | None
+) -> tuple[verifier.Evidence, verifier.Evidence | None]:
+    """Verify one digest against the policy (and, with require-sbom, an SBOM attestation too)."""
+    host, repository, digest = key
+    client = clients.get(host)
     api = (
         (inputs.api_url, transport.Auth.bearer(inputs.token, inputs.api_url))
         if inputs.use_api and inputs.token
         else None
     )
     trust = verifier.trust_configs_from(dict(os.environ))
-    evidence = verifier.verify_image(client, ref.repository, digest, inputs.policy, gh=gh, api=api, trust_configs=trust)
-    sbom = None
-    if inputs.require_sbom:
-        refusals: list[str] = []
-        for predicate in SBOM_PREDICATE_TYPES:
-            try:
-                sbom = verifier.verify_image(
-                    client,
-                    ref.repository,
-                    digest,
-                    inputs.policy._replace(predicate_type=predicate),
-                    gh=gh,
-                    api=api,
-                    trust_configs=trust,
-                )
-                break
-            except verifier.Unverified as exc:
-                refusals.append(exc.reasons())
-        if sbom is None:
-            raise ActionError(
-                what=f"{ref} ({target.where}) has no SBOM attestation from {inputs.policy.describe()}",
-                why="require-sbom is set and no CycloneDX or SPDX attestation verified: " + "; ".join(refusals),
-                fix="Publish with an SBOM (publish: sbom: true, with attest: true), or drop require-sbom.",
-                docs=DOCS,
+    evidence = verifier.verify_image(client, repository, digest, inputs.policy, gh=gh, api=api, trust_configs=trust)
+    if not inputs.require_sbom:
+        return evidence, None
+    refusals: list[str] = []
+    for predicate in SBOM_PREDICATE_TYPES:
+        try:
+            sbom = verifier.verify_image(
+                client,
+                repository,
+                digest,
+                inputs.policy._replace(predicate_type=predicate),
+                gh=gh,
+                api=api,
+                trust_configs=trust,
             )
-    done[(ref.registry, ref.repository, digest)] = Verified(target, digest, evidence, sbom)
-    return done[(ref.registry, ref.repository, digest)]
+        except verifier.Unverified as exc:
+            refusals.append(exc.reasons())
+        else:
+            return evidence, sbom
+    raise ActionError(
+        what=f"no SBOM attestation from {inputs.policy.describe()}",
+        why="require-sbom is set and no CycloneDX or SPDX attestation verified: " + "; ".join(refusals),
+        fix="Publish with an SBOM (publish: sbom: true, with attest: true), or drop require-sbom.",
+        docs=DOCS,
+    )
+
+
+def _each(function: Callable[[T], R], items: list[T], workers: int) -> list[R | ActionError]:
+    """``function`` over ``items`` on up to ``workers`` threads, in order; an ActionError is a result."""
+
+    def guarded(item: T) -> R | ActionError:
+        try:
+            return function(item)
+        except ActionError as exc:
+            return exc
+
+    if workers <= 1 or len(items) <= 1:
+        return [guarded(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(guarded, items))
 
 
 def failure(target: Target, exc: ActionError, digest: str = "") -> ActionError:
@@ -256,18 +280,24 @@ def run(inputs: VerifyInputs) -> dict[str, str]:
             docs=DOCS,
         )
     gh = shutil.which("gh")
+    workers = WORKERS if gh else 1  # sigstore-python is installed on first use: once, by one thread
     clients = Clients(inputs)
+    for target in todo:
+        clients.get(target.ref.registry)  # every client made here: the threads only read the table
+    keys = _each(lambda target: resolve(target, clients), todo, workers)
+    unique = list(dict.fromkeys(k for k in keys if not isinstance(k, ActionError)))
+    results = dict(zip(unique, _each(lambda key: check(key, clients, inputs, gh), unique, workers), strict=True))
     verified: list[Verified] = []
     failed: list[ActionError] = []
-    cache: Done = {}
-    for target in todo:
-        try:
-            result = verify_one(target, clients, inputs, gh, cache)
-        except ActionError as exc:
-            failed.append(failure(target, exc))
+    for target, key in zip(todo, keys, strict=True):
+        outcome = key if isinstance(key, ActionError) else results[key]
+        if isinstance(outcome, ActionError):
+            failed.append(failure(target, outcome))
             continue
-        verified.append(result)
-        gha.info(f"Verified {target.ref} ({result.digest}): {result.evidence.describe()}")
+        assert not isinstance(key, ActionError)
+        done = Verified(target, key[2], outcome[0], outcome[1])
+        verified.append(done)
+        gha.info(f"Verified {target.ref} ({done.digest}): {done.evidence.describe()}")
     gha.summary(summary(verified, failed, inputs.policy))
     if len(failed) == 1:
         raise failed[0]
