@@ -18,6 +18,8 @@ MODULES = [
     "wash_actions.commands.build",
     "wash_actions.commands.publish",
     "wash_actions.commands.discover",
+    "wash_actions.commands.promote",
+    "wash_actions.commands.verify",
     "wash_actions.transport",
     "wash_actions.releases",
     "wash_actions.registry",
