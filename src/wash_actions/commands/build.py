@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, paths, wash
+from .. import gha, paths, source_key, wash
 from ..errors import ActionError
 from ..install import sha256_file
 
@@ -27,6 +27,9 @@ class BuildInputs:
     metadata: bool = True
     wash_env: tuple[tuple[str, str], ...] = ()
     workspace: Path | None = None  # the project and the component it writes must stay inside it
+    reuse: bool = True  # compute the source key (and hand it to publish)
+    inputs: tuple[str, ...] = ()  # globs of the workspace files the build reads besides the project directory
+    revision: str = "source"  # source: the last commit that changed the source; job-commit: GITHUB_SHA
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> BuildInputs:
@@ -41,7 +44,28 @@ class BuildInputs:
             args=parse_args(inputs.get("args")),
             metadata=inputs.bool("metadata", default=True),
             wash_env=parse_wash_env(inputs.get("wash-env")),
+            reuse=inputs.bool("reuse", default=True),
+            inputs=source_key.check_globs(inputs.get("inputs").splitlines()),
+            revision=parse_revision(inputs.get("revision")),
         )
+
+
+REVISIONS = ("source", "job-commit")
+
+
+def parse_revision(raw: str) -> str:
+    """``revision``: ``source`` (default: the last commit that changed what the build reads) or ``job-commit``."""
+    value = raw.strip().lower() or "source"
+    if value in REVISIONS:
+        return value
+    raise ActionError(
+        what=f"Input 'revision' is {raw.strip()[:40]!r}, not source or job-commit",
+        why="revision chooses the commit a component names (its revision metadata and created time): the last "
+        "commit that changed its source, or the job's commit.",
+        fix="with:\n  revision: source      # unchanged components keep their bytes (default)\n"
+        "or\nwith:\n  revision: job-commit  # every commit names itself",
+        docs="#same-source-same-digest",
+    )
 
 
 def parse_wash_env(raw: str) -> tuple[tuple[str, str], ...]:
@@ -190,6 +214,7 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             "overrides; pass the ones you mean through the 'wash-env' input.",
             title="build: WASH_* variables ignored",
         )
+    source = source_of(inputs, binary)
     gha.group_start(f"wash {' '.join(args)} ({inputs.project})")
     try:
         result = wash.run(binary, args, cwd=inputs.project, env=env, echo=True)
@@ -230,8 +255,15 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             fix="Make build.component_path the file your build command writes.",
             docs="#build",
         )
-    added = embed_metadata(component, project) if inputs.metadata else {}
+    commit, seconds = source_commit(inputs, source)
+    added = embed_metadata(component, project, commit) if inputs.metadata else {}
     sha256 = sha256_file(component)
+    key = ""
+    if isinstance(source, source_key.SourceKey):
+        key = source.key
+        source_key.write_handoff(gha.temp_dir(), component, source_key.Handoff(key, sha256, commit, seconds))
+    else:
+        source_key.handoff_path(gha.temp_dir(), component).unlink(missing_ok=True)  # an earlier build's
     size = component.stat().st_size
     wit = inspect_wit(binary, component, env)
     imports, exports = count_world_items(wit)
@@ -251,10 +283,52 @@ def run(inputs: BuildInputs) -> dict[str, str]:
         "wit": wit,
         "json": json.dumps(data),
         "metadata": json.dumps(added),
+        "source-key": key,
+        "source-commit": commit,
+        "reused": "false",
     }
 
 
-def embed_metadata(component: Path, project: Path) -> dict[str, str]:
+def source_of(inputs: BuildInputs, binary: str) -> source_key.SourceKey | source_key.Unkeyed:
+    """The project's source key, or why it has none (said once, as a notice: nothing is reused for it)."""
+    if not inputs.reuse:
+        return source_key.Unkeyed("reuse: false")
+    settings = source_key.BuildSettings(
+        wash_version=source_key.wash_version(binary),
+        args=inputs.args,
+        wash_env=inputs.wash_env,
+        skip_fetch=inputs.skip_fetch,
+        metadata=inputs.metadata,
+        repository=f"{gha.env('GITHUB_SERVER_URL')}/{gha.env('GITHUB_REPOSITORY')}",
+        job_commit=gha.env("GITHUB_SHA") if inputs.revision == "job-commit" else "",
+    )
+    found = source_key.compute(inputs.project, settings, inputs.inputs)
+    if isinstance(found, source_key.Unkeyed):
+        gha.notice(f"No source key: {found.reason}. This build will not be reused.", title="build: source key")
+    else:
+        gha.info(f"source key {found.key} ({', '.join(found.paths[:6])}{' …' if len(found.paths) > 6 else ''})")
+    return found
+
+
+def source_commit(inputs: BuildInputs, source: source_key.SourceKey | source_key.Unkeyed) -> tuple[str, int]:
+    """The commit the component names (revision metadata, publish's created time) and its time (0: publish finds
+    it): the last commit that changed the source, or the job's commit (revision: job-commit, a shallow clone)."""
+    job = gha.env("GITHUB_SHA")
+    if inputs.revision == "job-commit" or not isinstance(source, source_key.SourceKey):
+        return job, 0
+    change = source_key.last_change(source)
+    if change is None:
+        gha.info(
+            "revision: the checkout is shallow, so the last commit that changed the source is unknown; the "
+            "component names the job's commit (actions/checkout with fetch-depth: 0 gives the source's)."
+        )
+        return job, 0
+    if change[0] != job:
+        gha.info(f"revision: {change[0]}, the last commit that changed the source (the job's is {job or 'unset'})")
+    return change
+
+
+def embed_metadata(component: Path, project: Path, commit: str = "") -> dict[str, str]:
     """Fill the provenance sections the toolchain left empty; never overwrite one it set."""
     from .. import metadata
 
@@ -270,7 +344,7 @@ def embed_metadata(component: Path, project: Path) -> dict[str, str]:
     found = metadata.from_manifests(project)
     for warning in found.warnings:
         gha.warning(warning, title="build: metadata")
-    git = metadata.from_git(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_REPOSITORY"), gha.env("GITHUB_SHA"))
+    git = metadata.from_git(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_REPOSITORY"), commit or gha.env("GITHUB_SHA"))
     wanted = metadata.plan(existing, found.values, git)
     added = metadata.embed(component, wanted) if wanted else {}
     if added:
