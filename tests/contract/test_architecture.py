@@ -31,7 +31,7 @@ NETWORK_OWNER = {"transport"}
 # sigstore and its dependencies are an extra, installed on first use by steps that sign or verify: imported
 # only inside functions (or for type checking) of these modules.
 SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography"}
-SIGSTORE_USERS = {"extras", "attest", "provenance_check"}
+SIGSTORE_USERS = {"extras", "attest", "provenance_check", "sigstore_verifier"}
 
 
 @dataclass(frozen=True)
