@@ -205,8 +205,11 @@ def map_component(path: Path) -> memoryview:
         return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
 
 
-def build(wasm: bytes | memoryview, created: Instant, *, name: str = "the component") -> Artifact:
-    """The artifact ``wash oci push`` would write for these bytes at ``created``."""
+def build(
+    wasm: bytes | memoryview, created: Instant, *, name: str = "the component", extra: dict[str, str] | None = None
+) -> Artifact:
+    """The artifact ``wash oci push`` would write for these bytes at ``created``; ``extra`` annotations (publish's
+    source key) are added to wash's."""
     world = component.read_world(wasm, name=name)
     layer_digest = digest_of(wasm)
     config = _json(
@@ -224,6 +227,8 @@ def build(wasm: bytes | memoryview, created: Instant, *, name: str = "the compon
         }
     )
     notes = manifest_annotations(wasm, created)
+    if extra:
+        notes = dict(sorted({**notes, **extra}.items()))
     body = _json(
         {
             "annotations": notes,
