@@ -123,3 +123,50 @@ class Lookup:
                 None, f"the registry did not answer the lookup of {tag_for(self.key)} within {self._seconds:g} s"
             )
         return self._outcome
+
+
+def provenance(
+    client: Registry,
+    repository: str,
+    digest: str,
+    *,
+    github_repository: str,
+    server_url: str,
+    api_url: str = "",
+    token: str = "",
+) -> tuple[str] | str:
+    """Verify that ``repository@digest`` carries SLSA provenance signed by a workflow of ``github_repository``
+    (bundles from the registry's referrers, then GitHub's attestations API when a token is given): a 1-tuple with
+    the evidence in one line, or why not (a string)."""
+    import os
+    import shutil
+
+    from . import transport, verifier
+    from .trust_policy import Policy
+
+    policy = Policy(
+        github_repository, server_url=server_url or "https://github.com", label=f"a workflow of {github_repository}"
+    )
+    api = (api_url, transport.Auth.bearer(token, api_url)) if token and api_url else None
+    try:
+        evidence = verifier.verify_image(
+            client,
+            repository,
+            digest,
+            policy,
+            gh=shutil.which("gh"),
+            api=api,
+            trust_configs=verifier.trust_configs_from(dict(os.environ)),
+        )
+    except verifier.Unverified as exc:
+        return f"{_UNVERIFIED[exc.kind]} ({exc.reasons()})"
+    except ActionError as exc:
+        return f"its provenance could not be verified ({exc.what})"
+    return (evidence.describe(),)
+
+
+_UNVERIFIED = {
+    "unattested": "it has no provenance",
+    "unreachable": "its provenance could not be read",
+    "refused": "its provenance is not from this repository's workflows",
+}

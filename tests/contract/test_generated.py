@@ -103,6 +103,8 @@ def test_root_chains_the_sub_actions() -> None:
     assert "WASHACTIONS_INPUT_WASH_PATH" not in steps["publish"]["env"]
     assert steps["publish"]["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == "${{ steps.build.outputs.component-path }}"
     assert steps["publish"]["env"]["WASHACTIONS_INPUT_SOURCE_KEY"] == "${{ steps.build.outputs.source-key }}"
+    assert root["inputs"]["reuse-from"]["default"] == "true"  # build pulls from where publish publishes
+    assert steps["build"]["env"]["WASHACTIONS_INPUT_REGISTRY"] == "${{ inputs.registry }}"
     runs = [str(step["run"]) for step in root["runs"]["steps"] if "run" in step]
     assert len(runs) == 7  # find-python, resolve, install, build, check, sigstore-cache, publish
     assert steps["check"]["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == "${{ steps.build.outputs.component-path }}"

@@ -147,3 +147,113 @@ def test_a_dry_run_reports_the_key_and_looks_nothing_up(publish, registry, build
     assert run.code == 0, run.stdout
     assert json.loads(run.outputs["annotations"])[source_key.ANNOTATION] == KEY
     assert registry.tags("acme/reuse-dry") == []
+
+
+# ------------------------------------------------------------------------ build skips the build on a hit (reuse-from)
+
+
+def git(repo: Path, *args: str) -> str:
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(repo),
+    }
+    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A repository with the hello-python example in a sub-directory, committed."""
+    from tests.conftest import copy_example
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    copy_example("hello-python", workspace)
+    git(workspace, "init", "-q", "-b", "main")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-q", "-m", "hello")
+    return workspace
+
+
+def run_in(monkeypatch, capfd, runner: Path, workspace: Path, command: str, inputs: dict[str, str]):
+    import os
+    import sys
+
+    sha = git(workspace, "rev-parse", "HEAD")
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "GITHUB_SHA": sha}
+    return run_command(
+        command, inputs, monkeypatch=monkeypatch, capfd=capfd, runner=runner, workspace=workspace, env=env
+    )
+
+
+def test_build_pulls_what_was_published_for_the_same_source(
+    monkeypatch, capfd, tmp_path, registry, checkout, wash_binary
+):
+    repo = "acme/reuse-build"
+    build_inputs = {
+        "wash-path": str(wash_binary),
+        "skip-fetch": "true",
+        "working-directory": "hello-python",
+        "reuse-from": f"{registry.host}/{repo}",
+        "insecure": "true",
+    }
+    first = run_in(monkeypatch, capfd, tmp_path / "runner1", checkout, "build", build_inputs)
+    assert first.code == 0, first.stdout
+    assert first.outputs["reused"] == "false" and first.outputs["source-key"].startswith("sha256:")
+    published = run_in(
+        monkeypatch,
+        capfd,
+        tmp_path / "runner1",
+        checkout,
+        "publish",
+        {
+            "component-path": first.outputs["component-path"],
+            "registry": registry.host,
+            "repository": repo,
+            "insecure": "true",
+            "tags": "one",
+        },
+    )
+    assert published.code == 0, published.stdout
+    assert published.outputs["source-key"] == first.outputs["source-key"]
+    # a fresh runner on the same commit: nothing built, the published layer pulled and checked
+    shutil.rmtree(checkout / "hello-python" / "build")
+    again = run_in(monkeypatch, capfd, tmp_path / "runner2", checkout, "build", build_inputs)
+    assert again.code == 0, again.stdout
+    assert again.outputs["reused"] == "true"
+    assert again.outputs["component-path"] == first.outputs["component-path"]
+    manifest = registry.manifest(repo, published.outputs["digest"]).json()
+    (layer,) = manifest["layers"]
+    pulled = Path(again.outputs["component-path"]).read_bytes()
+    assert oci.digest_of(pulled) == layer["digest"]
+    assert "Skipped the build" in again.stdout and "componentize" not in again.stdout
+    # and publish, in that job, points its tags at the same digest
+    tagged = run_in(
+        monkeypatch,
+        capfd,
+        tmp_path / "runner2",
+        checkout,
+        "publish",
+        {
+            "component-path": again.outputs["component-path"],
+            "registry": registry.host,
+            "repository": repo,
+            "insecure": "true",
+            "tags": "two",
+        },
+    )
+    assert tagged.code == 0, tagged.stdout
+    assert tagged.outputs["reused"] == "true" and tagged.outputs["digest"] == published.outputs["digest"]
+    # a commit that changes the project builds again
+    (checkout / "hello-python" / "app.py").write_text((checkout / "hello-python" / "app.py").read_text() + "\n# x\n")
+    git(checkout, "commit", "-q", "-am", "change")
+    changed = run_in(monkeypatch, capfd, tmp_path / "runner3", checkout, "build", build_inputs)
+    assert changed.code == 0, changed.stdout
+    assert changed.outputs["reused"] == "false"
+    assert changed.outputs["source-key"] != first.outputs["source-key"]

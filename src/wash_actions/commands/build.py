@@ -9,9 +9,10 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gha, paths, source_key, wash
+from .. import attest_decision, gha, paths, registry, source_key, wash
 from ..errors import ActionError
 from ..install import sha256_file
+from ..oci import check_registry, check_repository
 
 CONFIG = Path(".wash") / "config.yaml"
 EXPORTED_BY_SETUP = frozenset({"WASH_HOST_PLUGINS"})  # setup-wash's plugins, set on purpose
@@ -30,6 +31,7 @@ class BuildInputs:
     reuse: bool = True  # compute the source key (and hand it to publish)
     inputs: tuple[str, ...] = ()  # globs of the workspace files the build reads besides the project directory
     revision: str = "source"  # source: the last commit that changed the source; job-commit: GITHUB_SHA
+    reuse_from: ReuseFrom | None = None  # where publish publishes: a hit there skips the build
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> BuildInputs:
@@ -47,7 +49,78 @@ class BuildInputs:
             reuse=inputs.bool("reuse", default=True),
             inputs=source_key.check_globs(inputs.get("inputs").splitlines()),
             revision=parse_revision(inputs.get("revision")),
+            reuse_from=ReuseFrom.from_env(inputs),
         )
+
+
+@dataclass(frozen=True)
+class ReuseFrom:
+    """The registry and repository publish publishes to, and how to read it (publish's own inputs)."""
+
+    host: str
+    repository: str
+    insecure: bool
+    credentials: registry.Credentials | None
+    attest: bool  # publish will attest: only a digest with this repository's verified provenance is pulled
+    api_url: str = ""
+    token: str = ""
+
+    @classmethod
+    def from_env(cls, inputs: gha.Inputs) -> ReuseFrom | None:
+        raw = inputs.get("reuse-from").strip()
+        if not raw or not inputs.bool("reuse", default=True):
+            return None
+        if raw.lower() == "true":
+            host, repository = inputs.get("registry", "ghcr.io").strip(), inputs.get("repository").strip()
+        else:
+            host, _, repository = raw.partition("/")
+        if not host:
+            raise ActionError(
+                what=f"Input 'reuse-from' is {raw[:80]!r}, not <registry>/<repository>",
+                why="reuse-from names where publish publishes, so that build can pull the component published "
+                "for the same source instead of building it.",
+                fix="with:\n  reuse-from: ghcr.io/${{ github.repository }}",
+                docs="#same-source-same-digest",
+            )
+        host = check_registry(host)
+        repository = check_repository(repository, gha.env("GITHUB_REPOSITORY"))
+        insecure = inputs.bool("insecure") and registry.is_loopback(host)
+        creds = registry.input_credentials(
+            host,
+            inputs.get("username"),
+            inputs.secret("password"),
+            job_actor=gha.env("WASHACTIONS_GITHUB_ACTOR"),
+            job_token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
+        )
+        decision = attest_decision.decide(
+            attest_decision.attest_mode(inputs.get("attest"), ""),
+            push=True,
+            oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            server_url=gha.env("GITHUB_SERVER_URL"),
+            event_name=gha.env("GITHUB_EVENT_NAME"),
+            event=event_payload(),
+        )
+        return cls(
+            host,
+            repository,
+            insecure,
+            creds or registry.docker_config_credentials(gha.docker_config_dir(), host),
+            decision.enabled,
+            gha.env("GITHUB_API_URL", "https://api.github.com"),
+            gha.env("WASHACTIONS_GITHUB_TOKEN"),
+        )
+
+
+def event_payload() -> dict[str, object]:
+    """The event payload (GITHUB_EVENT_PATH), or {}."""
+    path = gha.env("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 REVISIONS = ("source", "job-commit")
@@ -215,6 +288,10 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             title="build: WASH_* variables ignored",
         )
     source = source_of(inputs, binary)
+    if isinstance(source, source_key.SourceKey) and inputs.reuse_from is not None:
+        pulled = pull_reused(inputs, inputs.reuse_from, source, binary, env)
+        if pulled is not None:
+            return pulled
     gha.group_start(f"wash {' '.join(args)} ({inputs.project})")
     try:
         result = wash.run(binary, args, cwd=inputs.project, env=env, echo=True)
@@ -287,6 +364,99 @@ def run(inputs: BuildInputs) -> dict[str, str]:
         "source-commit": commit,
         "reused": "false",
     }
+
+
+def pull_reused(
+    inputs: BuildInputs, target: ReuseFrom, source: source_key.SourceKey, binary: str, env: dict[str, str]
+) -> dict[str, str] | None:
+    """On a hit for the source key in ``target``, write the component published for it where the build would
+    have (its layer, checked against its digest) and return build's outputs; None: build as usual (with one
+    warning when something was found but not taken)."""
+    from .. import reuse
+
+    image = f"{target.host}/{target.repository}"
+    client = registry.Registry(target.host, insecure=target.insecure, credentials=target.credentials)
+    outcome = reuse.Lookup(client, target.repository, source.key).result()
+    hit = outcome.hit
+    why = outcome.warning
+    if hit is not None and target.attest:
+        verified = reuse.provenance(
+            client,
+            target.repository,
+            hit.digest,
+            github_repository=gha.env("GITHUB_REPOSITORY"),
+            server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
+            api_url=target.api_url,
+            token=target.token,
+        )
+        if isinstance(verified, str):
+            why, hit = f"{image}@{hit.digest} was published for the same source, but {verified}", None
+        else:
+            gha.info(f"Verified: {verified[0]}")
+    if hit is None:
+        if why:
+            gha.warning(f"Not reusing an earlier build: {why}. Building.", title="build: reuse")
+        return None
+    component = configured_component(binary, inputs.project, env)
+    if component is None:
+        gha.warning("wash config show did not name build.component_path; building.", title="build: reuse")
+        return None
+    check_component_path(component, inputs.project, inputs.workspace or inputs.project)
+    try:
+        wasm = client.get_blob(target.repository, hit.layer_digest, max_bytes=max(hit.layer_size, 0) + 1)
+    except ActionError as exc:
+        gha.warning(f"Could not pull {image}@{hit.layer_digest}: {exc.what}. Building.", title="build: reuse")
+        return None
+    if len(wasm) != hit.layer_size:
+        gha.warning(f"{image}@{hit.layer_digest} is not the size its manifest says. Building.", title="build: reuse")
+        return None
+    component.parent.mkdir(parents=True, exist_ok=True)
+    component.write_bytes(wasm)
+    sha256 = sha256_file(component)
+    built = f"the build of {hit.commit[:12]}" if hit.commit else "an earlier build"
+    gha.notice(
+        f"Skipped the build: pulled {image}@{hit.digest}, {built} (same source, source key {source.key}); "
+        f"layer {hit.layer_digest} checked.",
+        title="build: reused",
+    )
+    source_key.write_handoff(
+        gha.temp_dir(), component, source_key.Handoff(source.key, sha256, hit.commit, 0, reused=True)
+    )
+    wit = inspect_wit(binary, component, env)
+    imports, exports = count_world_items(wit)
+    gha.summary(
+        f"### Component reused (same source as {built})\n\n| component | size | sha256 | imports | exports | from |\n"
+        "|---|---|---|---|---|---|\n"
+        f"| `{_relative(component)}` | {len(wasm):,} bytes | `{sha256}` | {imports} | {exports} | "
+        f"`{image}@{hit.digest}` |\n"
+    )
+    return {
+        "component-path": str(component),
+        "component_path": str(component),
+        "component-path-relative": _relative(component),
+        "project-path": str(inputs.project),
+        "component-sha256": sha256,
+        "component-size": str(len(wasm)),
+        "wit": wit,
+        "json": json.dumps({"component_path": str(component), "project_path": str(inputs.project)}),
+        "metadata": json.dumps({}),
+        "source-key": source.key,
+        "source-commit": hit.commit,
+        "reused": "true",
+    }
+
+
+def configured_component(binary: str, project: Path, env: dict[str, str]) -> Path | None:
+    """Where ``wash build`` writes the component: build.component_path of ``wash config show`` (the project's
+    config with the WASH_* overrides), absolute."""
+    result = wash.run(binary, ["config", "show"], cwd=project, env=env)
+    data = result.envelope.data if result.envelope and isinstance(result.envelope.data, dict) else {}
+    build = data.get("build")
+    raw = build.get("component_path") if isinstance(build, dict) else None
+    if not isinstance(raw, str) or not raw:
+        return None
+    path = Path(raw)
+    return path if path.is_absolute() else project / path
 
 
 def source_of(inputs: BuildInputs, binary: str) -> source_key.SourceKey | source_key.Unkeyed:

@@ -295,6 +295,7 @@ class Source(NamedTuple):
     key: str = ""
     sha256: str = ""  # hand-off only: the component's bytes as build left them
     commit: str = ""  # hand-off only: the commit the component names
+    pulled: bool = False  # hand-off only: build pulled these bytes (reuse-from) instead of building them
 
 
 def source_of(inputs: PublishInputs) -> Source:
@@ -304,7 +305,7 @@ def source_of(inputs: PublishInputs) -> Source:
     handoff = source_key.read_handoff(gha.temp_dir(), inputs.component)
     if handoff is None:
         return Source()
-    return Source(handoff.key, handoff.sha256, handoff.commit)
+    return Source(handoff.key, handoff.sha256, handoff.commit, handoff.reused)
 
 
 class Connection(NamedTuple):
@@ -347,37 +348,18 @@ def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.H
 
 def unverified_reason(inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit) -> str:
     """Why ``hit`` lacks provenance signed by this repository's workflows ("" when it has it, verified)."""
-    import shutil
-
-    from .. import transport, verifier
-    from ..trust_policy import Policy
-
-    policy = Policy(
-        inputs.github_repository,
+    found = reuse.provenance(
+        client,
+        inputs.repository,
+        hit.digest,
+        github_repository=inputs.github_repository,
         server_url=inputs.server_url,
-        label=f"a workflow of {inputs.github_repository}",
+        api_url=inputs.api_url,
+        token=inputs.github_token,
     )
-    api = (inputs.api_url, transport.Auth.bearer(inputs.github_token, inputs.api_url)) if inputs.github_token else None
-    try:
-        evidence = verifier.verify_image(
-            client,
-            inputs.repository,
-            hit.digest,
-            policy,
-            gh=shutil.which("gh"),
-            api=api,
-            trust_configs=verifier.trust_configs_from(dict(os.environ)),
-        )
-    except verifier.Unverified as exc:
-        kinds = {
-            "unattested": "it has no provenance",
-            "unreachable": "its provenance could not be read",
-            "refused": "its provenance is not from this repository's workflows",
-        }
-        return f"{kinds[exc.kind]} ({exc.reasons()})"
-    except ActionError as exc:
-        return f"its provenance could not be verified ({exc.what})"
-    gha.info(f"Verified: {evidence.describe()}")
+    if isinstance(found, str):
+        return found
+    gha.info(f"Verified: {found}")
     return ""
 
 
@@ -502,6 +484,16 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     hit = reusable(inputs, connected, key) if key else None
     if hit is not None:
         return publish_reused(inputs, connected, hit, refs, outputs)
+    if source.pulled and inputs.attest:
+        raise ActionError(
+            what=f"{inputs.component.name} was pulled by the build step (reuse-from), not built, and publish cannot "
+            "reuse its digest",
+            why="publish never signs bytes this run did not build, and the digest build pulled was not confirmed "
+            "here (see the warning above). Nothing was pushed.",
+            fix="Build it in this run:\nwith:\n  reuse: false\nor give build the same attest setting as publish, so "
+            "that it checks the provenance before it skips the build.",
+            docs="#same-source-same-digest",
+        )
     client, reads = connected.client, connected.reads
     previous = push(client, inputs, artifact, wasm, reads)
     tagged = tag(client, inputs, artifact.manifest, previous)
