@@ -45,6 +45,10 @@ class Run:
     def errors(self) -> list[str]:
         return [line for line in self.stdout.splitlines() if line.startswith("::error")]
 
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::warning")]
+
 
 def run_command(
     command: str,

@@ -1427,8 +1427,8 @@ mark "tag (GET + PUT manifest)"
             for n in range(5):
                 repository = f"bench/verify-{n}"
                 config, layer = b"{}", f"\0asm bench verify {n}".encode()
-                client.ensure_blob(repository, config)
-                client.ensure_blob(repository, layer)
+                client.upload_blob(repository, config)
+                client.upload_blob(repository, layer)
                 body = json.dumps(
                     {
                         "schemaVersion": 2,

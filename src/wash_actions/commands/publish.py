@@ -7,7 +7,20 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .. import attest_decision, component, gha, layout, paths, registry, release, sbom_inputs, source_date, tags
+from .. import (
+    attest_decision,
+    component,
+    gha,
+    layout,
+    paths,
+    registry,
+    release,
+    reuse,
+    sbom_inputs,
+    source_date,
+    source_key,
+    tags,
+)
 from ..attest_decision import Instance
 from ..errors import COMPONENT_PATH_FIX, ActionError
 from ..oci import check_registry, check_repository
@@ -42,6 +55,7 @@ class PublishInputs(NamedTuple):
     project: Path | None = None  # where the lock files are (build's project-path); None: the component's directory
     sbom_notices: tuple[str, ...] = ()
     created: str = "commit"  # commit (the commit's time), now (wash's behaviour) or an RFC 3339 date-time
+    source_key: str = ""  # build's source-key output from another job; "" = build's hand-off in this job, if any
 
     @property
     def image(self) -> str:
@@ -129,6 +143,7 @@ class PublishInputs(NamedTuple):
             project=(gha.workspace() / inputs.get("project-path")).resolve() if inputs.get("project-path") else None,
             sbom_notices=options.notices,
             created=source_date.check_mode(inputs.get("created")),
+            source_key=source_key.check_key(inputs.get("source-key")),
         )
 
 
@@ -198,9 +213,17 @@ def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
 
 
 def summarize(
-    refs: list[str], digest: str, annotations: dict[str, str], *, dry_run: bool, tagged: release.Tagged | None = None
+    refs: list[str],
+    digest: str,
+    annotations: dict[str, str],
+    *,
+    dry_run: bool,
+    tagged: release.Tagged | None = None,
+    reused: str = "",
 ) -> None:
     title = "Component publish (dry run: nothing pushed)" if dry_run else "Component published"
+    if reused:
+        title += f": reused {reused} (same source)"
 
     def before(ref: str) -> str:
         tag = ref.rsplit(":", 1)[1]
@@ -218,11 +241,12 @@ def summarize(
     gha.summary(text)
 
 
-def plan(inputs: PublishInputs) -> tuple[layout.Artifact, memoryview]:
-    """The artifact to publish, byte for byte wash's layout, created at the commit's time (or as asked)."""
+def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memoryview]:
+    """The artifact to publish, byte for byte wash's layout (plus the source key, when there is one), created at
+    the source's commit's time (or as asked)."""
     created = source_date.resolve(
         inputs.created,
-        sha=gha.env("GITHUB_SHA"),
+        sha=source.commit or gha.env("GITHUB_SHA"),
         workspace=gha.workspace(),
         env=os.environ,
         event=event_payload(),
@@ -230,16 +254,93 @@ def plan(inputs: PublishInputs) -> tuple[layout.Artifact, memoryview]:
         api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
     )
     wasm = check_component(inputs.component)
-    artifact = layout.build(wasm, created.instant, name=inputs.component.name)
+    extra = {source_key.ANNOTATION: source.key} if source.key else None
+    artifact = layout.build(wasm, created.instant, name=inputs.component.name, extra=extra)
+    if source.sha256 and artifact.layer_digest != f"sha256:{source.sha256}":
+        gha.notice(
+            f"{inputs.component.name} changed after the build step computed its source key (a later step rewrote "
+            "it): its source key is not recorded and nothing is reused for it.",
+            title="publish: source key",
+        )
+        source = Source()
+        artifact = layout.build(wasm, created.instant, name=inputs.component.name)
     gha.info(f"created: {created.instant.config_time()} ({created.source}); digest {artifact.digest}")
     return artifact, wasm
 
 
-def connect(inputs: PublishInputs) -> tuple[registry.Registry, release.TagReads]:
-    """The registry client, and the reads of what every tag names now, started at once: they run while the
-    artifact is planned (the network and hashing the component overlap; nothing is written yet)."""
+class Source(NamedTuple):
+    """The component's source key and where it came from: build's hand-off (with the bytes it describes and the
+    source's commit) or the ``source-key`` input (another job's build)."""
+
+    key: str = ""
+    sha256: str = ""  # hand-off only: the component's bytes as build left them
+    commit: str = ""  # hand-off only: the commit the component names
+    pulled: bool = False  # hand-off only: build pulled these bytes (reuse-from) instead of building them
+
+
+def source_of(inputs: PublishInputs) -> Source:
+    """The ``source-key`` input, else what build handed over in this job for this component, else none."""
+    if inputs.source_key:
+        return Source(inputs.source_key)
+    handoff = source_key.read_handoff(gha.temp_dir(), inputs.component)
+    if handoff is None:
+        return Source()
+    return Source(handoff.key, handoff.sha256, handoff.commit, handoff.reused)
+
+
+class Connection(NamedTuple):
+    client: registry.Registry
+    reads: release.TagReads
+    lookup: reuse.Lookup | None
+
+
+def connect(inputs: PublishInputs, source: Source) -> Connection:
+    """The registry client, the reads of what every tag names now and the lookup of the source key, started at
+    once: they run while the artifact is planned (the network and hashing the component overlap; nothing is
+    written yet)."""
     client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-    return client, release.TagReads(client, inputs.repository, inputs.tags)
+    lookup = reuse.Lookup(client, inputs.repository, source.key) if source.key else None
+    return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
+
+
+def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.Hit | None:
+    """The digest published before for this source, when it may be reused: it records this key and, with
+    attestations on, carries provenance from this repository's workflows (verified). Otherwise None, with one
+    warning that says why when something was found."""
+    if connection.lookup is None or connection.lookup.key != key:
+        return None
+    outcome = connection.lookup.result()
+    if outcome.warning:
+        gha.warning(f"Not reusing an earlier build: {outcome.warning}. Publishing this build.", title="publish: reuse")
+    hit = outcome.hit
+    if hit is None or not inputs.attest:
+        return hit
+    why = unverified_reason(inputs, connection.client, hit)
+    if why:
+        gha.warning(
+            f"Not reusing {inputs.image}@{hit.digest} (published for the same source): {why}. Publishing and "
+            "attesting this build instead.",
+            title="publish: reuse",
+        )
+        return None
+    return hit
+
+
+def unverified_reason(inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit) -> str:
+    """Why ``hit`` lacks provenance signed by this repository's workflows ("" when it has it, verified)."""
+    found = reuse.provenance(
+        client,
+        inputs.repository,
+        hit.digest,
+        github_repository=inputs.github_repository,
+        server_url=inputs.server_url,
+        api_url=inputs.api_url,
+        token=inputs.github_token,
+    )
+    if isinstance(found, str):
+        return found
+    gha.info(f"Verified: {found}")
+    return ""
 
 
 def push(
@@ -268,17 +369,63 @@ def push(
 
 
 def tag(
-    client: registry.Registry, inputs: PublishInputs, artifact: layout.Artifact, previous: dict[str, str]
+    client: registry.Registry, inputs: PublishInputs, manifest: registry.Manifest, previous: dict[str, str]
 ) -> release.Tagged:
     """Point every tag at the digest; say which moved and which were already there."""
-    tagged = release.tag(client, inputs.repository, inputs.image, artifact, previous)
+    tagged = release.tag(client, inputs.repository, inputs.image, manifest, previous)
     for name, old in tagged.moved.items():
-        gha.info(f"Moved {inputs.image}:{name} from {old} to {artifact.digest}")
+        gha.info(f"Moved {inputs.image}:{name} from {old} to {manifest.digest}")
     for name in tagged.unchanged:
-        gha.info(f"{inputs.image}:{name} already names {artifact.digest}: unchanged")
+        gha.info(f"{inputs.image}:{name} already names {manifest.digest}: unchanged")
     for name in tagged.created:
-        gha.info(f"Tagged {inputs.image}:{name} -> {artifact.digest}")
+        gha.info(f"Tagged {inputs.image}:{name} -> {manifest.digest}")
     return tagged
+
+
+def index(client: registry.Registry, inputs: PublishInputs, key: str, manifest: registry.Manifest) -> None:
+    """Point the source key's tag at the digest just published, so the next build of the same source finds it.
+    A failure is a warning: the component and its tags are published."""
+    name = source_key.tag_for(key)
+    try:
+        client.push_manifest(inputs.repository, name, manifest)
+    except ActionError as exc:
+        gha.warning(
+            f"Could not tag {inputs.image}:{name} ({exc.what}); the next build of the same source will not find "
+            "this digest.",
+            title="publish: reuse",
+        )
+        return
+    gha.info(f"Tagged {inputs.image}:{name} -> {manifest.digest} (source key {key})")
+
+
+def publish_reused(
+    inputs: PublishInputs, connection: Connection, hit: reuse.Hit, refs: list[str], outputs: dict[str, str]
+) -> dict[str, str]:
+    """Point the requested tags at the digest published before for the same source: nothing is pushed, nothing is
+    signed (its provenance, verified, stands for it)."""
+    previous = connection.reads.result()
+    release.check_immutable(previous, inputs.image, hit.digest, inputs.immutable)
+    built = f"the build of {hit.commit[:12]}" if hit.commit else "an earlier build"
+    gha.notice(
+        f"{inputs.image}@{hit.digest}: reused {built} (same source); nothing was pushed"
+        + (", and its provenance was verified." if inputs.attest else "."),
+        title="publish: reused",
+    )
+    tagged = tag(connection.client, inputs, hit.manifest, previous)
+    image_ref = f"{inputs.image}@{hit.digest}"
+    if gha.env("GITHUB_ARTIFACTS"):
+        gha.declare_oci_artifact(image_ref)
+    summarize(refs, hit.digest, hit.annotations, dry_run=False, tagged=tagged, reused=built)
+    outputs.update(
+        {
+            "digest": hit.digest,
+            "annotations": json.dumps(hit.annotations),
+            "image-ref": image_ref,
+            "all_digests": ",".join(hit.digest for _ in refs),
+            "reused": "true",
+        }
+    )
+    return {**outputs, **not_attested()}
 
 
 def run(inputs: PublishInputs) -> dict[str, str]:
@@ -301,18 +448,37 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         from .. import extras
 
         preload = extras.preload_sigstore("sigstore.dsse", "sigstore.models", "sigstore.oidc", "sigstore.sign")
-    connected = connect(inputs) if inputs.push else None
-    artifact, wasm = plan(inputs)
-    outputs.update(digest=artifact.digest, annotations=json.dumps(artifact.annotations))
+    source = source_of(inputs)
+    connected = connect(inputs, source) if inputs.push else None
+    artifact, wasm = plan(inputs, source)
+    key = artifact.annotations.get(source_key.ANNOTATION, "")
+    outputs.update(
+        digest=artifact.digest, annotations=json.dumps(artifact.annotations), reused="false", **{"source-key": key}
+    )
     if connected is None:
         gha.info("push: false — computed the digest, tags and annotations; the registry was not contacted.")
         for ref in refs:
             gha.info(f"  would publish {ref}@{artifact.digest}")
         summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
         return {**outputs, "image-ref": "", "all_digests": ""}
-    client, reads = connected
+    hit = reusable(inputs, connected, key) if key else None
+    if hit is not None:
+        return publish_reused(inputs, connected, hit, refs, outputs)
+    if source.pulled and inputs.attest:
+        raise ActionError(
+            what=f"{inputs.component.name} was pulled by the build step (reuse-from), not built, and publish cannot "
+            "reuse its digest",
+            why="publish never signs bytes this run did not build, and the digest build pulled was not confirmed "
+            "here (see the warning above). Nothing was pushed.",
+            fix="Build it in this run:\nwith:\n  reuse: false\nor give build the same attest setting as publish, so "
+            "that it checks the provenance before it skips the build.",
+            docs="#same-source-same-digest",
+        )
+    client, reads = connected.client, connected.reads
     previous = push(client, inputs, artifact, wasm, reads)
-    tagged = tag(client, inputs, artifact, previous)
+    tagged = tag(client, inputs, artifact.manifest, previous)
+    if key:
+        index(client, inputs, key, artifact.manifest)
     digest = artifact.digest
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
