@@ -179,6 +179,9 @@ class _Loaded:
             yield source.name, self._cache[index]
 
 
+MAX_TRIED = 64  # bundles tried per source: each costs a verifier run, and a source may list thousands
+
+
 def _bundles(loaded: _Loaded, failures: list[Failure]) -> Iterator[tuple[str, bytes]]:
     for name, found in loaded:
         if isinstance(found, SourceFailed):
@@ -186,7 +189,10 @@ def _bundles(loaded: _Loaded, failures: list[Failure]) -> Iterator[tuple[str, by
         elif not found:
             failures.append(Failure(name, "none-found", "none found"))
         else:
-            yield from ((name, raw) for raw in found)
+            yield from ((name, raw) for raw in found[:MAX_TRIED])
+            if len(found) > MAX_TRIED:
+                detail = f"{len(found) - MAX_TRIED} more bundles not tried (at most {MAX_TRIED} per source)"
+                failures.append(Failure(name, "source-failed", detail))
 
 
 def _evidence(

@@ -712,3 +712,12 @@ def test_verify_reports_a_failed_source_as_failed(verifiers: Fakes) -> None:
     assert "GitHub attestations API: failed: api.example answered HTTP 403" in caught.value.why
     assert "none found" not in caught.value.why
     assert caught.value.kind == "unreachable"
+
+
+def test_a_source_with_thousands_of_bundles_costs_at_most_max_tried_checks(verifiers: Fakes) -> None:
+    other = bundle(payload=statement(OTHER))
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(API_SOURCE, *[other] * 5000)])
+    kinds = [f.kind for f in caught.value.failures]
+    assert kinds == ["statement"] * verifier.MAX_TRIED + ["source-failed"]
+    assert f"{5000 - verifier.MAX_TRIED} more bundles not tried" in caught.value.why
