@@ -231,6 +231,21 @@ def _precheck(name: str, raw: bytes, artifact: Artifact, policy: Policy) -> Fail
     return Failure(name, "statement", problem) if problem else None
 
 
+def _holds(raw: bytes) -> str:
+    """What a bundle says it holds (not verified), for a message about a verifier that found nothing in it."""
+    try:
+        envelope = trust_policy.bundle_envelope(raw)
+        if envelope is None:
+            return "a plain message signature"
+        statement = trust_policy.parse_statement(envelope.payload)
+    except ValueError:
+        return "no readable statement"
+    return (
+        f"a {envelope.payload_type or '(no payload type)'} envelope with a {statement.predicate_type or '(no type)'} "
+        f"statement about {len(statement.subjects)} subject(s)"
+    )
+
+
 def _logged(raw: bytes) -> bool:
     """Whether a bundle (already pre-checked as JSON) carries a transparency log entry."""
     material = json.loads(raw).get("verificationMaterial")
@@ -271,7 +286,8 @@ def _with_gh(
                         name,
                         "gh-empty",
                         f"gh found no {policy.predicate_type} attestation it could verify for this artifact "
-                        f"(it exited 0 with no result; it said: {transport.sanitise(outcome.detail, 200)})",
+                        f"(it exited 0 with no result; it said: {transport.sanitise(outcome.detail, 200)}; the bundle "
+                        f"holds {_holds(raw)})",
                     )
                 )
                 continue
