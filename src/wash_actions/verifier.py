@@ -100,6 +100,7 @@ class Evidence(NamedTuple):
     subject_digest: str  # sha256:<hex>
     identity: str  # the Build Signer URI (the certificate's SAN)
     fallback: str = ""  # why gh could not judge, when sigstore-python did
+    bundle_digest: str = ""  # sha256:<hex> of the bundle's bytes (for a registry referrer: its layer's digest)
 
     def as_dict(self) -> dict[str, str]:
         """The evidence as a JSON-ready mapping (an action's output)."""
@@ -196,7 +197,7 @@ def _bundles(loaded: _Loaded, failures: list[Failure]) -> Iterator[tuple[str, by
 
 
 def _evidence(
-    verifier: VerifierName, source: str, identity: SignerIdentity, artifact: Artifact, policy: Policy
+    verifier: VerifierName, source: str, identity: SignerIdentity, artifact: Artifact, policy: Policy, raw: bytes
 ) -> Evidence:
     workflow, signer_ref = trust_policy.workflow_of(identity.build_signer, policy)
     server = policy.server_url.rstrip("/") + "/"
@@ -211,6 +212,7 @@ def _evidence(
         predicate_type=policy.predicate_type,
         subject_digest="sha256:" + artifact.sha256.lower(),
         identity=identity.build_signer,
+        bundle_digest="sha256:" + hashlib.sha256(raw).hexdigest(),
     )
 
 
@@ -318,7 +320,7 @@ def _with_gh(
             if refusal is not None or identity is None:
                 failures.append(refusal or Failure(name, "gh-empty", "gh reported no verified attestation"))
                 continue
-            return _evidence(GH, name, identity, artifact, policy), failures
+            return _evidence(GH, name, identity, artifact, policy, raw), failures
     return None, failures
 
 
@@ -348,7 +350,7 @@ def _with_sigstore(
         if refusal := _refused_by_policy(name, verified.identity, policy):
             failures.append(refusal)
             continue
-        return _evidence(SIGSTORE, name, verified.identity, artifact, policy), failures
+        return _evidence(SIGSTORE, name, verified.identity, artifact, policy, raw), failures
     return None, failures
 
 

@@ -374,8 +374,8 @@ def verify(sources: list[bundle_sources.Source], trust_configs: tuple[str, ...] 
     return verifier.verify(artifact, sources, WASH_POLICY, gh=None, trust_configs=trust_configs)
 
 
-def evidence(source: str, identity: str = RELEASE_SAN) -> verifier.Evidence:
-    """What a release-tag.yml/release.yml bundle of the binary establishes."""
+def evidence(source: str, raw: bytes, identity: str = RELEASE_SAN) -> verifier.Evidence:
+    """What a release-tag.yml/release.yml bundle (``raw``) of the binary establishes."""
     workflow, ref = trust_policy.workflow_of(identity, WASH_POLICY)
     return verifier.Evidence(
         verifier="sigstore-python",
@@ -388,6 +388,7 @@ def evidence(source: str, identity: str = RELEASE_SAN) -> verifier.Evidence:
         predicate_type=trust_policy.SLSA_PROVENANCE_V1,
         subject_digest="sha256:" + SHA,
         identity=identity,
+        bundle_digest="sha256:" + hashlib.sha256(raw).hexdigest(),
     )
 
 
@@ -553,19 +554,21 @@ def test_verify_refuses_when_the_signature_does_not_verify(verifiers: Fakes) -> 
 
 def test_verify_first_verified_bundle_wins(verifiers: Fakes) -> None:
     loaded: list[str] = []
+    winner = bundle(payload=statement(SHA))
     got = verify(
         [
             source(BUNDLE_SOURCE, b"garbage", calls=loaded),
-            source(API_SOURCE, bundle(payload=statement(OTHER)), bundle(payload=statement(SHA)), calls=loaded),
+            source(API_SOURCE, bundle(payload=statement(OTHER)), winner, calls=loaded),
             source("never asked", bundle(payload=statement(SHA)), calls=loaded),
         ]
     )
-    assert got == evidence(API_SOURCE)
+    assert got == evidence(API_SOURCE, winner)
     assert loaded == [BUNDLE_SOURCE, API_SOURCE]  # later sources are not even fetched
 
 
 def test_verify_sha256_case_does_not_matter(verifiers: Fakes) -> None:
-    assert verify([source(BUNDLE_SOURCE, bundle(payload=statement(SHA.upper())))]) == evidence(BUNDLE_SOURCE)
+    raw = bundle(payload=statement(SHA.upper()))
+    assert verify([source(BUNDLE_SOURCE, raw)]) == evidence(BUNDLE_SOURCE, raw)
 
 
 def test_a_message_signature_is_not_provenance(verifiers: Fakes) -> None:
