@@ -55,6 +55,9 @@ _NOT_A_JUDGEMENT = (
     "no such host",
     "connection refused",
     "tls handshake timeout",
+    "error getting trust domain",  # a GHE.com host: gh asks its API for the trust domain, which needs a login
+    "gh auth login",
+    "invalid hostname provided",
 )
 
 

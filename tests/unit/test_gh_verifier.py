@@ -51,6 +51,13 @@ def output(certificate: dict[str, str], sha256: str = SHA, **statement_fields: o
         (1, "", "failed to create TUF client: dial tcp 1.2.3.4:443: i/o timeout", "unavailable"),
         (1, "", 'unknown command "attestation" for "gh"', "unavailable"),
         (1, "", "unknown flag: --predicate-type", "unavailable"),
+        (
+            1,
+            "",
+            "error getting trust domain, make sure you are authenticated against the host: HTTP 401",
+            "unavailable",
+        ),
+        (4, "", "To get started with GitHub CLI, please run:  gh auth login", "unavailable"),
         (0, "", "✗ No attestations found with predicate type: https://slsa.dev/provenance/v1", "empty"),
         (0, "  \n", "", "empty"),
         (0, "[]", "", "empty"),
