@@ -1413,7 +1413,7 @@ mark "tag (GET + PUT manifest)"
     def item8(self) -> None:
         """verify of 5 attested images (the registry's referrers, the runner's gh first), warm runtime, as a deploy
         job runs it; the baseline is the same command given no image to verify (start-up and input parsing)."""
-        from wash_actions import attest
+        from wash_actions import attest, provenance
         from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
         from wash_actions.registry import Manifest, Registry, digest_of
 
@@ -1444,14 +1444,13 @@ mark "tag (GET + PUT manifest)"
                 ).encode()
                 manifest = Manifest(body, OCI_MANIFEST, digest_of(body))
                 client.push_manifest(repository, "v1", manifest)
+                token = sigstore.token()
+                predicate = attest.provenance_predicate(provenance.token_claims(token), "https://github.com")
                 signed = attest.sign(
-                    f"{reg.host}/{repository}",
-                    manifest.digest,
-                    "https://github.com",
-                    SIGSTORE_PUBLIC_GOOD,
-                    token=sigstore.token(),
+                    f"{reg.host}/{repository}", manifest.digest, predicate, SIGSTORE_PUBLIC_GOOD, token=token
                 )
-                attest.push_referrer(client, repository, manifest, attest.registry_bytes(signed.bundle))
+                bundle = attest.registry_bytes(signed.bundle)
+                attest.push_referrer(client, repository, manifest, bundle, predicate.predicate_type)
                 images.append(f"{reg.host}/{repository}:v1")
         finally:
             if previous is None:
