@@ -120,15 +120,19 @@ def result_statement(result: dict[str, Any]) -> dict[str, Any] | None:
     return statement if isinstance(statement, dict) else None
 
 
-def trusted_root_file(trust_configs: tuple[str, ...], directory: Path) -> Path | None:
-    """The trusted_root.jsonl gh reads for these client trust configurations (None: gh's own, over TUF)."""
+def trusted_root_file(trust_configs: tuple[str, ...], directory: Path, *, logged: bool = True) -> Path | None:
+    """The trusted_root.jsonl gh reads for these client trust configurations (None: gh's own, over TUF).
+
+    gh takes, per bundle, the first line whose Fulcio CA's issuer organisation is the leaf certificate's (verification/
+    sigstore.go ``chooseVerifier``). Test stacks share one organisation, so the roots are ordered for the bundle:
+    with a transparency log entry (``logged``) roots that have a log first, else roots without one (GitHub's
+    instance) first."""
     if not trust_configs:
         return None
-    lines = [
-        json.dumps(json.loads(Path(c).read_text())["trustedRoot"], separators=(",", ":")) + "\n" for c in trust_configs
-    ]
-    path = directory / "trusted_root.jsonl"
-    path.write_text("".join(lines))
+    roots = [json.loads(Path(c).read_text())["trustedRoot"] for c in trust_configs]
+    roots.sort(key=lambda root: bool(root.get("tlogs")) != logged)  # stable: the given order otherwise
+    path = directory / ("trusted_root.jsonl" if logged else "trusted_root-timestamps.jsonl")
+    path.write_text("".join(json.dumps(root, separators=(",", ":")) + "\n" for root in roots))
     return path
 
 

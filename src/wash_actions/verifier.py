@@ -15,6 +15,7 @@ that verifies an OCI image's attestations (:func:`verify_image`: the image's man
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -38,12 +39,14 @@ VERIFIER_LABELS: dict[VerifierName, str] = {
 FailureKind = Literal[
     "none-found",  # the source has no bundle for this artifact
     "source-failed",  # the source failed (error status, unreachable, unusable answer)
+    "malformed",  # not a Sigstore bundle
     "statement",  # not a DSSE in-toto statement of the policy's predicate type about this artifact
     "signature",  # the signature, certificate chain, timestamps or log entry did not verify
     "identity",  # signed by someone the policy does not accept
     "gh-refused",  # gh judged the bundle and refused it
     "gh-empty",  # gh exited 0 without a verified result
-    "unsupported",  # the verifier cannot judge this bundle (sigstore-python and GitHub's instance)
+    "unsupported",  # the verifier cannot judge this bundle (sigstore-python and GitHub's instance; gh failing
+    # to judge a later bundle after it judged an earlier one: never handed to sigstore-python then)
 ]
 
 
@@ -214,8 +217,18 @@ def _refused_by_policy(name: str, identity: SignerIdentity, policy: Policy) -> F
 
 def _precheck(name: str, raw: bytes, artifact: Artifact, policy: Policy) -> Failure | None:
     """The statement rules on the bundle as sent: a bundle that cannot pass is refused before any verifier runs."""
-    problem = trust_policy.envelope_problem(trust_policy.bundle_envelope(raw), artifact.sha256, policy)
+    try:
+        envelope = trust_policy.bundle_envelope(raw)
+    except ValueError as exc:
+        return Failure(name, "malformed", f"not a Sigstore bundle: {transport.sanitise(str(exc), 200)}")
+    problem = trust_policy.envelope_problem(envelope, artifact.sha256, policy)
     return Failure(name, "statement", problem) if problem else None
+
+
+def _logged(raw: bytes) -> bool:
+    """Whether a bundle (already pre-checked as JSON) carries a transparency log entry."""
+    material = json.loads(raw).get("verificationMaterial")
+    return bool(material.get("tlogEntries")) if isinstance(material, dict) else True
 
 
 def _with_gh(
@@ -232,18 +245,18 @@ def _with_gh(
         if path is None:
             path = directory / "artifact"
             path.write_bytes(artifact.data or b"")
-        trusted_root = gh_verifier.trusted_root_file(trust_configs, directory)
         for index, (name, raw) in enumerate(_bundles(loaded, failures)):
             if refusal := _precheck(name, raw, artifact, policy):
                 failures.append(refusal)
                 continue
             bundle = directory / f"bundle-{index}.json"
             bundle.write_bytes(raw)
+            trusted_root = gh_verifier.trusted_root_file(trust_configs, directory, logged=_logged(raw))
             outcome = gh_verifier.run(gh, path, bundle, policy, trusted_root)
             if outcome.kind == "unavailable":
                 if not judged:
                     raise GhUnavailable(outcome.detail)
-                failures.append(Failure(name, "gh-refused", f"gh could not judge it: {outcome.detail}"))
+                failures.append(Failure(name, "unsupported", f"gh could not judge it: {outcome.detail}"))
                 continue
             judged = True
             if outcome.kind == "empty":

@@ -1413,9 +1413,10 @@ mark "tag (GET + PUT manifest)"
     def item8(self) -> None:
         """verify of 5 attested images (the registry's referrers, the runner's gh first), warm runtime, as a deploy
         job runs it; the baseline is the same command given no image to verify (start-up and input parsing)."""
+        from tests.integration.test_verifier_images import push_image
         from wash_actions import attest
         from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
-        from wash_actions.registry import Manifest, Registry, digest_of
+        from wash_actions.registry import Registry
 
         _ = self.runtime
         reg, sigstore = self.registry, self.sigstore
@@ -1426,24 +1427,7 @@ mark "tag (GET + PUT manifest)"
         try:
             for n in range(5):
                 repository = f"bench/verify-{n}"
-                config, layer = b"{}", f"\0asm bench verify {n}".encode()
-                client.ensure_blob(repository, config)
-                client.ensure_blob(repository, layer)
-                body = json.dumps(
-                    {
-                        "schemaVersion": 2,
-                        "mediaType": OCI_MANIFEST,
-                        "config": {
-                            "mediaType": "application/vnd.wasm.config.v0+json",
-                            "digest": digest_of(config),
-                            "size": 2,
-                        },
-                        "layers": [{"mediaType": "application/wasm", "digest": digest_of(layer), "size": len(layer)}],
-                    },
-                    separators=(",", ":"),
-                ).encode()
-                manifest = Manifest(body, OCI_MANIFEST, digest_of(body))
-                client.push_manifest(repository, "v1", manifest)
+                manifest = push_image(client, repository, f"\0asm bench verify {n}".encode())
                 signed = attest.sign(
                     f"{reg.host}/{repository}",
                     manifest.digest,
