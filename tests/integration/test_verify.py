@@ -228,3 +228,44 @@ def test_several_failing_images_are_one_error_naming_each(verify, registry, user
 )
 def test_bad_inputs_are_one_clear_error(verify, inputs, fragment):
     assert_one_clear_error(verify(inputs), fragment)
+
+
+def test_from_githubs_attestations_api_when_the_registry_has_none(verify, registry, user_sigstore, monkeypatch):
+    """An image whose attestation is only in GitHub's attestations API (GET /repos/{owner}/{repo}/attestations/
+    {subject_digest}, tests/stacks/releases.py): found there with github-api (the default) and a token; refused as
+    unattested from the registry alone."""
+    from tests.stacks import releases
+    from wash_actions import attest
+    from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
+
+    client = registry_module.Registry(registry.host, insecure=True)
+    image = push_image(client, "acme/api-only", b"\0asm attested in GitHub only")
+    monkeypatch.setenv(attest.TRUST_CONFIG_ENV, str(user_sigstore.trust_config_path))
+    signed = attest.sign(
+        f"{registry.host}/acme/api-only",
+        image.digest,
+        "https://github.com",
+        SIGSTORE_PUBLIC_GOOD,
+        token=user_sigstore.token(),
+    )
+    store = releases.ReleaseStore(owner_repo="acme/hello-world")
+    store.attestations[image.digest] = [json.loads(attest.registry_bytes(signed.bundle))]
+    reference = f"{registry.host}/acme/api-only:v1"
+    with releases.serving(store) as api:
+        monkeypatch.setenv("GITHUB_API_URL", api.url)
+        run = verify({"images": reference, "github-api": "true", "github-token": "ghs_verify"}, name="api")
+        assert run.code == 0, run.stdout
+        assert json.loads(run.outputs["verified"])[0]["source"] == "GitHub attestations API"
+        assert any(a == "Bearer ghs_verify" for a in store.authorization)
+        registry_only = verify({"images": reference, "github-api": "false"}, name="registry-only")
+    assert_one_clear_error(registry_only, reference, "none found")
+
+
+def test_more_images_than_a_release_deploys_is_one_clear_error(verify, tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    lines = ["apiVersion: runtime.wasmcloud.dev/v1alpha1", "kind: Workload", "spec:", "  components:"]
+    lines += [f"    - {{name: c{i}, image: ghcr.io/acme/c{i}:1}}" for i in range(10_000)]
+    (workspace / "big.yaml").write_text("\n".join(lines) + "\n")
+    run = verify({"manifests": "big.yaml"}, workspace=workspace)
+    assert_one_clear_error(run, "10,000 images")

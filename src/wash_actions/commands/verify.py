@@ -181,6 +181,7 @@ class Clients:
 
 
 Key = tuple[str, str, str]  # registry, repository, digest
+MAX_IMAGES = 500  # a release deploys a few images; more is a mistake (or hostile), not a wait of hours
 WORKERS = 8  # images verified at once (each a registry read and a gh run); gh-less runs go one at a time
 
 
@@ -277,6 +278,14 @@ def run(inputs: VerifyInputs) -> dict[str, str]:
             what="The manifests name no component image",
             why="No Workload, WorkloadReplicaSet, WorkloadDeployment or Artifact document with an image was found.",
             fix="Point manifests at the workload manifests, or give images.",
+            docs=DOCS,
+        )
+    if len(todo) > MAX_IMAGES:
+        raise ActionError(
+            what=f"verify was given {len(todo):,} images",
+            why=f"It verifies at most {MAX_IMAGES:,} per step (each is a registry read and a signature check); "
+            "a release deploys a few.",
+            fix="Point manifests at the workloads this release deploys, or split the images over several steps.",
             docs=DOCS,
         )
     gh = shutil.which("gh")
