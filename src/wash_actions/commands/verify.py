@@ -22,7 +22,6 @@ from .. import extras, gha, image_refs, manifest_pins, registry, transport, veri
 from ..errors import ActionError
 from ..image_refs import ImageRef
 from ..trust_policy import SBOM_PREDICATE_TYPES, SLSA_PROVENANCE_V1, Policy, check_pattern, parse_repository
-from .promote import manifest_files, read_text
 
 DOCS = "#verify"
 T = TypeVar("T")
@@ -150,11 +149,11 @@ def targets(inputs: VerifyInputs) -> list[Target]:
     found = [Target(ref, "images") for ref in inputs.images]
     if inputs.manifests:
         workspace = gha.workspace()
-        files = manifest_files(inputs.manifests, workspace)
+        files = manifest_pins.manifest_files(inputs.manifests, workspace)
         extras.ensure_yaml()
         for file in files:
             shown = file.relative_to(workspace).as_posix()
-            sites, _ = manifest_pins.find_sites(read_text(file, shown), shown, name=file.name)
+            sites, _ = manifest_pins.find_sites(manifest_pins.read_text(file, shown), shown, name=file.name)
             found += [Target(s.ref, f"{s.path}:{s.line}") for s in sites if not s.digest_only]
     unique: dict[tuple[str, str, str], Target] = {}
     for target in found:
