@@ -443,6 +443,17 @@ class Registry:
                 fix="Re-run the job; if it persists, check the registry (or the proxy in front of it).",
             )
 
+    def get_blob(self, repository: str, digest: str, *, max_bytes: int) -> bytes:
+        """A blob's bytes, at most ``max_bytes`` (more is refused as it arrives), hashed on receipt against
+        ``digest``."""
+        expected = transport.check_digest(digest, source=self.host)
+        url = f"{self.base}/v2/{repository}/blobs/{digest}"
+        response = self._send(
+            "GET", url, f"repository:{repository}:pull", reference=digest, expected_digest=expected, max_bytes=max_bytes
+        )
+        self._check(response, repository, "pull", digest)
+        return response.body
+
     def resolve(self, repository: str, reference: str) -> str:
         """The digest of what ``reference`` points at, computed from the manifest bytes (never a header alone)."""
         return self.get_manifest(repository, reference).digest
@@ -488,21 +499,6 @@ class Registry:
                 reference=digest,
             )
         return [m for m in manifests if isinstance(m, dict)]
-
-    def get_blob(self, repository: str, digest: str, *, max_bytes: int) -> bytes:
-        """A blob's bytes, checked against ``digest`` on receipt and refused beyond ``max_bytes``."""
-        expected = transport.check_digest(digest, source=self.host)
-        url = f"{self.base}/v2/{repository}/blobs/{digest}"
-        response = self._send(
-            "GET",
-            url,
-            f"repository:{repository}:pull",
-            reference=digest,
-            expected_digest=expected,
-            max_bytes=max_bytes,
-        )
-        self._check(response, repository, "pull", digest)
-        return response.body
 
     def _check(self, response: transport.Response, repository: str, action: str, reference: str = "") -> None:
         where = f"{repository}:{reference}" if reference and not reference.startswith("sha256:") else repository

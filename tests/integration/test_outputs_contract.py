@@ -104,7 +104,8 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
     promote = {"manifests": "hello.yaml", "images": pinned}
     run("promote", promote, base / "promote-runner", workspace=deploy, env={"WASHACTIONS_ROOT": str(ROOT)})
 
-    from tests.integration.test_verifier_images import GH, attach, push_image
+    from tests.integration.test_verifier_images import GH, push_image
+    from tests.integration.test_verify import attach
     from wash_actions.registry import Registry
 
     client = Registry(registry.host, insecure=True)

@@ -11,14 +11,31 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Run, assert_one_clear_error, run_command
+from tests.helpers import Run, assert_one_clear_error, rendered, run_command
 from tests.integration.test_attest import event_file
-from tests.integration.test_verifier_images import GH, attach, push_image
+from tests.integration.test_verifier_images import GH, push_image
+from wash_actions import attest, provenance, verifier
 from wash_actions import registry as registry_module
-from wash_actions import verifier
+from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ".github/workflows/component.yml"
+
+
+def sign_image(subject: str, digest: str, stack, claims: dict[str, object] | None = None) -> bytes:
+    """SLSA provenance for ``subject@digest`` signed on the local Sigstore stack as publish signs it (the stack's
+    trust config in WASHACTIONS_SIGSTORE_TRUST_CONFIG): the bundle's bytes as publish pushes and stores them."""
+    token = stack.token(claims=claims)
+    predicate = attest.provenance_predicate(provenance.token_claims(token), "https://github.com")
+    signed = attest.sign(subject, digest, predicate, SIGSTORE_PUBLIC_GOOD, token=token)
+    return attest.registry_bytes(signed.bundle)
+
+
+def attach(client, repository: str, image, stack, monkeypatch, *, claims: dict[str, object] | None = None) -> None:
+    """Attest the image and push the bundle as its referrer, as publish does."""
+    monkeypatch.setenv(attest.TRUST_CONFIG_ENV, str(stack.trust_config_path))
+    bundle = sign_image(f"{client.host}/{repository}", image.digest, stack, claims)
+    attest.push_referrer(client, repository, image, bundle)
 
 
 @pytest.fixture
@@ -125,7 +142,7 @@ def test_accepts_what_publish_attested_by_tag_digest_and_manifest(publish, verif
         f"{registry.host}/acme/verify-public:v1@{digest}",
         f"{registry.host}/acme/verify-public@{digest}",
     ]
-    assert f"{registry.host}/acme/verify-public:v1" in run.summary
+    assert f"{registry.host}/acme/verify-public:v1" in rendered(run.summary)
     reference = f"{registry.host}/acme/verify-public@{digest}"
     assert oracle(reference, user_sigstore.trust_config_path, tmp_path, "--repo", "acme/hello-world")
 
@@ -213,7 +230,7 @@ def test_several_failing_images_are_one_error_naming_each(verify, registry, user
     run = verify({"images": images})
     line = assert_one_clear_error(run, "2 of 3 images failed verification", "several-bad-1", "several-bad-2")
     assert "several-good" not in line.split("%0A")[0]
-    assert "several-good" in run.summary  # what did verify is still shown
+    assert "several-good" in rendered(run.summary)  # what did verify is still shown
 
 
 @pytest.mark.parametrize(
@@ -235,21 +252,13 @@ def test_from_githubs_attestations_api_when_the_registry_has_none(verify, regist
     {subject_digest}, tests/stacks/releases.py): found there with github-api (the default) and a token; refused as
     unattested from the registry alone."""
     from tests.stacks import releases
-    from wash_actions import attest
-    from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
 
     client = registry_module.Registry(registry.host, insecure=True)
     image = push_image(client, "acme/api-only", b"\0asm attested in GitHub only")
     monkeypatch.setenv(attest.TRUST_CONFIG_ENV, str(user_sigstore.trust_config_path))
-    signed = attest.sign(
-        f"{registry.host}/acme/api-only",
-        image.digest,
-        "https://github.com",
-        SIGSTORE_PUBLIC_GOOD,
-        token=user_sigstore.token(),
-    )
+    bundle = sign_image(f"{registry.host}/acme/api-only", image.digest, user_sigstore)
     store = releases.ReleaseStore(owner_repo="acme/hello-world")
-    store.attestations[image.digest] = [json.loads(attest.registry_bytes(signed.bundle))]
+    store.attestations[image.digest] = [json.loads(bundle)]
     reference = f"{registry.host}/acme/api-only:v1"
     with releases.serving(store) as api:
         monkeypatch.setenv("GITHUB_API_URL", api.url)

@@ -1414,8 +1414,8 @@ mark "tag (GET + PUT manifest)"
         """verify of 5 attested images (the registry's referrers, the runner's gh first), warm runtime, as a deploy
         job runs it; the baseline is the same command given no image to verify (start-up and input parsing)."""
         from tests.integration.test_verifier_images import push_image
+        from tests.integration.test_verify import sign_image
         from wash_actions import attest
-        from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
         from wash_actions.registry import Registry
 
         _ = self.runtime
@@ -1428,14 +1428,8 @@ mark "tag (GET + PUT manifest)"
             for n in range(5):
                 repository = f"bench/verify-{n}"
                 manifest = push_image(client, repository, f"\0asm bench verify {n}".encode())
-                signed = attest.sign(
-                    f"{reg.host}/{repository}",
-                    manifest.digest,
-                    "https://github.com",
-                    SIGSTORE_PUBLIC_GOOD,
-                    token=sigstore.token(),
-                )
-                attest.push_referrer(client, repository, manifest, attest.registry_bytes(signed.bundle))
+                bundle = sign_image(f"{reg.host}/{repository}", manifest.digest, sigstore)
+                attest.push_referrer(client, repository, manifest, bundle)
                 images.append(f"{reg.host}/{repository}:v1")
         finally:
             if previous is None:

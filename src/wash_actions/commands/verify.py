@@ -256,17 +256,17 @@ def failure(target: Target, exc: ActionError, digest: str = "") -> ActionError:
 
 def summary(verified: list[Verified], failed: list[ActionError], policy: Policy) -> str:
     """The job summary: a table of what verified, then what did not."""
-    lines = [f"## verify\n\nPolicy: {policy.describe()}, predicate {policy.predicate_type}.", ""]
+    lines = [f"## verify\n\nPolicy: {gha.text(policy.describe())}, predicate {gha.code(policy.predicate_type)}.", ""]
     if verified:
         lines += ["| image | digest | signed by | ref | verified by |", "|---|---|---|---|---|"]
         lines += [
-            f"| `{gha.cell(str(v.target.ref))}` | `{v.digest}` | `{gha.cell(v.evidence.identity)}` "
-            f"| `{gha.cell(v.evidence.source_ref)}` | {v.evidence.verifier} via {gha.cell(v.evidence.source)} |"
+            f"| {gha.code(str(v.target.ref))} | {gha.code(v.digest)} | {gha.code(v.evidence.identity)} "
+            f"| {gha.code(v.evidence.source_ref)} | {v.evidence.verifier} via {gha.text(v.evidence.source)} |"
             for v in verified
         ]
         lines.append("")
     if failed:
-        lines += ["Not verified:", ""] + [f"- {gha.cell(e.what)}" for e in failed] + [""]
+        lines += ["Not verified:", ""] + [f"- {gha.text(e.what)}" for e in failed] + [""]
     return "\n".join(lines)
 
 
