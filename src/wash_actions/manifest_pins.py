@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import image_refs, paths, yaml_source
@@ -126,29 +126,20 @@ def _images_error(line: str, why: str) -> ActionError:
 
 def manifest_files(patterns: tuple[str, ...], workspace: Path) -> list[Path]:
     """Every file the patterns name: a file, a directory (its ``*.yaml``/``*.yml``, recursively) or a glob,
-    relative to the workspace and inside it; a pattern that names nothing is an error (a typo stays visible)."""
+    relative to the workspace and inside it (``paths.workspace_glob``: the one containment rule for globs); a
+    pattern that names nothing is an error (a typo stays visible)."""
+    fix = "with:\n  manifests: deploy/*.yaml"
     found: list[Path] = []
     for raw in patterns:
-        pattern = raw.replace("\\", "/")
-        pure = PurePosixPath(pattern)
-        if pure.is_absolute() or ".." in pure.parts or (len(pattern) > 1 and pattern[1] == ":"):
-            raise ActionError(
-                what=f"manifests: {raw!r} is not inside the workspace",
-                why="Manifests are files of the checked-out repository, named relative to the workspace.",
-                fix="with:\n  manifests: deploy/*.yaml",
-                docs=DOCS,
-            )
-        if GLOB_CHARS & set(pattern):
-            matches = [p for p in sorted(workspace.glob(pattern)) if p.is_file()]
-        elif (workspace / pattern).is_dir():
-            base = workspace / pattern
-            matches = sorted(
-                p for p in [*base.rglob("*.yaml"), *base.rglob("*.yml")] if p.is_file() and ".git" not in p.parts
-            )
-        elif (workspace / pattern).is_file():
-            matches = [workspace / pattern]
-        else:
-            matches = []
+        pattern = raw.strip().replace("\\", "/").rstrip("/") or "."
+        directory = not GLOB_CHARS & set(pattern) and (workspace / pattern).is_dir() and ".." not in pattern
+        globs = [f"{pattern}/**/*.yaml", f"{pattern}/**/*.yml"] if directory else [pattern]
+        matches = [
+            match
+            for glob in globs
+            for match in paths.workspace_glob("manifests", glob.removeprefix("./"), workspace, fix=fix, docs=DOCS)
+            if ".git" not in match.relative_to(workspace.resolve()).parts
+        ]
         if not matches:
             raise ActionError(
                 what=f"manifests: {raw!r} names no file",
@@ -157,15 +148,8 @@ def manifest_files(patterns: tuple[str, ...], workspace: Path) -> list[Path]:
                 "the repository that holds it.",
                 docs=DOCS,
             )
-        for match in matches:
-            if not paths.is_inside(match, workspace):
-                raise ActionError(
-                    what=f"manifests: {match.relative_to(workspace)} is outside the workspace",
-                    why=paths.escape_reason(match.relative_to(workspace), workspace) + ".",
-                    fix="Name files of the checked-out repository only.",
-                    docs=DOCS,
-                )
-            if match.resolve() not in [f.resolve() for f in found]:
+        for match in sorted(matches):
+            if match not in found:
                 found.append(match)
     return found
 

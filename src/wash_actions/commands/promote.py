@@ -77,7 +77,7 @@ class PromoteInputs:
         repository = inputs.get("repository") or gha.env("GITHUB_REPOSITORY")
         run_id = gha.env("GITHUB_RUN_ID")
         return cls(
-            workspace=gha.workspace(),
+            workspace=gha.workspace().resolve(),
             manifests=manifests,
             images=images,
             mode=mode,

@@ -148,7 +148,7 @@ def targets(inputs: VerifyInputs) -> list[Target]:
     """The images to verify, each once: ``images`` first, then the manifests' component images."""
     found = [Target(ref, "images") for ref in inputs.images]
     if inputs.manifests:
-        workspace = gha.workspace()
+        workspace = gha.workspace().resolve()
         files = manifest_pins.manifest_files(inputs.manifests, workspace)
         extras.ensure_yaml()
         for file in files:
