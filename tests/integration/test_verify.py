@@ -266,6 +266,7 @@ def test_from_githubs_attestations_api_when_the_registry_has_none(verify, regist
         assert run.code == 0, run.stdout
         assert json.loads(run.outputs["verified"])[0]["source"] == "GitHub attestations API"
         assert any(a == "Bearer ghs_verify" for a in store.authorization)
+        assert "ghs_verify" not in run.stdout + run.stderr + run.summary + json.dumps(run.outputs)
         registry_only = verify({"images": reference, "github-api": "false"}, name="registry-only")
     assert_one_clear_error(registry_only, reference, "none found")
 
