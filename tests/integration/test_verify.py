@@ -135,6 +135,7 @@ def test_accepts_what_publish_attested_by_tag_digest_and_manifest(publish, verif
     ]
     first = verified[0]
     assert first["digest"] == digest and first["verifier"] == "gh"
+    assert first["bundle-digest"].startswith("sha256:") and len(first["bundle-digest"]) == 71
     assert first["signer-repository"] == "acme/hello-world" and first["signer-workflow"] == WORKFLOW
     assert first["source-ref"] == "refs/heads/main"
     assert first["sbom-predicate-type"] in ("https://cyclonedx.org/bom", "https://spdx.dev/Document/v2.3")

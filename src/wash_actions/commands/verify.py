@@ -138,6 +138,7 @@ class Verified(NamedTuple):
             "predicate-type": self.evidence.predicate_type,
             "verifier": self.evidence.verifier,
             "source": self.evidence.source,
+            "bundle-digest": self.evidence.bundle_digest,
         }
         if self.sbom is not None:
             entry["sbom-predicate-type"] = self.sbom.predicate_type
