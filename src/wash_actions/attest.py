@@ -130,8 +130,8 @@ def sign(
     :func:`oidc_token`), on ``instance``: a Sigstore bundle v0.3 (DSSE)."""
     from sigstore import dsse
 
-    built = dsse.Statement(statement(subject, digest, predicate))
     try:
+        built = dsse.Statement(statement(subject, digest, predicate))
         if instance.name == PUBLIC_GOOD:
             bundle = _sign_public_good(built, token)
         else:
