@@ -302,15 +302,18 @@ class CommitsApi:
 
         self.requests: list[tuple[str, str]] = []  # path, Authorization
         self.override: dict[str, object] = {}  # sha -> a committer date to answer instead (hostile API)
+        self.rate_limited = False  # answer as GitHub does a spent budget: 403, x-ratelimit-remaining: 0
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
-            def _send(self, status: int, body: object) -> None:
+            def _send(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -323,6 +326,14 @@ class CommitsApi:
                 parts = path.strip("/").split("/")
                 if len(parts) != 5 or parts[0] != "repos" or "/".join(parts[1:3]) != repository:
                     return self._send(404, {"message": "Not Found", "documentation_url": docs, "status": "404"})
+                if api.rate_limited:  # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+                    limits = {
+                        "x-ratelimit-limit": "1000",
+                        "x-ratelimit-remaining": "0",
+                        "x-ratelimit-reset": "1777640400",
+                    }
+                    message = "API rate limit exceeded for installation ID 1."
+                    return self._send(403, {"message": message, "documentation_url": docs, "status": "403"}, limits)
                 if self.headers.get("Authorization") != f"Bearer {token}":
                     return self._send(404, {"message": "Not Found", "documentation_url": docs, "status": "404"})
                 sha = parts[4]
@@ -449,3 +460,13 @@ def test_a_committer_date_from_the_api_outside_rfc3339_or_its_years_is_one_clear
     expected = "outside the years 0001 to 9999" if isinstance(date, str) and date[0].isdigit() else "no committer date"
     assert_one_clear_error(run, expected)
     assert registry.tags("acme/api-odd") == []
+
+
+def test_a_spent_api_budget_is_named_as_such_not_as_a_missing_permission(publish, built_python, registry, commits_api):
+    api, _, sha = commits_api
+    api.rate_limited = True
+    env = {"SOURCE_DATE_EPOCH": "", "GITHUB_SHA": sha, "GITHUB_EVENT_NAME": "release", "GITHUB_API_URL": api.url}
+    run = publish(built_python, "acme/api-limited", env=env, tags="v1", **{"github-token": "job-token"})
+    line = assert_one_clear_error(run, "rate-limiting this token", "1777640400", "actions/checkout")
+    assert "contents: read" not in line
+    assert registry.tags("acme/api-limited") == [] and len(api.requests) == 1
