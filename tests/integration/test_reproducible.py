@@ -174,10 +174,27 @@ def test_created_now_is_washs_behaviour_and_an_instant_is_used_as_given(publish,
     assert notes[layout.CREATED] == "2026-01-02T02:04:05.500+00:00"
 
 
-def test_a_bad_created_value_is_one_clear_error(publish, built_python, registry):
-    run = publish(built_python, "acme/bad-created", tags="v1", created="yesterday")
-    assert_one_clear_error(run, "created: 'yesterday'")
+@pytest.mark.parametrize(
+    ("created", "env", "fragment"),
+    [
+        ("yesterday", {}, "created: 'yesterday' is not commit, now or an RFC 3339"),
+        ("0000-01-01T00:00:00Z", {}, "created: '0000-01-01T00:00:00Z' is outside the years 0001 to 9999"),
+        ("commit", {"SOURCE_DATE_EPOCH": "253402300800"}, "SOURCE_DATE_EPOCH '253402300800' is outside the years"),
+    ],
+)
+def test_a_bad_created_value_is_one_clear_error(publish, built_python, registry, created, env, fragment):
+    run = publish(built_python, "acme/bad-created", tags="v1", created=created, env=env)
+    assert_one_clear_error(run, fragment)
     assert registry.tags("acme/bad-created") == []
+
+
+def test_a_year_below_1000_is_written_with_four_digits(publish, built_python, registry):
+    run = publish(built_python, "acme/old-year", tags="v1", created="0999-12-31T23:59:59Z")
+    assert run.code == 0, run.stdout
+    manifest = registry.manifest("acme/old-year", "v1").json()
+    assert manifest["annotations"][layout.CREATED] == "0999-12-31T23:59:59+00:00"
+    config = json.loads(registry.blob("acme/old-year", manifest["config"]["digest"]))
+    assert config["created"] == "0999-12-31T23:59:59Z"
 
 
 def git(repo: Path, *args: str, date: str = "") -> str:
