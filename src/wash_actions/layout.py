@@ -136,8 +136,11 @@ def _json(value: object, *, sort: bool = False) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort).encode()
 
 
-def build(wasm: bytes | memoryview, created: Instant, *, name: str = "the component") -> Artifact:
-    """The artifact ``wash oci push`` would write for these bytes at ``created``."""
+def build(
+    wasm: bytes | memoryview, created: Instant, *, name: str = "the component", extra: dict[str, str] | None = None
+) -> Artifact:
+    """The artifact ``wash oci push`` would write for these bytes at ``created``; ``extra`` annotations (publish's
+    source key) are added to wash's."""
     world = component.read_world(wasm, name=name)
     layer_digest = digest_of(wasm)
     config = _json(
@@ -155,6 +158,8 @@ def build(wasm: bytes | memoryview, created: Instant, *, name: str = "the compon
         }
     )
     notes = manifest_annotations(wasm, created, name=name)
+    if extra:
+        notes = dict(sorted({**notes, **extra}.items()))
     body = _json(
         {
             "annotations": notes,
