@@ -70,8 +70,8 @@ def check(monkeypatch, capfd, tmp_path):
     workspace = tmp_path / "workspace"
     (workspace / "deploy").mkdir(parents=True)
 
-    def run(manifests: dict[str, str], env: dict[str, str] | None = None, **inputs: str):
-        for name, text in manifests.items():
+    def run(files: dict[str, str], env: dict[str, str] | None = None, **inputs: str):
+        for name, text in files.items():
             (workspace / "deploy" / name).write_text(text)
         return run_command(
             "check",
