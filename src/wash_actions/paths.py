@@ -128,4 +128,4 @@ def workspace_glob(name: str, raw: str, workspace: Path, *, fix: str, docs: str)
                 )
             if path.is_file():
                 found.append(path)
-    return found
+    return sorted(found)
