@@ -31,7 +31,7 @@ def test_the_samples_as_workloads() -> None:
     ]
     assert found.skipped == (
         "service_deployment.yaml:1 Service hello-workload",
-        "hpa.yaml:7 HorizontalPodAutoscaler hello",
+        "hpa.yaml:9 HorizontalPodAutoscaler hello",
     )
 
 
@@ -113,7 +113,9 @@ def test_the_stand_in_must_be_chosen_when_ambiguous() -> None:
     found = read("deployment.yaml", "blobby.yaml")
     workloads = [
         found.workloads[0],
-        found.workloads[1]._replace(components=(found.workloads[1].components[0]._replace(name="http-hello-world-rust"),)),
+        found.workloads[1]._replace(
+            components=(found.workloads[1].components[0]._replace(name="http-hello-world-rust"),)
+        ),
     ]
     with pytest.raises(ActionError, match="manifest-component is required"):
         workload_manifests.stand_in(workloads, "", "http-hello-world-rust")
