@@ -113,9 +113,14 @@ def read(image: Image, access: Access, *, where: str) -> Read:
                 docs="#workloads",
             )
         if config_ref.get("mediaType") == CONFIG_MEDIA_TYPE:
-            config = client.get_blob(image.repository, str(config_ref.get("digest")), max_bytes=CONFIG_LIMIT)
-            world = _world_from_config(_json(config, where, "config"), where)
+            config = _json(
+                client.get_blob(image.repository, str(config_ref.get("digest")), max_bytes=CONFIG_LIMIT),
+                where,
+                "config",
+            )
+            world = _world_from_config(config, where)
             if world is not None:
+                _same_layers(config, layers, where, image)
                 return Read(world, manifest.digest, "config")
         wasm = [layer for layer in layers if isinstance(layer, dict) and layer.get("mediaType") == LAYER_MEDIA_TYPE]
         if len(wasm) != 1:
@@ -151,6 +156,23 @@ def read(image: Image, access: Access, *, where: str) -> Read:
     for item in (*world.imports, *world.exports):
         checked_names([item.name], where=where, field="imports" if item in world.imports else "exports")
     return Read(world, manifest.digest, "layer")
+
+
+def _same_layers(config: dict[str, Any], layers: list[Any], where: str, image: Image) -> None:
+    """wash's config names the layer it describes (``layerDigests``): a config that describes another layer than
+    the manifest's is refused, not believed."""
+    described = config.get("layerDigests")
+    if described is None:
+        return
+    actual = [layer.get("digest") for layer in layers if isinstance(layer, dict)]
+    if described != actual:
+        raise ActionError(
+            what=f"{where}: the config of {image.text} describes another component than its layer",
+            why="Its layerDigests do not name the manifest's layers: the config was copied from another image or "
+            "altered, so the imports and exports it lists are not this component's.",
+            fix="Push the component again with wash (or this project's publish action).",
+            docs="#workloads",
+        )
 
 
 def _json(body: bytes, where: str, what: str) -> Any:

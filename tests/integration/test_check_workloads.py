@@ -319,6 +319,23 @@ def test_a_config_that_lies_is_refused_and_injects_nothing(check, registry, comp
     assert "<img" not in run.summary
 
 
+def test_a_config_that_describes_another_layer_is_refused(check, registry, components):
+    world = component.parse(components["echo"].read_bytes())
+    lie = {
+        "component": {"imports": [], "exports": world.export_names},  # "imports nothing": passes any host
+        "layerDigests": ["sha256:" + hashlib.sha256(components["blobby"].read_bytes()).hexdigest()],
+    }
+    push_with_layout(
+        registry, "liar/copied", "1", components["echo"], wasm_config=True, config=json.dumps(lie).encode()
+    )
+    text = (
+        (built.SAMPLES / "messaging.yaml")
+        .read_text()
+        .replace("ghcr.io/wasmcloud/components/messaging-echo-rust:0.1.0", f"{registry.host}/liar/copied:1")
+    )
+    assert_one_clear_error(check({"messaging.yaml": text}), "describes another component than its layer")
+
+
 class _Hostile(http.server.BaseHTTPRequestHandler):
     """A registry that states a small layer and streams 2 GB, or states 2 GB."""
 

@@ -168,3 +168,26 @@ def test_host_none_links_nothing():
     bindings, problems = run([BLOBBY], BLOBBY_DECLARED, host="none")
     assert all(not b.provider for b in bindings)
     assert [p.severity for p in problems] == ["error", "error", "error"]
+
+
+def test_an_interface_two_siblings_export_is_refused_as_the_host_refuses_it():
+    consumer = Member("consumer", ("acme:greeter/greet@0.1.0",), (), None, 5)
+    one = Member("one", (), ("acme:greeter/greet@0.1.0",), None, 8)
+    two = Member("two", (), ("acme:greeter/greet@0.1.0",), None, 11)
+    _, problems = run([consumer, one, two], ())
+    (problem,) = problems
+    assert problem.line == 5
+    assert problem.what == (
+        "component consumer imports acme:greeter/greet@0.1.0, which 2 components of the workload export (one, two)"
+    )
+
+
+def test_components_importing_from_each_other_in_a_circle():
+    a = Member("a", ("acme:b/api@1.0.0",), ("acme:a/api@1.0.0",), None, 5)
+    b = Member("b", ("acme:c/api@1.0.0",), ("acme:b/api@1.0.0",), None, 8)
+    c = Member("c", ("acme:a/api@1.0.0",), ("acme:c/api@1.0.0",), None, 11)
+    _, problems = run([a, b, c], ())
+    (problem,) = problems
+    assert problem.what == "components a → b → c → a import from each other in a circle"
+    _, problems = run([a, b, c._replace(imports=())], ())
+    assert problems == []
