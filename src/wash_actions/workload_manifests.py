@@ -6,7 +6,8 @@ A Workload holds its spec at ``spec``; a WorkloadReplicaSet and a WorkloadDeploy
 7cd553cc5). A component's ``image`` is an OCI reference, or ``artifact://<name>``: resolved as the operator's
 ``resolveArtifacts`` does, through the WorkloadDeployment's ``spec.artifacts[]`` entry of that name, its
 ``artifactFrom`` Artifact (which must be among the manifests read) and that Artifact's ``spec.image``.
-Documents of other kinds (a Service, an HPA) are skipped and listed.
+A workload's ``service`` (its long-running component) is bound with its components, as the host binds it, under
+the name ``(service)``. Documents of other kinds (a Service, an HPA) are skipped and listed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .errors import ActionError
 
 WORKLOAD_KINDS = ("Workload", "WorkloadReplicaSet", "WorkloadDeployment")
 ARTIFACT_SCHEME = "artifact://"
+SERVICE = "(service)"  # the name spec.service goes by: no component name can have parentheses
 # An OCI reference as the distribution spec and docker's reference grammar allow: no space, control character,
 # or anything a log line or a URL could be bent with.
 _REFERENCE = re.compile(
@@ -158,6 +160,10 @@ def read(sources: Sequence[yaml_source.Source]) -> Manifests:
                 )
                 for index, entry in enumerate(spec.get("components") or [])
             )
+            service = spec.get("service")
+            if isinstance(service, dict) and service.get("image"):  # the workload's long-running component
+                line = document.line(*at, "service")
+                components += (Component(SERVICE, service["image"], line, _allowed_hosts(service)),)
             declared = tuple(
                 host_binding.Declared(
                     host_binding.Entry(

@@ -119,3 +119,16 @@ def test_the_stand_in_must_be_chosen_when_ambiguous() -> None:
     ]
     with pytest.raises(ActionError, match="manifest-component is required"):
         workload_manifests.stand_in(workloads, "", "http-hello-world-rust")
+
+
+def test_a_workloads_service_is_bound_with_its_components() -> None:
+    text = (
+        "apiVersion: runtime.wasmcloud.dev/v1alpha1\nkind: Workload\nmetadata: {name: w}\nspec:\n"
+        "  components:\n    - {name: api, image: ghcr.io/o/api:1}\n"
+        "  service:\n    image: ghcr.io/o/svc:1\n    localResources: {allowedHosts: ['*']}\n"
+    )
+    (workload,) = workload_manifests.read([yaml_source.load(text, name="w.yaml")]).workloads
+    assert [(c.name, c.image, c.line, c.allowed_hosts) for c in workload.components] == [
+        ("api", "ghcr.io/o/api:1", 6, None),
+        ("(service)", "ghcr.io/o/svc:1", 8, ("*",)),
+    ]
