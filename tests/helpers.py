@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from wash_actions.__main__ import main
+from wash_actions.timestamps import Instant
 
 _HEREDOC = re.compile(r"^([^=\n<]+)<<(\S+)\n(.*?)\n\2$", re.DOTALL | re.MULTILINE)
 
@@ -40,6 +44,10 @@ class Run:
     @property
     def errors(self) -> list[str]:
         return [line for line in self.stdout.splitlines() if line.startswith("::error")]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::warning")]
 
 
 def run_command(
@@ -107,6 +115,33 @@ def assert_one_clear_error(run: Run, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in line, (fragment, line)
     return line
+
+
+def commit_time() -> Instant:
+    """2026-05-01T12:00:00Z as publish's time type."""
+    return Instant(1777636800)
+
+
+class OverTime(BaseException):
+    """Raised by :func:`time_limit` into the code under test: a BaseException, so no ``except Exception`` in the
+    product (``__main__`` turns those into an error annotation) can swallow it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """A bound on a block that could hang (SIGALRM on the main thread, POSIX): the block is stopped with
+    :class:`OverTime` when it runs past ``seconds``, instead of hanging the suite or being timed after the fact."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise OverTime(f"{what} was still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def rendered(markdown: str) -> str:

@@ -6,134 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import oci, registry
+from wash_actions import oci
 from wash_actions.attest_decision import attest_mode
 from wash_actions.commands import publish
 from wash_actions.errors import ActionError
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("ghcr.io", "ghcr.io"),
-        ("localhost:5000", "localhost:5000"),
-        ("127.0.0.1:5000", "127.0.0.1:5000"),
-        ("[::1]:5000", "[::1]:5000"),
-        ("[::1]", "[::1]"),
-        ("registry.example.com", "registry.example.com"),
-        ("  ghcr.io/ ", "ghcr.io"),
-        ("my-registry.internal:443", "my-registry.internal:443"),
-    ],
-)
-def test_check_registry_accepts_hosts(value: str, expected: str) -> None:
-    assert oci.check_registry(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "fix"),
-    [
-        ("https://ghcr.io", "with:\n  registry: ghcr.io"),
-        ("https://ghcr.io/", "with:\n  registry: ghcr.io"),
-        ("https://ghcr.io/acme/x", "with:\n  registry: ghcr.io"),
-        ("http://localhost:5000", "with:\n  registry: localhost:5000\n  insecure: true"),
-        ("http://127.0.0.1:5000/v2/", "with:\n  registry: 127.0.0.1:5000\n  insecure: true"),
-        ("oci://registry.example.com", "with:\n  registry: registry.example.com"),
-    ],
-)
-def test_check_registry_rejects_a_scheme(value: str, fix: str) -> None:
-    with pytest.raises(ActionError) as caught:
-        oci.check_registry(value)
-    assert "must not include a scheme" in caught.value.what
-    assert caught.value.fix == fix
-    assert "://" not in caught.value.fix
-
-
-@pytest.mark.parametrize("value", ["ghcr.io/acme/x", "ghcr.io/acme", "ghcr.io:5000/x", "", "a b"])
-def test_check_registry_rejects_non_hosts(value: str) -> None:
-    with pytest.raises(ActionError) as caught:
-        oci.check_registry(value)
-    assert "is not a registry host" in caught.value.what
-    assert "repository:" in caught.value.fix
-
-
-@pytest.mark.parametrize(
-    ("value", "github_repository", "expected"),
-    [
-        ("", "acme/hello-world", "acme/hello-world"),
-        ("", "Acme/Hello-World", "acme/hello-world"),
-        ("", "ACME/My.Repo", "acme/my.repo"),
-        ("acme/hello", "", "acme/hello"),
-        ("acme/hello", "other/repo", "acme/hello"),
-        ("acme/team/hello", "", "acme/team/hello"),
-        ("a__b/c.d/e--f", "", "a__b/c.d/e--f"),
-        ("hello", "", "hello"),
-    ],
-)
-def test_check_repository(value: str, github_repository: str, expected: str) -> None:
-    assert oci.check_repository(value, github_repository) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "github_repository", "what", "fix"),
-    [
-        ("Acme/Hello", "", "has upper-case letters", "with:\n  repository: acme/hello"),
-        ("acme/HELLO-world", "x/y", "has upper-case letters", "with:\n  repository: acme/hello-world"),
-        ("acme/hello:tag", "", "is not a valid OCI repository name", None),
-        ("Acme/Hello:Tag", "", "is not a valid OCI repository name", None),
-        ("acme/hello@sha256:abc", "", "is not a valid OCI repository name", None),
-        ("ghcr.io/acme/hello:1", "", "is not a valid OCI repository name", None),
-        ("acme//hello", "", "is not a valid OCI repository name", None),
-        ("acme/hello/", "", "is not a valid OCI repository name", None),
-        ("/acme/hello", "", "is not a valid OCI repository name", None),
-        ("-acme/hello", "", "is not a valid OCI repository name", None),
-        ("acme/hello_", "", "is not a valid OCI repository name", None),
-        ("acme/.github", "", "is not a valid OCI repository name", None),
-        ("acme/a___b", "", "is not a valid OCI repository name", None),
-        ("", "", "is required outside GitHub Actions", None),
-    ],
-)
-def test_check_repository_rejects(value: str, github_repository: str, what: str, fix: str | None) -> None:
-    with pytest.raises(ActionError) as caught:
-        oci.check_repository(value, github_repository)
-    assert what in caught.value.what
-    if fix is not None:
-        assert caught.value.fix == fix
-
-
-@pytest.mark.parametrize("github_repository", ["acme/.github", "acme/my-repo_"])
-def test_check_repository_validates_the_github_default(github_repository: str) -> None:
-    # Either a clear error now or a valid name: never an invalid name that fails later inside wash.
-    try:
-        result = oci.check_repository("", github_repository)
-    except ActionError:
-        return
-    assert oci.REPOSITORY.match(result), result
-
-
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [
-        ("localhost", True),
-        ("localhost:5000", True),
-        ("127.0.0.1", True),
-        ("127.0.0.1:5000", True),
-        ("127.1.2.3:80", True),
-        ("[::1]", True),
-        ("[::1]:5000", True),
-        ("ghcr.io", False),
-        ("10.0.0.1:5000", False),
-        ("192.168.1.10", False),
-        ("0.0.0.0:5000", False),
-        ("[::]:5000", False),
-        ("[fe80::1]:5000", False),
-        ("localhost.example.com:5000", False),
-        ("127.0.0.1.nip.io:5000", False),
-        ("notlocalhost:5000", False),
-    ],
-)
-def test_is_loopback(host: str, expected: bool) -> None:
-    assert registry.is_loopback(host) is expected
-
 
 COMPONENT = b"\0asm\x0d\x00\x01\x00"
 CORE = b"\0asm\x01\x00\x00\x00"
@@ -246,7 +122,7 @@ def test_attest_has_no_default_that_would_hide_its_alias(action: str) -> None:
 def test_sbom_true_refuses_a_publish_that_cannot_attest(mode: str, push: bool, enabled: bool, refused: bool) -> None:
     from wash_actions import attest_decision, sbom_inputs
 
-    options = sbom_inputs.SbomOptions(mode, "", sbom_inputs.DEFAULT_SPEC_VERSION, ())
+    options = sbom_inputs.SbomOptions(mode, "", ())
     decision = attest_decision.Decision(enabled, "" if enabled else "Attestation skipped: the job has no OIDC token.")
     if not refused:
         publish.check_sbom_mode(options, decision, push=push)

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import component, gha, host_binding, interfaces, paths, sizes
-from ..errors import ActionError, cap
+from ..errors import COMPONENT_PATH_FIX, ActionError, cap
 
 MODES = ("true", "report", "false")
 READ_LIMIT = 1 << 30  # a component larger than 1 GiB is not read (max-size says how big is too big)
-_FIX = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
 _MANIFESTS_FIX = "with:\n  manifests: |\n    deploy/*.yaml"
 
 
@@ -58,10 +57,14 @@ class CheckInputs:
             raise ActionError(
                 what="Input 'component-path' is required",
                 why="check reads the component the build step made (or, with manifests, the workloads' images).",
-                fix=_FIX,
+                fix=COMPONENT_PATH_FIX,
                 docs="#check",
             )
-        location = paths.workspace_input("component-path", raw, workspace, fix=_FIX, docs="#check") if raw else None
+        location = (
+            paths.workspace_input("component-path", raw, workspace, fix=COMPONENT_PATH_FIX, docs="#check")
+            if raw
+            else None
+        )
         host = (inputs.get("host") or "wasmcloud").strip().lower()
         return cls(
             component=location,
@@ -119,21 +122,7 @@ def read(path: Path, *, label: str) -> component.World:
     """A component's world, with clear errors for a missing, huge, or non-component file."""
     from .. import component_images
 
-    if not path.is_file():
-        raise ActionError(what=f"{label} {path} does not exist", why="check reads a component file.", fix=_FIX)
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        head = handle.read(8)
-        if head != component.PREAMBLE:
-            return component.read_world(head, name=f"{label} {path.name}")  # raises: what it is instead
-        if size > READ_LIMIT:
-            raise ActionError(
-                what=f"{label} {path.name} is {sizes.human(size)}, more than check reads ({sizes.human(READ_LIMIT)})",
-                why="No real component is that large; the path names another file.",
-                fix=_FIX,
-                docs="#check",
-            )
-        data = head + handle.read()
+    data = component.load(path, label=label, fix=COMPONENT_PATH_FIX, docs="#check", limit=READ_LIMIT)
     world = component.read_world(data, name=f"{label} {path.name}")
     for item in (*world.imports, *world.exports):
         if item.kind == "type":
