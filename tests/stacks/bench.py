@@ -15,7 +15,8 @@ the machine it ran on to BENCHMARKS.md.
    the manifest of known releases (verified by sha256) and not in it (sigstore), attest on and off;
 7. sigstore for a signing step: pip install (before) vs wheels downloaded and unpacked vs wheels restored
    from a cache archive (tar + zstd, as actions/cache stores it), checked and unpacked;
-8. check with ``manifests``: a 5-component WorkloadDeployment whose components are read from a local registry by
+8. verify before deploy: 5 attested images;
+9. check with ``manifests``: a 5-component WorkloadDeployment whose components are read from a local registry by
    image, vs the plain check of the same component (PyYAML installed by the warm-up, as by an earlier job step).
 
 The actions run from an export of this checkout taken at the start (what a runner downloads for
@@ -57,7 +58,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WASH_VERSION = upstream.WASH_VERSION
 STEP_TIMEOUT = 600  # seconds, for any one command
 ACT_TIMEOUT = 900
-ITEMS = (1, 2, 3, 4, 5, 6, 7, 8)
+ITEMS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 NOOP_ACTION = """\
@@ -951,9 +952,9 @@ class Bench:
         )
         self.rows.append(self.sigstore_installed_row(3, "build"))
 
-    # 8. check with a workload by image ----------------------------------------------------------------
+    # 9. check with a workload by image ----------------------------------------------------------------
 
-    def item8(self) -> None:
+    def item9(self) -> None:
         project = fresh_dir(self.base / "workload-project")
         (project / "deploy").mkdir()
         names = [f"part-{index}" for index in range(1, 6)]
@@ -987,7 +988,7 @@ class Bench:
         )
         self.rows.append(
             timed_row(
-                8,
+                9,
                 "check with manifests: a 5-component WorkloadDeployment read from a local registry by image "
                 "(manifest + config blob each), admitted and bound",
                 samples["workload"],
