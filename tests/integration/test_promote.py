@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Run, assert_one_clear_error, run_command
+from tests.helpers import Run, assert_one_clear_error, rendered, run_command
 from tests.stacks import git_http, pulls
 from wash_actions import git_commit
 
@@ -87,7 +87,7 @@ def test_write_edits_only_the_image_lines(monkeypatch, capfd, tmp_path, checkout
     ]
     not_promoted = {entry["image"] for entry in json.loads(run.outputs["not-promoted"])}
     assert not_promoted == {"ghcr.io/acme/shop-api:1.4.0", "ghcr.io/acme/worker:0.3.0", "docker.io/library/redis:7"}
-    assert "Not promoted (not in `images`)" in run.summary and "docker.io/library/redis:7" in run.summary
+    assert "Not promoted (not in `images`)" in run.summary and "docker.io/library/redis:7" in rendered(run.summary)
     assert run.outputs["pull-request-operation"] == "none" and run.outputs["commit"] == ""
     assert git(workspace, "rev-parse", "HEAD") == git(workspace, "rev-parse", "origin/main")  # no commit
     again = promote(monkeypatch, capfd, workspace, tmp_path / "r2", {})
@@ -132,7 +132,7 @@ def test_pull_request_open_update_and_nothing_to_do(monkeypatch, capfd, tmp_path
         assert pull["base_ref"] == "main" and pull["head_ref"] == "wash-actions/promote"
         body = str(pull["body"])
         assert "| image | manifest | old | new |" in body
-        assert f"`ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@{A}`" in body
+        assert f"ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@{A}" in rendered(body)
         assert (
             "gh attestation verify oci://ghcr.io/acme/cart@" + B + " --bundle-from-oci --repo acme/hello-world" in body
         )

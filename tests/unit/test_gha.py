@@ -264,8 +264,8 @@ def test_declare_oci_artifact(runner_files: dict[str, Path]) -> None:
         gha.declare_oci_artifact("ghcr.io/acme/x:latest\noci://evil@sha256:" + "b" * 64)
 
 
-def test_cell_keeps_a_table_row_whole() -> None:
-    assert gha.cell("a|b\nc\r\nd") == "a\\|b c d"
+def test_text_keeps_a_table_row_whole() -> None:
+    assert gha.text("a|b\nc\r\nd") == "a\\|b c d"
 
 
 HOSTILE_TEXT = [
@@ -290,7 +290,7 @@ def test_summary_text_renders_as_the_literal_value(value: str, render: str) -> N
 
     from markdown_it import MarkdownIt
 
-    markdown = getattr(gha, render)(value)
+    markdown = gha.code(value) if render == "code" else gha.text(value)
     renderer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     out = renderer.render(f"| x |\n|---|\n| {markdown} |" if render == "cell" else markdown).strip()
     flat = " ".join(value.splitlines())

@@ -240,8 +240,8 @@ def pr_body(inputs: PromoteInputs, plan: manifest_pins.Plan) -> str:
         for change in changes:
             site = change.site
             lines.append(
-                f"| `{gha.cell(site.ref.name)}` | `{gha.cell(site.path)}:{site.line}` "
-                f"| `{gha.cell(change.old or '(tag only)')}` | `{gha.cell(change.new)}` |"
+                f"| {gha.code(site.ref.name)} | {gha.code(f'{site.path}:{site.line}')} "
+                f"| {gha.code(change.old or '(tag only)')} | {gha.code(change.new)} |"
             )
         lines += ["", "Verify an image's provenance before merging:", "", "```sh"]
         for image in sorted({f"{c.source.name}@{c.source.digest}" for c in changes}):
@@ -260,7 +260,7 @@ def pr_body(inputs: PromoteInputs, plan: manifest_pins.Plan) -> str:
     if plan.not_promoted:
         lines += ["Not promoted (not in `images`):", ""]
         lines += [
-            f"- `{gha.cell(str(s.ref))}` ({gha.cell(s.path)}:{s.line}, {gha.cell(s.where)})" for s in plan.not_promoted
+            f"- {gha.code(str(s.ref))} ({gha.text(s.path)}:{s.line}, {gha.text(s.where)})" for s in plan.not_promoted
         ]
         lines.append("")
     return "\n".join(lines)

@@ -260,13 +260,13 @@ def summary(verified: list[Verified], failed: list[ActionError], policy: Policy)
     if verified:
         lines += ["| image | digest | signed by | ref | verified by |", "|---|---|---|---|---|"]
         lines += [
-            f"| `{gha.cell(str(v.target.ref))}` | `{v.digest}` | `{gha.cell(v.evidence.identity)}` "
-            f"| `{gha.cell(v.evidence.source_ref)}` | {v.evidence.verifier} via {gha.cell(v.evidence.source)} |"
+            f"| {gha.code(str(v.target.ref))} | `{v.digest}` | {gha.code(v.evidence.identity)} "
+            f"| {gha.code(v.evidence.source_ref)} | {v.evidence.verifier} via {gha.text(v.evidence.source)} |"
             for v in verified
         ]
         lines.append("")
     if failed:
-        lines += ["Not verified:", ""] + [f"- {gha.cell(e.what)}" for e in failed] + [""]
+        lines += ["Not verified:", ""] + [f"- {gha.text(e.what)}" for e in failed] + [""]
     return "\n".join(lines)
 
 
