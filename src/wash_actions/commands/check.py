@@ -14,9 +14,8 @@ component under check stands in for. ``deny-imports`` and ``max-size`` are a cap
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import component, gha, host_binding, interfaces, paths, sizes
 from ..errors import COMPONENT_PATH_FIX, ActionError, cap
@@ -26,8 +25,7 @@ READ_LIMIT = 1 << 30  # a component larger than 1 GiB is not read (max-size says
 _MANIFESTS_FIX = "with:\n  manifests: |\n    deploy/*.yaml"
 
 
-@dataclass(frozen=True)
-class CheckInputs:
+class CheckInputs(NamedTuple):
     component: Path | None
     host: str
     host_patterns: tuple[interfaces.Pattern, ...]
