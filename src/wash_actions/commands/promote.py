@@ -128,12 +128,16 @@ def manifest_files(patterns: tuple[str, ...], workspace: Path) -> list[Path]:
                 fix="with:\n  manifests: deploy/*.yaml",
                 docs=DOCS,
             )
-        if GLOB_CHARS & set(pattern):
-            matches = [p for p in sorted(workspace.glob(pattern)) if p.is_file()]
+        fix = "with:\n  manifests: deploy/*.yaml"
+        if GLOB_CHARS & set(pattern):  # the one containment rule for globs: no link out, no cycle
+            matches = paths.workspace_glob("manifests", pattern, workspace, fix=fix, docs=DOCS)
         elif (workspace / pattern).is_dir():
-            base = workspace / pattern
+            base = pattern.rstrip("/")
             matches = sorted(
-                p for p in [*base.rglob("*.yaml"), *base.rglob("*.yml")] if p.is_file() and ".git" not in p.parts
+                p
+                for suffix in ("yaml", "yml")
+                for p in paths.workspace_glob("manifests", f"{base}/**/*.{suffix}", workspace, fix=fix, docs=DOCS)
+                if ".git" not in p.parts
             )
         elif (workspace / pattern).is_file():
             matches = [workspace / pattern]
