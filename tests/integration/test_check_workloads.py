@@ -408,9 +408,9 @@ def test_a_registry_that_serves_two_gigabytes(check, hostile_registry, stated, m
 @pytest.mark.parametrize(
     ("image", "message"),
     [
-        ("ghcr.io/acme/x:1\n::error::injected", "is not an OCI reference"),
-        ("ghcr.io/acme::x:1", "is not an OCI reference"),
-        ("ghcr.io/acme/x:1 ; rm -rf /", "is not an OCI reference"),
+        ("ghcr.io/acme/x:1\n::error::injected", "is not an image reference"),
+        ("ghcr.io/acme::x:1", "is not an image reference"),
+        ("ghcr.io/acme/x:1 ; rm -rf /", "is not an image reference"),
     ],
 )
 def test_hostile_image_references(check, image, message):

@@ -35,35 +35,6 @@ def test_the_samples_as_workloads() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("raw", "parts"),
-    [
-        ("ghcr.io/org/app:1.0", ("ghcr.io", "org/app", "1.0", "")),
-        ("127.0.0.1:5000/a/b@sha256:" + "a" * 64, ("127.0.0.1:5000", "a/b", "", "sha256:" + "a" * 64)),
-        ("localhost/x", ("localhost", "x", "", "")),
-        ("reg.example:443/x:tag@sha256:" + "b" * 64, ("reg.example:443", "x", "tag", "sha256:" + "b" * 64)),
-    ],
-)
-def test_image_references(raw: str, parts: tuple[str, str, str, str]) -> None:
-    assert tuple(workload_manifests.parse_image(raw, where="w.yaml:3")) == parts
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "org/app:1.0",
-        "ghcr.io/Org/app",
-        "ghcr.io/a/b:1\n::error::x",
-        "ghcr.io/a::b",
-        "ghcr.io/a/b@sha256:12",
-        " ghcr.io/a",
-    ],
-)
-def test_image_references_refused(raw: str) -> None:
-    with pytest.raises(ActionError, match=r"w\.yaml:3: image .* is not an OCI reference"):
-        workload_manifests.parse_image(raw, where="w.yaml:3")
-
-
 ARTIFACT = """\
 apiVersion: runtime.wasmcloud.dev/v1alpha1
 kind: WorkloadDeployment

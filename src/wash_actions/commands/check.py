@@ -209,7 +209,7 @@ def check_workloads(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Every workload of ``manifests``, admitted and bound; the workloads output, and whether the component under
     check stands in for one of their components."""
-    from .. import component_images, extras, workload_manifests, yaml_source
+    from .. import component_images, extras, image_refs, workload_manifests, yaml_source
 
     extras.ensure_yaml()
     sources = [yaml_source.read_file(path, name=relative(path)) for path in inputs.manifests]
@@ -248,11 +248,11 @@ def check_workloads(
             else:
                 where = f"{workload.file}:{entry.line}"
                 reference, via = workload_manifests.image_of(workload, entry, found.artifacts)
-                parsed = workload_manifests.parse_image(reference, where=where)
-                if parsed.text not in reads:
-                    reads[parsed.text] = component_images.read(parsed, access, where=where)
-                got = reads[parsed.text]
-                used, image = got.world, parsed.text
+                parsed = image_refs.parse(reference, where=where)
+                if str(parsed) not in reads:
+                    reads[str(parsed)] = component_images.read(parsed, access, where=where)
+                got = reads[str(parsed)]
+                used, image = got.world, str(parsed)
                 how = f"{got.source} of {got.digest[:19]}…" + (f", {via}" if via else "")
             members.append(
                 host_binding.Member(
