@@ -40,8 +40,8 @@ def checkout(tmp_path: Path) -> tuple[Path, Path]:
     git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
     git(tmp_path, "init", "--quiet", "--initial-branch=main", str(seed))
     (seed / "deploy").mkdir()
-    shutil.copy(FIXTURES / "upstream" / "samples-deployment.yaml", seed / "deploy" / "hello.yaml")
-    shutil.copy(FIXTURES / "upstream" / "samples-hpa.yaml", seed / "deploy" / "hpa.yaml")
+    shutil.copy(ROOT / "tests" / "fixtures" / "wasmcloud-samples" / "deployment.yaml", seed / "deploy" / "hello.yaml")
+    shutil.copy(ROOT / "tests" / "fixtures" / "wasmcloud-samples" / "hpa.yaml", seed / "deploy" / "hpa.yaml")
     shutil.copy(FIXTURES / "crafted" / "kustomization.yaml", seed / "deploy" / "kustomization.yaml")
     git(seed, "add", ".")
     git(seed, "commit", "--quiet", "-m", "manifests")
@@ -231,7 +231,7 @@ def test_token_reaches_the_git_server_once_replacing_a_persisted_header(monkeypa
         pytest.param({"mode": "pull-request", "branch": "a b"}, "characters other than", id="space"),
         pytest.param({"mode": "pull-request", "base": "main.lock"}, "base 'main.lock'", id="lock"),
         pytest.param({"mode": "merge"}, "mode 'merge'", id="mode"),
-        pytest.param({"manifests": "../elsewhere/*.yaml"}, "not inside the workspace", id="outside"),
+        pytest.param({"manifests": "../elsewhere/*.yaml"}, "is outside the workspace", id="outside"),
         pytest.param({"manifests": "deploy/missing.yaml"}, "names no file", id="missing"),
         pytest.param({"images": f"ghcr.io/acme/cart@{B[:-1]}"}, "is not a digest", id="short-digest"),
         pytest.param({"images": "ghcr.io/acme/other@" + A}, "No image in manifests is named by images", id="none"),
@@ -252,3 +252,13 @@ def test_push_on_a_detached_head_is_one_clear_error(monkeypatch, capfd, tmp_path
     assert_one_clear_error(run, "HEAD is detached")
     assert git(workspace, "status", "--porcelain") == ""
     assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
+
+
+def test_a_symbolic_link_out_of_the_workspace_is_refused(monkeypatch, capfd, tmp_path, checkout) -> None:
+    _, workspace = checkout
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((ROOT / "tests" / "fixtures" / "wasmcloud-samples" / "deployment.yaml").read_text())
+    (workspace / "deploy" / "linked.yaml").symlink_to(outside)
+    run = promote(monkeypatch, capfd, workspace, tmp_path / "r", {"manifests": "deploy/*.yaml"})
+    assert_one_clear_error(run, "deploy/linked.yaml is outside the workspace")
+    assert "@sha256" not in outside.read_text()
