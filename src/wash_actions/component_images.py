@@ -8,8 +8,8 @@ bytes (refused from the manifest's stated size before the download, and as it ar
 own component reader. Every name, from a config or a layer, must be a component-model name: a config that
 says ``x\\n::error::…`` is refused, not printed.
 
-Credentials as publish has them: the runner's docker login for the image's registry, and for ghcr.io the job's
-token (``github.token``) when the docker login has none; ``insecure`` (plain HTTP) only for a registry on
+Credentials as publish has them (:func:`registry.pull_credentials`): for ghcr.io the job's token
+(``github.token``), elsewhere the runner's docker login; ``insecure`` (plain HTTP) only for a registry on
 this machine.
 """
 
@@ -48,14 +48,6 @@ class Read(NamedTuple):
     world: component.World
     digest: str
     source: str  # "config" or "layer"
-
-
-def credentials(access: Access, host: str) -> registry.Credentials | None:
-    """The docker login for ``host``; for ghcr.io without one, the job's actor and token."""
-    found = registry.docker_config_credentials(access.docker_config, host)
-    if found is None and host in registry.GITHUB_REGISTRIES and access.token:
-        return registry.Credentials(access.actor or "token", access.token)
-    return found
 
 
 def checked_names(names: Any, *, where: str, field: str) -> tuple[str, ...]:
@@ -98,7 +90,10 @@ def _world_from_config(config: Any, where: str) -> component.World | None:
 def read(image: ImageRef, access: Access, *, where: str) -> Read:
     """The world of the component ``image`` names: from its config blob, else from its layer."""
     insecure = access.insecure and registry.is_loopback(image.registry)
-    client = registry.Registry(image.registry, insecure=insecure, credentials=credentials(access, image.registry))
+    creds = registry.pull_credentials(
+        image.registry, "", "", job_actor=access.actor, job_token=access.token, docker_config=access.docker_config
+    )
+    client = registry.Registry(image.registry, insecure=insecure, credentials=creds)
     try:
         manifest = client.get_manifest(image.repository, image.digest or image.tag or "latest")
         document = _json(manifest.body, where, "manifest")

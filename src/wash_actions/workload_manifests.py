@@ -19,7 +19,13 @@ from typing import Any, NamedTuple
 from . import admission, host_binding, yaml_source
 from .errors import ActionError
 
+WORKLOAD_API = "runtime.wasmcloud.dev/"
 WORKLOAD_KINDS = ("Workload", "WorkloadReplicaSet", "WorkloadDeployment")
+SPEC_PATHS = {  # kind -> where its WorkloadSpec is (runtime-operator/api/runtime/v1alpha1/*_types.go)
+    "Workload": ("spec",),
+    "WorkloadReplicaSet": ("spec", "template", "spec"),
+    "WorkloadDeployment": ("spec", "template", "spec"),
+}
 ARTIFACT_SCHEME = "artifact://"
 SERVICE = "(service)"  # the name spec.service goes by: no component name can have parentheses
 
@@ -67,10 +73,17 @@ class Manifests(NamedTuple):
     skipped: tuple[str, ...]  # "deploy/app.yaml:1 Service hello"
 
 
+def spec_path(kind: str) -> tuple[str, ...]:
+    """Where a workload kind keeps its WorkloadSpec (components, service, hostInterfaces): the one place that
+    knows it (check reads it, promote pins images under it)."""
+    return SPEC_PATHS[kind]
+
+
 def _spec(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    if kind == "Workload":
-        return data.get("spec") or {}, ("spec",)
-    return ((data.get("spec") or {}).get("template") or {}).get("spec") or {}, ("spec", "template", "spec")
+    found: Any = data
+    for key in SPEC_PATHS[kind]:
+        found = found.get(key) if isinstance(found, dict) else None
+    return (found if isinstance(found, dict) else {}), SPEC_PATHS[kind]
 
 
 def read(sources: Sequence[yaml_source.Source]) -> Manifests:
@@ -86,7 +99,7 @@ def read(sources: Sequence[yaml_source.Source]) -> Manifests:
                 continue
             kind = data.get("kind") if isinstance(data, dict) else None
             api = data.get("apiVersion") if isinstance(data, dict) else None
-            if kind not in (*WORKLOAD_KINDS, "Artifact") or not str(api).startswith("runtime.wasmcloud.dev/"):
+            if kind not in (*WORKLOAD_KINDS, "Artifact") or not str(api).startswith(WORKLOAD_API):
                 name = ((data.get("metadata") or {}).get("name") if isinstance(data, dict) else None) or ""
                 skipped.append(f"{source.name}:{document.span.line} {str(kind)[:60]} {str(name)[:60]}".rstrip())
                 continue
