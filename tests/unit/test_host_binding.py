@@ -191,3 +191,30 @@ def test_components_importing_from_each_other_in_a_circle():
     assert problem.what == "components a → b → c → a import from each other in a circle"
     _, problems = run([a, b, c._replace(imports=())], ())
     assert problems == []
+
+
+PATTERNS = interfaces.parse_patterns
+
+
+@pytest.mark.parametrize(
+    ("imported", "extra", "deny", "workload", "provider", "denied"),
+    [
+        ("wasi:io/poll@0.2.9", "", "", (), "host (wasmcloud)", ""),
+        ("wasi:sockets/tcp@0.2.9", "", "wasi:sockets/*", (), "host (wasmcloud)", "wasi:sockets/*"),
+        ("acme:greeter/greet@0.1.0", "acme:greeter/*@0.1", "", (), "host-interfaces (acme:greeter/*@0.1)", ""),
+        ("acme:greeter/greet@0.1.0", "", "", (("p.wasm", ("acme:greeter/greet@0.1.3",)),), "workload: p.wasm", ""),
+        ("acme:greeter/greet@0.1.0", "", "", (("p.wasm", ("acme:greeter/greet@0.2.0",)),), "", ""),
+        ("wasi:keyvalue/store@0.1.0", "", "", (), "", ""),  # the host's bindings are 0.2.0-draft
+        ("greet", "", "", (), "", ""),
+    ],
+)
+def test_resolve_imports_of_a_component_on_its_own(imported, extra, deny, workload, provider, denied):
+    (found,) = host_binding.resolve_imports(
+        [imported],
+        host="wasmcloud",
+        host_patterns=interfaces.host_profile("wasmcloud"),
+        extra=PATTERNS([extra], input_name="host-interfaces"),
+        deny=PATTERNS([deny], input_name="deny-imports"),
+        workload=workload,
+    )
+    assert (found.provider, found.denied) == (provider, denied)
