@@ -529,7 +529,7 @@ def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
         theirs = sbom.read_sbom(inputs.sbom_path)
         gha.info(f"SBOM: {inputs.sbom_path} ({theirs.format}, predicate type {theirs.predicate_type})")
         return inputs.sbom_path, theirs
-    wasm = inputs.component.read_bytes()
+    wasm = bytes(check_component(inputs.component))  # the one component reader; the SBOM code takes bytes
     project = inputs.project or inputs.component.parent
     try:
         found = sbom.inventory(wasm, project, stop=gha.workspace())
