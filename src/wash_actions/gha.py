@@ -141,11 +141,6 @@ def code(value: str) -> str:
     return f"<code>{text(value)}</code>"
 
 
-def cell(value: str) -> str:
-    """A value from outside as one Markdown table cell: :func:`text`."""
-    return text(value)
-
-
 def redact(text: str) -> str:
     """Hide what looks like a credential: ``user:password@host`` userinfo and Basic/Bearer values."""
     text = _USERINFO.sub(lambda m: f"{m.group(1)}:***@", text)
