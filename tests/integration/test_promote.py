@@ -429,3 +429,44 @@ def test_a_credential_in_the_remote_url_is_never_shown(monkeypatch, capfd, tmp_p
     run = promote(monkeypatch, capfd, workspace, tmp_path / "r", {"mode": "push"})
     assert_one_clear_error(run, "promote cannot push to origin at ssh://github.example/acme/x.git")
     assert TOKEN not in run.stdout + run.stderr
+
+
+def _chown(path: Path, uid: int) -> None:
+    for root, dirs, files in os.walk(path):
+        for name in [*dirs, *files]:
+            os.lchown(Path(root) / name, uid, uid)
+    os.lchown(path, uid, uid)
+
+
+def test_a_checkout_another_user_owns_is_refused_unless_it_is_the_job_workspace(
+    monkeypatch, capfd, tmp_path, checkout
+) -> None:
+    """git's ownership check (CVE-2022-24765) stands: outside a runner a checkout another user owns is one clear
+    error; on a runner the job's checkout (a container job's workspace) is trusted, and still runs nothing."""
+    remote, workspace = checkout
+    marker = tmp_path / "ran"
+    git(workspace, "config", "core.fsmonitor", str(_tool(tmp_path / "tool.sh", marker)))
+    _chown(workspace, 65534)
+    plain = plain_git(workspace, "status")
+    assert plain.returncode != 0 and "dubious ownership" in plain.stderr  # git itself refuses it
+    refused = promote(monkeypatch, capfd, workspace, tmp_path / "r1", {"mode": "push"}, {"GITHUB_ACTIONS": ""})
+    line = assert_one_clear_error(refused, "another user owns it", "safe.directory")
+    assert "mode: write" in line
+    assert "@sha256" not in (workspace / "deploy" / "hello.yaml").read_text()  # nothing written
+    trusted = promote(monkeypatch, capfd, workspace, tmp_path / "r2", {"mode": "push"}, {"GITHUB_ACTIONS": "true"})
+    assert trusted.code == 0, trusted.stdout + trusted.stderr
+    assert git(remote, "rev-parse", "main") == trusted.outputs["commit"]
+    assert not marker.exists(), marker.read_text()
+
+
+def test_a_job_workspace_inside_another_users_checkout_is_not_trusted(monkeypatch, capfd, tmp_path, checkout) -> None:
+    """On a runner, git looks for no repository above the workspace: a workspace inside a checkout another user
+    owns is not a checkout to commit to."""
+    remote, outer = checkout
+    inner = outer / "deploy"
+    _chown(outer, 65534)
+    env = {"GITHUB_ACTIONS": "true"}
+    run = promote(monkeypatch, capfd, inner, tmp_path / "r", {"mode": "push", "manifests": "."}, env)
+    assert_one_clear_error(run, "git rev-parse failed")
+    assert "@sha256" not in (inner / "hello.yaml").read_text()
+    assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
