@@ -307,7 +307,11 @@ def current_branch(repo: Git) -> str:
 
 
 def advance(repo: Git, branch: str, commit: str, files: Sequence[Path]) -> None:
-    """Move the local ``branch`` (checked out) to ``commit`` and refresh the index for ``files``."""
+    """Move the local ``branch`` (checked out) to ``commit``, and origin's remote-tracking branch when there is
+    one (git pushed to origin's URL, not by its name); refresh the index for ``files``."""
     repo.run("update-ref", f"refs/heads/{branch}", commit)
+    tracking = f"refs/remotes/origin/{branch}"
+    if repo.run("rev-parse", "--verify", "--quiet", tracking, check=False):
+        repo.run("update-ref", tracking, commit)
     relative = [f.resolve().relative_to(repo.repo).as_posix() for f in files]
     repo.run("reset", "--quiet", "--", *relative)

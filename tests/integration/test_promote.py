@@ -107,8 +107,8 @@ def test_push_commits_to_the_checked_out_branch(monkeypatch, capfd, tmp_path, ch
         "deploy/kustomization.yaml",
     ]
     assert git(remote, "log", "-1", "--format=%an <%ae>", "main") == f"{git_commit.BOT_NAME} <{git_commit.BOT_EMAIL}>"
-    assert git(workspace, "rev-parse", "HEAD") == after
-    assert git(workspace, "status", "--porcelain") == ""  # the local branch and index follow
+    assert git(workspace, "rev-parse", "HEAD") == after == git(workspace, "rev-parse", "origin/main")
+    assert git(workspace, "status", "--porcelain") == ""  # the local branch, origin/main and index follow
     again = promote(monkeypatch, capfd, workspace, tmp_path / "r2", {"mode": "push"})
     assert again.code == 0 and again.outputs["changed"] == "false" and again.outputs["commit"] == ""
     assert git(remote, "rev-parse", "main") == after
