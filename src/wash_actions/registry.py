@@ -20,13 +20,15 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from email.message import Message
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import transport
 from .errors import ActionError
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 RETRY = transport.DEFAULT_RETRY
 DEADLINE = 300.0  # one registry exchange, every attempt included
