@@ -9,11 +9,11 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from wash_actions.__main__ import main
+from wash_actions.timestamps import Instant
 
 _HEREDOC = re.compile(r"^([^=\n<]+)<<(\S+)\n(.*?)\n\2$", re.DOTALL | re.MULTILINE)
 
@@ -44,6 +44,10 @@ class Run:
     @property
     def errors(self) -> list[str]:
         return [line for line in self.stdout.splitlines() if line.startswith("::error")]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::warning")]
 
 
 def run_command(
@@ -113,12 +117,8 @@ def assert_one_clear_error(run: Run, *fragments: str) -> str:
     return line
 
 
-def commit_time() -> Any:
-    """2026-05-01T12:00:00Z as publish's time type, wherever it lives (``layout`` now, ``timestamps`` next)."""
-    try:
-        from wash_actions.timestamps import Instant  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        from wash_actions.layout import Instant  # type: ignore[attr-defined, no-redef, unused-ignore]
+def commit_time() -> Instant:
+    """2026-05-01T12:00:00Z as publish's time type."""
     return Instant(1777636800)
 
 
@@ -142,3 +142,12 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def rendered(markdown: str) -> str:
+    """A job summary as the reader sees its text: gha.text's backslash escapes and HTML entities undone, tags
+    dropped."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"\\(.)", r"\1", markdown)))

@@ -79,6 +79,16 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
         return cmd.run(cmd.UpdateInputs.from_env(inputs))
 
+    def promote(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import promote as cmd
+
+        return cmd.run(cmd.PromoteInputs.from_env(inputs))
+
+    def verify(inputs: gha.Inputs) -> dict[str, str]:
+        from .commands import verify as cmd
+
+        return cmd.run(cmd.VerifyInputs.from_env(inputs))
+
     def sigstore_cache(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import sigstore_cache as cmd
 
@@ -92,6 +102,8 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
         "check": check,
         "publish": publish,
         "discover": discover,
+        "promote": promote,
+        "verify": verify,
         "update-manifest": update_manifest,
         "sigstore-cache": sigstore_cache,
     }

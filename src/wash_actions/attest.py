@@ -14,18 +14,21 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from . import provenance, registry, sbom, transport
+from . import js_json, provenance, registry, transport
 from .attest_decision import PUBLIC_GOOD, SIGSTORE_PUBLIC_GOOD, Instance
 from .errors import ActionError
+from .trust_policy import GITHUB_TRUST_CONFIG_ENV, TRUST_CONFIG_ENV
 
 if TYPE_CHECKING:  # sigstore is an extra, installed on first use: imported at run time only where it signs
     from sigstore.dsse import Statement
+
+    from . import sbom
 
 DigestAlgorithm = Literal["sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"]
 DIGEST_ALGORITHMS: tuple[DigestAlgorithm, ...] = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
@@ -35,9 +38,9 @@ EMPTY_MEDIA_TYPE = "application/vnd.oci.empty.v1+json"
 EMPTY_CONFIG = b"{}"
 OCI_MANIFEST = registry.OCI_MANIFEST
 OCI_INDEX = registry.OCI_INDEX
-TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_SIGNING_TRUST_CONFIG"  # signing only, when it differs from verifying
-GITHUB_SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG"  # GitHub's instance, in tests
+GITHUB_SIGNING_TRUST_CONFIG_ENV = GITHUB_TRUST_CONFIG_ENV  # GitHub's instance, in tests
 STORE_DEADLINE = 180.0
 RETRIES = 4  # rounds of read-merge-write of the referrers fallback index
 
@@ -47,39 +50,46 @@ RETRIES = 4  # rounds of read-merge-write of the referrers fallback index
 STORE_RETRY = transport.OCTOKIT_RETRY
 
 
-def statement(
-    subject: str, digest: str, predicate: dict[str, Any], predicate_type: str = provenance.SLSA_PREDICATE_V1
-) -> Statement:
-    """The in-toto Statement v1 for one subject digest, as @actions/attest's ``buildIntotoStatement`` makes it."""
-    from sigstore import dsse
+class Predicate(NamedTuple):
+    """What one attestation says about the image: its predicate type and the predicate's JSON text (as
+    ``JSON.stringify`` writes it); ``name`` words it in messages ("the provenance", "the SBOM")."""
 
-    algorithm, _, hexdigest = digest.partition(":")
-    if algorithm not in DIGEST_ALGORITHMS:
-        raise ValueError(f"not an in-toto digest algorithm: {algorithm!r}")
-    return (
-        dsse.StatementBuilder()
-        .subjects([dsse.Subject(name=subject, digest=dsse.DigestSet(root={algorithm: hexdigest}))])
-        .predicate_type(predicate_type)
-        .predicate(predicate)
-        .build()
+    name: str
+    predicate_type: str
+    predicate: str
+
+
+def provenance_predicate(claims: dict[str, Any], server_url: str) -> Predicate:
+    """The SLSA provenance v1 predicate of the job the OIDC ``claims`` describe (actions/attest-build-provenance)."""
+    return Predicate(
+        "the provenance", provenance.SLSA_PREDICATE_V1, js_json.stringify(provenance.predicate(claims, server_url))
     )
 
 
-def sbom_statement(subject: str, digest: str, document: sbom.Sbom):  # type: ignore[no-untyped-def]
-    """The statement actions/attest signs for ``sbom-path``: the SBOM document itself is the predicate.
-
-    Serialised as ``JSON.stringify`` does (compact, key order kept), the bytes @actions/attest signs.
-    """
-    from sigstore import dsse
-
-    body = sbom.statement(subject, digest, document)
-    return dsse.Statement(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
+def sbom_predicate(document: sbom.Sbom) -> Predicate:
+    """The SBOM document as the predicate, under its own type (actions/attest with ``sbom-path``)."""
+    return Predicate("the SBOM", document.predicate_type, document.predicate)
 
 
-@dataclass(frozen=True)
-class Signed:
+def statement(subject: str, digest: str, predicate: Predicate) -> bytes:
+    """The in-toto Statement v1 about ``subject@digest``: the object @actions/attest's ``buildIntotoStatement``
+    makes, in the bytes its ``JSON.stringify`` signs (compact, its key order, its numbers)."""
+    algorithm, _, hexdigest = digest.partition(":")
+    if algorithm not in DIGEST_ALGORITHMS or not re.fullmatch(r"[0-9a-f]+", hexdigest):
+        raise ValueError(f"not an in-toto digest: {digest!r}")
+    head = js_json.stringify(
+        {
+            "_type": STATEMENT_TYPE,
+            "subject": [{"name": subject, "digest": {algorithm: hexdigest}}],
+            "predicateType": predicate.predicate_type,
+        }
+    )
+    # the predicate, written once when it was made, is the last member (JSON.stringify composes the same way)
+    return f'{head[:-1]},"predicate":{predicate.predicate}}}'.encode()
+
+
+class Signed(NamedTuple):
     bundle: str  # bundle v0.3 JSON
-    claims: dict[str, Any]
 
 
 def oidc_token() -> str:
@@ -111,37 +121,31 @@ def oidc_token() -> str:
 def sign(
     subject: str,
     digest: str,
-    server_url: str,
+    predicate: Predicate,
     instance: Instance = SIGSTORE_PUBLIC_GOOD,
     *,
-    token: str = "",
-    document: sbom.Sbom | None = None,
+    token: str,
 ) -> Signed:
-    """Sign a statement about ``subject@digest`` with the runner's OIDC identity, on ``instance``: the SLSA
-    provenance, or, given ``document``, that SBOM (its own predicate type). ``token`` reuses an OIDC token."""
-    raw = token or oidc_token()
-    claims = provenance.token_claims(raw)
-    if document is None:
-        built = statement(subject, digest, provenance.predicate(claims, server_url))
-        what = "the provenance"
-    else:
-        built = sbom_statement(subject, digest, document)
-        what = "the SBOM"
+    """Sign the statement that ``subject@digest`` has ``predicate`` with the job's OIDC ``token`` (from
+    :func:`oidc_token`), on ``instance``: a Sigstore bundle v0.3 (DSSE)."""
+    from sigstore import dsse
+
+    built = dsse.Statement(statement(subject, digest, predicate))
     try:
         if instance.name == PUBLIC_GOOD:
-            bundle = _sign_public_good(built, raw)
+            bundle = _sign_public_good(built, token)
         else:
-            bundle = _sign_with_timestamp(built, raw, instance)
+            bundle = _sign_with_timestamp(built, token, instance)
     except ActionError:
         raise
     except Exception as exc:  # sigstore's network and protocol errors have no common public base
         raise ActionError(
-            what=f"Signing {what} with {instance.label} failed",
+            what=f"Signing {predicate.name} with {instance.label} failed",
             why=f"{type(exc).__name__}: {exc}",
             fix="Re-run the job; Sigstore's services may have been briefly unavailable.",
             docs="#attestations",
         ) from None
-    return Signed(bundle, claims)
+    return Signed(bundle)
 
 
 def _sign_public_good(built: Statement, raw_token: str) -> str:
@@ -330,11 +334,20 @@ def create_storage_record(
 def registry_bytes(bundle: str) -> bytes:
     """The bundle blob as actions/attest uploads it: ``JSON.stringify`` of the parsed bundle (compact, key order
     kept, non-ASCII as is), so the layer has the same digest as the official action's."""
-    return json.dumps(json.loads(bundle), separators=(",", ":"), ensure_ascii=False).encode()
+    return js_json.stringify(js_json.parse(bundle)).encode()
 
 
-def referrer_manifest(subject: registry.Manifest, bundle: bytes, predicate_type: str) -> registry.Manifest:
-    """The bundle as an OCI artifact whose ``subject`` is the image, laid out as actions/attest pushes it."""
+def created_now() -> str:
+    """``new Date().toISOString()``: UTC, milliseconds, ``Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def referrer_manifest(
+    subject: registry.Manifest, bundle: bytes, predicate_type: str, *, created: str = ""
+) -> registry.Manifest:
+    """The bundle as an OCI artifact whose ``subject`` is the image: the bytes @sigstore/oci's ``addArtifact``
+    uploads for actions/attest (its ``buildManifest``: members in that order, ``created`` first among the
+    annotations, then the two actions/attest adds; ``JSON.stringify``). ``created`` defaults to now."""
     body = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
@@ -347,12 +360,12 @@ def referrer_manifest(subject: registry.Manifest, bundle: bytes, predicate_type:
         "layers": [{"mediaType": BUNDLE_MEDIA_TYPE, "digest": registry.digest_of(bundle), "size": len(bundle)}],
         "subject": {"mediaType": subject.media_type, "digest": subject.digest, "size": len(subject.body)},
         "annotations": {
+            "org.opencontainers.image.created": created or created_now(),
             "dev.sigstore.bundle.content": "dsse-envelope",
             "dev.sigstore.bundle.predicateType": predicate_type,
-            "org.opencontainers.image.created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",
         },
     }
-    raw = json.dumps(body, separators=(",", ":")).encode()
+    raw = js_json.stringify(body).encode()
     return registry.Manifest(raw, OCI_MANIFEST, registry.digest_of(raw))
 
 
@@ -361,44 +374,72 @@ def fallback_tag(digest: str) -> str:
     return digest.replace(":", "-", 1)
 
 
+def referrers_index(existing: registry.Manifest | None, descriptor: dict[str, Any], tag: str) -> bytes | None:
+    """The fallback tag's index with ``descriptor`` added, as @sigstore/oci writes it (``JSON.stringify`` of the
+    index it read, every member kept, the descriptor appended; a new index is ``{mediaType, schemaVersion,
+    manifests}``), or None when the index already lists that digest (nothing to write)."""
+    if existing is None:
+        index: dict[str, Any] = {"mediaType": OCI_INDEX, "schemaVersion": 2, "manifests": []}
+    else:
+        try:
+            index = js_json.parse(bytes(existing.body).decode("utf-8"))
+        except (UnicodeDecodeError, js_json.JsonError) as exc:
+            index = {"unreadable": str(exc)}
+        manifests = index.get("manifests") if isinstance(index, dict) else None
+        if existing.media_type != OCI_INDEX or not isinstance(manifests, list):
+            raise ActionError(
+                what=f"The tag {tag} holds something other than a referrers index",
+                why=f"It should be an OCI image index ({OCI_INDEX}) listing the image's attestations; it is "
+                f"{existing.media_type or 'of no media type'}"
+                f"{'' if isinstance(manifests, list) else ' without a manifests list'}. "
+                "It was left as it is.",
+                fix="Delete the tag in the registry (it is the OCI 1.1 fallback tag for referrers, "
+                "sha256-<image digest>), or keep attestations with GitHub only:\nwith:\n  push-attestation: false",
+                docs="#attestations",
+            )
+    if any(isinstance(m, dict) and m.get("digest") == descriptor["digest"] for m in index["manifests"]):
+        return None
+    index["manifests"].append(descriptor)
+    return js_json.stringify(index).encode()
+
+
 def push_referrer(
     client: registry.Registry,
     repository: str,
     subject: registry.Manifest,
     bundle: bytes,
     predicate_type: str = provenance.SLSA_PREDICATE_V1,
+    *,
+    created: str = "",
 ) -> str:
     """Push the bundle as a referrer (annotated with its statement's predicate type); without the referrers API,
-    maintain the fallback tag's index."""
-    client.upload_blob(repository, EMPTY_CONFIG)
+    add it to the fallback tag's index. Returns the referrer manifest's digest."""
     client.upload_blob(repository, bundle)
-    manifest = referrer_manifest(subject, bundle, predicate_type)
+    client.upload_blob(repository, EMPTY_CONFIG)
+    manifest = referrer_manifest(subject, bundle, predicate_type, created=created)
     digest, headers = client.push_manifest(repository, manifest.digest, manifest)
     # As @sigstore/oci (dist/image.js addArtifact): the registry indexes referrers itself only when it answers
     # OCI-Subject AND its referrers API answers; AWS ECR sends the header without having the API.
     if headers.get("OCI-Subject") and client.has_referrers_api(repository):
         return digest
-    annotations = json.loads(manifest.body)["annotations"]
     descriptor = {
         "mediaType": OCI_MANIFEST,
         "digest": digest,
         "size": len(manifest.body),
         "artifactType": BUNDLE_MEDIA_TYPE,
-        "annotations": annotations,
+        "annotations": js_json.parse(manifest.body.decode())["annotations"],
     }
     tag = fallback_tag(subject.digest)
     for _ in range(RETRIES):
         found = client.find_manifest(repository, tag)
-        existing: list[dict[str, Any]] = []
-        etag = ""
-        if found is not None:
-            index, etag = found
-            existing = list(json.loads(index.body).get("manifests") or [])
-        manifests = [m for m in existing if m.get("digest") != digest] + [descriptor]
-        raw = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}, separators=(",", ":"))
-        index_manifest = registry.Manifest(raw.encode(), OCI_INDEX, registry.digest_of(raw.encode()))
+        existing, etag = found if found is not None else (None, "")
+        raw = referrers_index(existing, descriptor, tag)
+        if raw is None:
+            return digest  # already listed (a re-run): the index stays as it is
         try:
-            client.push_manifest(repository, tag, index_manifest, if_match=etag)
+            client.push_manifest(
+                repository, tag, registry.Manifest(raw, OCI_INDEX, registry.digest_of(raw)), if_match=etag
+            )
         except registry.Conflict:
             continue  # someone else updated the index: read it again and merge
         return digest

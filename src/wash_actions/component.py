@@ -21,9 +21,12 @@ and exports, and so the order ``oci-wasm`` writes into the OCI config and ``wash
 
 from __future__ import annotations
 
+import mmap
+from pathlib import Path
 from typing import NamedTuple
 
 from .errors import COMPONENT_PATH_FIX, ActionError
+from .wasm_sections import MalformedWasm, read_leb128, read_s33, sections
 
 PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
@@ -59,15 +62,18 @@ class World(NamedTuple):
         return [item.name for item in self.exports]
 
 
-class Malformed(ValueError):
+class Malformed(MalformedWasm):
     """The bytes are not a component this reader can read (the message says where)."""
 
 
 class _Reader:
-    def __init__(self, data: bytes | memoryview, pos: int = 0, end: int | None = None) -> None:
-        self.data = memoryview(data)
+    """A cursor over ``data[pos:end]`` (one section's payload); numbers are read by :mod:`wasm_sections`'s
+    bounded LEB128 readers, and nothing is read past ``end``."""
+
+    def __init__(self, data: memoryview, pos: int, end: int) -> None:
+        self.data = data[:end]
         self.pos = pos
-        self.end = len(data) if end is None else end
+        self.end = end
 
     def byte(self) -> int:
         if self.pos >= self.end:
@@ -77,26 +83,12 @@ class _Reader:
         return int(value)
 
     def u32(self) -> int:
-        result = shift = 0
-        for _ in range(5):
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            if not b & 0x80:
-                if result > 0xFFFFFFFF:
-                    raise Malformed(f"LEB128 u32 out of range at byte {self.pos}")
-                return result
-            shift += 7
-        raise Malformed(f"LEB128 u32 too long at byte {self.pos}")
+        value, self.pos = read_leb128(self.data, self.pos)
+        return value
 
     def s33(self) -> int:
-        result = shift = 0
-        for _ in range(5):
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return result - (1 << shift) if b & 0x40 else result
-        raise Malformed(f"LEB128 s33 too long at byte {self.pos}")
+        value, self.pos = read_s33(self.data, self.pos)
+        return value
 
     def string(self) -> str:
         size = self.u32()
@@ -171,21 +163,26 @@ def parse(data: bytes | memoryview) -> World:
         raise Malformed("a core WebAssembly module, not a component")
     if head != PREAMBLE:
         raise Malformed("no component preamble (\\0asm, version 0x0d, layer 1)")
-    reader = _Reader(view, 8)
+    try:
+        return _world(view)
+    except Malformed:
+        raise
+    except MalformedWasm as exc:  # the shared readers' LEB128 and section errors
+        raise Malformed(str(exc)) from None
+
+
+def _world(view: memoryview) -> World:
     imports: list[Extern] = []
     exports: list[Extern] = []
-    while reader.pos < reader.end:
-        section = reader.byte()
-        size = reader.u32()
-        start, end = reader.pos, reader.pos + size
-        if end > reader.end:
-            raise Malformed(f"section {section} at byte {start} runs past the end of the file (truncated?)")
+    for section, start, end in sections(view):
+        if section not in (IMPORT_SECTION, EXPORT_SECTION):
+            continue
         body = _Reader(view, start, end)
         if section == IMPORT_SECTION:
             for _ in range(body.u32()):
                 name = _name(body)
                 imports.append(Extern(name, _type_ref(body)))
-        elif section == EXPORT_SECTION:
+        else:
             for _ in range(body.u32()):
                 name = _name(body)
                 kind = _sort(body)
@@ -196,9 +193,8 @@ def parse(data: bytes | memoryview) -> World:
                 elif described != 0x00:
                     raise Malformed(f"invalid export description byte 0x{described:02x} at byte {body.pos - 1}")
                 exports.append(Extern(name, kind))
-        if section in (IMPORT_SECTION, EXPORT_SECTION) and body.pos != end:
+        if body.pos != end:
             raise Malformed(f"section {section} at byte {start} has {end - body.pos} bytes left over")
-        reader.pos = end
     return World(tuple(imports), tuple(exports))
 
 
@@ -207,10 +203,65 @@ def read_world(data: bytes | memoryview, *, name: str = "the component") -> Worl
     try:
         return parse(data)
     except Malformed as exc:
+        raise unreadable(name, f"Reading its imports and exports failed: {exc}.") from None
+
+
+def unreadable(name: str, why: str) -> ActionError:
+    """The one error for bytes that are not a readable component (its world or its sections)."""
+    return ActionError(
+        what=f"{name} is not a readable WebAssembly component",
+        why=why,
+        fix=f"Pass the component the build produced:\n{COMPONENT_PATH_FIX}\n(a core module must be "
+        "componentized first: wasm-tools component new)",
+        docs="#publish",
+    )
+
+
+def load(path: Path, *, label: str, fix: str, docs: str, limit: int | None = None) -> memoryview:
+    """The one way a component file is read: refused with one clear error when it is missing, a directory, not
+    WebAssembly, a core module or (with ``limit``) larger than ``limit`` bytes; else its bytes, mapped rather
+    than read (hashing and parsing touch each page once and nothing is copied: a re-run reads an 18 MB
+    component only to learn its digest). ``label`` names the input (``component-path``), ``fix`` is the YAML
+    that passes the right file."""
+    if path.is_dir():
         raise ActionError(
-            what=f"{name} is not a readable WebAssembly component",
-            why=f"Reading its imports and exports failed: {exc}.",
-            fix=f"Pass the component the build produced:\n{COMPONENT_PATH_FIX}\n(a core module must be "
-            "componentized first: wasm-tools component new)",
-            docs="#publish",
-        ) from None
+            what=f"{label} {path} is a directory",
+            why="A component is one file (.wasm).",
+            fix=fix,
+            docs=docs,
+        )
+    if not path.is_file():
+        raise ActionError(
+            what=f"{label} {path} does not exist",
+            why="The build step did not run in this job, or the path is relative to another directory "
+            "(relative paths are resolved against the workspace).",
+            fix=fix,
+            docs=docs,
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
+        if head == CORE_PREAMBLE:
+            raise ActionError(
+                what=f"{path.name} is a core WebAssembly module, not a component",
+                why="wasmCloud runs WebAssembly components; a core module must be componentized first.",
+                fix="Build with a toolchain that emits a component (e.g. target wasm32-wasip2, "
+                "componentize-py, jco componentize), or wrap it: wasm-tools component new.",
+                docs=docs,
+            )
+        if head != PREAMBLE:
+            raise ActionError(
+                what=f"{path.name} is not a WebAssembly component",
+                why="The file does not start with the component preamble (no component preamble: \\0asm, "
+                "version 0x0d, layer 1).",
+                fix=fix,
+                docs=docs,
+            )
+        size = path.stat().st_size
+        if limit is not None and size > limit:
+            raise ActionError(
+                what=f"{label} {path.name} is {size} bytes, more than is read ({limit} bytes)",
+                why="No real component is that large; the path names another file.",
+                fix=fix,
+                docs=docs,
+            )
+        return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))

@@ -1,12 +1,14 @@
 """Heavy dependencies that only some steps need, installed on first use beside the step's venv.
 
-sigstore (with pydantic, tuf, …) is needed only to sign or verify. Its wheels, pinned by sha256 in
-``requirements/sigstore.txt``, are downloaded once into a wheel directory, checked against the lock and
+sigstore (with pydantic, tuf, …) is needed only to sign or verify, PyYAML only to read workload manifests
+(check's ``manifests``). Each extra's wheels, pinned by sha256 in ``requirements/<extra>.txt``
+(``sigstore.txt``, ``yaml.txt``), are downloaded once into a wheel directory, checked against the lock and
 unpacked into their own directory in the tool cache (both keyed by the lock's hash and the Python version),
 which is then put on ``sys.path``. The wheel directory is what the signing actions keep with actions/cache:
 a restored wheel is unpacked only when its sha256 is one the lock pins, so a cache entry cannot change what
 runs. Unpacking checked wheels takes well under a second where pip takes several (it byte-compiles every
-module). Steps that neither sign nor verify never install or import sigstore.
+module). Steps that neither sign nor verify never install or import sigstore; steps that read no manifest
+never install PyYAML.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ _REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 _HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
 
 
+# extra (the lock's stem) -> the name a log line gives it
+LABELS = {"sigstore": "sigstore", "yaml": "PyYAML"}
+
+
 def _has_sigstore() -> bool:
     try:
         import sigstore  # noqa: F401
@@ -41,10 +47,27 @@ def _has_sigstore() -> bool:
     return True
 
 
+def _has_locked_yaml(lock: Path) -> bool:
+    """PyYAML is importable already at the version the lock pins (a test venv); any other (a system package of
+    another version) is not used."""
+    import importlib.metadata
+    import importlib.util
+
+    if importlib.util.find_spec("yaml") is None:
+        return False
+    try:
+        version = importlib.metadata.version("PyYAML")  # read, not imported: another version's code never runs
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return f"pyyaml=={version}" in {name.lower() for name in lock_hashes(lock.read_text())}
+
+
+_NEEDS = {"sigstore": "Signing and verifying need sigstore", "yaml": "Reading workload manifests needs PyYAML"}
+_FOR = {"sigstore": "for verification ", "yaml": "to read the manifests "}
 PIP_PROBE = "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is None)"
 
 
-def pip_command() -> list[str]:
+def pip_command(extra: str = "sigstore") -> list[str]:
     """A pip that can install into a directory: this interpreter's (the runner's Python when the runtime
     needs no venv), else the runner's Python's (a venv made without pip, see bootstrap.py). ``--target``
     needs no venv and is allowed even where the system Python is externally managed (PEP 668)."""
@@ -58,8 +81,8 @@ def pip_command() -> list[str]:
         if probe.returncode == 0:
             return [host, "-I", "-m", "pip"]
     raise ActionError(
-        what="sigstore cannot be installed: the runner's Python has no pip",
-        why=f"Signing and verifying need sigstore, which is installed with pip on first use; {host or sys.executable} "
+        what=f"{LABELS.get(extra, extra)} cannot be installed: the runner's Python has no pip",
+        why=f"{_NEEDS.get(extra, extra)}, which is installed with pip on first use; {host or sys.executable} "
         "has no pip module (Debian and Ubuntu ship it separately, as python3-pip).",
         fix="Install pip in a step before this one (or run actions/setup-python before it):\n"
         "- run: sudo apt-get update && sudo apt-get install -y --no-install-recommends python3-pip",
@@ -89,31 +112,31 @@ class Place:
     key: str  # actions/cache key for ``wheels``
 
 
-def _lock() -> Path:
+def _lock(extra: str) -> Path:
     root = os.environ.get("WASHACTIONS_ROOT", "")
-    lock = Path(root) / "requirements" / "sigstore.txt"
+    lock = Path(root) / "requirements" / f"{extra}.txt"
     if not root or not lock.is_file():
         raise ActionError(
-            what="sigstore is not available to this step",
-            why="The action's requirements/sigstore.txt was not found next to the action.",
+            what=f"{LABELS.get(extra, extra)} is not available to this step",
+            why=f"The action's requirements/{extra}.txt was not found next to the action.",
             fix="Run the action through its action.yml (uses: OWNER/wash-actions/...@v1), not the package alone.",
         )
     return lock
 
 
-def place() -> Place:
-    """Where sigstore's unpacked packages and wheel directory are, and the wheels' actions/cache key (by lock,
-    Python and platform)."""
-    lock = _lock()
+def place(extra: str = "sigstore") -> Place:
+    """Where an extra's (``sigstore``, ``yaml``) unpacked packages and wheel directory are, and the wheels'
+    actions/cache key (by lock, Python and platform)."""
+    lock = _lock(extra)
     key = hashlib.sha256(f"{sys.version_info[:2]}".encode() + lock.read_bytes()).hexdigest()[:16]
     base = Path(os.environ.get("RUNNER_TOOL_CACHE") or os.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
     system, machine = platform.system().lower(), platform.machine().lower()
     python = f"py{sys.version_info[0]}{sys.version_info[1]}"
     return Place(
         lock,
-        base / "wash-actions" / f"sigstore-{key}",
-        base / "wash-actions" / f"sigstore-wheels-{key}",
-        f"wash-actions-sigstore-{system}-{machine}-{python}-{key}",
+        base / "wash-actions" / f"{extra}-{key}",
+        base / "wash-actions" / f"{extra}-wheels-{key}",
+        f"wash-actions-{extra}-{system}-{machine}-{python}-{key}",
     )
 
 
@@ -155,13 +178,15 @@ def unpack(wheel: Path, target: Path) -> None:
 
 
 def _download(lock: Path, wheels: Path) -> None:
+    extra = lock.stem
+    label = LABELS.get(extra, extra)
     wheels.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=wheels.parent, prefix=f".{wheels.name}-"))
     try:
-        gha.stderr("Installing sigstore for verification (once per runner).")
+        gha.stderr(f"Installing {label} {_FOR.get(extra, '')}(once per runner).")
         proc = subprocess.run(
             [
-                *pip_command(),
+                *pip_command(extra),
                 "download",
                 "--quiet",
                 "--disable-pip-version-check",
@@ -180,7 +205,7 @@ def _download(lock: Path, wheels: Path) -> None:
         )
         if proc.returncode != 0:
             raise ActionError(
-                what="Could not install sigstore",
+                what=f"Could not install {label}",
                 why=f"pip exited with code {proc.returncode} downloading {lock.name}.",
                 fix="Make sure the runner can reach PyPI (or set PIP_INDEX_URL to a mirror).",
             )
@@ -198,13 +223,13 @@ def install(where: Place) -> None:
         files = checked_wheels(where.wheels, pins)
     except Tampered as exc:
         if where.wheels.is_dir():
-            gha.stderr(f"Discarding the cached sigstore wheels: {exc}.")
+            gha.stderr(f"Discarding the cached {LABELS.get(where.lock.stem, where.lock.stem)} wheels: {exc}.")
         _download(where.lock, where.wheels)
         try:
             files = checked_wheels(where.wheels, pins)
         except Tampered as again:
             raise ActionError(
-                what="Could not install sigstore",
+                what=f"Could not install {LABELS.get(where.lock.stem, where.lock.stem)}",
                 why=f"pip downloaded wheels that do not match {where.lock.name}: {again}.",
                 fix="Re-run the job; if it persists, check PIP_INDEX_URL serves PyPI's files.",
             ) from None
@@ -228,6 +253,17 @@ def ensure_sigstore() -> None:
     if _has_sigstore():
         return
     where = place()
+    if not (where.target / MARKER).is_file():
+        install(where)
+    sys.path.insert(0, str(where.target))
+
+
+def ensure_yaml() -> None:
+    """Make PyYAML (the version ``requirements/yaml.txt`` pins) importable: unpack the lock's hash-checked wheels
+    on first use, ahead of any other PyYAML on ``sys.path``. Only steps that read YAML call it."""
+    where = place("yaml")
+    if _has_locked_yaml(where.lock):
+        return
     if not (where.target / MARKER).is_file():
         install(where)
     sys.path.insert(0, str(where.target))

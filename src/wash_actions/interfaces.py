@@ -144,12 +144,7 @@ def parse_patterns(lines: Iterable[str], *, input_name: str) -> tuple[Pattern, .
 # What a wasmCloud v2 host links for every component, from wasmCloud/wasmCloud (commit 7cd553cc5):
 # crates/wash-runtime/src/engine/mod.rs (add_wasi_to_linker: wasi:io, filesystem, clocks, random, cli and
 # sockets at 0.2 and 0.3; wasi:http types and outgoing-handler through wasmtime_wasi_http p2 and p3; wasi:tls
-# 0.3) and the built-in plugins under crates/wash-runtime/src/plugin/, each by its `fn world()`:
-# wasi_keyvalue (store, atomics, batch; unversioned in its filesystem/NATS/Redis backends, 0.2.0-draft in
-# memory), wasi_blobstore (blobstore, container, types @0.2.0-draft), wasi_config (store @0.2.0-rc.1) and
-# wasi_logging (logging, unversioned). Plugins a host runs only when configured (wasmcloud:messaging,
-# wasmcloud:postgres, wasmcloud:secrets, wasi:otel, wasi:webgpu) are not in the profile: list them in
-# host-interfaces when the target host has them.
+# 0.3), whatever the workload declares.
 WASI_P2 = {
     "io": ("error", "poll", "streams"),
     "filesystem": ("types", "preopens"),
@@ -178,18 +173,64 @@ WASI_P2 = {
     ),
     "http": ("types", "outgoing-handler"),
 }
-WASMCLOUD_PROFILE: tuple[str, ...] = (
+ALWAYS: tuple[str, ...] = (
     *(f"wasi:{pkg}/{iface}@0.2" for pkg, names in WASI_P2.items() for iface in names),
     *(f"wasi:{pkg}/*@0.3" for pkg in ("cli", "clocks", "filesystem", "random", "sockets", "http", "tls")),
-    "wasi:keyvalue/store",
-    "wasi:keyvalue/atomics",
-    "wasi:keyvalue/batch",
-    "wasi:blobstore/blobstore@0.2.0-draft",
-    "wasi:blobstore/container@0.2.0-draft",
-    "wasi:blobstore/types@0.2.0-draft",
-    "wasi:config/store@0.2.0-rc.1",
-    "wasi:logging/logging",
 )
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A host plugin as ``bind_plugins`` sees it: its id, its ``world()`` (the host interface entries it can
+    serve, ``ns:pkg/a,b@version``) and what its ``on_workload_item_bind`` links into a component that declared
+    one of its packages (the whole package, at the version of its bindings)."""
+
+    id: str
+    world: tuple[str, ...]
+    links: tuple[str, ...]
+
+
+# The plugins `wash host` registers by default (crates/wash/src/cli/host.rs, ClusterHostBuilder::with_plugin),
+# each by its `fn world()` and `on_workload_item_bind` under crates/wash-runtime/src/plugin/: wasi_config
+# (DynamicConfig), wasmcloud_secrets, wasi_logging (TracingLogger), wasi_blobstore/nats.rs,
+# wasmcloud_messaging/nats.rs (consumer and types at 0.2.0, or 0.3.0 when the entry declares >= 0.3.0; the
+# handler is an export the plugin calls), wasi_keyvalue/nats.rs. Bindings' versions from the WIT packages in
+# crates/wash-runtime/tests/fixtures/p2-wit-deps/. Opt-in plugins (wasmcloud:postgres with --postgres-url,
+# wasi:otel, wasi:webgpu, host component plugins) are not in the profile: list them in host-interfaces.
+WASMCLOUD_PLUGINS: tuple[Plugin, ...] = (
+    Plugin("wasi-config", ("wasi:config/store@0.2.0-rc.1",), ("wasi:config/store@0.2.0-rc.1",)),
+    Plugin(
+        "wasmcloud-secrets",
+        ("wasmcloud:secrets/store,reveal@2.1.0", "wasmcloud:secrets/secret@2.1.0"),
+        ("wasmcloud:secrets/store@2.1.0", "wasmcloud:secrets/reveal@2.1.0", "wasmcloud:secrets/secret@2.1.0"),
+    ),
+    Plugin("wasi-logging", ("wasi:logging/logging",), ("wasi:logging/logging@0.1.0-draft",)),
+    Plugin(
+        "wasi-blobstore",
+        ("wasi:blobstore/blobstore,container,types@0.2.0-draft",),
+        (
+            "wasi:blobstore/blobstore@0.2.0-draft",
+            "wasi:blobstore/container@0.2.0-draft",
+            "wasi:blobstore/types@0.2.0-draft",
+        ),
+    ),
+    Plugin(
+        "wasmcloud-messaging",
+        (
+            "wasmcloud:messaging/consumer,types@0.2.0",
+            "wasmcloud:messaging/consumer,types@0.3.0",
+            "wasmcloud:messaging/handler@0.2.0",
+            "wasmcloud:messaging/handler@0.3.0",
+        ),
+        ("wasmcloud:messaging/consumer@0.2.0", "wasmcloud:messaging/types@0.2.0"),
+    ),
+    Plugin(
+        "wasi-keyvalue",
+        ("wasi:keyvalue/store,atomics,batch",),
+        ("wasi:keyvalue/store@0.2.0-draft", "wasi:keyvalue/atomics@0.2.0-draft", "wasi:keyvalue/batch@0.2.0-draft"),
+    ),
+)
+WASMCLOUD_PROFILE: tuple[str, ...] = (*ALWAYS, *(link for plugin in WASMCLOUD_PLUGINS for link in plugin.links))
 
 
 def host_profile(host: str) -> tuple[Pattern, ...]:

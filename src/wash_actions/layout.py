@@ -24,18 +24,15 @@ pushes never share a digest.
 from __future__ import annotations
 
 import json
-import mmap
-import re
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import NamedTuple
 
 from . import component, metadata
 from .errors import ActionError
 from .registry import OCI_MANIFEST, Manifest, digest_of
 from .spdx import spdx_expression
+from .timestamps import Instant
 from .urls import normalize_url
-from .wasm_sections import custom_sections
+from .wasm_sections import MalformedWasm, custom_sections, read_leb128
 
 LAYER_MEDIA_TYPE = "application/wasm"
 CONFIG_MEDIA_TYPE = "application/vnd.wasm.config.v0+json"
@@ -44,57 +41,7 @@ CREATED = "org.opencontainers.image.created"
 TITLE = "org.opencontainers.image.title"
 
 
-class Instant(NamedTuple):
-    """A point in time to the nanosecond (chrono's precision; ``datetime`` stops at microseconds)."""
-
-    seconds: int  # since the Unix epoch, UTC
-    nanos: int = 0
-
-    def _base(self) -> str:
-        return datetime.fromtimestamp(self.seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-    def _fraction(self) -> str:
-        """chrono's ``SecondsFormat::AutoSi``: none, 3, 6 or 9 digits, the fewest that are exact."""
-        if not self.nanos:
-            return ""
-        if self.nanos % 1_000_000 == 0:
-            return f".{self.nanos // 1_000_000:03d}"
-        if self.nanos % 1_000 == 0:
-            return f".{self.nanos // 1_000:06d}"
-        return f".{self.nanos:09d}"
-
-    def config_time(self) -> str:
-        """As serde writes chrono's ``DateTime<Utc>``: ``2026-05-01T12:00:00Z``."""
-        return f"{self._base()}{self._fraction()}Z"
-
-    def annotation_time(self) -> str:
-        """As chrono's ``to_rfc3339()``: ``2026-05-01T12:00:00+00:00``."""
-        return f"{self._base()}{self._fraction()}+00:00"
-
-    @classmethod
-    def now(cls) -> Instant:
-        stamp = datetime.now(UTC)
-        return cls(int(stamp.replace(microsecond=0).timestamp()), stamp.microsecond * 1000)
-
-
-_RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII)
-
-
-def parse_rfc3339(value: str) -> Instant | None:
-    """An RFC 3339 date-time (any offset, up to nanoseconds), or None."""
-    match = _RFC3339.fullmatch(value.strip())
-    if not match:
-        return None
-    day, clock, fraction, offset = match.groups()
-    zone = "+00:00" if offset in ("Z", "z") else offset
-    try:
-        stamp = datetime.fromisoformat(f"{day}T{clock}{zone}")
-    except ValueError:
-        return None
-    return Instant(int(stamp.timestamp()), int((fraction or "0").ljust(9, "0")))
-
-
-def manifest_annotations(wasm: bytes | memoryview, created: Instant) -> dict[str, str]:
+def manifest_annotations(wasm: bytes | memoryview, created: Instant, *, name: str = "the component") -> dict[str, str]:
     """The manifest annotations wash writes for this component (``wasm-metadata`` values, then created).
 
     A value wash cannot parse (a license that is not SPDX, a relative URL) makes wash's push fail: it is
@@ -102,29 +49,33 @@ def manifest_annotations(wasm: bytes | memoryview, created: Instant) -> dict[str
     """
     found: dict[str, str] = {}
     title = ""
-    for name, data in custom_sections(wasm):
-        if name == "component-name":
+    try:
+        sections = custom_sections(wasm)
+    except MalformedWasm as exc:
+        raise component.unreadable(name, f"Reading its custom sections failed: {exc}.") from None
+    for section, data in sections:
+        if section == "component-name":
             title = component_name(data) or title
-        elif name in metadata.ANNOTATIONS:
+        elif section in metadata.ANNOTATIONS:
             try:
-                found[name] = data.decode("utf-8")
+                found[section] = data.decode("utf-8")
             except UnicodeDecodeError:
-                raise _bad_metadata(name, "is not UTF-8") from None
+                raise _bad_metadata(section, "is not UTF-8") from None
     values: dict[str, str] = {}
     if title:
         values[TITLE] = title
-    for name, value in found.items():
-        if name == "licenses":
+    for key, value in found.items():
+        if key == "licenses":
             parsed = spdx_expression(value)
             if parsed is None:
-                raise _bad_metadata(name, f"{value!r} is not an SPDX expression of known, current license ids")
+                raise _bad_metadata(key, f"{value!r} is not an SPDX expression of known, current license ids")
             value = parsed
-        elif name in ("homepage", "source"):
+        elif key in ("homepage", "source"):
             url = normalize_url(value)
             if url is None:
-                raise _bad_metadata(name, f"{value!r} is not an absolute http(s) URL")
+                raise _bad_metadata(key, f"{value!r} is not an absolute http(s) URL")
             value = url
-        values[metadata.ANNOTATIONS[name]] = value
+        values[metadata.ANNOTATIONS[key]] = value
     values[CREATED] = created.annotation_time()
     return dict(sorted(values.items()))
 
@@ -141,34 +92,23 @@ def _bad_metadata(name: str, why: str) -> ActionError:
 
 
 def component_name(data: bytes) -> str:
-    """The component's own name from a ``component-name`` section (subsection 0), or "" when it has none."""
+    """The component's own name from a ``component-name`` section (subsection 0), or "" when it has none or the
+    section cannot be read (read with the bounded LEB128 reader: a crafted section costs linear time)."""
     pos = 0
-    while pos < len(data):
-        kind = data[pos]
-        try:
-            size, pos = _leb(data, pos + 1)
-        except IndexError:
-            return ""
-        body = data[pos : pos + size]
-        pos += size
-        if kind == 0x00:
-            try:
-                length, start = _leb(body, 0)
+    try:
+        while pos < len(data):
+            kind = data[pos]
+            size, pos = read_leb128(data, pos + 1)
+            body = data[pos : pos + size]
+            pos += size
+            if kind == 0x00:
+                length, start = read_leb128(body, 0)
+                if start + length > len(body):
+                    return ""
                 return body[start : start + length].decode("utf-8")
-            except (IndexError, UnicodeDecodeError):
-                return ""
+    except (MalformedWasm, UnicodeDecodeError):
+        return ""
     return ""
-
-
-def _leb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
 
 
 class Artifact(NamedTuple):
@@ -196,17 +136,11 @@ def _json(value: object, *, sort: bool = False) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort).encode()
 
 
-def map_component(path: Path) -> memoryview:
-    """The component's bytes, mapped rather than read: hashing and parsing touch each page once and nothing is
-    copied (a re-run reads an 18 MB component only to learn its digest; a first release sends it from here)."""
-    with path.open("rb") as handle:
-        if not path.stat().st_size:
-            return memoryview(b"")
-        return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
-
-
-def build(wasm: bytes | memoryview, created: Instant, *, name: str = "the component") -> Artifact:
-    """The artifact ``wash oci push`` would write for these bytes at ``created``."""
+def build(
+    wasm: bytes | memoryview, created: Instant, *, name: str = "the component", extra: dict[str, str] | None = None
+) -> Artifact:
+    """The artifact ``wash oci push`` would write for these bytes at ``created``; ``extra`` annotations (publish's
+    source key) are added to wash's."""
     world = component.read_world(wasm, name=name)
     layer_digest = digest_of(wasm)
     config = _json(
@@ -223,7 +157,9 @@ def build(wasm: bytes | memoryview, created: Instant, *, name: str = "the compon
             },
         }
     )
-    notes = manifest_annotations(wasm, created)
+    notes = manifest_annotations(wasm, created, name=name)
+    if extra:
+        notes = dict(sorted({**notes, **extra}.items()))
     body = _json(
         {
             "annotations": notes,

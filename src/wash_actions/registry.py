@@ -431,9 +431,62 @@ class Registry:
                 fix="Re-run the job; if it persists, check the registry (or the proxy in front of it).",
             )
 
+    def get_blob(self, repository: str, digest: str, *, max_bytes: int) -> bytes:
+        """A blob's bytes, at most ``max_bytes`` (more is refused as it arrives), hashed on receipt against
+        ``digest``."""
+        expected = transport.check_digest(digest, source=self.host)
+        url = f"{self.base}/v2/{repository}/blobs/{digest}"
+        response = self._send(
+            "GET", url, f"repository:{repository}:pull", reference=digest, expected_digest=expected, max_bytes=max_bytes
+        )
+        self._check(response, repository, "pull", digest)
+        return response.body
+
     def resolve(self, repository: str, reference: str) -> str:
         """The digest of what ``reference`` points at, computed from the manifest bytes (never a header alone)."""
         return self.get_manifest(repository, reference).digest
+
+    # -- reading referrers (the read side of attest.push_referrer) ---------------------------------
+    def referrers(self, repository: str, digest: str) -> list[dict[str, object]]:
+        """The descriptors of the manifests that refer to ``digest`` (OCI distribution 1.1), as go-containerregistry
+        reads them for gh's ``--bundle-from-oci`` (pkg/v1/remote/referrers.go ``fetchReferrers``):
+        ``GET /v2/<repo>/referrers/<digest>``; an answer other than 200 with an image index (404, 400, 406, or
+        another content type) means no referrers API, so the ``sha256-<hex>`` tag's index is read instead (404:
+        none). Bounded by the manifest size limit."""
+        transport.check_digest(digest, source=self.host)
+        url = f"{self.base}/v2/{repository}/referrers/{digest}"
+        scope = f"repository:{repository}:pull"
+        response = self._send("GET", url, scope, headers={"Accept": OCI_INDEX}, reference=digest)
+        body: bytes | None = None
+        if response.status == 200 and response.content_type == OCI_INDEX:
+            body = response.body
+        elif response.status in (200, 400, 404, 406):
+            found = self.find_manifest(repository, digest.replace(":", "-", 1))
+            if found is None:
+                return []
+            body = found[0].body
+        else:
+            self._check(response, repository, "pull", digest)
+            raise unreachable(
+                self.host, f"HTTP {response.status} for the referrers of {digest}", status=response.status
+            )
+        try:
+            index = json.loads(body)
+        except ValueError:
+            index = None
+        manifests = index.get("manifests") if isinstance(index, dict) else None
+        if not isinstance(manifests, list):
+            raise RegistryError(
+                what=f"{self.host} answered the referrers of {repository}@{digest} with something other than an index",
+                why=f"It sent {transport.sanitise(body, 120)!r}.",
+                fix="Check 'registry' and 'repository'; a conforming OCI registry answers an image index.",
+                docs="#verify",
+                kind="refused",
+                host=self.host,
+                status=response.status,
+                reference=digest,
+            )
+        return [m for m in manifests if isinstance(m, dict)]
 
     def _check(self, response: transport.Response, repository: str, action: str, reference: str = "") -> None:
         where = f"{repository}:{reference}" if reference and not reference.startswith("sha256:") else repository

@@ -15,7 +15,7 @@ from typing import Generic, NamedTuple, TypeVar
 from . import tags as tag_rules
 from .errors import ActionError
 from .layout import Artifact
-from .registry import Registry, RegistryError
+from .registry import Manifest, Registry, RegistryError
 
 UNKNOWN = "?"  # a registry that lets this job push but not pull: what a tag named before is not known
 SIDE_BY_SIDE = 8  # registry requests in flight at once
@@ -162,15 +162,16 @@ def push(
     return Pushed(tuple(uploaded), manifest_stored=True)
 
 
-def tag(client: Registry, repository: str, image: str, artifact: Artifact, previous: dict[str, str]) -> Tagged:
-    """Point every tag that does not already name the digest at it (side by side), then read every tag back.
+def tag(client: Registry, repository: str, image: str, manifest: Manifest, previous: dict[str, str]) -> Tagged:
+    """Point every tag that does not already name the manifest's digest at it (side by side), then read every tag
+    back. The manifest is the one just pushed, or one published before for the same source (reuse).
 
     On any failure, one error that says which tags moved, which did not, and why.
     """
-    digest = artifact.digest
+    digest = manifest.digest
     todo = [name for name, old in previous.items() if old != digest]
     failed: dict[str, str] = {}
-    written = side_by_side(lambda name: client.push_manifest(repository, name, artifact.manifest), todo)
+    written = side_by_side(lambda name: client.push_manifest(repository, name, manifest), todo)
     for name, result in zip(todo, written, strict=True):
         if isinstance(result, ActionError):
             failed[name] = f"{result.what}: {result.why}"

@@ -19,9 +19,9 @@ tests against the official CycloneDX 1.5/1.6 JSON schemas and read back by cyclo
 
 Attestation: :func:`read_sbom` accepts a user's own SPDX or CycloneDX JSON the way actions/attest
 (``src/sbom.ts``) does — SPDX when ``spdxVersion`` and ``SPDXID`` are present, CycloneDX when ``bomFormat``,
-``serialNumber`` and ``specVersion`` are, at most 16 MiB — and :func:`statement` wraps it in an in-toto
-Statement v1 with the predicate type actions/attest uses (``https://spdx.dev/Document/v<version>``,
-``https://cyclonedx.org/bom``).
+``serialNumber`` and ``specVersion`` are, at most 16 MiB — read whole and checked before anything is published,
+and names the predicate type actions/attest uses (``https://spdx.dev/Document/v<version>``,
+``https://cyclonedx.org/bom``); :func:`attest.statement` makes the in-toto Statement v1 of it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import stat
 import tomllib
 import uuid
 import zlib
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import __version__
+from . import __version__, js_json
 from .errors import ActionError
 from .sbom_inputs import DEFAULT_SPEC_VERSION, SPEC_VERSIONS
 from .wasm_sections import MalformedWasm, all_custom_sections, read_leb128
@@ -52,7 +53,6 @@ MAX_AUDIT_DATA = 8 * 1024 * 1024
 # actions/attest src/sbom.ts: MAX_SBOM_SIZE_BYTES = 16 * 1024 * 1024.
 MAX_SBOM_SIZE = 16 * 1024 * 1024
 PREDICATE_CYCLONEDX = "https://cyclonedx.org/bom"
-STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 TOOL_NAME = "wash-actions"
 LOCKFILES: tuple[str, ...] = (
     "Cargo.lock",
@@ -518,59 +518,94 @@ class Sbom:
     format: str  # "spdx" or "cyclonedx"
     predicate_type: str
     document: Mapping[str, Any]
+    predicate: str  # the document as JSON.stringify writes it: the predicate's bytes in the signed statement
+
+
+_SPDX_VERSION = re.compile(r"SPDX-(\d+\.\d+)")
 
 
 def classify(doc: object) -> Sbom:
-    """SPDX (``spdxVersion`` and ``SPDXID``) before CycloneDX (``bomFormat``, ``serialNumber``, ``specVersion``)."""
-    if isinstance(doc, dict) and doc.get("spdxVersion") and doc.get("SPDXID"):
-        version = str(doc["spdxVersion"]).split("-")
-        if len(version) < 2 or not version[1]:
-            raise SbomError(f"spdxVersion {doc['spdxVersion']!r} is not of the form SPDX-<version>")
-        return Sbom("spdx", f"https://spdx.dev/Document/v{version[1]}", doc)
-    if isinstance(doc, dict) and doc.get("bomFormat") and doc.get("serialNumber") and doc.get("specVersion"):
-        return Sbom("cyclonedx", PREDICATE_CYCLONEDX, doc)
+    """SPDX (``spdxVersion`` and ``SPDXID``) before CycloneDX (``bomFormat``, ``serialNumber``, ``specVersion``),
+    as actions/attest tells them apart, with the types their JSON schemas give those fields; the predicate
+    written once, here, so that nothing about the document can fail once publishing has begun."""
+    if not isinstance(doc, dict):
+        raise SbomError(f"a JSON {_json_kind(doc)}, not an SPDX or CycloneDX JSON document (an object)")
+    if doc.get("spdxVersion") and doc.get("SPDXID"):
+        version = doc["spdxVersion"]
+        match = _SPDX_VERSION.fullmatch(version) if isinstance(version, str) else None
+        if match is None:
+            raise SbomError(
+                f"an SPDX document whose spdxVersion {_shown(version)} is not of the form SPDX-<major.minor>"
+            )
+        if not isinstance(doc["SPDXID"], str):
+            raise SbomError(f"an SPDX document whose SPDXID is a JSON {_json_kind(doc['SPDXID'])}, not a string")
+        return _sbom("spdx", f"https://spdx.dev/Document/v{match[1]}", doc)
+    if doc.get("bomFormat") and doc.get("serialNumber") and doc.get("specVersion"):
+        if doc["bomFormat"] != "CycloneDX":
+            raise SbomError(f'a document whose bomFormat is {_shown(doc["bomFormat"])}, not "CycloneDX"')
+        for key in ("specVersion", "serialNumber"):
+            if not isinstance(doc[key], str):
+                raise SbomError(f"a CycloneDX document whose {key} is a JSON {_json_kind(doc[key])}, not a string")
+        return _sbom("cyclonedx", PREDICATE_CYCLONEDX, doc)
     raise SbomError(
         "not an SPDX JSON document (spdxVersion and SPDXID) nor a CycloneDX JSON document "
         "(bomFormat, serialNumber and specVersion)"
     )
 
 
+def _sbom(kind: str, predicate_type: str, doc: Mapping[str, Any]) -> Sbom:
+    try:
+        return Sbom(kind, predicate_type, doc, js_json.stringify(doc))
+    except js_json.JsonError as exc:
+        raise SbomError(f"a document that cannot be written as JSON: {exc}") from None
+
+
+def _json_kind(value: object) -> str:
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return kinds.get(type(value), "number")
+
+
+def _shown(value: object) -> str:
+    text = js_json.stringify(value) if not isinstance(value, dict | list) else _json_kind(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def read_sbom(path: Path) -> Sbom:
-    """A user's ``sbom-path``: one clear ActionError when it is missing, too large, not JSON or neither format."""
+    """A user's ``sbom-path``, read whole and checked before anything is published: one clear ActionError when it
+    is missing, not a regular file, too large, not UTF-8, not JSON (or JSON that cannot be signed as Unicode
+    text: lone surrogates, ``NaN``, numbers beyond a double, nesting beyond :data:`js_json.MAX_DEPTH`) or
+    neither format."""
     fix = "with:\n  sbom-path: sbom.spdx.json   # SPDX 2.x or CycloneDX JSON, at most 16 MiB"
     try:
-        size = path.stat().st_size
+        regular = stat.S_ISREG(path.stat().st_mode)  # not a FIFO or a device, whose reading could block
+        if regular:
+            with path.open("rb") as handle:  # at most one byte more than allowed, even if the file grows meanwhile
+                raw = handle.read(MAX_SBOM_SIZE + 1)
     except OSError as exc:
+        regular, reason = False, str(exc.strerror or exc)
+    else:
+        reason = "It is a directory" if path.is_dir() else "It is not a regular file"
+    if not regular:
         raise ActionError(
             what=f"sbom-path {str(path)!r} cannot be read",
-            why=f"{exc.strerror or exc}. The path is relative to the workspace.",
+            why=f"{reason}. The path is relative to the workspace.",
             fix=fix,
             docs="#sbom",
-        ) from None
-    if size > MAX_SBOM_SIZE:
+        )
+    if len(raw) > MAX_SBOM_SIZE:
         raise ActionError(
-            what=f"sbom-path {str(path)!r} is {size} bytes",
+            what=f"sbom-path {str(path)!r} is larger than {MAX_SBOM_SIZE} bytes",
             why=f"GitHub's attestations take SBOMs of at most {MAX_SBOM_SIZE} bytes (as actions/attest checks).",
             fix="Attest a smaller SBOM, or leave sbom-path empty to attest the one publish makes.",
             docs="#sbom",
         )
+    only = "Only the JSON forms of SPDX and CycloneDX, as UTF-8 text, can be attested."
     try:
-        return classify(json.loads(path.read_text(encoding="utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        why = f"It is not JSON ({exc}); only the JSON forms of SPDX and CycloneDX can be attested."
+        return classify(js_json.parse(raw.decode("utf-8")))
+    except UnicodeDecodeError as exc:
+        why = f"It is not UTF-8 text (byte {exc.start}: {exc.reason}). {only}"
+    except js_json.JsonError as exc:
+        why = f"{str(exc)[:1].upper()}{str(exc)[1:]}. {only}"
     except SbomError as exc:
         why = f"It is {exc}."
     raise ActionError(what=f"sbom-path {str(path)!r} is not an SBOM", why=why, fix=fix, docs="#sbom")
-
-
-def statement(subject_name: str, digest: str, sbom: Sbom) -> dict[str, Any]:
-    """The in-toto Statement v1 for the SBOM of one image digest (``sha256:<hex>``)."""
-    alg, _, hexdigest = digest.partition(":")
-    if alg != "sha256" or not re.fullmatch(r"[0-9a-f]{64}", hexdigest):
-        raise ValueError(f"{digest!r} is not a sha256:<64 hex> digest")
-    return {
-        "_type": STATEMENT_TYPE,
-        "subject": [{"name": subject_name, "digest": {"sha256": hexdigest}}],
-        "predicateType": sbom.predicate_type,
-        "predicate": dict(sbom.document),
-    }

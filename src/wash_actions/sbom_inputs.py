@@ -12,35 +12,9 @@ SPEC_VERSIONS = ("1.5", "1.6")
 DEFAULT_SPEC_VERSION = "1.6"
 
 
-class SbomInput(NamedTuple):
-    name: str
-    default: str
-    description: str
-
-
-PUBLISH_INPUTS: tuple[SbomInput, ...] = (
-    SbomInput(
-        "sbom",
-        "auto",
-        "`auto` makes a CycloneDX SBOM of the component (from cargo-auditable's `.dep-v0`, else the lock file) "
-        "and attests it next to the provenance when `attest` does; `true` requires it; `false` skips it.",
-    ),
-    SbomInput("sbom-path", "", "Your own SBOM (SPDX or CycloneDX JSON, at most 16 MiB) to attest instead of ours."),
-    SbomInput(
-        "cyclonedx-version",
-        "",
-        "wasmCloud/actions name, accepted for a drop-in; nothing is downloaded, so it has no effect beyond a notice.",
-    ),
-    # wasmCloud/actions wash-oci-publish passes `token` only to docker/login-action as the password for
-    # `github.actor`; its attest steps use the job's token. So it maps to `password`, not `github-token`.
-    SbomInput("token", "", "wasmCloud/actions name for `password` (the registry login as `github.actor`)."),
-)
-
-
 class SbomOptions(NamedTuple):
     mode: str  # auto, true, false
     path: str
-    spec_version: str
     notices: tuple[str, ...]
 
 
@@ -68,4 +42,4 @@ def sbom_options(raw: Mapping[str, str]) -> SbomOptions:
             f"cyclonedx-version {cdx} is accepted for wasmCloud/actions workflows and ignored: publish writes "
             f"the CycloneDX {DEFAULT_SPEC_VERSION} SBOM itself and downloads no cyclonedx-cli or auditable2cdx."
         )
-    return SbomOptions(mode, path, DEFAULT_SPEC_VERSION, tuple(notices))
+    return SbomOptions(mode, path, tuple(notices))

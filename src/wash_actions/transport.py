@@ -104,7 +104,7 @@ class Auth(NamedTuple):
         return self.header if host_of(url) == self.host.lower() else None
 
 
-TransportKind = Literal["connection", "deadline", "redirect", "too-large", "digest", "content"]
+TransportKind = Literal["connection", "deadline", "redirect", "too-large", "digest", "content", "tls"]
 """Why an exchange failed, for a caller that decides by it (never by the message text): no answer
 (``connection``), too slow (``deadline``), a refused redirect, a body over its limit, bytes that do not match
 their digest (or a malformed digest), an answer of the wrong shape (``content``)."""
@@ -445,6 +445,7 @@ def _exchange(
     read: float,
 ) -> Response:
     import http.client
+    import ssl
 
     remaining = deadline.remaining()
     if remaining <= 0:
@@ -487,6 +488,8 @@ def _exchange(
         return response
     except (_TooLarge, _DeadlinePassed):
         raise
+    except ssl.SSLCertVerificationError as exc:  # retrying does not make a certificate trusted
+        raise _Untrusted(host_of(url), str(exc.verify_message or exc.reason or exc)) from None
     except (OSError, http.client.HTTPException) as exc:
         if deadline.fired or deadline.remaining() <= 0:
             raise _DeadlinePassed() from None
@@ -500,13 +503,66 @@ class _DeadlinePassed(Exception):
     pass
 
 
+class _Untrusted(Exception):
+    """A server's TLS certificate failed verification: (host, OpenSSL's reason)."""
+
+
+def ca_store_is_empty() -> bool:
+    """Python's TLS has no trusted root certificate to verify a server with: no CA in the default bundle
+    (``SSL_CERT_FILE`` or OpenSSL's own ``cert.pem``) and no certificate in the hashed directory (``SSL_CERT_DIR``
+    or OpenSSL's ``certs``), which OpenSSL reads only on demand. A bare ``ubuntu``/``debian`` container image, or
+    a python.org macOS Python whose "Install Certificates" step never ran, is in this state."""
+    import ssl
+
+    if _ssl_context().cert_store_stats().get("x509_ca", 0):
+        return False
+    paths = ssl.get_default_verify_paths()
+    directories = os.environ.get(paths.openssl_capath_env) or paths.openssl_capath  # as OpenSSL picks them
+    return not any(
+        Path(directory).is_dir() and any(Path(directory).glob("*.[0-9]"))
+        for directory in directories.split(os.pathsep)
+        if directory
+    )
+
+
+def untrusted(host: str, reason: str) -> TransportError:
+    """The one error for a certificate that failed verification; with the fix for a machine without CA
+    certificates when that is the cause."""
+    import ssl
+
+    if ca_store_is_empty():
+        paths = ssl.get_default_verify_paths()
+        return TransportError(
+            what=f"Cannot verify {host}'s TLS certificate: this machine has no CA certificates",
+            why=f"Python's TLS ({ssl.OPENSSL_VERSION}) found no trusted root certificate (bundle "
+            f"{os.environ.get(paths.openssl_cafile_env) or paths.openssl_cafile}: none), so it can verify no HTTPS "
+            f"server ({sanitise(reason, 80)}). Bare container images (ubuntu, debian) ship without them. Nothing "
+            "was sent.",
+            fix="Install the CA certificates in a step before this one (as root in the container):\n"
+            "- run: apt-get update && apt-get install -y ca-certificates\n"
+            "(Alpine: apk add ca-certificates; Fedora, UBI: dnf install -y ca-certificates)\n"
+            "or point Python at a CA bundle you have:\nenv:\n  SSL_CERT_FILE: /path/to/ca-certificates.crt",
+            docs=DOCS,
+            host=host,
+            kind="tls",
+        )
+    return TransportError(
+        what=f"{host}'s TLS certificate is not trusted ({sanitise(reason, 80)})",
+        why="The server, or a TLS-intercepting proxy in front of it, presented a certificate that no CA this "
+        "machine trusts vouches for. Retrying does not change that; nothing was sent.",
+        fix="If your network re-signs HTTPS (a corporate proxy), give its CA bundle:\nenv:\n"
+        "  SSL_CERT_FILE: /etc/ssl/certs/corporate-ca.pem\n(REQUESTS_CA_BUNDLE adds a bundle to the system's); "
+        "otherwise check the URL inputs and the machine's clock.",
+        docs=DOCS,
+        host=host,
+        kind="tls",
+    )
+
+
 def _network_reason(exc: BaseException) -> str:
     import http.client
     import socket
-    import ssl
 
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS certificate not trusted ({exc.verify_message})"
     if isinstance(exc, TimeoutError | socket.timeout):
         return "read timed out"
     if isinstance(exc, ConnectionRefusedError):
@@ -665,6 +721,8 @@ def _with_retries(
             last = str(exc)
         except _DeadlinePassed:
             raise _deadline_error(url, limit, sink.size) from None
+        except _Untrusted as exc:
+            raise untrusted(*exc.args) from None
         except _TooLarge as exc:
             raise TransportError(
                 what=f"{host_of(url)} sent more than {sink.limit} bytes",

@@ -9,6 +9,7 @@ so the component, its WIT and its nested modules stay exactly as built.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 MAGIC = b"\0asm"
@@ -35,19 +36,59 @@ def leb128(value: int) -> bytes:
 
 
 def read_leb128(data: bytes | memoryview, pos: int) -> tuple[int, int]:
-    """Decode a u32 LEB128 at ``pos``: (value, position after it)."""
+    """Decode a u32 LEB128 at ``pos``: (value, position after it).
+
+    The one unsigned reader of the project, bounded as the format says (WebAssembly core spec, "Integers"): at
+    most 5 bytes, and the value fits 32 bits, so a hostile run of continuation bytes costs 5 steps, not a
+    number that grows with the file.
+    """
     value = 0
-    for shift in range(0, 35, 7):
-        if pos >= len(data):
+    end = len(data)
+    for shift in (0, 7, 14, 21, 28):
+        if pos >= end:
             raise MalformedWasm(f"LEB128 runs past the end of the binary at offset {pos}")
         byte = data[pos]
         pos += 1
         value |= (byte & 0x7F) << shift
         if not byte & 0x80:
             if value > 0xFFFF_FFFF:
-                raise MalformedWasm(f"LEB128 at offset {pos} overflows a u32")
+                raise MalformedWasm(f"LEB128 at offset {pos - 1} overflows a u32")
             return value, pos
-    raise MalformedWasm(f"LEB128 at offset {pos} is longer than 5 bytes")
+    raise MalformedWasm(f"LEB128 at offset {pos - 1} is longer than 5 bytes")
+
+
+def read_s33(data: bytes | memoryview, pos: int) -> tuple[int, int]:
+    """Decode a signed 33-bit LEB128 at ``pos`` (a component value type or type index): at most 5 bytes, the
+    unused bits of the last byte a sign extension, as the format requires."""
+    value = shift = 0
+    end = len(data)
+    for _ in range(5):
+        if pos >= end:
+            raise MalformedWasm(f"LEB128 runs past the end of the binary at offset {pos}")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            if byte & 0x40:
+                value -= 1 << shift
+            if not -(1 << 32) <= value < 1 << 32:
+                raise MalformedWasm(f"LEB128 at offset {pos - 1} overflows an s33")
+            return value, pos
+    raise MalformedWasm(f"LEB128 at offset {pos - 1} is longer than 5 bytes")
+
+
+def sections(wasm: bytes | memoryview, pos: int = 8) -> Iterator[tuple[int, int, int]]:
+    """The top-level sections after the preamble, in file order: (id, payload start, payload end). Each is
+    skipped whole by its size, so what a section holds (a nested module or component) costs nothing here."""
+    end = len(wasm)
+    while pos < end:
+        section_id = wasm[pos]
+        size, start = read_leb128(wasm, pos + 1)
+        if start + size > end:
+            raise MalformedWasm(f"section {section_id} at offset {pos} runs past the end of the binary")
+        yield section_id, start, start + size
+        pos = start + size
 
 
 def custom_section(name: str, data: bytes) -> bytes:
@@ -63,23 +104,16 @@ def custom_sections(wasm: bytes | memoryview) -> list[tuple[str, bytes]]:
         raise MalformedWasm("not a WebAssembly binary (no \\0asm preamble)")
     view = memoryview(wasm)
     found: list[tuple[str, bytes]] = []
-    pos = 8
-    while pos < len(view):
-        section_id = view[pos]
-        size, start = read_leb128(view, pos + 1)
-        end = start + size
-        if end > len(view):
-            raise MalformedWasm(f"section {section_id} at offset {pos} runs past the end of the binary")
+    for section_id, start, end in sections(view):
         if section_id == CUSTOM:
             name_len, name_start = read_leb128(view, start)
             if name_start + name_len > end:
-                raise MalformedWasm(f"custom section name at offset {pos} runs past its section")
+                raise MalformedWasm(f"custom section name at offset {start} runs past its section")
             try:
                 name = bytes(view[name_start : name_start + name_len]).decode()
             except UnicodeDecodeError:
-                raise MalformedWasm(f"custom section name at offset {pos} is not UTF-8") from None
+                raise MalformedWasm(f"custom section name at offset {start} is not UTF-8") from None
             found.append((name, bytes(view[name_start + name_len : end])))
-        pos = end
     return found
 
 
@@ -89,25 +123,23 @@ _NESTED_IN_COMPONENT = {1, 4}
 MAX_DEPTH = 16
 
 
-def all_custom_sections(wasm: bytes, depth: int = 0) -> list[tuple[str, bytes]]:
+def all_custom_sections(wasm: bytes | memoryview, depth: int = 0) -> list[tuple[str, bytes]]:
     """Every custom section, the top level's first, then those of nested modules and components, depth-first.
 
     A Rust component built for ``wasm32-wasip2`` keeps rustc's sections (``producers``, cargo-auditable's
-    ``.dep-v0``) inside the core module that wasm-component-ld wraps, not at the top level.
+    ``.dep-v0``) inside the core module that wasm-component-ld wraps, not at the top level. Nested binaries are
+    read in place (views, not copies) and at most :data:`MAX_DEPTH` deep: a crafted file costs time linear in
+    its size.
     """
     if depth > MAX_DEPTH:
         raise MalformedWasm(f"components nest deeper than {MAX_DEPTH} levels")
-    found = custom_sections(wasm)
-    if wasm[6:8] != b"\x01\x00":  # a core module: nothing nested
-        return found
     view = memoryview(wasm)
-    pos = 8
-    while pos < len(view):
-        section_id = view[pos]
-        size, start = read_leb128(view, pos + 1)
+    found = custom_sections(view)
+    if bytes(view[6:8]) != b"\x01\x00":  # a core module: nothing nested
+        return found
+    for section_id, start, end in sections(view):
         if section_id in _NESTED_IN_COMPONENT:
-            found.extend(all_custom_sections(bytes(view[start : start + size]), depth + 1))
-        pos = start + size
+            found.extend(all_custom_sections(view[start:end], depth + 1))
     return found
 
 

@@ -295,3 +295,32 @@ jobs:
     assert registry.tags("acme/tagged") == ["1", "1.2", "1.2.3", "latest", "v1.2.3"]
     publish = result.outputs("publish")
     assert len(set(publish["all_digests"].split(","))) == 1
+
+
+def test_a_release_rerun_on_a_fresh_runner_reuses_the_digest(act, release_server, registry, tmp_path):
+    """Issue 28: the README's single-job workflow, a componentize-py project (not byte-reproducible), run twice on
+    one commit on fresh runners with immutable-tags: releases. Run 2 builds other bytes, and publish reuses the
+    digest of run 1 (same source): one digest, no refused release tag."""
+    workflow = pipeline(release_server.url, registry.host, tags="v1.0.0").replace("acme/hello-python", "acme/same")
+    workflow = workflow.replace(
+        "          insecure: true\n", "          insecure: true\n          immutable-tags: releases\n"
+    )
+    runs = [
+        act.run(
+            workflow,
+            project=EXAMPLES / "hello-python",
+            cache=tmp_path / f"runner-{n}",
+            name=f"same-source-{n}",
+            commit_date="2026-05-01T12:00:00Z",
+        )
+        for n in range(2)
+    ]
+    for result in runs:
+        assert result.returncode == 0, result.log[-4000:]
+    first, again = (result.outputs("publish") for result in runs)
+    assert first["source-key"] == again["source-key"] != ""
+    assert runs[0].outputs("build")["component-sha256"] != runs[1].outputs("build")["component-sha256"]
+    assert first["reused"] == "false" and again["reused"] == "true"
+    assert again["digest"] == first["digest"]
+    assert "reused the build of" in runs[1].log and "(same source)" in runs[1].log
+    assert registry.manifest("acme/same", "v1.0.0").headers["Docker-Content-Digest"] == first["digest"]

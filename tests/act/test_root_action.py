@@ -114,3 +114,30 @@ def test_root_action_bad_input_is_one_clear_error(act, release_server, registry)
     (error,) = result.errors()
     assert "must not include a scheme" in error, result.log[-3000:]
     assert "Traceback" not in result.log
+
+
+def test_root_action_rerun_on_a_fresh_runner_skips_the_build_and_reuses_the_digest(
+    act, release_server, registry, tmp_path
+):
+    """Issue 28: the root action run twice on one commit on fresh runners (immutable-tags: releases): run 2 pulls
+    the component published for the same source instead of building it, and publishes nothing new."""
+    wf = workflow(release_server.url, registry.host, tags="v1.0.0", verify="false", **{"immutable-tags": "releases"})
+    wf = wf.replace("acme/pipeline", "acme/root-same")
+    runs = [
+        act.run(
+            wf,
+            project=EXAMPLES / "hello-python",
+            cache=tmp_path / f"runner-{n}",
+            name=f"root-same-{n}",
+            commit_date="2026-05-01T12:00:00Z",
+        )
+        for n in range(2)
+    ]
+    for result in runs:
+        assert result.returncode == 0, result.log[-4000:]
+    first, again = (result.outputs("pipeline") for result in runs)
+    assert first["reused"] == "false" and again["reused"] == "true"
+    assert again["digest"] == first["digest"]
+    assert "Skipped the build" in runs[1].log and "Skipped the build" not in runs[0].log
+    assert again["component-sha256"] == first["component-sha256"]  # the published bytes, pulled
+    assert registry.manifest("acme/root-same", "v1.0.0").headers["Docker-Content-Digest"] == first["digest"]

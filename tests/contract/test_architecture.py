@@ -30,8 +30,12 @@ NETWORK_MODULES = {"http.client", "urllib.request", "socket", "ssl", "http.cooki
 NETWORK_OWNER = {"transport"}
 # sigstore and its dependencies are an extra, installed on first use by steps that sign or verify: imported
 # only inside functions (or for type checking) of these modules.
-SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography"}
-SIGSTORE_USERS = {"extras", "attest", "provenance_check"}
+SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography", "rfc3161_client"}
+SIGSTORE_USERS = {"extras", "attest", "sigstore_verifier"}
+# PyYAML is an extra too (requirements/yaml.txt), installed on first use by steps that read manifests: imported
+# only inside functions of the module that reads YAML.
+YAML_PACKAGES = {"yaml", "_yaml"}
+YAML_USERS = {"yaml_source"}
 
 
 @dataclass(frozen=True)
@@ -152,13 +156,25 @@ def test_sigstore_is_imported_lazily_and_only_where_it_signs_or_verifies(name: s
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_yaml_is_imported_lazily_and_only_by_the_yaml_reader(name: str) -> None:
+    found = [i for i in imports(name) if _top(i.module) in YAML_PACKAGES]
+    if name not in YAML_USERS:
+        assert not found, f"{name} imports {found[0].module} (line {found[0].line}); only {YAML_USERS} may"
+    eager = [i for i in found if i.top_level]
+    assert not eager, (
+        f"{name} imports {eager[0].module} at module scope (line {eager[0].line}): PyYAML is installed on first use "
+        "(extras.ensure_yaml), so import it inside the function that needs it"
+    )
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_the_runtime_is_the_standard_library(name: str) -> None:
     outside = [
         i
         for i in imports(name)
         if _top(i.module) not in sys.stdlib_module_names
         and _top(i.module) != "wash_actions"
-        and _top(i.module) not in SIGSTORE_PACKAGES
+        and _top(i.module) not in SIGSTORE_PACKAGES | YAML_PACKAGES
         and i.module != "__future__"
     ]
     assert not outside, f"{name} imports {outside[0].module} (line {outside[0].line}), which is not standard library"

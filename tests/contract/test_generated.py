@@ -21,7 +21,9 @@ WIRED = {
     ("publish", "component-path"),
     ("publish", "component_path"),
     ("publish", "project-path"),
+    ("publish", "source-key"),
 }
+SHADOWED_OUTPUTS = {("build", "reused"), ("build", "source-key")}  # the root says publish's
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -85,6 +87,9 @@ def test_root_chains_the_sub_actions() -> None:
     assert list(root["inputs"]) == expected_inputs
     for name, sub in subs.items():
         for key, spec in sub["outputs"].items():
+            if (name, key) in SHADOWED_OUTPUTS:
+                assert root["outputs"][key] == subs["publish"]["outputs"][key]
+                continue
             assert root["outputs"][key] == spec, f"{name}'s output {key}"
 
     ids = [step["id"] for step in root["runs"]["steps"]]
@@ -97,6 +102,9 @@ def test_root_chains_the_sub_actions() -> None:
     # publish runs no wash: the root neither declares nor passes its deprecated wash-path (no notice in every run)
     assert "WASHACTIONS_INPUT_WASH_PATH" not in steps["publish"]["env"]
     assert steps["publish"]["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == "${{ steps.build.outputs.component-path }}"
+    assert steps["publish"]["env"]["WASHACTIONS_INPUT_SOURCE_KEY"] == "${{ steps.build.outputs.source-key }}"
+    assert root["inputs"]["reuse-from"]["default"] == "true"  # build pulls from where publish publishes
+    assert steps["build"]["env"]["WASHACTIONS_INPUT_REGISTRY"] == "${{ inputs.registry }}"
     runs = [str(step["run"]) for step in root["runs"]["steps"] if "run" in step]
     assert len(runs) == 7  # find-python, resolve, install, build, check, sigstore-cache, publish
     assert steps["check"]["env"]["WASHACTIONS_INPUT_COMPONENT_PATH"] == "${{ steps.build.outputs.component-path }}"

@@ -425,11 +425,107 @@ def test_a_users_spdx_sbom_is_attested_as_is(publish, registry, release_server, 
     assert types == ["https://slsa.dev/provenance/v1", "https://spdx.dev/Document/v2.3"]
 
 
-def test_a_bad_sbom_path_stops_before_anything_is_pushed(publish, registry, tmp_path):
+CDX_HEAD = b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "urn:uuid:0", '
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        pytest.param(b'{"hello": "world"}', "not an SPDX JSON document", id="neither-format"),
+        # a lone UTF-16 surrogate: valid JSON text that no UTF-8 statement can carry
+        pytest.param(CDX_HEAD + b'"components": [{"name": "a\\ud800"}]}', "lone UTF-16 surrogate", id="surrogate"),
+        pytest.param(CDX_HEAD + b'"metadata": {"\\udc00": 1}}', "lone UTF-16 surrogate", id="surrogate-key"),
+        pytest.param(CDX_HEAD + b'"version": NaN}', "NaN is not a JSON value", id="nan"),
+        pytest.param(CDX_HEAD + b'"version": 1e400}', "beyond the range of a double", id="overflow"),
+        pytest.param(CDX_HEAD + b'"name": "caf\xe9"}', "not UTF-8 text", id="latin-1"),
+        pytest.param(b"\xef\xbb\xbf" + CDX_HEAD + b'"version": 1}', "not JSON", id="utf8-bom"),
+        pytest.param(CDX_HEAD + b'"x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "more than 512 deep", id="deep"),
+        pytest.param(b'{"bomFormat": "SPDX", "specVersion": "1.6", "serialNumber": "x"}', "CycloneDX", id="bomFormat"),
+    ],
+)
+def test_a_bad_sbom_path_stops_before_anything_is_pushed(publish, registry, tmp_path, content: bytes, why: str):
+    """Read whole and checked before the first push: one error, exit 1, no tag, no manifest, no attestation."""
     path = tmp_path / "not-an-sbom.json"
-    path.write_text('{"hello": "world"}')
-    run = publish(
-        registry=registry.host, repository="acme/bad-sbom", tags="v1", attest="true", **{"sbom-path": str(path)}
+    path.write_bytes(content)
+    repository = f"acme/bad-sbom-{hashlib.sha256(content).hexdigest()[:12]}"
+    run = publish(registry=registry.host, repository=repository, tags="v1", attest="true", **{"sbom-path": str(path)})
+    line = assert_one_clear_error(run, "is not an SBOM")
+    assert why in line.replace("%0A", "\n")
+    assert registry.tags(repository) == []
+    assert "digest" not in run.outputs
+
+
+# ------------------------------------------------------------------ same source, same digest: reuse with attestations
+
+
+def rebuilt(built_python: Path, tmp_path: Path, name: str) -> Path:
+    """Another build of the same source: other bytes (one more custom section), as componentize-py gives."""
+    from wash_actions.wasm_sections import custom_section
+
+    path = tmp_path / name / built_python.name
+    path.parent.mkdir()
+    path.write_bytes(built_python.read_bytes() + custom_section("rebuilt", name.encode()))
+    return path
+
+
+REUSE_KEY = "sha256:" + "5e" * 32
+
+
+def test_reuses_a_digest_with_this_repositorys_verified_provenance(
+    publish, registry, release_server, built_python, tmp_path
+):
+    repo = "acme/attested-reuse"
+    first = publish(registry=registry.host, repository=repo, tags="v2.0.0", attest="true", **{"source-key": REUSE_KEY})
+    assert first.code == 0, first.stdout + first.stderr
+    stored = len(release_server.store.stored)
+    again = publish(
+        registry=registry.host,
+        repository=repo,
+        tags="v2.0.0,sha-2",
+        attest="true",
+        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, "rerun"))},
     )
-    assert_one_clear_error(run, "is not an SBOM")
-    assert registry.tags("acme/bad-sbom") == []
+    assert again.code == 0, again.stdout + again.stderr
+    assert again.outputs["reused"] == "true"
+    assert again.outputs["digest"] == first.outputs["digest"]
+    assert again.outputs["attestation-id"] == ""  # no new provenance for bytes this run did not build
+    assert len(release_server.store.stored) == stored
+    assert "Verified:" in again.stdout and "reused" in again.summary
+    assert registry.manifest(repo, "sha-2").headers["Docker-Content-Digest"] == first.outputs["digest"]
+
+
+def test_a_planted_digest_without_provenance_is_rebuilt(publish, registry, built_python, tmp_path):
+    from tests.integration.test_reuse import plant
+    from wash_actions import source_key
+
+    repo = "acme/attested-planted"
+    planted = plant(
+        registry, repo, rebuilt(built_python, tmp_path, "planted"), REUSE_KEY, source_key.tag_for(REUSE_KEY)
+    )
+    run = publish(registry=registry.host, repository=repo, tags="v1", attest="true", **{"source-key": REUSE_KEY})
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.outputs["reused"] == "false"
+    assert run.outputs["digest"] != planted and run.outputs["attestation-id"]
+    warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "has no provenance" in warnings[0], warnings
+    tag = registry.manifest(repo, source_key.tag_for(REUSE_KEY))
+    assert tag.headers["Docker-Content-Digest"] == run.outputs["digest"]  # the index names the attested build now
+
+
+def test_provenance_from_another_repository_is_not_reused(publish, registry, built_python, tmp_path):
+    repo = "acme/attested-elsewhere"
+    first = publish(registry=registry.host, repository=repo, tags="a", attest="true", **{"source-key": REUSE_KEY})
+    assert first.code == 0, first.stdout + first.stderr
+    # the same registry repository published from another GitHub repository (a fork's workflow signs as the fork)
+    other = publish(
+        env={"GITHUB_REPOSITORY": "fork/hello-world"},
+        registry=registry.host,
+        repository=repo,
+        tags="b",
+        attest="true",
+        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, "fork"))},
+    )
+    assert other.outputs.get("reused") == "false", other.stdout
+    warnings = [line for line in other.stdout.splitlines() if line.startswith("::warning")]
+    assert any("not from this repository's workflows" in w for w in warnings), warnings
+    assert other.outputs["digest"] != first.outputs["digest"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REAL_COMPONENTS, real_component
-from tests.helpers import assert_one_clear_error, run_command
+from tests.helpers import assert_one_clear_error, rendered, run_command
 from wash_actions import component
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,13 +116,13 @@ def test_the_provider_in_the_workload_resolves_it(check, greeter):
     run = check(greeter["consumer"], workload="*.wasm")
     assert run.code == 0, run.stdout
     assert run.outputs["result"] == "passed"
-    assert "workload: provider.wasm" in run.summary
+    assert "workload: provider.wasm" in rendered(run.summary)
 
 
 def test_a_host_interface_pattern_resolves_it(check, greeter):
     run = check(greeter["consumer"], **{"host-interfaces": "acme:greeter/*@0.1"})
     assert run.code == 0, run.stdout
-    assert "host-interfaces (acme:greeter/*@0.1)" in run.summary
+    assert "host-interfaces (acme:greeter/*@0.1)" in rendered(run.summary)
 
 
 def test_report_mode_warns_and_passes_the_step(check, greeter):

@@ -56,8 +56,14 @@ def test_the_statement_is_buildSLSAProvenancePredicate_and_buildIntotoStatement(
         env={**stack.github_env(), "GITHUB_SERVER_URL": "https://github.com"},
     )
     claims = provenance.token_claims(stack.token())
-    ours = attest.statement(subject, digest, provenance.predicate(claims, "https://github.com"))
-    assert json.loads(ours._contents) == official
+    ours = attest.statement(subject, digest, attest.provenance_predicate(claims, "https://github.com"))
+    assert json.loads(ours) == official
+    # the bytes @actions/attest signs (attest(): Buffer.from(JSON.stringify(statement)))
+    assert ours == sigstore_stack.oracle_bytes(
+        "statement",
+        {"subject-name": subject, "subject-digest": digest, "oidc-issuer": f"{stack.url}/oidc"},
+        env={**stack.github_env(), "GITHUB_SERVER_URL": "https://github.com"},
+    )
 
 
 def without_created(document: dict) -> dict:
@@ -68,15 +74,20 @@ def without_created(document: dict) -> dict:
 
 
 def signed_bundle(stack, digest: str) -> str:
+    claims = provenance.token_claims(stack.token())
+    predicate = attest.provenance_predicate(claims, "https://github.com")
+    return sign_statement(stack, attest.statement("127.0.0.1/acme/x", digest, predicate))
+
+
+def sign_statement(stack, statement: bytes) -> str:
+    from sigstore.dsse import Statement
     from sigstore.models import ClientTrustConfig
     from sigstore.oidc import IdentityToken
     from sigstore.sign import SigningContext
 
-    claims = provenance.token_claims(stack.token())
-    statement = attest.statement("127.0.0.1/acme/x", digest, provenance.predicate(claims, "https://github.com"))
     trust = ClientTrustConfig.from_json(stack.trust_config_path.read_text())
     with SigningContext.from_trust_config(trust).signer(IdentityToken(stack.token())) as signer:
-        return str(signer.sign_dsse(statement).to_json())
+        return str(signer.sign_dsse(Statement(statement)).to_json())
 
 
 def attach_both(host: str, repository: str, digest: str, bundle: str, tmp_path: Path) -> tuple[dict, dict, dict]:
@@ -100,6 +111,8 @@ def attach_both(host: str, repository: str, digest: str, bundle: str, tmp_path: 
 
 def check_same_layout(ours: dict, theirs: dict, index: dict) -> None:
     assert without_created(ours) == without_created(theirs)  # identical but for the time it was made
+    # and byte for byte, once the time is the same
+    assert json.dumps(ours).replace(ours["annotations"][CREATED], theirs["annotations"][CREATED]) == json.dumps(theirs)
     listed = index["index"]
     assert {k: v for k, v in listed.items() if k != "manifests"} == {
         "schemaVersion": 2,
@@ -223,45 +236,59 @@ def our_sbom(built_python: Path) -> dict:
     return sbom.document(wasm, sbom.inventory(wasm), name="ghcr.io/acme/hello-world")
 
 
+# A user's SBOM as tools write them: indented, numbers as 10.0 and 1e2, keys that JavaScript orders first (array
+# indices), escapes, characters beyond the BMP, U+2028, a repeated key.
+AWKWARD_CYCLONEDX = r"""{
+  "bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+  "version": 10, "metadata": {"timestamp": "2026-01-01T00:00:00Z", "10": "ten", "2": "two", "b": 1.0e2},
+  "components": [{"type": "library", "name": "caf\u00e9 \ud83d\ude00 \u2028 \/ \u001f", "version": "1.0",
+    "properties": [{"name": "size", "value": "10.0"}], "x-number": 10.0, "x-small": 0.0000001, "x-big": 1e21,
+    "x-huge-int": 123456789012345678901234567890, "x-neg": -0.0}],
+  "version": 11
+}"""
+
+
 @pytest.mark.parametrize(
     ("kind", "predicate_type"),
-    [("ours", "https://cyclonedx.org/bom"), ("spdx-2.3", "https://spdx.dev/Document/v2.3")],
+    [
+        ("ours", "https://cyclonedx.org/bom"),
+        ("spdx-2.3", "https://spdx.dev/Document/v2.3"),
+        ("awkward", "https://cyclonedx.org/bom"),
+    ],
 )
 def test_the_sbom_statement_is_what_actions_attest_builds_for_sbom_path(
     built_python, tmp_path, kind: str, predicate_type: str
 ) -> None:
     from wash_actions import sbom
 
-    document = our_sbom(built_python) if kind == "ours" else SPDX_23
     path = tmp_path / "sbom.json"
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    if kind == "awkward":
+        path.write_text(AWKWARD_CYCLONEDX, encoding="utf-8")
+    else:
+        document = our_sbom(built_python) if kind == "ours" else SPDX_23
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
     subject, digest = "ghcr.io/acme/hello-world", "sha256:" + "ef" * 32
     read = sbom.read_sbom(path)
     assert read.predicate_type == predicate_type
-    official = sigstore_stack.oracle(
+    official = sigstore_stack.oracle_bytes(
         "sbom-statement",
         {"subject-name": subject, "subject-digest": digest, "sbom": str(path), "predicate-type": predicate_type},
     )
-    ours = attest.sbom_statement(subject, digest, read)
-    assert json.loads(ours._contents) == official
-    # the bytes @actions/attest signs: JSON.stringify of the statement (compact, key order kept, UTF-8 as is)
-    assert ours._contents == json.dumps(official, separators=(",", ":"), ensure_ascii=False).encode()
+    ours = attest.statement(subject, digest, attest.sbom_predicate(read))
+    # the bytes @actions/attest signs: JSON.stringify of the statement (its key order, its numbers, UTF-8 as is)
+    assert ours == official
+    if kind == "awkward":
+        assert b'"version":11,' in ours and b'"x-number":10,' in ours and b'{"2":"two","10":"ten",' in ours
 
 
 def test_the_sbom_referrer_matches_attachArtifactToImage(pushed, registry, user_sigstore, built_python, tmp_path):
     """The SBOM bundle's referrer carries the SBOM's predicate type, as actions/attest annotates it."""
-    from sigstore.models import ClientTrustConfig
-    from sigstore.oidc import IdentityToken
-    from sigstore.sign import SigningContext
-
     from wash_actions import sbom
 
     repository = "acme/conformance-sbom"
     digest = pushed(registry.host, repository)
-    statement = attest.sbom_statement(f"{registry.host}/{repository}", digest, sbom.classify(our_sbom(built_python)))
-    trust = ClientTrustConfig.from_json(user_sigstore.trust_config_path.read_text())
-    with SigningContext.from_trust_config(trust).signer(IdentityToken(user_sigstore.token())) as signer:
-        bundle = str(signer.sign_dsse(statement).to_json())
+    predicate = attest.sbom_predicate(sbom.classify(our_sbom(built_python)))
+    bundle = sign_statement(user_sigstore, attest.statement(f"{registry.host}/{repository}", digest, predicate))
     client = oci.Registry(registry.host, insecure=True)
     subject = client.get_manifest(repository, digest)
     ours_digest = attest.push_referrer(
@@ -287,3 +314,83 @@ def test_the_sbom_referrer_matches_attachArtifactToImage(pushed, registry, user_
     check_same_layout(
         ours, theirs, {"index": json.loads(index[0].body), "ours": ours_digest, "theirs": official["digest"]}
     )
+
+
+def test_referrers_and_their_index_are_byte_for_byte_attachArtifactToImage(pushed, registry, user_sigstore, tmp_path):
+    """The same image in two repositories, each with the same fallback index already there (written by another
+    client: members in its own order, array-index keys, a member of its own holding 10.0); two bundles attached
+    to each at the same fixed times, by the official code in one and by ours in the other: the same manifest
+    digests, the same index bytes."""
+    digest = pushed(registry.host, "acme/bytes-official")
+    assert pushed(registry.host, "acme/bytes-ours") == digest
+    client = oci.Registry(registry.host, insecure=True)
+    image = client.get_manifest("acme/bytes-ours", digest)
+    other = image.digest  # the registry checks that an index's members exist: the image itself
+    seeded = (
+        '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"'
+        + f'{other}","size":{len(image.body)},"annotations":{{"b":"1","10":"x"}}}}],'
+        '"mediaType":"application/vnd.oci.image.index.v1+json","annotations":{"z":"last","1":"first"},'
+        '"x-another-client":{"count":10.0,"big":1e21}}'
+    ).encode()
+    for repository in ("acme/bytes-official", "acme/bytes-ours"):
+        seed = oci.Manifest(seeded, attest.OCI_INDEX, oci.digest_of(seeded))
+        client.push_manifest(repository, attest.fallback_tag(digest), seed)
+    bundles = []
+    for n in range(2):
+        predicate = attest.Predicate("the test", f"https://example.com/predicate/{n}", '{"n":' + str(n) + "}")
+        bundles.append(sign_statement(user_sigstore, attest.statement(f"{registry.host}/acme/x", digest, predicate)))
+    times = ["2026-12-07T18:00:00.123Z", "2026-12-07T18:00:01.000Z"]
+    theirs, ours = [], []
+    subject = client.get_manifest("acme/bytes-ours", digest)
+    for n, (bundle, now) in enumerate(zip(bundles, times, strict=True)):
+        path = tmp_path / f"bundle-{n}.json"
+        path.write_text(bundle)
+        predicate_type = f"https://example.com/predicate/{n}"
+        args = {"image": f"{registry.host}/acme/bytes-official", "digest": digest, "bundle": str(path)}
+        official = sigstore_stack.oracle("attach", {**args, "predicate-type": predicate_type, "now": now})
+        theirs.append(official["digest"])
+        ours.append(
+            attest.push_referrer(
+                client, "acme/bytes-ours", subject, attest.registry_bytes(bundle), predicate_type, created=now
+            )
+        )
+    assert ours == theirs
+    official_index = client.find_manifest("acme/bytes-official", attest.fallback_tag(digest))
+    our_index = client.find_manifest("acme/bytes-ours", attest.fallback_tag(digest))
+    assert official_index is not None and our_index is not None
+    assert our_index[0].body == official_index[0].body
+    listed = json.loads(our_index[0].body)
+    assert [m["digest"] for m in listed["manifests"]] == [other, *theirs]
+    assert b'"annotations":{"10":"x","b":"1"}' in our_index[0].body
+    assert b'"x-another-client":{"count":10,"big":1e+21}' in our_index[0].body
+    # attaching a bundle that is already listed again changes nothing (@sigstore/oci skips the upload)
+    again = attest.push_referrer(
+        client,
+        "acme/bytes-ours",
+        subject,
+        attest.registry_bytes(bundles[0]),
+        "https://example.com/predicate/0",
+        created=times[0],
+    )
+    assert again == theirs[0]
+    after = client.find_manifest("acme/bytes-ours", attest.fallback_tag(digest))
+    assert after is not None and after[0].body == our_index[0].body
+
+
+def test_a_fallback_tag_that_is_not_an_index_is_left_alone(pushed, registry, user_sigstore):
+    """@sigstore/oci refuses to extend a referrers tag that holds something other than an OCI index; so do we,
+    with one clear error, and the tag keeps its manifest."""
+    from wash_actions.errors import ActionError
+
+    digest = pushed(registry.host, "acme/bytes-not-an-index")
+    client = oci.Registry(registry.host, insecure=True)
+    subject = client.get_manifest("acme/bytes-not-an-index", digest)
+    client.push_manifest("acme/bytes-not-an-index", attest.fallback_tag(digest), subject)  # an image, not an index
+    predicate = attest.Predicate("the test", "https://example.com/predicate", "{}")
+    bundle = sign_statement(user_sigstore, attest.statement(f"{registry.host}/acme/x", digest, predicate))
+    with pytest.raises(ActionError) as caught:
+        attest.push_referrer(client, "acme/bytes-not-an-index", subject, attest.registry_bytes(bundle))
+    assert "holds something other than a referrers index" in caught.value.what
+    assert "push-attestation: false" in caught.value.fix
+    kept = client.find_manifest("acme/bytes-not-an-index", attest.fallback_tag(digest))
+    assert kept is not None and kept[0].body == subject.body

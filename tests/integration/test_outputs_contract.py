@@ -3,7 +3,7 @@
 The commands run for real, as the actions' steps run them (the local Releases server, the real wash, the real
 registry), along each path that sets different outputs: setup-wash resolve on a cold runner, install, resolve
 again on the warm runner (the tool-cache hit finishes the install), build, publish pushing and as a dry run,
-discover. What they wrote is then held against every action.yml:
+discover, verify, promote. What they wrote is then held against every action.yml:
 
 - an output a step's command writes is declared in ``outputs:`` as ``${{ steps.<id>.outputs.<name> }}`` (or a
   fallback chain over the steps that may set it), or read by a later step; otherwise it never reaches anyone;
@@ -13,6 +13,7 @@ discover. What they wrote is then held against every action.yml:
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from functools import cache
@@ -38,7 +39,7 @@ def _record(command: str, run: Run) -> Run:
 
 
 @pytest.fixture
-def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, wash_binary, built_python):
+def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, wash_binary, built_python, user_sigstore):
     """Run every command along its paths once per session; the outputs each wrote, by command line."""
     if OBSERVED:
         return OBSERVED
@@ -95,6 +96,23 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
     monorepo = base / "monorepo"
     shutil.copytree(ROOT / "tests" / "fixtures" / "monorepo", monorepo)
     run("discover", {}, base / "discover-runner", workspace=monorepo)
+
+    deploy = base / "deploy"
+    deploy.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "deploy" / "upstream" / "samples-deployment.yaml", deploy / "hello.yaml")
+    pinned = "ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@sha256:" + "a" * 64
+    promote = {"manifests": "hello.yaml", "images": pinned}
+    run("promote", promote, base / "promote-runner", workspace=deploy, env={"WASHACTIONS_ROOT": str(ROOT)})
+
+    from tests.integration.test_verifier_images import GH, attach, push_image
+    from wash_actions.registry import Registry
+
+    client = Registry(registry.host, insecure=True)
+    image = push_image(client, "acme/outputs-verify", b"\0asm attested for the outputs contract")
+    attach(client, "acme/outputs-verify", image, user_sigstore, monkeypatch)
+    verify = {"images": f"{registry.host}/acme/outputs-verify:v1", "insecure": "true", "github-api": "false"}
+    trust = {"WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path)}
+    run("verify", verify, base / "verify-runner", env={"PATH": f"{GH.parent}:{os.environ['PATH']}", **trust})
     return OBSERVED
 
 

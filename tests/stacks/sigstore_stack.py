@@ -224,13 +224,17 @@ def verify_with_node(
 
 def oracle(command: str, args: dict[str, str], env: dict[str, str] | None = None) -> Any:
     """Run the official implementation (``oracle.mjs``: @actions/attest 3.2.0, @sigstore/oci 0.7.2); its JSON."""
+    return json.loads(oracle_bytes(command, args, env))
+
+
+def oracle_bytes(command: str, args: dict[str, str], env: dict[str, str] | None = None) -> bytes:
+    """The result line ``oracle.mjs`` prints, as bytes: ``JSON.stringify`` of what the official code returned."""
     argv = [node(), str(ORACLE), command]
     for name, value in args.items():
         argv += [f"--{name}", value]
-    result = subprocess.run(
-        argv, capture_output=True, text=True, timeout=120, check=False, env={**os.environ, **(env or {})}
-    )
+    result = subprocess.run(argv, capture_output=True, timeout=120, check=False, env={**os.environ, **(env or {})})
     if result.returncode != 0:
-        raise RuntimeError(f"oracle {command} failed: {result.stderr[-3000:]}")
-    # @actions/core writes workflow commands (::debug::, ::add-mask::) to stdout before the result line
-    return json.loads(result.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"oracle {command} failed: {result.stderr.decode(errors='replace')[-3000:]}")
+    # @actions/core writes workflow commands (::debug::, ::add-mask::) to stdout before the result line; the
+    # result has no raw line feed (JSON.stringify escapes it), though it may hold U+2028
+    return result.stdout.rstrip(b"\n").split(b"\n")[-1]

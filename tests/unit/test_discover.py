@@ -182,7 +182,7 @@ def test_outputs_matrix_projects_and_count(tmp_path, monkeypatch, capfd) -> None
     }
     assert json.loads(run.outputs["projects"]) == ["components/js", "components/py"]
     assert run.outputs["count"] == "2"
-    assert "| `js` | `components/js` |" in run.summary
+    assert "| <code>js</code> | <code>components\\/js</code> |" in run.summary
     assert "1 more left out by include/exclude" in run.summary
     assert not run.errors
 

@@ -134,3 +134,20 @@ def test_install_refetches_tampered_wheels_then_unpacks(wheels, tmp_path: Path, 
     assert downloads == [lock]
     assert (tmp_path / "target" / "alpha" / "__init__.py").read_text() == "A = 1\n"
     assert (tmp_path / "target" / extras.MARKER).is_file()
+
+
+def test_yaml_is_used_as_is_only_at_the_locked_version(tmp_path: Path) -> None:
+    """The test venv's PyYAML is the lock's version; a lock that pins another one makes ensure_yaml install it."""
+    root = Path(__file__).resolve().parents[2]
+    assert extras._has_locked_yaml(root / "requirements" / "yaml.txt")
+    other = tmp_path / "yaml.txt"
+    other.write_text("pyyaml==5.4.1 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    assert not extras._has_locked_yaml(other)
+
+
+def test_the_yaml_lock_pins_the_version_the_tests_run() -> None:
+    root = Path(__file__).resolve().parents[2]
+    dev = extras.lock_hashes((root / "requirements" / "dev.txt").read_text())
+    runtime = extras.lock_hashes((root / "requirements" / "yaml.txt").read_text())
+    assert set(runtime) == {"pyyaml==6.0.3"}
+    assert runtime["pyyaml==6.0.3"] == dev["pyyaml==6.0.3"]

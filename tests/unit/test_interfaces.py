@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wash_actions import interfaces
-from wash_actions.commands.check import parse_size
 from wash_actions.errors import ActionError
+from wash_actions.sizes import parse_size
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_patterns_one_per_line_or_comma_separated_with_comments():
     assert [p.text for p in found] == ["wasi:sockets/*", "wasi:http/*", "acme:*"]
 
 
-def test_the_wasmcloud_profile_has_wasi_and_the_built_in_plugins_only():
+def test_the_wasmcloud_profile_has_wasi_and_the_default_plugins_of_wash_host_only():
     profile = interfaces.host_profile("wasmcloud")
     provided = {
         name: any(p.matches(name) for p in profile)
@@ -76,13 +76,17 @@ def test_the_wasmcloud_profile_has_wasi_and_the_built_in_plugins_only():
             "wasi:config/store@0.2.0-rc.1",
             "wasi:blobstore/container@0.2.0-draft",
             "wasi:logging/logging",
-            "wasmcloud:messaging/consumer@0.2.0",  # a configured plugin, not built in
+            "wasmcloud:messaging/consumer@0.2.0",  # registered by `wash host` by default
+            "wasmcloud:secrets/reveal@2.1.0",
+            "wasmcloud:postgres/query@0.1.1-draft",  # opt-in (--postgres-url), not in the profile
             "wasi:config/store@0.2.0-draft",  # the host links rc.1 only
+            "wasi:keyvalue/store@0.1.0",  # the plugin's bindings are 0.2.0-draft
         )
     }
     assert [name for name, ok in provided.items() if not ok] == [
-        "wasmcloud:messaging/consumer@0.2.0",
+        "wasmcloud:postgres/query@0.1.1-draft",
         "wasi:config/store@0.2.0-draft",
+        "wasi:keyvalue/store@0.1.0",
     ]
     assert interfaces.host_profile("none") == ()
 

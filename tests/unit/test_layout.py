@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import component, layout, release, source_date
+from wash_actions import component, release, source_date
 from wash_actions.errors import ActionError
+from wash_actions.timestamps import Instant, parse_rfc3339
 
 
 @pytest.mark.parametrize(
@@ -20,15 +21,15 @@ from wash_actions.errors import ActionError
     ],
 )
 def test_times_are_written_as_chrono_writes_them(nanos, config, annotation):
-    instant = layout.Instant(1777636800, nanos)
+    instant = Instant(1777636800, nanos)
     assert instant.config_time() == config
     assert instant.annotation_time() == annotation
-    assert layout.parse_rfc3339(config) == instant == layout.parse_rfc3339(annotation)
+    assert parse_rfc3339(config) == instant == parse_rfc3339(annotation)
 
 
 @pytest.mark.parametrize("value", ["2026-05-01", "yesterday", "2026-05-01T12:00:00", "2026-13-01T00:00:00Z", ""])
 def test_rfc3339_needs_a_full_date_time_with_offset(value):
-    assert layout.parse_rfc3339(value) is None
+    assert parse_rfc3339(value) is None
 
 
 def test_created_modes():
@@ -41,7 +42,7 @@ def test_created_modes():
 def test_source_date_epoch_wins_and_must_be_a_number(tmp_path: Path):
     env = {"SOURCE_DATE_EPOCH": "1700000000"}
     got = source_date.resolve("commit", sha="ab" * 20, workspace=tmp_path, env=env, event={})
-    assert got.instant == layout.Instant(1700000000) and got.source == "SOURCE_DATE_EPOCH"
+    assert got.instant == Instant(1700000000) and got.source == "SOURCE_DATE_EPOCH"
     with pytest.raises(ActionError, match="is not a number of seconds"):
         source_date.resolve("commit", sha="", workspace=tmp_path, env={"SOURCE_DATE_EPOCH": "soon"}, event={})
 
@@ -53,7 +54,7 @@ def test_the_event_payload_names_the_commit_it_times(tmp_path: Path):
         source_date.resolve("commit", sha=sha, workspace=tmp_path, env={}, event=event)  # another commit's time
     event = {"workflow_run": {"head_commit": {"id": sha, "timestamp": "2026-01-01T01:00:00+01:00"}}}
     got = source_date.resolve("commit", sha=sha, workspace=tmp_path, env={}, event=event)
-    assert got.instant == layout.Instant(1767225600)
+    assert got.instant == Instant(1767225600)
 
 
 IMAGE = "ghcr.io/acme/c"

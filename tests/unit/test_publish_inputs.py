@@ -122,7 +122,7 @@ def test_attest_has_no_default_that_would_hide_its_alias(action: str) -> None:
 def test_sbom_true_refuses_a_publish_that_cannot_attest(mode: str, push: bool, enabled: bool, refused: bool) -> None:
     from wash_actions import attest_decision, sbom_inputs
 
-    options = sbom_inputs.SbomOptions(mode, "", sbom_inputs.DEFAULT_SPEC_VERSION, ())
+    options = sbom_inputs.SbomOptions(mode, "", ())
     decision = attest_decision.Decision(enabled, "" if enabled else "Attestation skipped: the job has no OIDC token.")
     if not refused:
         publish.check_sbom_mode(options, decision, push=push)

@@ -127,19 +127,19 @@ def test_tag_creates_moves_and_leaves_tags(registry):
     client = _client(registry.host)
     repo = "unit/tags"
     release.push(client, repo, old, old_wasm, {})
-    first = release.tag(client, repo, "img", old, {"v1": "", "latest": ""})
+    first = release.tag(client, repo, "img", old.manifest, {"v1": "", "latest": ""})
     assert first == release.Tagged(moved={}, created=("v1", "latest"), unchanged=())
     release.push(client, repo, new, new_wasm, {})
     previous = release.TagReads(client, repo, ["v1", "latest", "v2"]).result()
     assert previous == {"v1": old.digest, "latest": old.digest, "v2": ""}
-    second = release.tag(client, repo, "img", new, {"latest": old.digest, "v2": ""})
+    second = release.tag(client, repo, "img", new.manifest, {"latest": old.digest, "v2": ""})
     assert second == release.Tagged(moved={"latest": old.digest}, created=("v2",), unchanged=())
     assert {t: client.resolve(repo, t) for t in ("v1", "latest", "v2")} == {
         "v1": old.digest,
         "latest": new.digest,
         "v2": new.digest,
     }
-    again = release.tag(client, repo, "img", new, {"latest": new.digest, "v2": new.digest})
+    again = release.tag(client, repo, "img", new.manifest, {"latest": new.digest, "v2": new.digest})
     assert again == release.Tagged(moved={}, created=(), unchanged=("latest", "v2"))
 
 
@@ -150,7 +150,7 @@ def test_a_tag_that_fails_is_named_and_the_others_still_move(registry):
         client = _client(proxy.host)
         release.push(client, "unit/failing", made, wasm, {})
         with pytest.raises(ActionError) as caught:
-            release.tag(client, "unit/failing", "img", made, {"a": "", "b": "", "c": ""})
+            release.tag(client, "unit/failing", "img", made.manifest, {"a": "", "b": "", "c": ""})
     assert caught.value.what.startswith(f"Published img@{made.digest} but could not tag b (1 of 3 tags)")
     assert "Naming " + made.digest + ": a, c." in caught.value.why and "HTTP 400" in caught.value.why
     assert registry.tags("unit/failing") == ["a", "c"]

@@ -4,6 +4,7 @@ the official schemas and read back by its deserialiser), and the SBOM attestatio
 from __future__ import annotations
 
 import json
+import os
 import uuid
 import zlib
 from datetime import UTC, datetime
@@ -315,17 +316,44 @@ def test_classify(doc: dict[str, Any], fmt: str, predicate: str) -> None:
     [
         ("{not json", "It is not JSON"),
         (json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6"}), "serialNumber"),
-        (json.dumps({"spdxVersion": "SPDX", "SPDXID": "x"}), "SPDX-<version>"),
-        (json.dumps([1, 2]), "not an SPDX JSON document"),
+        (json.dumps({"spdxVersion": "SPDX", "SPDXID": "x"}), "SPDX-<major.minor>"),
+        (json.dumps({"spdxVersion": 2.3, "SPDXID": "x"}), "spdxVersion 2.3 is not of the form SPDX-<major.minor>"),
+        (json.dumps({"spdxVersion": "SPDX-2.3", "SPDXID": 1}), "SPDXID is a JSON number, not a string"),
+        (json.dumps([1, 2]), "a JSON array, not an SPDX or CycloneDX JSON document"),
+        (json.dumps({"bomFormat": "SPDX", "specVersion": "1.6", "serialNumber": "x"}), 'not "CycloneDX"'),
+        (
+            json.dumps({"bomFormat": "CycloneDX", "specVersion": 1.6, "serialNumber": "x"}),
+            "specVersion is a JSON number",
+        ),
+        ('{"bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "x", "n": NaN}', "NaN is not a JSON value"),
+        ('{"name": "a\\ud800b"}', "string at /name holds a lone UTF-16 surrogate (\\ud800)"),
+        ("[" * 1000 + "]" * 1000, "more than 512 deep"),
+        ('\ufeff{"bomFormat": "CycloneDX"}', "It is not JSON"),
     ],
 )
 def test_a_bad_sbom_path_is_one_clear_error(tmp_path: Path, content: str, why: str) -> None:
     path = tmp_path / "sbom.json"
-    path.write_text(content)
+    path.write_text(content, encoding="utf-8")
     with pytest.raises(ActionError) as caught:
         sbom.read_sbom(path)
     assert why in caught.value.why
     assert "sbom-path:" in caught.value.fix
+
+
+def test_an_sbom_path_that_is_not_utf8_or_not_a_file(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(b'{"bomFormat": "CycloneDX", "name": "caf\xe9"}')
+    with pytest.raises(ActionError) as caught:
+        sbom.read_sbom(latin1)
+    assert "It is not UTF-8 text (byte 39: invalid continuation byte)" in caught.value.why
+    with pytest.raises(ActionError) as caught:
+        sbom.read_sbom(tmp_path)
+    assert "It is a directory" in caught.value.why
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(ActionError) as caught:
+        sbom.read_sbom(fifo)  # refused without opening it (opening a FIFO blocks until a writer comes)
+    assert "It is not a regular file" in caught.value.why
 
 
 def test_a_missing_or_huge_sbom_path(tmp_path: Path) -> None:
@@ -340,16 +368,25 @@ def test_a_missing_or_huge_sbom_path(tmp_path: Path) -> None:
 
 
 def test_statement() -> None:
+    from wash_actions import attest
+
     digest = "sha256:" + "ab" * 32
-    stmt = sbom.statement("ghcr.io/acme/hello", digest, sbom.classify(CDX))
-    assert stmt == {
+    document = sbom.classify({**CDX, "version": 1.0, "10": "x"})
+    stmt = attest.statement("ghcr.io/acme/hello", digest, attest.sbom_predicate(document))
+    assert json.loads(stmt) == {
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": "ghcr.io/acme/hello", "digest": {"sha256": "ab" * 32}}],
         "predicateType": "https://cyclonedx.org/bom",
-        "predicate": CDX,
+        "predicate": {**CDX, "10": "x"},
     }
-    with pytest.raises(ValueError, match="not a sha256"):
-        sbom.statement("ghcr.io/acme/hello", "sha512:00", sbom.classify(CDX))
+    # JSON.stringify's bytes: 1.0 is 1, the array-index key "10" first
+    assert stmt.endswith(
+        b'"predicate":{"10":"x","bomFormat":"CycloneDX","specVersion":"1.6","serialNumber":"'
+        + SERIAL.urn.encode()
+        + b'","version":1}}'
+    )
+    with pytest.raises(ValueError, match="not an in-toto digest"):
+        attest.statement("ghcr.io/acme/hello", "sha1024:00", attest.sbom_predicate(document))
 
 
 @pytest.mark.parametrize(
@@ -377,10 +414,6 @@ def test_sbom_options_errors(raw: dict[str, str], what: str) -> None:
     with pytest.raises(ActionError) as caught:
         sbom_inputs.sbom_options(raw)
     assert what in caught.value.what
-
-
-def test_publish_inputs_include_the_wasmcloud_names() -> None:
-    assert [i.name for i in sbom_inputs.PUBLISH_INPUTS] == ["sbom", "sbom-path", "cyclonedx-version", "token"]
 
 
 def test_the_schema_check_can_fail() -> None:

@@ -9,9 +9,10 @@ import shlex
 from pathlib import Path
 from typing import NamedTuple
 
-from .. import gha, paths, wash
+from .. import attest_decision, gha, paths, registry, source_key, wash
 from ..errors import ActionError
 from ..install import sha256_file
+from ..oci import check_registry, check_repository
 
 CONFIG = Path(".wash") / "config.yaml"
 EXPORTED_BY_SETUP = frozenset({"WASH_HOST_PLUGINS"})  # setup-wash's plugins, set on purpose
@@ -26,6 +27,10 @@ class BuildInputs(NamedTuple):
     metadata: bool = True
     wash_env: tuple[tuple[str, str], ...] = ()
     workspace: Path | None = None  # the project and the component it writes must stay inside it
+    reuse: bool = True  # compute the source key (and hand it to publish)
+    inputs: tuple[str, ...] = ()  # globs of the workspace files the build reads besides the project directory
+    revision: str = "source"  # source: the last commit that changed the source; job-commit: GITHUB_SHA
+    reuse_from: ReuseFrom | None = None  # where publish publishes: a hit there skips the build
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> BuildInputs:
@@ -40,7 +45,98 @@ class BuildInputs(NamedTuple):
             args=parse_args(inputs.get("args")),
             metadata=inputs.bool("metadata", default=True),
             wash_env=parse_wash_env(inputs.get("wash-env")),
+            reuse=inputs.bool("reuse", default=True),
+            inputs=source_key.check_globs(inputs.get("inputs").splitlines()),
+            revision=parse_revision(inputs.get("revision")),
+            reuse_from=ReuseFrom.from_env(inputs),
         )
+
+
+class ReuseFrom(NamedTuple):
+    """The registry and repository publish publishes to, and how to read it (publish's own inputs)."""
+
+    host: str
+    repository: str
+    insecure: bool
+    credentials: registry.Credentials | None
+    attest: bool  # publish will attest: only a digest with this repository's verified provenance is pulled
+    api_url: str = ""
+    token: str = ""
+
+    @classmethod
+    def from_env(cls, inputs: gha.Inputs) -> ReuseFrom | None:
+        raw = inputs.get("reuse-from").strip()
+        if not raw or not inputs.bool("reuse", default=True):
+            return None
+        if raw.lower() == "true":
+            host, repository = inputs.get("registry", "ghcr.io").strip(), inputs.get("repository").strip()
+        else:
+            host, _, repository = raw.partition("/")
+        if not host:
+            raise ActionError(
+                what=f"Input 'reuse-from' is {raw[:80]!r}, not <registry>/<repository>",
+                why="reuse-from names where publish publishes, so that build can pull the component published "
+                "for the same source instead of building it.",
+                fix="with:\n  reuse-from: ghcr.io/${{ github.repository }}",
+                docs="#same-source-same-digest",
+            )
+        host = check_registry(host)
+        repository = check_repository(repository, gha.env("GITHUB_REPOSITORY"))
+        insecure = inputs.bool("insecure") and registry.is_loopback(host)
+        creds = registry.input_credentials(
+            host,
+            inputs.get("username"),
+            inputs.secret("password"),
+            job_actor=gha.env("WASHACTIONS_GITHUB_ACTOR"),
+            job_token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
+        )
+        decision = attest_decision.decide(
+            attest_decision.attest_mode(inputs.get("attest"), ""),
+            push=True,
+            oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            server_url=gha.env("GITHUB_SERVER_URL"),
+            event_name=gha.env("GITHUB_EVENT_NAME"),
+            event=event_payload(),
+        )
+        return cls(
+            host,
+            repository,
+            insecure,
+            creds or registry.docker_config_credentials(gha.docker_config_dir(), host),
+            decision.enabled,
+            gha.env("GITHUB_API_URL", "https://api.github.com"),
+            gha.env("WASHACTIONS_GITHUB_TOKEN"),
+        )
+
+
+def event_payload() -> dict[str, object]:
+    """The event payload (GITHUB_EVENT_PATH), or {}."""
+    path = gha.env("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+REVISIONS = ("source", "job-commit")
+
+
+def parse_revision(raw: str) -> str:
+    """``revision``: ``source`` (default: the last commit that changed what the build reads) or ``job-commit``."""
+    value = raw.strip().lower() or "source"
+    if value in REVISIONS:
+        return value
+    raise ActionError(
+        what=f"Input 'revision' is {raw.strip()[:40]!r}, not source or job-commit",
+        why="revision chooses the commit a component names (its revision metadata and created time): the last "
+        "commit that changed its source, or the job's commit.",
+        fix="with:\n  revision: source      # unchanged components keep their bytes (default)\n"
+        "or\nwith:\n  revision: job-commit  # every commit names itself",
+        docs="#same-source-same-digest",
+    )
 
 
 def parse_wash_env(raw: str) -> tuple[tuple[str, str], ...]:
@@ -189,6 +285,11 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             "overrides; pass the ones you mean through the 'wash-env' input.",
             title="build: WASH_* variables ignored",
         )
+    source = source_of(inputs, binary)
+    if isinstance(source, source_key.SourceKey) and inputs.reuse_from is not None:
+        pulled = pull_reused(inputs, inputs.reuse_from, source, binary, env)
+        if pulled is not None:
+            return pulled
     gha.group_start(f"wash {' '.join(args)} ({inputs.project})")
     try:
         result = wash.run(binary, args, cwd=inputs.project, env=env, echo=True)
@@ -229,8 +330,15 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             fix="Make build.component_path the file your build command writes.",
             docs="#build",
         )
-    added = embed_metadata(component, project) if inputs.metadata else {}
+    commit, seconds = source_commit(inputs, source)
+    added = embed_metadata(component, project, commit) if inputs.metadata else {}
     sha256 = sha256_file(component)
+    key = ""
+    if isinstance(source, source_key.SourceKey):
+        key = source.key
+        source_key.write_handoff(gha.temp_dir(), component, source_key.Handoff(key, sha256, commit, seconds))
+    else:
+        source_key.handoff_path(gha.temp_dir(), component).unlink(missing_ok=True)  # an earlier build's
     size = component.stat().st_size
     wit = inspect_wit(binary, component, env)
     imports, exports = count_world_items(wit)
@@ -250,10 +358,145 @@ def run(inputs: BuildInputs) -> dict[str, str]:
         "wit": wit,
         "json": json.dumps(data),
         "metadata": json.dumps(added),
+        "source-key": key,
+        "source-commit": commit,
+        "reused": "false",
     }
 
 
-def embed_metadata(component: Path, project: Path) -> dict[str, str]:
+def pull_reused(
+    inputs: BuildInputs, target: ReuseFrom, source: source_key.SourceKey, binary: str, env: dict[str, str]
+) -> dict[str, str] | None:
+    """On a hit for the source key in ``target``, write the component published for it where the build would
+    have (its layer, checked against its digest) and return build's outputs; None: build as usual (with one
+    warning when something was found but not taken)."""
+    from .. import reuse
+
+    image = f"{target.host}/{target.repository}"
+    client = registry.Registry(target.host, insecure=target.insecure, credentials=target.credentials)
+    outcome = reuse.Lookup(client, target.repository, source.key).result()
+    hit = outcome.hit
+    why = outcome.warning
+    if hit is not None and target.attest:
+        verified = reuse.provenance(
+            client,
+            target.repository,
+            hit.digest,
+            github_repository=gha.env("GITHUB_REPOSITORY"),
+            server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
+            api_url=target.api_url,
+            token=target.token,
+        )
+        if isinstance(verified, str):
+            why, hit = f"{image}@{hit.digest} was published for the same source, but {verified}", None
+        else:
+            gha.info(f"Verified: {verified[0]}")
+    if hit is None:
+        if why:
+            gha.warning(f"Not reusing an earlier build: {why}. Building.", title="build: reuse")
+        return None
+    component = configured_component(binary, inputs.project, env)
+    if component is None:
+        gha.warning("wash config show did not name build.component_path; building.", title="build: reuse")
+        return None
+    check_component_path(component, inputs.project, inputs.workspace or inputs.project)
+    try:
+        wasm = client.get_blob(target.repository, hit.layer_digest, max_bytes=max(hit.layer_size, 0) + 1)
+    except ActionError as exc:
+        gha.warning(f"Could not pull {image}@{hit.layer_digest}: {exc.what}. Building.", title="build: reuse")
+        return None
+    if len(wasm) != hit.layer_size:
+        gha.warning(f"{image}@{hit.layer_digest} is not the size its manifest says. Building.", title="build: reuse")
+        return None
+    component.parent.mkdir(parents=True, exist_ok=True)
+    component.write_bytes(wasm)
+    sha256 = sha256_file(component)
+    built = f"the build of {hit.commit[:12]}" if hit.commit else "an earlier build"
+    gha.notice(
+        f"Skipped the build: pulled {image}@{hit.digest}, {built} (same source, source key {source.key}); "
+        f"layer {hit.layer_digest} checked.",
+        title="build: reused",
+    )
+    source_key.write_handoff(
+        gha.temp_dir(), component, source_key.Handoff(source.key, sha256, hit.commit, 0, reused=True)
+    )
+    wit = inspect_wit(binary, component, env)
+    imports, exports = count_world_items(wit)
+    gha.summary(
+        f"### Component reused (same source as {built})\n\n| component | size | sha256 | imports | exports | from |\n"
+        "|---|---|---|---|---|---|\n"
+        f"| `{_relative(component)}` | {len(wasm):,} bytes | `{sha256}` | {imports} | {exports} | "
+        f"`{image}@{hit.digest}` |\n"
+    )
+    return {
+        "component-path": str(component),
+        "component_path": str(component),
+        "component-path-relative": _relative(component),
+        "project-path": str(inputs.project),
+        "component-sha256": sha256,
+        "component-size": str(len(wasm)),
+        "wit": wit,
+        "json": json.dumps({"component_path": str(component), "project_path": str(inputs.project)}),
+        "metadata": json.dumps({}),
+        "source-key": source.key,
+        "source-commit": hit.commit,
+        "reused": "true",
+    }
+
+
+def configured_component(binary: str, project: Path, env: dict[str, str]) -> Path | None:
+    """Where ``wash build`` writes the component: build.component_path of ``wash config show`` (the project's
+    config with the WASH_* overrides), absolute."""
+    result = wash.run(binary, ["config", "show"], cwd=project, env=env)
+    data = result.envelope.data if result.envelope and isinstance(result.envelope.data, dict) else {}
+    build = data.get("build")
+    raw = build.get("component_path") if isinstance(build, dict) else None
+    if not isinstance(raw, str) or not raw:
+        return None
+    path = Path(raw)
+    return path if path.is_absolute() else project / path
+
+
+def source_of(inputs: BuildInputs, binary: str) -> source_key.SourceKey | source_key.Unkeyed:
+    """The project's source key, or why it has none (said once, as a notice: nothing is reused for it)."""
+    if not inputs.reuse:
+        return source_key.Unkeyed("reuse: false")
+    settings = source_key.BuildSettings(
+        wash_version=source_key.wash_version(binary),
+        args=inputs.args,
+        wash_env=inputs.wash_env,
+        skip_fetch=inputs.skip_fetch,
+        metadata=inputs.metadata,
+        repository=f"{gha.env('GITHUB_SERVER_URL')}/{gha.env('GITHUB_REPOSITORY')}",
+        job_commit=gha.env("GITHUB_SHA") if inputs.revision == "job-commit" else "",
+    )
+    found = source_key.compute(inputs.project, settings, inputs.inputs)
+    if isinstance(found, source_key.Unkeyed):
+        gha.notice(f"No source key: {found.reason}. This build will not be reused.", title="build: source key")
+    else:
+        gha.info(f"source key {found.key} ({', '.join(found.paths[:6])}{' …' if len(found.paths) > 6 else ''})")
+    return found
+
+
+def source_commit(inputs: BuildInputs, source: source_key.SourceKey | source_key.Unkeyed) -> tuple[str, int]:
+    """The commit the component names (revision metadata, publish's created time) and its time (0: publish finds
+    it): the last commit that changed the source, or the job's commit (revision: job-commit, a shallow clone)."""
+    job = gha.env("GITHUB_SHA")
+    if inputs.revision == "job-commit" or not isinstance(source, source_key.SourceKey):
+        return job, 0
+    change = source_key.last_change(source)
+    if change is None:
+        gha.info(
+            "revision: the checkout is shallow, so the last commit that changed the source is unknown; the "
+            "component names the job's commit (actions/checkout with fetch-depth: 0 gives the source's)."
+        )
+        return job, 0
+    if change[0] != job:
+        gha.info(f"revision: {change[0]}, the last commit that changed the source (the job's is {job or 'unset'})")
+    return change
+
+
+def embed_metadata(component: Path, project: Path, commit: str = "") -> dict[str, str]:
     """Fill the provenance sections the toolchain left empty; never overwrite one it set."""
     from .. import metadata
 
@@ -269,7 +512,7 @@ def embed_metadata(component: Path, project: Path) -> dict[str, str]:
     found = metadata.from_manifests(project)
     for warning in found.warnings:
         gha.warning(warning, title="build: metadata")
-    git = metadata.from_git(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_REPOSITORY"), gha.env("GITHUB_SHA"))
+    git = metadata.from_git(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_REPOSITORY"), commit or gha.env("GITHUB_SHA"))
     wanted = metadata.plan(existing, found.values, git)
     added = metadata.embed(component, wanted) if wanted else {}
     if added:

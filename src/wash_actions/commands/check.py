@@ -1,55 +1,34 @@
 """check: a component's imports must resolve where it will run — in CI, not at deploy time.
 
-Reads the component's imports and exports from the binary (:mod:`component`), then decides for each import who
-provides it: the host (the ``wasmcloud`` profile of :mod:`interfaces`, plus ``host-interfaces``), another
-component of the same workload (``workload``: their exports), or nobody. ``deny-imports`` and ``max-size`` are
-a capability and a size budget. ``check: report`` turns failures into warnings.
+On its own, the component (``component-path``) is read from the binary (:mod:`component`) and each import is
+given a provider: the host (the ``wasmcloud`` profile of :mod:`interfaces`, plus ``host-interfaces``), another
+component file of the workload (``workload``), or nobody (:func:`host_binding.resolve_imports`).
+
+With ``manifests``, every Workload, WorkloadReplicaSet and WorkloadDeployment in them is admitted as the API
+server would (:mod:`admission`) and bound as the host binds it (:mod:`host_binding`): each component read from
+its registry by image (:mod:`component_images`), except the one ``manifest-component`` names, which the
+component under check stands in for. ``deny-imports`` and ``max-size`` are a capability and a size budget;
+``check: report`` turns failures into warnings.
 """
 
 from __future__ import annotations
 
-import glob
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .. import component, gha, interfaces, paths
-from ..errors import COMPONENT_PATH_FIX, ActionError
+from .. import component, gha, host_binding, interfaces, paths, sizes
+from ..errors import COMPONENT_PATH_FIX, ActionError, cap
 
 MODES = ("true", "report", "false")
 READ_LIMIT = 1 << 30  # a component larger than 1 GiB is not read (max-size says how big is too big)
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\Z", re.IGNORECASE)
-_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def parse_size(raw: str) -> int | None:
-    """``512KiB``, ``20MiB``, ``1.5MB``, ``300000`` (bytes) as bytes; None when empty."""
-    text = raw.strip()
-    if not text:
-        return None
-    match = _SIZE.match(text)
-    if match is None:
-        raise ActionError(
-            what=f"max-size: {text[:40]!r} is not a size",
-            why="max-size is the component's size budget: a number of bytes, with an optional unit.",
-            fix="with:\n  max-size: 20MiB   # or 512KiB, 1.5MB, 300000",
-            docs="#check",
-        )
-    return int(float(match[1]) * _UNITS[(match[2] or "B").lower()])
-
-
-def human(size: int) -> str:
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if size >= factor:
-            return f"{size / factor:.1f} {unit}"
-    return f"{size} B"
+_MANIFESTS_FIX = "with:\n  manifests: |\n    deploy/*.yaml"
 
 
 @dataclass(frozen=True)
 class CheckInputs:
-    component: Path
+    component: Path | None
     host: str
     host_patterns: tuple[interfaces.Pattern, ...]
     extra: tuple[interfaces.Pattern, ...]
@@ -57,6 +36,9 @@ class CheckInputs:
     deny: tuple[interfaces.Pattern, ...]
     max_size: int | None
     mode: str
+    manifests: tuple[Path, ...] = ()
+    manifest_component: str = ""
+    insecure: bool = False
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> CheckInputs:
@@ -68,122 +50,95 @@ class CheckInputs:
                 fix="with:\n  check: report",
                 docs="#check",
             )
+        workspace = gha.workspace()
+        manifests = files("manifests", inputs.list("manifests"), workspace, fix=_MANIFESTS_FIX)
         raw = inputs.get("component-path")
-        if not raw and mode != "false":
+        if not raw and mode != "false" and not manifests:
             raise ActionError(
                 what="Input 'component-path' is required",
-                why="check reads the component the build step made.",
+                why="check reads the component the build step made (or, with manifests, the workloads' images).",
                 fix=COMPONENT_PATH_FIX,
                 docs="#check",
             )
-        workspace = gha.workspace()
-        fix = COMPONENT_PATH_FIX
-        location = paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#check") if raw else Path()
-        host = inputs.get("host") or "wasmcloud"
+        location = (
+            paths.workspace_input("component-path", raw, workspace, fix=COMPONENT_PATH_FIX, docs="#check")
+            if raw
+            else None
+        )
+        host = (inputs.get("host") or "wasmcloud").strip().lower()
         return cls(
             component=location,
-            host=host.strip().lower(),
+            host=host,
             host_patterns=interfaces.host_profile(host),
             extra=interfaces.parse_patterns(inputs.list("host-interfaces"), input_name="host-interfaces"),
-            workload=workload_files(inputs.list("workload"), workspace),
+            workload=files(
+                "workload",
+                inputs.list("workload"),
+                workspace,
+                fix="with:\n  workload: |\n    build/provider.wasm\n    services/*/build/*.wasm",
+            ),
             deny=interfaces.parse_patterns(inputs.list("deny-imports"), input_name="deny-imports"),
-            max_size=parse_size(inputs.get("max-size")),
+            max_size=sizes.parse_size(inputs.get("max-size")),
             mode=mode,
+            manifests=manifests,
+            manifest_component=inputs.get("manifest-component").strip(),
+            insecure=_insecure(inputs.get("insecure")),
         )
 
 
-def workload_files(entries: list[str], workspace: Path) -> tuple[Path, ...]:
-    """The workload's other components: paths or globs relative to the workspace; each must match a file."""
+def _insecure(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in gha.TRUE:
+        return True
+    if value in gha.FALSE:
+        return False
+    raise ActionError(
+        what=f"insecure: {raw[:40]!r} is not true or false",
+        why="insecure allows plain HTTP to registries on this machine (localhost, 127.0.0.0/8, ::1).",
+        fix="with:\n  insecure: true",
+        docs="#check",
+    )
+
+
+def files(name: str, entries: list[str], workspace: Path, *, fix: str) -> tuple[Path, ...]:
+    """Paths or globs relative to the workspace (:func:`paths.workspace_glob`); each must match a file."""
     found: list[Path] = []
     for entry in entries:
-        pattern = entry.strip()
-        if not pattern:
+        if not entry.strip():
             continue
-        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        matches = paths.workspace_glob(name, entry, workspace, fix=fix, docs="#check")
+        if not matches:
             raise ActionError(
-                what=f"workload: {pattern[:120]!r} is outside the workspace",
-                why="workload lists the other components of the workload, relative to the workspace.",
-                fix="with:\n  workload: |\n    build/provider.wasm\n    services/*/build/*.wasm",
+                what=f"{name}: {entry.strip()[:120]!r} matches no file",
+                why=f"Each {name} entry must name at least one file of the workspace.",
+                fix=f"Fix the path (relative to the workspace), or make the files before this step:\n{fix}",
                 docs="#check",
             )
-        matches = sorted(Path(p) for p in glob.glob(str(workspace / pattern), recursive=True))
-        files = [p for p in matches if p.is_file()]
-        if not files:
-            raise ActionError(
-                what=f"workload: {pattern[:120]!r} matches no file",
-                why="Each workload entry must name at least one component file (build them before this step).",
-                fix="Build the workload's other components first, or fix the path:\nwith:\n  workload: "
-                "build/provider.wasm",
-                docs="#check",
-            )
-        found += files
+        found += matches
     return tuple(dict.fromkeys(found))
 
 
 def read(path: Path, *, label: str) -> component.World:
     """A component's world, with clear errors for a missing, huge, or non-component file."""
-    if not path.is_file():
-        raise ActionError(
-            what=f"{label} {path} does not exist",
-            why="check reads a component file the build step made.",
-            fix=COMPONENT_PATH_FIX,
-            docs="#check",
-        )
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        head = handle.read(8)
-        if head != component.PREAMBLE:
-            return component.read_world(head, name=f"{label} {path.name}")  # raises: what it is instead
-        if size > READ_LIMIT:
-            raise ActionError(
-                what=f"{label} {path.name} is {human(size)}, more than check reads ({human(READ_LIMIT)})",
-                why="No real component is that large; the path names another file.",
-                fix=COMPONENT_PATH_FIX,
-                docs="#check",
-            )
-        data = head + handle.read()
+    from .. import component_images
+
+    data = component.load(path, label=label, fix=COMPONENT_PATH_FIX, docs="#check", limit=READ_LIMIT)
     world = component.read_world(data, name=f"{label} {path.name}")
     for item in (*world.imports, *world.exports):
-        if _UNSAFE.search(item.name) or "::" in item.name:
+        if item.kind == "type":
+            continue
+        try:
+            component_images.checked_names([item.name], where=f"{label} {path.name}", field="imports")
+        except ActionError:
             raise ActionError(
                 what=f"{label} {path.name} has an import or export whose name is not a component-model name",
-                why=f"The name {item.name[:80]!r} holds control characters or '::', which no toolchain writes and no "
-                "host accepts; the file was altered or is not a real component.",
+                why=f"The name {item.name[:80].encode('unicode_escape').decode()!r} is no name a toolchain "
+                "writes or a host accepts (control characters, '::'); the file was altered or is not a real "
+                "component.",
                 fix="Rebuild the component from source.",
                 docs="#check",
-            )
+            ) from None
     return world
-
-
-@dataclass(frozen=True)
-class Resolution:
-    name: str
-    provider: str  # "host (wasmcloud)", "host-interfaces (pattern)", "workload: file", "" (unresolved)
-    denied: str = ""  # the deny-imports pattern that names it
-
-
-def resolve(
-    world: component.World,
-    inputs: CheckInputs,
-    workload: dict[Path, component.World],
-) -> list[Resolution]:
-    """Who provides each import: the host profile, host-interfaces, a workload component, or nobody."""
-    results = []
-    for item in world.imports:
-        name = item.name
-        denied = next((p.text for p in inputs.deny if p.matches(name)), "")
-        provider = ""
-        if any(p.matches(name) for p in inputs.host_patterns):
-            provider = f"host ({inputs.host})"
-        elif hit := next((p for p in inputs.extra if p.matches(name)), None):
-            provider = f"host-interfaces ({hit.text})"
-        else:
-            for path, other in workload.items():
-                if any(_exports(export, name) for export in other.export_names):
-                    provider = f"workload: {relative(path)}"
-                    break
-        results.append(Resolution(name, provider, denied))
-    return results
 
 
 def relative(path: Path) -> str:
@@ -194,35 +149,170 @@ def relative(path: Path) -> str:
         return str(path)
 
 
-def _exports(exported: str, imported: str) -> bool:
-    """A workload component's export satisfies the import: the same interface, semver-compatible."""
-    mine, theirs = interfaces.parse_interface(imported), interfaces.parse_interface(exported)
-    if mine is None or theirs is None:
-        return False
-    same = (mine.namespace, mine.package, mine.name) == (theirs.namespace, theirs.package, theirs.name)
-    return same and interfaces.compatible(mine.version, theirs.version)
+class Problems:
+    """What the check found: errors (fail the job unless report) and warnings (with a file and line)."""
+
+    def __init__(self) -> None:
+        self.errors: list[ActionError] = []
+        self.warnings: list[tuple[str, str, int, str]] = []  # (message, file, line, title)
 
 
 def run(inputs: CheckInputs) -> dict[str, str]:
     if inputs.mode == "false":
-        gha.info("check: false — the component was not checked.")
-        return {"imports": "[]", "exports": "[]", "unresolved": "[]", "result": "skipped"}
-    world = read(inputs.component, label="component-path")
-    workload = {path: read(path, label="workload component") for path in inputs.workload}
-    resolutions = resolve(world, inputs, workload)
+        gha.info("check: false — nothing was checked.")
+        return {"imports": "[]", "exports": "[]", "unresolved": "[]", "result": "skipped", "workloads": "[]"}
+    problems = Problems()
+    world = read(inputs.component, label="component-path") if inputs.component else None
+    workloads: list[dict[str, Any]] = []
+    stands_in = False
+    if inputs.manifests:
+        workloads, stands_in = check_workloads(inputs, world, problems)
+    resolutions: list[host_binding.Resolution] = []
+    size = 0
+    if world is not None and inputs.component is not None:
+        others = [(relative(p), read(p, label="workload component").export_names) for p in inputs.workload]
+        resolutions = host_binding.resolve_imports(
+            world.import_names,
+            host=inputs.host,
+            host_patterns=inputs.host_patterns,
+            extra=inputs.extra,
+            deny=inputs.deny,
+            workload=others,
+        )
+        size = inputs.component.stat().st_size
+        component_problems(inputs, inputs.component.name, resolutions, size, problems, in_workload=stands_in)
+    unresolved = [r.name for r in resolutions if not r.provider]
+    outputs = {
+        "imports": json.dumps(world.import_names if world else []),
+        "exports": json.dumps(world.export_names if world else []),
+        "unresolved": json.dumps([] if stands_in else unresolved),
+        "result": "failed" if problems.errors else "passed",
+        "workloads": json.dumps(workloads, separators=(",", ":")),
+    }
+    summarize(inputs, world, resolutions, size, workloads, problems)
+    for message, file, line, title in problems.warnings:
+        gha.command("warning", cap(message, gha.ANNOTATION_LIMIT), file=file, line=str(line), title=title[:200])
+    if not problems.errors:
+        gha.info(f"check: passed ({len(resolutions)} imports of the component, {len(workloads)} workloads).")
+        return outputs
+    if inputs.mode == "report":
+        for problem in problems.errors:
+            gha.warning(f"{problem.what}. {problem.why}", title="check")
+        return outputs
+    gha.set_outputs(outputs)
+    for problem in problems.errors[:-1]:
+        problem.docs = gha.docs_url(problem.docs)
+        gha.error(problem.one_line(), title=problem.what)
+    raise problems.errors[-1]
+
+
+def check_workloads(
+    inputs: CheckInputs, world: component.World | None, problems: Problems
+) -> tuple[list[dict[str, Any]], bool]:
+    """Every workload of ``manifests``, admitted and bound; the workloads output, and whether the component under
+    check stands in for one of their components."""
+    from .. import component_images, extras, workload_manifests, yaml_source
+
+    extras.ensure_yaml()
+    sources = [yaml_source.read_file(path, name=relative(path)) for path in inputs.manifests]
+    found = workload_manifests.read(sources)
+    for skipped in found.skipped:
+        gha.info(f"manifests: {skipped} skipped (not a wasmCloud workload)")
+    if not found.workloads:
+        raise ActionError(
+            what=f"manifests: no Workload, WorkloadReplicaSet or WorkloadDeployment in {len(sources)} file"
+            f"{'s' if len(sources) > 1 else ''}",
+            why="manifests lists the wasmCloud workloads to check"
+            + (f"; these hold only {', '.join(found.skipped)[:300]}." if found.skipped else "."),
+            fix=_MANIFESTS_FIX,
+            docs="#workloads",
+        )
+    stand_in = workload_manifests.stand_in(
+        found.workloads, inputs.manifest_component, inputs.component.stem if inputs.component else ""
+    )
+    access = component_images.Access(
+        gha.docker_config_dir(),
+        gha.env("WASHACTIONS_GITHUB_ACTOR"),
+        gha.env("WASHACTIONS_GITHUB_TOKEN"),
+        inputs.insecure,
+    )
+    plugins = host_binding.plugins_for(inputs.host, inputs.extra)
+    always = tuple(p for p in inputs.host_patterns if p.text in interfaces.ALWAYS)
+    reads: dict[str, component_images.Read] = {}
+    results: list[dict[str, Any]] = []
+    for workload in found.workloads:
+        members: list[host_binding.Member] = []
+        described: list[dict[str, Any]] = []
+        for entry in workload.components:
+            if stand_in is not None and world is not None and entry.name == stand_in:
+                used = world
+                image, how = entry.image, f"component-path {relative(inputs.component or Path())}"
+            else:
+                where = f"{workload.file}:{entry.line}"
+                reference, via = workload_manifests.image_of(workload, entry, found.artifacts)
+                parsed = workload_manifests.parse_image(reference, where=where)
+                if parsed.text not in reads:
+                    reads[parsed.text] = component_images.read(parsed, access, where=where)
+                got = reads[parsed.text]
+                used, image = got.world, parsed.text
+                how = f"{got.source} of {got.digest[:19]}…" + (f", {via}" if via else "")
+            members.append(
+                host_binding.Member(
+                    entry.name, tuple(used.import_names), tuple(used.export_names), entry.allowed_hosts, entry.line
+                )
+            )
+            described.append({"name": entry.name, "image": image, "read": how})
+        bindings, found_problems = host_binding.bind(
+            members, workload.declared, plugins, always=always, host=inputs.host
+        )
+        for problem in found_problems:
+            if problem.severity == "error":
+                problems.errors.append(problem.error(workload.file))
+            else:
+                problems.warnings.append(
+                    (f"{problem.what}. {problem.why} Fix: {problem.fix}", workload.file, problem.line, problem.what)
+                )
+        results.append(
+            {
+                "kind": workload.kind,
+                "name": workload.name,
+                "file": workload.file,
+                "line": workload.line,
+                "components": described,
+                "bindings": [
+                    {"component": b.component, "import": b.imported, "provider": b.provider} for b in bindings
+                ],
+                "problems": [
+                    {"severity": p.severity, "file": workload.file, "line": p.line, "message": p.what}
+                    for p in found_problems
+                ],
+            }
+        )
+    return results, stand_in is not None
+
+
+def component_problems(
+    inputs: CheckInputs,
+    name: str,
+    resolutions: list[host_binding.Resolution],
+    size: int,
+    problems: Problems,
+    *,
+    in_workload: bool,
+) -> None:
+    """The component on its own: unresolved imports (unless a manifest's workload decides them), deny-imports,
+    max-size."""
     unresolved = [r.name for r in resolutions if not r.provider]
     denied = [r for r in resolutions if r.denied]
-    size = inputs.component.stat().st_size
-    problems: list[ActionError] = []
-    if unresolved:
-        problems.append(
+    if unresolved and not in_workload:
+        many = len(unresolved) > 1
+        problems.errors.append(
             ActionError(
-                what=f"{inputs.component.name} imports {len(unresolved)} interface"
-                f"{'s' if len(unresolved) > 1 else ''} nothing provides: {', '.join(unresolved)}",
-                why=f"The host ({inputs.host}) does not provide "
-                f"{'them' if len(unresolved) > 1 else 'it'}, and no component of the workload exports "
-                f"{'them' if len(unresolved) > 1 else 'it'}; a wasmCloud v2 host refuses such a workload at deploy "
-                "time.",
+                what=f"{name} imports {len(unresolved)} interface{'s' if many else ''} nothing provides: "
+                f"{', '.join(unresolved)}",
+                why=f"The host ({inputs.host}) does not provide {'them' if many else 'it'}, and no component of the "
+                f"workload exports {'them' if many else 'it'}; a wasmCloud v2 host refuses such a workload at "
+                "deploy time.",
                 fix="Add the component that exports it to the workload, list what the target host provides "
                 "(a host plugin), or stop importing it:\nwith:\n  workload: build/provider.wasm\n"
                 f"  host-interfaces: {unresolved[0]}",
@@ -231,9 +321,9 @@ def run(inputs: CheckInputs) -> dict[str, str]:
         )
     if denied:
         listed = ", ".join(f"{r.name} (deny-imports: {r.denied})" for r in denied)
-        problems.append(
+        problems.errors.append(
             ActionError(
-                what=f"{inputs.component.name} imports what deny-imports forbids: {listed}",
+                what=f"{name} imports what deny-imports forbids: {listed}",
                 why="deny-imports lists capabilities this component must not have.",
                 fix="Remove the import from the component's world (and the code that uses it), or allow it by "
                 "removing the pattern from deny-imports.",
@@ -241,51 +331,55 @@ def run(inputs: CheckInputs) -> dict[str, str]:
             )
         )
     if inputs.max_size is not None and size > inputs.max_size:
-        problems.append(
+        problems.errors.append(
             ActionError(
-                what=f"{inputs.component.name} is {human(size)} ({size} bytes), over max-size {human(inputs.max_size)}",
+                what=f"{name} is {sizes.human(size)} ({size} bytes), over max-size {sizes.human(inputs.max_size)}",
                 why="max-size is this component's size budget.",
                 fix="Make the component smaller (a release build, fewer dependencies), or raise the budget:\n"
-                f"with:\n  max-size: {human(size * 2).replace(' ', '')}",
+                f"with:\n  max-size: {sizes.human(size * 2).replace(' ', '')}",
                 docs="#check",
             )
         )
-    outputs = {
-        "imports": json.dumps(world.import_names),
-        "exports": json.dumps(world.export_names),
-        "unresolved": json.dumps(unresolved),
-        "result": "failed" if problems else "passed",
-    }
-    summarize(inputs, world, resolutions, size, problems)
-    if not problems:
-        gha.info(f"check: {inputs.component.name}: every import resolves ({len(resolutions)} imports).")
-        return outputs
-    if inputs.mode == "report":
-        for problem in problems:
-            gha.warning(f"{problem.what}. {problem.why}", title="check")
-        return outputs
-    gha.set_outputs(outputs)
-    for problem in problems[:-1]:
-        problem.docs = gha.docs_url(problem.docs)
-        gha.error(problem.one_line(), title=problem.what)
-    raise problems[-1]
 
 
 def summarize(
     inputs: CheckInputs,
-    world: component.World,
-    resolutions: list[Resolution],
+    world: component.World | None,
+    resolutions: list[host_binding.Resolution],
     size: int,
-    problems: list[ActionError],
+    workloads: list[dict[str, Any]],
+    problems: Problems,
 ) -> None:
-    rows = "".join(
-        f"| `{gha.cell(r.name)}` | {gha.cell(r.provider) if r.provider else '**unresolved**'}"
-        f"{' — **denied** (' + gha.cell(r.denied) + ')' if r.denied else ''} |\n"
-        for r in resolutions
-    )
-    exports = ", ".join(f"`{gha.cell(name)}`" for name in world.export_names) or "none"
-    verdict = "passed" if not problems else ("failed (reported)" if inputs.mode == "report" else "failed")
-    gha.summary(
-        f"### Component check: {verdict}\n\n`{gha.cell(inputs.component.name)}`, {human(size)}; exports {exports}\n\n"
-        f"| import | provided by |\n|---|---|\n{rows}"
-    )
+    verdict = "passed" if not problems.errors else ("failed (reported)" if inputs.mode == "report" else "failed")
+    parts = [f"### Component check: {verdict}\n"]
+    if world is not None and inputs.component is not None:
+        rows = "".join(
+            f"| {gha.code(r.name)} | {gha.text(r.provider) if r.provider else '**unresolved**'}"
+            f"{' — **denied** (' + gha.code(r.denied) + ')' if r.denied else ''} |\n"
+            for r in resolutions
+        )
+        exports = ", ".join(gha.code(name) for name in world.export_names) or "none"
+        parts.append(
+            f"{gha.code(inputs.component.name)}, {sizes.human(size)}; exports {exports}\n\n"
+            f"| import | provided by |\n|---|---|\n{rows}"
+        )
+    for workload in workloads:
+        rows = "".join(
+            f"| {gha.text(item['component'])} | {gha.code(item['import'])} | "
+            f"{gha.text(item['provider']) if item['provider'] else '**unresolved**'} |\n"
+            for item in workload["bindings"]
+        )
+        listed = "".join(
+            f"- {'❌' if p['severity'] == 'error' else '⚠️'} {gha.text(p['file'])}:{p['line']}: "
+            f"{gha.text(p['message'])}\n"
+            for p in workload["problems"]
+        )
+        images = "".join(
+            f"- {gha.text(c['name'])}: {gha.code(c['image'])} ({gha.text(c['read'])})\n" for c in workload["components"]
+        )
+        parts.append(
+            f"\n#### {gha.text(workload['kind'])} {gha.text(workload['name'])} "
+            f"({gha.text(workload['file'])}:{workload['line']})\n\n{images}\n"
+            f"| component | import | provided by |\n|---|---|---|\n{rows}\n{listed}"
+        )
+    gha.summary("\n".join(parts))

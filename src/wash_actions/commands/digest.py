@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from .. import gha, layout, source_date
+from ..component import load
 from ..errors import ActionError
 
 USAGE = "wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
@@ -49,6 +50,7 @@ def run(argv: list[str]) -> str:
     mode = source_date.check_mode(args.created)
     sha = args.commit.strip() or ((source_date.git(repo, "rev-parse", "HEAD") or "") if mode == "commit" else "")
     created = source_date.resolve(mode, sha=sha, workspace=repo, env=os.environ, event={})
-    artifact = layout.build(layout.map_component(component), created.instant, name=component.name)
+    wasm = load(component, label="digest:", fix=USAGE, docs="#reproducible-digests")
+    artifact = layout.build(wasm, created.instant, name=component.name)
     gha.stderr(f"created {created.instant.config_time()} ({created.source})")
     return artifact.digest

@@ -217,7 +217,7 @@ def run(inputs: DiscoverInputs) -> dict[str, str]:
     if not selected:
         raise all_filtered(found, inputs)
     projects = name_projects(selected, root.name or "root")
-    rows = "".join(f"| `{gha.cell(p.name)}` | `{gha.cell(p.path)}` |\n" for p in projects)
+    rows = "".join(f"| {gha.code(p.name)} | {gha.code(p.path)} |\n" for p in projects)
     skipped = len(found) - len(selected)
     note = f"\n{skipped} more left out by include/exclude.\n" if skipped else ""
     gha.summary(f"### wash projects ({len(projects)})\n\n| name | path |\n|---|---|\n{rows}{note}")

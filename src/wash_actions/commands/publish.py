@@ -7,17 +7,27 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .. import attest_decision, gha, layout, paths, registry, release, sbom_inputs, source_date, tags
+from .. import (
+    attest_decision,
+    component,
+    gha,
+    layout,
+    paths,
+    registry,
+    release,
+    reuse,
+    sbom_inputs,
+    source_date,
+    source_key,
+    tags,
+)
 from ..attest_decision import Instance
 from ..errors import COMPONENT_PATH_FIX, ActionError
 from ..oci import check_registry, check_repository
 from ..registry import Credentials
 
 if TYPE_CHECKING:  # imported where publish attests: a publish that attests nothing starts without them
-    from .. import sbom
-
-COMPONENT_PREAMBLE = b"\0asm\x0d\x00\x01\x00"
-CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
+    from .. import attest, sbom
 
 
 class PublishInputs(NamedTuple):
@@ -45,6 +55,7 @@ class PublishInputs(NamedTuple):
     project: Path | None = None  # where the lock files are (build's project-path); None: the component's directory
     sbom_notices: tuple[str, ...] = ()
     created: str = "commit"  # commit (the commit's time), now (wash's behaviour) or an RFC 3339 date-time
+    source_key: str = ""  # build's source-key output from another job; "" = build's hand-off in this job, if any
 
     @property
     def image(self) -> str:
@@ -132,6 +143,7 @@ class PublishInputs(NamedTuple):
             project=(gha.workspace() / inputs.get("project-path")).resolve() if inputs.get("project-path") else None,
             sbom_notices=options.notices,
             created=source_date.check_mode(inputs.get("created")),
+            source_key=source_key.check_key(inputs.get("source-key")),
         )
 
 
@@ -189,40 +201,9 @@ def check_component_location(raw: str, workspace: Path) -> Path:
     return paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#publish")
 
 
-def check_component(path: Path) -> None:
-    fix = COMPONENT_PATH_FIX
-    if path.is_dir():
-        raise ActionError(
-            what=f"component-path {path} is a directory",
-            why="publish pushes one component file (.wasm).",
-            fix=fix,
-            docs="#publish",
-        )
-    if not path.is_file():
-        raise ActionError(
-            what=f"component-path {path} does not exist",
-            why="The build step did not run in this job, or the path is relative to another directory "
-            "(relative paths are resolved against the workspace).",
-            fix=fix,
-            docs="#publish",
-        )
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if head == CORE_PREAMBLE:
-        raise ActionError(
-            what=f"{path.name} is a core WebAssembly module, not a component",
-            why="wasmCloud runs WebAssembly components; a core module must be componentized first.",
-            fix="Build with a toolchain that emits a component (e.g. target wasm32-wasip2, "
-            "componentize-py, jco componentize), or wrap it: wasm-tools component new.",
-            docs="#publish",
-        )
-    if head != COMPONENT_PREAMBLE:
-        raise ActionError(
-            what=f"{path.name} is not a WebAssembly component",
-            why="The file does not start with the component preamble (\\0asm, layer 1).",
-            fix=fix,
-            docs="#publish",
-        )
+def check_component(path: Path) -> memoryview:
+    """The component's bytes (mapped), or one clear error when ``component-path`` names no component."""
+    return component.load(path, label="component-path", fix=COMPONENT_PATH_FIX, docs="#publish")
 
 
 def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
@@ -232,9 +213,17 @@ def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
 
 
 def summarize(
-    refs: list[str], digest: str, annotations: dict[str, str], *, dry_run: bool, tagged: release.Tagged | None = None
+    refs: list[str],
+    digest: str,
+    annotations: dict[str, str],
+    *,
+    dry_run: bool,
+    tagged: release.Tagged | None = None,
+    reused: str = "",
 ) -> None:
     title = "Component publish (dry run: nothing pushed)" if dry_run else "Component published"
+    if reused:
+        title += f": reused {reused} (same source)"
 
     def before(ref: str) -> str:
         tag = ref.rsplit(":", 1)[1]
@@ -252,26 +241,106 @@ def summarize(
     gha.summary(text)
 
 
-def plan(inputs: PublishInputs) -> tuple[layout.Artifact, memoryview]:
-    """The artifact to publish, byte for byte wash's layout, created at the commit's time (or as asked)."""
+def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memoryview]:
+    """The artifact to publish, byte for byte wash's layout (plus the source key, when there is one), created at
+    the source's commit's time (or as asked)."""
     created = source_date.resolve(
         inputs.created,
-        sha=gha.env("GITHUB_SHA"),
+        sha=source.commit or gha.env("GITHUB_SHA"),
         workspace=gha.workspace(),
         env=os.environ,
         event=event_payload(),
+        job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
+        api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
     )
-    wasm = layout.map_component(inputs.component)
-    artifact = layout.build(wasm, created.instant, name=inputs.component.name)
+    wasm = check_component(inputs.component)
+    extra = {source_key.ANNOTATION: source.key} if source.key else None
+    artifact = layout.build(wasm, created.instant, name=inputs.component.name, extra=extra)
+    if source.sha256 and artifact.layer_digest != f"sha256:{source.sha256}":
+        gha.notice(
+            f"{inputs.component.name} changed after the build step computed its source key (a later step rewrote "
+            "it): its source key is not recorded and nothing is reused for it.",
+            title="publish: source key",
+        )
+        source = Source()
+        artifact = layout.build(wasm, created.instant, name=inputs.component.name)
     gha.info(f"created: {created.instant.config_time()} ({created.source}); digest {artifact.digest}")
     return artifact, wasm
 
 
-def connect(inputs: PublishInputs) -> tuple[registry.Registry, release.TagReads]:
-    """The registry client, and the reads of what every tag names now, started at once: they run while the
-    artifact is planned (the network and hashing the component overlap; nothing is written yet)."""
+class Source(NamedTuple):
+    """The component's source key and where it came from: build's hand-off (with the bytes it describes and the
+    source's commit) or the ``source-key`` input (another job's build)."""
+
+    key: str = ""
+    sha256: str = ""  # hand-off only: the component's bytes as build left them
+    commit: str = ""  # hand-off only: the commit the component names
+    pulled: bool = False  # hand-off only: build pulled these bytes (reuse-from) instead of building them
+
+
+def source_of(inputs: PublishInputs) -> Source:
+    """The ``source-key`` input, else what build handed over in this job for this component, else none."""
+    if inputs.source_key:
+        return Source(inputs.source_key)
+    handoff = source_key.read_handoff(gha.temp_dir(), inputs.component)
+    if handoff is None:
+        return Source()
+    return Source(handoff.key, handoff.sha256, handoff.commit, handoff.reused)
+
+
+class Connection(NamedTuple):
+    client: registry.Registry
+    reads: release.TagReads
+    lookup: reuse.Lookup | None
+
+
+def connect(inputs: PublishInputs, source: Source) -> Connection:
+    """The registry client, the reads of what every tag names now and the lookup of the source key, started at
+    once: they run while the artifact is planned (the network and hashing the component overlap; nothing is
+    written yet)."""
     client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-    return client, release.TagReads(client, inputs.repository, inputs.tags)
+    lookup = reuse.Lookup(client, inputs.repository, source.key) if source.key else None
+    return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
+
+
+def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.Hit | None:
+    """The digest published before for this source, when it may be reused: it records this key and, with
+    attestations on, carries provenance from this repository's workflows (verified). Otherwise None, with one
+    warning that says why when something was found."""
+    if connection.lookup is None or connection.lookup.key != key:
+        return None
+    outcome = connection.lookup.result()
+    if outcome.warning:
+        gha.warning(f"Not reusing an earlier build: {outcome.warning}. Publishing this build.", title="publish: reuse")
+    hit = outcome.hit
+    if hit is None or not inputs.attest:
+        return hit
+    why = unverified_reason(inputs, connection.client, hit)
+    if why:
+        gha.warning(
+            f"Not reusing {inputs.image}@{hit.digest} (published for the same source): {why}. Publishing and "
+            "attesting this build instead.",
+            title="publish: reuse",
+        )
+        return None
+    return hit
+
+
+def unverified_reason(inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit) -> str:
+    """Why ``hit`` lacks provenance signed by this repository's workflows ("" when it has it, verified)."""
+    found = reuse.provenance(
+        client,
+        inputs.repository,
+        hit.digest,
+        github_repository=inputs.github_repository,
+        server_url=inputs.server_url,
+        api_url=inputs.api_url,
+        token=inputs.github_token,
+    )
+    if isinstance(found, str):
+        return found
+    gha.info(f"Verified: {found}")
+    return ""
 
 
 def push(
@@ -300,17 +369,63 @@ def push(
 
 
 def tag(
-    client: registry.Registry, inputs: PublishInputs, artifact: layout.Artifact, previous: dict[str, str]
+    client: registry.Registry, inputs: PublishInputs, manifest: registry.Manifest, previous: dict[str, str]
 ) -> release.Tagged:
     """Point every tag at the digest; say which moved and which were already there."""
-    tagged = release.tag(client, inputs.repository, inputs.image, artifact, previous)
+    tagged = release.tag(client, inputs.repository, inputs.image, manifest, previous)
     for name, old in tagged.moved.items():
-        gha.info(f"Moved {inputs.image}:{name} from {old} to {artifact.digest}")
+        gha.info(f"Moved {inputs.image}:{name} from {old} to {manifest.digest}")
     for name in tagged.unchanged:
-        gha.info(f"{inputs.image}:{name} already names {artifact.digest}: unchanged")
+        gha.info(f"{inputs.image}:{name} already names {manifest.digest}: unchanged")
     for name in tagged.created:
-        gha.info(f"Tagged {inputs.image}:{name} -> {artifact.digest}")
+        gha.info(f"Tagged {inputs.image}:{name} -> {manifest.digest}")
     return tagged
+
+
+def index(client: registry.Registry, inputs: PublishInputs, key: str, manifest: registry.Manifest) -> None:
+    """Point the source key's tag at the digest just published, so the next build of the same source finds it.
+    A failure is a warning: the component and its tags are published."""
+    name = source_key.tag_for(key)
+    try:
+        client.push_manifest(inputs.repository, name, manifest)
+    except ActionError as exc:
+        gha.warning(
+            f"Could not tag {inputs.image}:{name} ({exc.what}); the next build of the same source will not find "
+            "this digest.",
+            title="publish: reuse",
+        )
+        return
+    gha.info(f"Tagged {inputs.image}:{name} -> {manifest.digest} (source key {key})")
+
+
+def publish_reused(
+    inputs: PublishInputs, connection: Connection, hit: reuse.Hit, refs: list[str], outputs: dict[str, str]
+) -> dict[str, str]:
+    """Point the requested tags at the digest published before for the same source: nothing is pushed, nothing is
+    signed (its provenance, verified, stands for it)."""
+    previous = connection.reads.result()
+    release.check_immutable(previous, inputs.image, hit.digest, inputs.immutable)
+    built = f"the build of {hit.commit[:12]}" if hit.commit else "an earlier build"
+    gha.notice(
+        f"{inputs.image}@{hit.digest}: reused {built} (same source); nothing was pushed"
+        + (", and its provenance was verified." if inputs.attest else "."),
+        title="publish: reused",
+    )
+    tagged = tag(connection.client, inputs, hit.manifest, previous)
+    image_ref = f"{inputs.image}@{hit.digest}"
+    if gha.env("GITHUB_ARTIFACTS"):
+        gha.declare_oci_artifact(image_ref)
+    summarize(refs, hit.digest, hit.annotations, dry_run=False, tagged=tagged, reused=built)
+    outputs.update(
+        {
+            "digest": hit.digest,
+            "annotations": json.dumps(hit.annotations),
+            "image-ref": image_ref,
+            "all_digests": ",".join(hit.digest for _ in refs),
+            "reused": "true",
+        }
+    )
+    return {**outputs, **not_attested()}
 
 
 def run(inputs: PublishInputs) -> dict[str, str]:
@@ -333,18 +448,37 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         from .. import extras
 
         preload = extras.preload_sigstore("sigstore.dsse", "sigstore.models", "sigstore.oidc", "sigstore.sign")
-    connected = connect(inputs) if inputs.push else None
-    artifact, wasm = plan(inputs)
-    outputs.update(digest=artifact.digest, annotations=json.dumps(artifact.annotations))
+    source = source_of(inputs)
+    connected = connect(inputs, source) if inputs.push else None
+    artifact, wasm = plan(inputs, source)
+    key = artifact.annotations.get(source_key.ANNOTATION, "")
+    outputs.update(
+        digest=artifact.digest, annotations=json.dumps(artifact.annotations), reused="false", **{"source-key": key}
+    )
     if connected is None:
         gha.info("push: false — computed the digest, tags and annotations; the registry was not contacted.")
         for ref in refs:
             gha.info(f"  would publish {ref}@{artifact.digest}")
         summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
         return {**outputs, "image-ref": "", "all_digests": ""}
-    client, reads = connected
+    hit = reusable(inputs, connected, key) if key else None
+    if hit is not None:
+        return publish_reused(inputs, connected, hit, refs, outputs)
+    if source.pulled and inputs.attest:
+        raise ActionError(
+            what=f"{inputs.component.name} was pulled by the build step (reuse-from), not built, and publish cannot "
+            "reuse its digest",
+            why="publish never signs bytes this run did not build, and the digest build pulled was not confirmed "
+            "here (see the warning above). Nothing was pushed.",
+            fix="Build it in this run:\nwith:\n  reuse: false\nor give build the same attest setting as publish, so "
+            "that it checks the provenance before it skips the build.",
+            docs="#same-source-same-digest",
+        )
+    client, reads = connected.client, connected.reads
     previous = push(client, inputs, artifact, wasm, reads)
-    tagged = tag(client, inputs, artifact, previous)
+    tagged = tag(client, inputs, artifact.manifest, previous)
+    if key:
+        index(client, inputs, key, artifact.manifest)
     digest = artifact.digest
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
@@ -385,20 +519,6 @@ def no_sbom_attestation() -> dict[str, str]:
     }
 
 
-def attest_all(
-    inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
-) -> dict[str, str]:
-    """The provenance, then (with an SBOM) the SBOM attestation, signed with one OIDC token."""
-    token = oidc_token(inputs, digest)
-    outputs = attest_digest(inputs, digest, manifest, token=token)
-    if bom is None:
-        outputs.update(no_sbom_attestation())
-        return outputs
-    gha.set_outputs(outputs)  # the provenance stands whatever happens to the SBOM attestation
-    outputs.update(attest_sbom(inputs, digest, manifest, bom, outputs, token=token))
-    return outputs
-
-
 def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
     """The SBOM to attest, written under RUNNER_TEMP (ours) or read from ``sbom-path`` (the user's)."""
     if not inputs.sbom:
@@ -428,128 +548,33 @@ def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
     return path, sbom.classify(doc)
 
 
-def oidc_token(inputs: PublishInputs, digest: str) -> str:
-    """The job's OIDC token, asked for once and used for both attestations."""
-    from .. import attest
+class Attested(NamedTuple):
+    """One attestation made: GitHub's id and URL for it, where its bundle was kept, its referrer's digest."""
 
-    try:
-        return attest.oidc_token()
-    except ActionError as error:
-        raise attestation_failed(inputs, digest, "sign", error) from None
+    id: str
+    url: str
+    bundle_path: Path
+    referrer: str  # "" when not pushed to the registry
 
 
-def attest_sbom(
-    inputs: PublishInputs,
-    digest: str,
-    manifest: registry.Manifest,
-    bom: tuple[Path, sbom.Sbom],
-    attested: dict[str, str],
-    *,
-    token: str,
+def attest_all(
+    inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
 ) -> dict[str, str]:
-    """Sign the SBOM statement (the document is the predicate, as actions/attest with ``sbom-path``), store it
-    with GitHub and push it as a referrer. A failure says that the image and its provenance already stand."""
+    """The provenance, then (with an SBOM) the SBOM attestation: one OIDC token, one registry client, one path."""
     from .. import attest, provenance
 
-    path, document = bom
-    subject = provenance.subject_name(inputs.image)
-    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
-    done = f"{inputs.image}@{digest} is published and its provenance is stored ({attested['attestation-url']})"
-    if attested.get("attestation-digest"):
-        done += f" and pushed as {attested['attestation-digest']}"
-    gha.info(f"Attesting {subject}@{digest} (SBOM {document.predicate_type}, signed with {instance.label})")
-    try:
-        signed = attest.sign(subject, digest, inputs.server_url, instance, token=token, document=document)
-    except ActionError as error:
-        raise sbom_failed(done, "sign", error) from None
-    bundle_path = gha.temp_dir() / f"sbom-attestation-{digest.replace(':', '-')}.sigstore.json"
-    bundle_path.write_text(signed.bundle)
-    try:
-        attestation_id, attestation_url = attest.store(
-            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
-        )
-    except ActionError as error:
-        raise sbom_failed(done, "store", error, kept=bundle_path) from None
-    referrer = ""
+    token = oidc_token(inputs, digest)
+    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    client = None
     if inputs.push_attestation:
         client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-        try:
-            referrer = attest.push_referrer(
-                client, inputs.repository, manifest, attest.registry_bytes(signed.bundle), document.predicate_type
-            )
-        except ActionError as error:
-            stored = f"{done}; the SBOM attestation is stored ({attestation_url})"
-            raise sbom_failed(stored, "referrer", error) from None
-    gha.summary(
-        "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
-        "|---|---|---|---|---|\n"
-        f"| `{subject}` | `{document.predicate_type}` | `{gha.cell(path.name)}` | {attestation_url} | "
-        f"{f'`{referrer}`' if referrer else 'not pushed'} |\n"
+    claims = provenance.token_claims(token)
+    made = attest_one(
+        inputs, client, digest, manifest, attest.provenance_predicate(claims, inputs.server_url), token, published
     )
-    return {
-        "sbom-attestation-id": attestation_id,
-        "sbom-attestation-url": attestation_url,
-        "sbom-attestation-digest": referrer,
-        "sbom-bundle-path": str(bundle_path),
-    }
-
-
-_SBOM_STAGES = {
-    "sign": "signing the SBOM with Sigstore",
-    "store": "storing the SBOM attestation with GitHub's attestations API",
-    "referrer": "pushing the SBOM attestation to the registry as a referrer of the image",
-}
-
-
-def sbom_failed(done: str, stage: str, cause: ActionError, *, kept: Path | None = None) -> ActionError:
-    why = f"{cause.what}: {cause.why}"
-    if kept is not None:
-        why += f" The signed SBOM bundle was kept at {kept}."
-    fix = f"{cause.fix}\nThe outputs digest, image-ref and attestation-* are set; re-run the job to attest the SBOM"
-    if stage == "referrer":
-        fix = "Keep the SBOM attestation with GitHub only:\nwith:\n  push-attestation: false"
-    return ActionError(
-        what=f"{done}, but attesting its SBOM failed while {_SBOM_STAGES[stage]}",
-        why=why,
-        fix=fix + ("" if stage == "referrer" else ", or publish without it:\nwith:\n  sbom: false"),
-        docs="#sbom",
-        details=cause.details,
-    )
-
-
-def attest_digest(
-    inputs: PublishInputs, digest: str, manifest: registry.Manifest, *, token: str = ""
-) -> dict[str, str]:
-    """Sign SLSA provenance for the digest, store it with GitHub, push it to the registry as a referrer.
-
-    The image is already published: a failure says so, names the part that failed and how to attest again.
-    """
-    from .. import attest, provenance
-
     subject = provenance.subject_name(inputs.image)
-    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
-    gha.info(f"Attesting {subject}@{digest} (SLSA provenance, signed with {instance.label})")
-    try:
-        signed = attest.sign(subject, digest, inputs.server_url, instance, token=token)
-    except ActionError as error:
-        raise attestation_failed(inputs, digest, "sign", error) from None
-    bundle_path = gha.temp_dir() / f"attestation-{digest.replace(':', '-')}.sigstore.json"
-    bundle_path.write_text(signed.bundle)
-    try:
-        attestation_id, attestation_url = attest.store(
-            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
-        )
-    except ActionError as error:
-        raise attestation_failed(inputs, digest, "store", error, bundle_path=bundle_path) from None
-    referrer = ""
-    if inputs.push_attestation:
-        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
-        try:
-            referrer = attest.push_referrer(client, inputs.repository, manifest, attest.registry_bytes(signed.bundle))
-        except ActionError as error:
-            raise attestation_failed(inputs, digest, "referrer", error, stored=attestation_url) from None
     records: list[str] = []
-    if inputs.push_attestation and inputs.create_storage_record:
+    if client is not None and inputs.create_storage_record:
         try:
             records = attest.create_storage_record(
                 inputs.api_url, inputs.github_token, inputs.github_repository, subject, digest
@@ -558,65 +583,151 @@ def attest_digest(
             gha.warning(f"{error.what}: {error.why}", title="publish: storage record")
     gha.summary(
         "### Attestation\n\n| subject | digest | attestation | bundle in registry |\n|---|---|---|---|\n"
-        f"| `{subject}` | `{digest}` | {attestation_url} | {f'`{referrer}`' if referrer else 'not pushed'} |\n"
+        f"| `{subject}` | `{digest}` | {made.url} | {f'`{made.referrer}`' if made.referrer else 'not pushed'} |\n"
+    )
+    outputs = {
+        "attestation-id": made.id,
+        "attestation-url": made.url,
+        "bundle-path": str(made.bundle_path),
+        "attestation-digest": made.referrer,
+        "storage-record-ids": ",".join(records),
+    }
+    if bom is None:
+        return {**outputs, **no_sbom_attestation()}
+    gha.set_outputs(outputs)  # the provenance stands whatever happens to the SBOM attestation
+    path, document = bom
+    done = f"{inputs.image}@{digest} is published and its provenance is stored ({made.url})"
+    if made.referrer:
+        done += f" and pushed as {made.referrer}"
+    sbom_made = attest_one(inputs, client, digest, manifest, attest.sbom_predicate(document), token, done)
+    gha.summary(
+        "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
+        "|---|---|---|---|---|\n"
+        f"| `{subject}` | `{document.predicate_type}` | `{gha.cell(path.name)}` | {sbom_made.url} | "
+        f"{f'`{sbom_made.referrer}`' if sbom_made.referrer else 'not pushed'} |\n"
     )
     return {
-        "attestation-id": attestation_id,
-        "attestation-url": attestation_url,
-        "bundle-path": str(bundle_path),
-        "attestation-digest": referrer,
-        "storage-record-ids": ",".join(records),
+        **outputs,
+        "sbom-attestation-id": sbom_made.id,
+        "sbom-attestation-url": sbom_made.url,
+        "sbom-attestation-digest": sbom_made.referrer,
+        "sbom-bundle-path": str(sbom_made.bundle_path),
     }
 
 
+def oidc_token(inputs: PublishInputs, digest: str) -> str:
+    """The job's OIDC token, asked for once and used for both attestations."""
+    from .. import attest
+
+    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    try:
+        return attest.oidc_token()
+    except ActionError as error:
+        raise attestation_failed(inputs, PROVENANCE, published, "sign", error) from None
+
+
+PROVENANCE = "the provenance"
+
+
+def attest_one(
+    inputs: PublishInputs,
+    client: registry.Registry | None,
+    digest: str,
+    manifest: registry.Manifest,
+    predicate: attest.Predicate,
+    token: str,
+    done: str,
+) -> Attested:
+    """Sign the statement that the image has ``predicate``, store it with GitHub, push it to the registry as a
+    referrer of the image (with ``client``). ``done`` says what already stands, for the error when this fails."""
+    from .. import attest, provenance
+
+    subject = provenance.subject_name(inputs.image)
+    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
+    kind = "SLSA provenance" if predicate.name == PROVENANCE else f"SBOM {predicate.predicate_type}"
+    gha.info(f"Attesting {subject}@{digest} ({kind}, signed with {instance.label})")
+    try:
+        signed = attest.sign(subject, digest, predicate, instance, token=token)
+    except ActionError as error:
+        raise attestation_failed(inputs, predicate.name, done, "sign", error) from None
+    prefix = "attestation" if predicate.name == PROVENANCE else "sbom-attestation"
+    bundle_path = gha.temp_dir() / f"{prefix}-{digest.replace(':', '-')}.sigstore.json"
+    bundle_path.write_text(signed.bundle)
+    try:
+        attestation_id, attestation_url = attest.store(
+            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
+        )
+    except ActionError as error:
+        raise attestation_failed(inputs, predicate.name, done, "store", error, kept=bundle_path) from None
+    referrer = ""
+    if client is not None:
+        try:
+            referrer = attest.push_referrer(
+                client, inputs.repository, manifest, attest.registry_bytes(signed.bundle), predicate.predicate_type
+            )
+        except ActionError as error:
+            raise attestation_failed(inputs, predicate.name, done, "referrer", error, stored=attestation_url) from None
+    return Attested(attestation_id, attestation_url, bundle_path, referrer)
+
+
 _STAGES = {
-    "sign": "signing the provenance with Sigstore",
-    "store": "storing the attestation with GitHub's attestations API",
-    "referrer": "pushing the attestation to the registry as a referrer of the image",
+    "sign": "signing {what} with Sigstore",
+    "store": "storing {it} with GitHub's attestations API",
+    "referrer": "pushing {it} to the registry as a referrer of the image",
 }
 
 
 def attestation_failed(
     inputs: PublishInputs,
-    digest: str,
+    what: str,
+    done: str,
     stage: str,
     cause: ActionError,
     *,
     stored: str = "",
-    bundle_path: Path | None = None,
+    kept: Path | None = None,
 ) -> ActionError:
-    """The image is published at ``digest``; attesting it failed at ``stage`` (sign, store or referrer)."""
+    """Attesting ``what`` (the provenance or the SBOM) failed at ``stage`` (sign, store or referrer), after
+    ``done`` (what stands: the image, and for the SBOM the provenance)."""
     from .. import provenance
 
-    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    sbom_failed = what != PROVENANCE
+    it = "the SBOM attestation" if sbom_failed else "the attestation"
+    during = _STAGES[stage].format(what=what, it=it)
     why = f"{cause.what}: {cause.why}"
-    if bundle_path is not None:
-        why += f" The signed bundle was kept at {bundle_path}."
-    fix = (
-        f"{cause.fix}\n"
-        "Then attest the published digest without publishing again, in a step after this one:\n"
-        "- uses: actions/attest-build-provenance@v3\n  with:\n"
-        f"    subject-name: {provenance.subject_name(inputs.image)}\n"
-        "    subject-digest: ${{ steps.publish.outputs.digest }}\n"
-        "    push-to-registry: true"
-    )
+    if kept is not None:
+        why += f" The signed {'SBOM ' if sbom_failed else ''}bundle was kept at {kept}."
+    if sbom_failed:
+        fix = (
+            f"{cause.fix}\nThe outputs digest, image-ref and attestation-* are set; re-run the job to attest the "
+            "SBOM, or publish without it:\nwith:\n  sbom: false"
+        )
+    else:
+        fix = (
+            f"{cause.fix}\n"
+            "Then attest the published digest without publishing again, in a step after this one:\n"
+            "- uses: actions/attest-build-provenance@v3\n  with:\n"
+            f"    subject-name: {provenance.subject_name(inputs.image)}\n"
+            "    subject-digest: ${{ steps.publish.outputs.digest }}\n"
+            "    push-to-registry: true"
+        )
     if stage == "referrer":
         if isinstance(cause, registry.RegistryError) and cause.kind == "denied":
             why = (
-                f"{inputs.registry} refused the attestation's referrer manifest (HTTP {cause.status}), although the "
+                f"{inputs.registry} refused {it}'s referrer manifest (HTTP {cause.status}), although the "
                 "same credentials pushed the image moments ago: this registry or token does not accept an OCI "
                 "artifact that refers to an image (a manifest with a subject and an artifactType)."
             )
         if stored:
-            why += f" The attestation itself is stored with GitHub: {stored}."
+            why += f" {it[0].upper()}{it[1:]} itself is stored with GitHub: {stored}."
         fix = (
-            "The attestation is stored with GitHub (gh attestation verify finds it there); keep it there only:\n"
-            "with:\n  push-attestation: false"
+            f"{it[0].upper()}{it[1:]} is stored with GitHub (gh attestation verify finds it there); keep "
+            "attestations there only:\nwith:\n  push-attestation: false"
         )
     return ActionError(
-        what=f"{published}, but attesting it failed while {_STAGES[stage]}",
+        what=f"{done}, but attesting {'its SBOM' if sbom_failed else 'it'} failed while {during}",
         why=why,
         fix=fix,
-        docs="#attestations",
+        docs="#sbom" if sbom_failed else "#attestations",
         details=cause.details,
     )

