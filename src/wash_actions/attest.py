@@ -50,25 +50,33 @@ RETRIES = 4  # rounds of read-merge-write of the referrers fallback index
 STORE_RETRY = transport.OCTOKIT_RETRY
 
 
-class Predicate(NamedTuple):
-    """What one attestation says about the image: its predicate type and the predicate's JSON text (as
-    ``JSON.stringify`` writes it); ``name`` words it in messages ("the provenance", "the SBOM")."""
+PredicateKind = Literal["provenance", "sbom"]
 
-    name: str
+
+class Predicate(NamedTuple):
+    """What one attestation says about the image: SLSA provenance or an SBOM, its predicate type and the
+    predicate's JSON text (as ``JSON.stringify`` writes it)."""
+
+    kind: PredicateKind
     predicate_type: str
     predicate: str
+
+    @property
+    def name(self) -> str:
+        """How messages name it: "the provenance", "the SBOM"."""
+        return "the provenance" if self.kind == "provenance" else "the SBOM"
 
 
 def provenance_predicate(claims: dict[str, Any], server_url: str) -> Predicate:
     """The SLSA provenance v1 predicate of the job the OIDC ``claims`` describe (actions/attest-build-provenance)."""
     return Predicate(
-        "the provenance", provenance.SLSA_PREDICATE_V1, js_json.stringify(provenance.predicate(claims, server_url))
+        "provenance", provenance.SLSA_PREDICATE_V1, js_json.stringify(provenance.predicate(claims, server_url))
     )
 
 
 def sbom_predicate(document: sbom.Sbom) -> Predicate:
     """The SBOM document as the predicate, under its own type (actions/attest with ``sbom-path``)."""
-    return Predicate("the SBOM", document.predicate_type, document.predicate)
+    return Predicate("sbom", document.predicate_type, document.predicate)
 
 
 def statement(subject: str, digest: str, predicate: Predicate) -> bytes:
@@ -130,8 +138,8 @@ def sign(
     :func:`oidc_token`), on ``instance``: a Sigstore bundle v0.3 (DSSE)."""
     from sigstore import dsse
 
-    built = dsse.Statement(statement(subject, digest, predicate))
     try:
+        built = dsse.Statement(statement(subject, digest, predicate))
         if instance.name == PUBLIC_GOOD:
             bundle = _sign_public_good(built, token)
         else:

@@ -25,7 +25,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-MAX_DEPTH = 512  # objects and arrays inside one another; hostile input beyond it is refused, not recursed into
+# objects and arrays inside one another: hostile input beyond it is refused, not recursed into; well under the 200
+# levels sigstore-python's statement parser (pydantic, jiter) accepts for a whole statement around a predicate
+MAX_DEPTH = 128
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
 _MAX_ARRAY_INDEX = 2**32 - 2
 _SURROGATE = re.compile("[\ud800-\udfff]")

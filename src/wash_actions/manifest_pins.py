@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import image_refs, yaml_source
+from . import image_refs, paths, yaml_source
 from .errors import ActionError
 from .image_refs import ImageRef
 
@@ -28,6 +29,7 @@ DOCS = "#deploy"
 MAX_BYTES = 4 * yaml_source.MAX_CHARS  # UTF-8: at most 4 bytes a character
 WORKLOAD_API = "runtime.wasmcloud.dev/"
 WORKLOAD_KINDS = ("Workload", "WorkloadReplicaSet", "WorkloadDeployment")
+GLOB_CHARS = frozenset("*?[")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _PROPERTIES = re.compile(r"(?:[&!][^\s]*\s+)+")
 
@@ -117,6 +119,60 @@ def _images_error(line: str, why: str) -> ActionError:
         "    ${{ needs.release.outputs.image-ref }}",
         docs=DOCS,
     )
+
+
+# -- which files --------------------------------------------------------------------------------------------
+
+
+def manifest_files(patterns: tuple[str, ...], workspace: Path) -> list[Path]:
+    """Every file the patterns name: a file, a directory (its ``*.yaml``/``*.yml``, recursively) or a glob,
+    relative to the workspace and inside it (``paths.workspace_glob``: the one containment rule for globs); a
+    pattern that names nothing is an error (a typo stays visible)."""
+    fix = "with:\n  manifests: deploy/*.yaml"
+    found: list[Path] = []
+    for raw in patterns:
+        pattern = raw.strip().replace("\\", "/").rstrip("/") or "."
+        directory = not GLOB_CHARS & set(pattern) and (workspace / pattern).is_dir() and ".." not in pattern
+        globs = [f"{pattern}/**/*.yaml", f"{pattern}/**/*.yml"] if directory else [pattern]
+        matches = [
+            match
+            for glob in globs
+            for match in paths.workspace_glob("manifests", glob.removeprefix("./"), workspace, fix=fix, docs=DOCS)
+            if ".git" not in match.relative_to(workspace.resolve()).parts
+        ]
+        if not matches:
+            raise ActionError(
+                what=f"manifests: {raw!r} names no file",
+                why=f"Nothing under {workspace} matches it.",
+                fix="Check the path (relative to the workspace, e.g. deploy/*.yaml) and that the job checked out "
+                "the repository that holds it.",
+                docs=DOCS,
+            )
+        for match in sorted(matches):
+            if match not in found:
+                found.append(match)
+    return found
+
+
+def read_text(path: Path, shown: str) -> str:
+    """The file as text, line endings untouched; one clear error for a huge or non-UTF-8 file."""
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise ActionError(
+            what=f"{shown} is {len(data):,} bytes",
+            why=f"promote reads manifests of at most {MAX_BYTES:,} bytes.",
+            fix="Split the manifest, or leave this file out of manifests.",
+            docs=DOCS,
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ActionError(
+            what=f"{shown} is not UTF-8",
+            why=f"Byte {exc.start} cannot be decoded; Kubernetes manifests are UTF-8.",
+            fix="Save the file as UTF-8.",
+            docs=DOCS,
+        ) from None
 
 
 # -- reading a manifest ---------------------------------------------------------------------------------------

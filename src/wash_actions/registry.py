@@ -480,7 +480,7 @@ class Registry:
                 what=f"{self.host} answered the referrers of {repository}@{digest} with something other than an index",
                 why=f"It sent {transport.sanitise(body, 120)!r}.",
                 fix="Check 'registry' and 'repository'; a conforming OCI registry answers an image index.",
-                docs="#verify",
+                docs="#verification",
                 kind="refused",
                 host=self.host,
                 status=response.status,

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import __version__, js_json
+from . import __version__, component_runtime, js_json
 from .errors import ActionError
 from .sbom_inputs import DEFAULT_SPEC_VERSION, SPEC_VERSIONS
 from .wasm_sections import MalformedWasm, all_custom_sections, read_leb128
@@ -95,6 +95,7 @@ class Inventory:
     packages: tuple[Package, ...] = ()
     source: str = ""
     producers: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    runtime: component_runtime.Runtime | None = None  # the language runtime and toolchain inside the component
 
 
 # --- purls (package-url/purl-spec PURL-TYPES) ------------------------------------------------------------
@@ -137,10 +138,10 @@ def parse_producers(data: bytes) -> dict[str, list[tuple[str, str]]]:
     return fields
 
 
-def producers(wasm: bytes) -> dict[str, tuple[tuple[str, str], ...]]:
+def producers(wasm: bytes, sections: list[tuple[str, bytes]] | None = None) -> dict[str, tuple[tuple[str, str], ...]]:
     """Every ``producers`` section of the component and its nested modules, merged, duplicates dropped."""
     merged: dict[str, list[tuple[str, str]]] = {}
-    for name, data in all_custom_sections(wasm):
+    for name, data in all_custom_sections(wasm) if sections is None else sections:
         if name != PRODUCERS:
             continue
         try:
@@ -404,13 +405,18 @@ def from_lockfile(path: Path, root_name: str = "") -> tuple[Package, ...]:
 
 
 def inventory(wasm: bytes, project: Path | None = None, stop: Path | None = None, root_name: str = "") -> Inventory:
-    """The component's packages: ``.dep-v0`` first, else the project's lock file; and its producers."""
-    made_by = producers(wasm)
-    if (data := audit_data(wasm)) is not None:
-        return Inventory(from_dep_v0(data), DEP_V0, made_by)
+    """The component's packages: ``.dep-v0`` first, else the project's lock file; its producers; the language
+    runtime and toolchain inside it (:mod:`component_runtime`)."""
+    sections = all_custom_sections(wasm)
+    made_by = producers(wasm, sections)
+    modules = component_runtime.module_names(data for name, data in sections if name == "name")
+    runtime = component_runtime.detect(wasm, made_by, modules)
+    data = next((data for name, data in sections if name == DEP_V0), None)
+    if data is not None:
+        return Inventory(from_dep_v0(data), DEP_V0, made_by, runtime)
     if project is not None and (lockfile := find_lockfile(project, stop)):
-        return Inventory(tuple(from_lockfile(lockfile, root_name)), lockfile.name, made_by)
-    return Inventory((), "", made_by)
+        return Inventory(tuple(from_lockfile(lockfile, root_name)), lockfile.name, made_by, runtime)
+    return Inventory((), "", made_by, runtime)
 
 
 # --- the CycloneDX document -----------------------------------------------------------------------------
@@ -455,7 +461,10 @@ def document(
     if version or (root and root.version):
         subject["version"] = version or (root.version if root else "")
     subject["hashes"] = [{"alg": "SHA-256", "content": sha256(wasm).hexdigest()}]
-    properties = [{"name": "wasm:source", "value": found.source}] if found.source else []
+    runtime = found.runtime or component_runtime.Runtime("", (), ())
+    properties = [{"name": "wasm:language", "value": runtime.language}] if runtime.language else []
+    if found.source:
+        properties.append({"name": "wasm:source", "value": found.source})
     for key in ("language", "processed-by", "sdk"):
         for tool, tool_version in found.producers.get(key, ()):
             properties.append({"name": f"wasm:producers:{key}", "value": f"{tool} {tool_version}".strip()})
@@ -463,13 +472,31 @@ def document(
         subject["properties"] = properties
 
     packages = [p for p in found.packages if p is not root]
-    sdk = [Package("generic", tool, v, purl="") for tool, v in found.producers.get("sdk", ())]
+    inside = {e.name for e in runtime.embedded}
+    sdk = [Package("generic", tool, v, purl="") for tool, v in found.producers.get("sdk", ()) if tool not in inside]
     refs = {p.ref for p in packages}
     sdk = [p for p in sdk if p.ref not in refs]
     components = [_component(p) for p in (*packages, *sdk)]
     for item in components[len(packages) :]:
         item["type"] = "framework"
         item["bom-ref"] = f"sdk:{item['name']}@{item.get('version', '')}"
+    by_purl = {c["purl"]: c for c in components if c.get("purl")}
+    for piece in runtime.embedded:
+        evidence = {"name": "wasm:embedded", "value": f"{piece.kind}: {piece.evidence}"}
+        if piece.purl in by_purl:  # the lock file lists it (as a dev dependency): it is inside all the same
+            listed = by_purl[piece.purl]
+            listed.pop("scope", None)
+            listed.setdefault("properties", []).append(evidence)
+            continue
+        made: dict[str, Any] = {"type": "framework", "bom-ref": piece.purl, "name": piece.name}
+        if piece.version:
+            made["version"] = piece.version
+        if piece.cpe:
+            made["cpe"] = piece.cpe
+        made["purl"] = piece.purl
+        made["properties"] = [evidence]
+        components.append(made)
+        by_purl[piece.purl] = made
 
     def remap(ref: str) -> str:
         return subject_ref if root is not None and ref == root.ref else ref
@@ -480,11 +507,17 @@ def document(
         depended = {r for p in packages for r in p.depends_on}
         direct = [p.ref for p in packages if p.ref not in depended]
     direct += [c["bom-ref"] for c in components[len(packages) :]]
+    direct += [by_purl[piece.purl]["bom-ref"] for piece in runtime.embedded]
     dependencies = [{"ref": subject_ref, "dependsOn": list(dict.fromkeys(direct))}]
     dependencies += [
         {"ref": p.ref, "dependsOn": list(dict.fromkeys(remap(r) for r in p.depends_on))}
         for p in packages
         if p.depends_on
+    ]
+    # the toolchain that made the component (producers processed-by), beside the tool that wrote this document
+    tools = [
+        {"type": "application", "name": tool, **({"version": tool_version} if tool_version else {})}
+        for tool, tool_version in runtime.tools
     ]
     when = (timestamp or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     return {
@@ -495,7 +528,7 @@ def document(
         "version": 1,
         "metadata": {
             "timestamp": when.isoformat().replace("+00:00", "Z"),
-            "tools": {"components": [{"type": "application", "name": TOOL_NAME, "version": __version__}]},
+            "tools": {"components": [{"type": "application", "name": TOOL_NAME, "version": __version__}, *tools]},
             "component": subject,
         },
         "components": components,

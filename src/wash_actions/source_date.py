@@ -125,6 +125,15 @@ def api_commit_time(api: CommitApi, sha: str) -> Instant:
         exc.docs = "#reproducible-digests"
         raise
     where = f"{api.repository} at {response.host}"
+    if response.status in (403, 429) and response.header("x-ratelimit-remaining") == "0":
+        raise ActionError(
+            what=f"GitHub's API at {response.host} is rate-limiting this token (HTTP {response.status})",
+            why=f"publish asked for the time of commit {sha[:12]}, which neither the checkout nor the event payload "
+            f"has; the token's API budget is spent until {response.header('x-ratelimit-reset') or 'its reset'}.",
+            fix="Check out the commit before publishing, which needs no API call:\n- uses: actions/checkout@v5\n"
+            "or set the time yourself:\nwith:\n  created: now",
+            docs="#reproducible-digests",
+        )
     if response.status in (401, 403, 404):
         raise ActionError(
             what=f"GitHub's API refused to read commit {sha[:12]} of {where} (HTTP {response.status})",

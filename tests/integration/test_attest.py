@@ -439,7 +439,7 @@ CDX_HEAD = b'{"bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "u
         pytest.param(CDX_HEAD + b'"version": 1e400}', "beyond the range of a double", id="overflow"),
         pytest.param(CDX_HEAD + b'"name": "caf\xe9"}', "not UTF-8 text", id="latin-1"),
         pytest.param(b"\xef\xbb\xbf" + CDX_HEAD + b'"version": 1}', "not JSON", id="utf8-bom"),
-        pytest.param(CDX_HEAD + b'"x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "more than 512 deep", id="deep"),
+        pytest.param(CDX_HEAD + b'"x": ' + b"[" * 5000 + b"]" * 5000 + b"}", "more than 128 deep", id="deep"),
         pytest.param(b'{"bomFormat": "SPDX", "specVersion": "1.6", "serialNumber": "x"}', "CycloneDX", id="bomFormat"),
     ],
 )

@@ -337,7 +337,7 @@ def test_referrers_and_their_index_are_byte_for_byte_attachArtifactToImage(pushe
         client.push_manifest(repository, attest.fallback_tag(digest), seed)
     bundles = []
     for n in range(2):
-        predicate = attest.Predicate("the test", f"https://example.com/predicate/{n}", '{"n":' + str(n) + "}")
+        predicate = attest.Predicate("sbom", f"https://example.com/predicate/{n}", '{"n":' + str(n) + "}")
         bundles.append(sign_statement(user_sigstore, attest.statement(f"{registry.host}/acme/x", digest, predicate)))
     times = ["2026-12-07T18:00:00.123Z", "2026-12-07T18:00:01.000Z"]
     theirs, ours = [], []
@@ -386,7 +386,7 @@ def test_a_fallback_tag_that_is_not_an_index_is_left_alone(pushed, registry, use
     client = oci.Registry(registry.host, insecure=True)
     subject = client.get_manifest("acme/bytes-not-an-index", digest)
     client.push_manifest("acme/bytes-not-an-index", attest.fallback_tag(digest), subject)  # an image, not an index
-    predicate = attest.Predicate("the test", "https://example.com/predicate", "{}")
+    predicate = attest.Predicate("sbom", "https://example.com/predicate", "{}")
     bundle = sign_statement(user_sigstore, attest.statement(f"{registry.host}/acme/x", digest, predicate))
     with pytest.raises(ActionError) as caught:
         attest.push_referrer(client, "acme/bytes-not-an-index", subject, attest.registry_bytes(bundle))

@@ -99,12 +99,13 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
 
     deploy = base / "deploy"
     deploy.mkdir()
-    shutil.copy(ROOT / "tests" / "fixtures" / "deploy" / "upstream" / "samples-deployment.yaml", deploy / "hello.yaml")
+    shutil.copy(ROOT / "tests" / "fixtures" / "wasmcloud-samples" / "deployment.yaml", deploy / "hello.yaml")
     pinned = "ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@sha256:" + "a" * 64
     promote = {"manifests": "hello.yaml", "images": pinned}
     run("promote", promote, base / "promote-runner", workspace=deploy, env={"WASHACTIONS_ROOT": str(ROOT)})
 
-    from tests.integration.test_verifier_images import GH, attach, push_image
+    from tests.integration.test_verifier_images import GH, push_image
+    from tests.integration.test_verify import attach
     from wash_actions.registry import Registry
 
     client = Registry(registry.host, insecure=True)

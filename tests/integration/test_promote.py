@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Run, assert_one_clear_error, run_command
+from tests.helpers import Run, assert_one_clear_error, rendered, run_command
 from tests.stacks import git_http, pulls
 from wash_actions import git_commit
 
@@ -40,8 +40,8 @@ def checkout(tmp_path: Path) -> tuple[Path, Path]:
     git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
     git(tmp_path, "init", "--quiet", "--initial-branch=main", str(seed))
     (seed / "deploy").mkdir()
-    shutil.copy(FIXTURES / "upstream" / "samples-deployment.yaml", seed / "deploy" / "hello.yaml")
-    shutil.copy(FIXTURES / "upstream" / "samples-hpa.yaml", seed / "deploy" / "hpa.yaml")
+    shutil.copy(ROOT / "tests" / "fixtures" / "wasmcloud-samples" / "deployment.yaml", seed / "deploy" / "hello.yaml")
+    shutil.copy(ROOT / "tests" / "fixtures" / "wasmcloud-samples" / "hpa.yaml", seed / "deploy" / "hpa.yaml")
     shutil.copy(FIXTURES / "crafted" / "kustomization.yaml", seed / "deploy" / "kustomization.yaml")
     git(seed, "add", ".")
     git(seed, "commit", "--quiet", "-m", "manifests")
@@ -87,7 +87,7 @@ def test_write_edits_only_the_image_lines(monkeypatch, capfd, tmp_path, checkout
     ]
     not_promoted = {entry["image"] for entry in json.loads(run.outputs["not-promoted"])}
     assert not_promoted == {"ghcr.io/acme/shop-api:1.4.0", "ghcr.io/acme/worker:0.3.0", "docker.io/library/redis:7"}
-    assert "Not promoted (not in `images`)" in run.summary and "docker.io/library/redis:7" in run.summary
+    assert "Not promoted (not in `images`)" in run.summary and "docker.io/library/redis:7" in rendered(run.summary)
     assert run.outputs["pull-request-operation"] == "none" and run.outputs["commit"] == ""
     assert git(workspace, "rev-parse", "HEAD") == git(workspace, "rev-parse", "origin/main")  # no commit
     again = promote(monkeypatch, capfd, workspace, tmp_path / "r2", {})
@@ -132,7 +132,7 @@ def test_pull_request_open_update_and_nothing_to_do(monkeypatch, capfd, tmp_path
         assert pull["base_ref"] == "main" and pull["head_ref"] == "wash-actions/promote"
         body = str(pull["body"])
         assert "| image | manifest | old | new |" in body
-        assert f"`ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@{A}`" in body
+        assert f"ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@{A}" in rendered(body)
         assert (
             "gh attestation verify oci://ghcr.io/acme/cart@" + B + " --bundle-from-oci --repo acme/hello-world" in body
         )
@@ -231,7 +231,7 @@ def test_token_reaches_the_git_server_once_replacing_a_persisted_header(monkeypa
         pytest.param({"mode": "pull-request", "branch": "a b"}, "characters other than", id="space"),
         pytest.param({"mode": "pull-request", "base": "main.lock"}, "base 'main.lock'", id="lock"),
         pytest.param({"mode": "merge"}, "mode 'merge'", id="mode"),
-        pytest.param({"manifests": "../elsewhere/*.yaml"}, "not inside the workspace", id="outside"),
+        pytest.param({"manifests": "../elsewhere/*.yaml"}, "is outside the workspace", id="outside"),
         pytest.param({"manifests": "deploy/missing.yaml"}, "names no file", id="missing"),
         pytest.param({"images": f"ghcr.io/acme/cart@{B[:-1]}"}, "is not a digest", id="short-digest"),
         pytest.param({"images": "ghcr.io/acme/other@" + A}, "No image in manifests is named by images", id="none"),
@@ -252,3 +252,13 @@ def test_push_on_a_detached_head_is_one_clear_error(monkeypatch, capfd, tmp_path
     assert_one_clear_error(run, "HEAD is detached")
     assert git(workspace, "status", "--porcelain") == ""
     assert git(remote, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
+
+
+def test_a_symbolic_link_out_of_the_workspace_is_refused(monkeypatch, capfd, tmp_path, checkout) -> None:
+    _, workspace = checkout
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((ROOT / "tests" / "fixtures" / "wasmcloud-samples" / "deployment.yaml").read_text())
+    (workspace / "deploy" / "linked.yaml").symlink_to(outside)
+    run = promote(monkeypatch, capfd, workspace, tmp_path / "r", {"manifests": "deploy/*.yaml"})
+    assert_one_clear_error(run, "deploy/linked.yaml is outside the workspace")
+    assert "@sha256" not in outside.read_text()

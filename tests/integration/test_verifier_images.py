@@ -118,6 +118,10 @@ def test_accepts_what_publish_attested(client, attested, user_sigstore, use_gh, 
     assert evidence.source_repository == REPOSITORY and evidence.source_ref == "refs/heads/main"
     assert evidence.identity == f"https://github.com/{USER_WORKFLOW_REF}"
     assert evidence.source == f"registry {client.host}/acme/attested"
+    # the bundle is a referrer's layer (the session's registry may hold this image's referrers of earlier tests)
+    referrers = [str(d["digest"]) for d in client.referrers("acme/attested", attested.digest)]
+    layers = {json.loads(client.get_manifest("acme/attested", r).body)["layers"][0]["digest"] for r in referrers}
+    assert evidence.bundle_digest in layers
     assert oracle(client.host, "acme/attested", attested.digest, policy, [user_sigstore.trust_config_path], tmp_path)
 
 

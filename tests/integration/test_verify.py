@@ -11,14 +11,31 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Run, assert_one_clear_error, run_command
+from tests.helpers import Run, assert_one_clear_error, rendered, run_command
 from tests.integration.test_attest import event_file
-from tests.integration.test_verifier_images import GH, attach, push_image
+from tests.integration.test_verifier_images import GH, push_image
+from wash_actions import attest, provenance, verifier
 from wash_actions import registry as registry_module
-from wash_actions import verifier
+from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ".github/workflows/component.yml"
+
+
+def sign_image(subject: str, digest: str, stack, claims: dict[str, object] | None = None) -> bytes:
+    """SLSA provenance for ``subject@digest`` signed on the local Sigstore stack as publish signs it (the stack's
+    trust config in WASHACTIONS_SIGSTORE_TRUST_CONFIG): the bundle's bytes as publish pushes and stores them."""
+    token = stack.token(claims=claims)
+    predicate = attest.provenance_predicate(provenance.token_claims(token), "https://github.com")
+    signed = attest.sign(subject, digest, predicate, SIGSTORE_PUBLIC_GOOD, token=token)
+    return attest.registry_bytes(signed.bundle)
+
+
+def attach(client, repository: str, image, stack, monkeypatch, *, claims: dict[str, object] | None = None) -> None:
+    """Attest the image and push the bundle as its referrer, as publish does."""
+    monkeypatch.setenv(attest.TRUST_CONFIG_ENV, str(stack.trust_config_path))
+    bundle = sign_image(f"{client.host}/{repository}", image.digest, stack, claims)
+    attest.push_referrer(client, repository, image, bundle)
 
 
 @pytest.fixture
@@ -118,6 +135,7 @@ def test_accepts_what_publish_attested_by_tag_digest_and_manifest(publish, verif
     ]
     first = verified[0]
     assert first["digest"] == digest and first["verifier"] == "gh"
+    assert first["bundle-digest"].startswith("sha256:") and len(first["bundle-digest"]) == 71
     assert first["signer-repository"] == "acme/hello-world" and first["signer-workflow"] == WORKFLOW
     assert first["source-ref"] == "refs/heads/main"
     assert first["sbom-predicate-type"] in ("https://cyclonedx.org/bom", "https://spdx.dev/Document/v2.3")
@@ -125,7 +143,7 @@ def test_accepts_what_publish_attested_by_tag_digest_and_manifest(publish, verif
         f"{registry.host}/acme/verify-public:v1@{digest}",
         f"{registry.host}/acme/verify-public@{digest}",
     ]
-    assert f"{registry.host}/acme/verify-public:v1" in run.summary
+    assert f"{registry.host}/acme/verify-public:v1" in rendered(run.summary)
     reference = f"{registry.host}/acme/verify-public@{digest}"
     assert oracle(reference, user_sigstore.trust_config_path, tmp_path, "--repo", "acme/hello-world")
 
@@ -213,7 +231,7 @@ def test_several_failing_images_are_one_error_naming_each(verify, registry, user
     run = verify({"images": images})
     line = assert_one_clear_error(run, "2 of 3 images failed verification", "several-bad-1", "several-bad-2")
     assert "several-good" not in line.split("%0A")[0]
-    assert "several-good" in run.summary  # what did verify is still shown
+    assert "several-good" in rendered(run.summary)  # what did verify is still shown
 
 
 @pytest.mark.parametrize(
@@ -228,3 +246,37 @@ def test_several_failing_images_are_one_error_naming_each(verify, registry, user
 )
 def test_bad_inputs_are_one_clear_error(verify, inputs, fragment):
     assert_one_clear_error(verify(inputs), fragment)
+
+
+def test_from_githubs_attestations_api_when_the_registry_has_none(verify, registry, user_sigstore, monkeypatch):
+    """An image whose attestation is only in GitHub's attestations API (GET /repos/{owner}/{repo}/attestations/
+    {subject_digest}, tests/stacks/releases.py): found there with github-api (the default) and a token; refused as
+    unattested from the registry alone."""
+    from tests.stacks import releases
+
+    client = registry_module.Registry(registry.host, insecure=True)
+    image = push_image(client, "acme/api-only", b"\0asm attested in GitHub only")
+    monkeypatch.setenv(attest.TRUST_CONFIG_ENV, str(user_sigstore.trust_config_path))
+    bundle = sign_image(f"{registry.host}/acme/api-only", image.digest, user_sigstore)
+    store = releases.ReleaseStore(owner_repo="acme/hello-world")
+    store.attestations[image.digest] = [json.loads(bundle)]
+    reference = f"{registry.host}/acme/api-only:v1"
+    with releases.serving(store) as api:
+        monkeypatch.setenv("GITHUB_API_URL", api.url)
+        run = verify({"images": reference, "github-api": "true", "github-token": "ghs_verify"}, name="api")
+        assert run.code == 0, run.stdout
+        assert json.loads(run.outputs["verified"])[0]["source"] == "GitHub attestations API"
+        assert any(a == "Bearer ghs_verify" for a in store.authorization)
+        assert "ghs_verify" not in run.stdout + run.stderr + run.summary + json.dumps(run.outputs)
+        registry_only = verify({"images": reference, "github-api": "false"}, name="registry-only")
+    assert_one_clear_error(registry_only, reference, "none found")
+
+
+def test_more_images_than_a_release_deploys_is_one_clear_error(verify, tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    lines = ["apiVersion: runtime.wasmcloud.dev/v1alpha1", "kind: Workload", "spec:", "  components:"]
+    lines += [f"    - {{name: c{i}, image: ghcr.io/acme/c{i}:1}}" for i in range(10_000)]
+    (workspace / "big.yaml").write_text("\n".join(lines) + "\n")
+    run = verify({"manifests": "big.yaml"}, workspace=workspace)
+    assert_one_clear_error(run, "10,000 images")

@@ -1413,9 +1413,10 @@ mark "tag (GET + PUT manifest)"
     def item8(self) -> None:
         """verify of 5 attested images (the registry's referrers, the runner's gh first), warm runtime, as a deploy
         job runs it; the baseline is the same command given no image to verify (start-up and input parsing)."""
+        from tests.integration.test_verifier_images import push_image
+        from tests.integration.test_verify import sign_image
         from wash_actions import attest
-        from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
-        from wash_actions.registry import Manifest, Registry, digest_of
+        from wash_actions.registry import Registry
 
         _ = self.runtime
         reg, sigstore = self.registry, self.sigstore
@@ -1426,32 +1427,9 @@ mark "tag (GET + PUT manifest)"
         try:
             for n in range(5):
                 repository = f"bench/verify-{n}"
-                config, layer = b"{}", f"\0asm bench verify {n}".encode()
-                client.upload_blob(repository, config)
-                client.upload_blob(repository, layer)
-                body = json.dumps(
-                    {
-                        "schemaVersion": 2,
-                        "mediaType": OCI_MANIFEST,
-                        "config": {
-                            "mediaType": "application/vnd.wasm.config.v0+json",
-                            "digest": digest_of(config),
-                            "size": 2,
-                        },
-                        "layers": [{"mediaType": "application/wasm", "digest": digest_of(layer), "size": len(layer)}],
-                    },
-                    separators=(",", ":"),
-                ).encode()
-                manifest = Manifest(body, OCI_MANIFEST, digest_of(body))
-                client.push_manifest(repository, "v1", manifest)
-                signed = attest.sign(
-                    f"{reg.host}/{repository}",
-                    manifest.digest,
-                    "https://github.com",
-                    SIGSTORE_PUBLIC_GOOD,
-                    token=sigstore.token(),
-                )
-                attest.push_referrer(client, repository, manifest, attest.registry_bytes(signed.bundle))
+                manifest = push_image(client, repository, f"\0asm bench verify {n}".encode())
+                bundle = sign_image(f"{reg.host}/{repository}", manifest.digest, sigstore)
+                attest.push_referrer(client, repository, manifest, bundle)
                 images.append(f"{reg.host}/{repository}:v1")
         finally:
             if previous is None:

@@ -26,6 +26,74 @@ def section(section_id: int, payload: bytes) -> bytes:
     return bytes([section_id]) + leb128(len(payload)) + payload
 
 
+def leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def name(text: str, lead: int = 0x00) -> bytes:
+    return bytes([lead]) + leb(len(text)) + text.encode()
+
+
+def test_the_reader_takes_every_extern_kind_and_skips_nested_components():
+    imports = (
+        leb(5)
+        + name("wasi:io/poll@0.2.9")
+        + b"\x05"
+        + leb(0)  # instance
+        + name("log", 0x01)
+        + b"\x01"
+        + leb(1)  # func, the older 0x01 name byte
+        + name("cfg")
+        + b"\x02"
+        + b"\x73"  # value of a primitive type
+        + name("res")
+        + b"\x03\x01"  # type (sub resource)
+        + name("plug")
+        + b"\x00\x11"
+        + leb(2)  # core module
+    )
+    nested = section(4, component.PREAMBLE + section(10, leb(1) + name("inner") + b"\x01\x00"))  # not ours
+    exports = leb(2) + name("wasi:http/incoming-handler@0.2.0") + b"\x05" + leb(0) + b"\x00"
+    exports += name("run", 0x02) + leb(1) + b"\x01" + leb(1) + b"x"  # options: a version suffix
+    exports += b"\x01" + leb(3) + b"\x01\x01" + leb(1)  # func 3, described as func type 1
+    wasm = component.PREAMBLE + nested + section(10, imports) + section(11, exports) + section(0, name("x")[1:])
+    world = component.parse(wasm)
+    assert [(e.name, e.kind) for e in world.imports] == [
+        ("wasi:io/poll@0.2.9", "instance"),
+        ("log", "func"),
+        ("cfg", "value"),
+        ("res", "type"),
+        ("plug", "module"),
+    ]
+    assert [(e.name, e.kind) for e in world.exports] == [
+        ("wasi:http/incoming-handler@0.2.0", "instance"),
+        ("run", "func"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"\0asm\x01\x00\x00\x00", "core WebAssembly module"),
+        (b"PK\x03\x04", "no component preamble"),
+        (component.PREAMBLE + b"\x0a\x10\x01", "runs past the end"),
+        (component.PREAMBLE + section(10, leb(1) + name("x") + b"\x09\x00"), "invalid extern kind 0x09"),
+        (component.PREAMBLE + section(10, leb(1) + b"\x00\xff\xff\xff\xff\x1f"), "LEB128"),
+        (component.PREAMBLE + section(10, leb(1) + b"\x00\x02\xff\xfe\x05\x00"), "not UTF-8"),
+    ],
+)
+def test_what_is_not_a_component_is_one_clear_error(data, why):
+    with pytest.raises(ActionError) as caught:
+        component.read_world(data, name="x.wasm")
+    assert "x.wasm is not a readable WebAssembly component" in caught.value.what
+    assert why in caught.value.why
+
+
 @pytest.mark.parametrize(
     ("encoded", "value", "after"),
     [

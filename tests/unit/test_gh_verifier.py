@@ -51,6 +51,13 @@ def output(certificate: dict[str, str], sha256: str = SHA, **statement_fields: o
         (1, "", "failed to create TUF client: dial tcp 1.2.3.4:443: i/o timeout", "unavailable"),
         (1, "", 'unknown command "attestation" for "gh"', "unavailable"),
         (1, "", "unknown flag: --predicate-type", "unavailable"),
+        (
+            1,
+            "",
+            "error getting trust domain, make sure you are authenticated against the host: HTTP 401",
+            "unavailable",
+        ),
+        (4, "", "To get started with GitHub CLI, please run:  gh auth login", "unavailable"),
         (0, "", "✗ No attestations found with predicate type: https://slsa.dev/provenance/v1", "empty"),
         (0, "  \n", "", "empty"),
         (0, "[]", "", "empty"),
@@ -150,6 +157,9 @@ def test_an_empty_answer_says_what_gh_found(tmp_path):
     assert failure.kind == "gh-empty"
     assert "gh found no https://slsa.dev/provenance/v1 attestation it could verify" in failure.detail
     assert "No attestations found with predicate type" in failure.detail
+    # and what the bundle itself says it holds
+    holds = "a application/vnd.in-toto+json envelope with a https://slsa.dev/provenance/v1 statement about 1 subject(s)"
+    assert f"the bundle holds {holds}" in failure.detail
 
 
 def test_a_gh_refusal_is_final_and_names_the_signer(tmp_path, verifiers):  # noqa: F811 - the fixture imported above
@@ -230,3 +240,23 @@ def test_gh_judging_a_later_bundle_wins(tmp_path):
     gh = fake_gh(tmp_path, "", "✗ Verification failed", 1, then=[(output(RELEASE), "", 0)])
     evidence = run(gh, GOOD, GOOD)
     assert evidence.verifier == "gh" and len(calls(tmp_path)) == 2
+
+
+def test_gh_2_61_prints_the_statement_with_protobuf_field_names(tmp_path):
+    """gh 2.61.0 prints "type" and "predicate_type" (measured: test_verifier_agreement.py); newer gh "_type" and
+    "predicateType". Both are read; a statement without either is still refused."""
+    statement = {
+        "type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": "wash", "digest": {"sha256": SHA}}],
+        "predicate_type": "https://slsa.dev/provenance/v1",
+    }
+    answer = json.dumps([{"verificationResult": {"signature": {"certificate": RELEASE}, "statement": statement}}])
+    assert run(fake_gh(tmp_path, answer), GOOD).verifier == "gh"
+    statement["predicate_type"] = "https://cyclonedx.org/bom"
+    answer = json.dumps([{"verificationResult": {"signature": {"certificate": RELEASE}, "statement": statement}}])
+    second = tmp_path / "second"
+    second.mkdir()
+    with pytest.raises(verifier.Unverified) as caught:
+        run(fake_gh(second, answer), GOOD)
+    assert [f.kind for f in caught.value.failures] == ["statement"]
+    assert "predicate type is https://cyclonedx.org/bom" in caught.value.why

@@ -16,6 +16,7 @@ from wash_actions import manifest_pins
 from wash_actions.errors import ActionError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "deploy"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "wasmcloud-samples"  # wasmCloud's own, unchanged
 GOLDEN = FIXTURES / "golden"
 A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64
@@ -33,7 +34,7 @@ IMAGES = "\n".join(
         f"ghcr.io/acme/sidecar:0.1.0@{A}",
     ]
 )
-FILES = sorted(p.relative_to(FIXTURES) for p in [*FIXTURES.glob("upstream/*.yaml"), *FIXTURES.glob("crafted/*.yaml")])
+FILES = sorted([*SAMPLES.glob("*.yaml"), *FIXTURES.glob("crafted/*.yaml")])
 
 
 def promote(text: str, name: str, images: str = IMAGES) -> tuple[str, manifest_pins.Plan]:
@@ -54,11 +55,11 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
-@pytest.mark.parametrize("relative", FILES, ids=str)
-def test_golden(relative: Path) -> None:
-    source = (FIXTURES / relative).read_bytes().decode()
-    new, plan = promote(source, relative.as_posix())
-    golden = GOLDEN / relative.name
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_golden(path: Path) -> None:
+    source = path.read_bytes().decode()
+    new, plan = promote(source, path.name)
+    golden = GOLDEN / path.name
     if os.environ.get("WASHACTIONS_UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_bytes(new.encode())
@@ -78,7 +79,7 @@ def test_golden(relative: Path) -> None:
 
 def test_golden_files_change_what_the_issue_expects() -> None:
     """Spot checks a reader can follow in the golden files themselves."""
-    hello = (GOLDEN / "samples-deployment.yaml").read_text()
+    hello = (GOLDEN / "deployment.yaml").read_text()
     assert f"image: ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0@{A}\n" in hello
     crafted = (GOLDEN / "anchors-comments.yaml").read_text()
     assert f'image: &api "ghcr.io/acme/shop-api:1.5.0@{A}"   # pinned by promote' in crafted  # quoting, comment
@@ -107,10 +108,10 @@ def test_no_final_newline_and_a_bom() -> None:
     assert new == f"\ufeffimages:\n- name: ghcr.io/acme/cart\n  newTag: v1\n  digest: {B}"
 
 
-@pytest.mark.parametrize("relative", FILES, ids=str)
-def test_idempotent(relative: Path) -> None:
-    once, _ = promote((FIXTURES / relative).read_text(), relative.as_posix())
-    twice, plan = promote(once, relative.as_posix())
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_idempotent(path: Path) -> None:
+    once, _ = promote(path.read_text(), path.name)
+    twice, plan = promote(once, path.name)
     assert twice == once
     assert not list(manifest_pins.changed(plan.changes))
 
@@ -119,7 +120,7 @@ def test_not_promoted_and_skipped_are_listed() -> None:
     _, plan = promote((FIXTURES / "crafted" / "anchors-comments.yaml").read_text(), "x.yaml")
     assert [str(s.ref) for s in plan.not_promoted] == ["docker.io/library/nginx:1.27"]
     assert plan.skipped == ["x.yaml: Secret not-an-image"]
-    _, plan = promote((FIXTURES / "upstream" / "samples-hpa.yaml").read_text(), "hpa.yaml")
+    _, plan = promote((SAMPLES / "hpa.yaml").read_text(), "hpa.yaml")
     assert plan.skipped == ["hpa.yaml: HorizontalPodAutoscaler hello"] and not plan.changes
 
 

@@ -176,3 +176,28 @@ def test_what_a_failed_tag_read_means_follows_the_kind_not_the_wording(kind, unk
     else:
         with pytest.raises(RegistryError):
             release.previous_digest(Client(), "acme/x", "v1")  # type: ignore[arg-type]
+
+
+IMMUTABLE_IMAGE = "ghcr.io/acme/c"
+NEW = "sha256:" + "1" * 64
+OLD = "sha256:" + "2" * 64
+
+
+@pytest.mark.parametrize(
+    ("previous", "mode", "refused"),
+    [
+        ({"1.0.0": NEW, "latest": OLD}, "releases", False),  # a re-run: the release tag already names this digest
+        ({"1.0.0": OLD, "latest": OLD}, "releases", True),
+        ({"1.0.0": "", "latest": OLD}, "releases", False),
+        ({"1.0.0": OLD}, "none", False),
+        ({"latest": OLD}, "all", True),
+        ({"latest": NEW}, "all", False),
+        ({"latest": release.UNKNOWN}, "all", False),  # unreadable: warned about, not enforceable
+    ],
+)
+def test_immutable_tags_accept_the_same_digest_only(previous, mode, refused):
+    if refused:
+        with pytest.raises(ActionError, match="Refusing to move published release tag"):
+            release.check_immutable(previous, IMMUTABLE_IMAGE, NEW, mode)
+    else:
+        release.check_immutable(previous, IMMUTABLE_IMAGE, NEW, mode)

@@ -327,7 +327,7 @@ def test_classify(doc: dict[str, Any], fmt: str, predicate: str) -> None:
         ),
         ('{"bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "x", "n": NaN}', "NaN is not a JSON value"),
         ('{"name": "a\\ud800b"}', "string at /name holds a lone UTF-16 surrogate (\\ud800)"),
-        ("[" * 1000 + "]" * 1000, "more than 512 deep"),
+        ("[" * 1000 + "]" * 1000, "more than 128 deep"),
         ('\ufeff{"bomFormat": "CycloneDX"}', "It is not JSON"),
     ],
 )
@@ -354,6 +354,28 @@ def test_an_sbom_path_that_is_not_utf8_or_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(ActionError) as caught:
         sbom.read_sbom(fifo)  # refused without opening it (opening a FIFO blocks until a writer comes)
     assert "It is not a regular file" in caught.value.why
+
+
+def test_an_sbom_at_the_depth_limit_can_be_signed(tmp_path: Path) -> None:
+    """The deepest SBOM read_sbom accepts makes a statement sigstore-python's parser (pydantic) takes; one level
+    more is refused when it is read, before anything is published."""
+    from sigstore import dsse
+
+    from wash_actions import attest, js_json
+
+    def nested(levels: int) -> str:  # the document object, then levels - 1 arrays inside it
+        return '{"bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "x", "x": ' + (
+            "[" * (levels - 1) + "]" * (levels - 1) + "}"
+        )
+
+    path = tmp_path / "deep.json"
+    path.write_text(nested(js_json.MAX_DEPTH))
+    document = sbom.read_sbom(path)
+    built = dsse.Statement(attest.statement("ghcr.io/acme/x", "sha256:" + "0" * 64, attest.sbom_predicate(document)))
+    assert b"[" * (js_json.MAX_DEPTH - 1) + b"]" in built._contents
+    path.write_text(nested(js_json.MAX_DEPTH + 1))
+    with pytest.raises(ActionError, match="is not an SBOM"):
+        sbom.read_sbom(path)
 
 
 def test_a_missing_or_huge_sbom_path(tmp_path: Path) -> None:

@@ -103,3 +103,24 @@ def test_every_source_of_created_refuses_out_of_range_with_one_error(tmp_path: P
 def test_source_date_epoch_is_ascii_digits(tmp_path: Path, value):
     with pytest.raises(ActionError, match="is not a number of seconds"):
         source_date.resolve("commit", sha="", workspace=tmp_path, env={"SOURCE_DATE_EPOCH": value}, event={})
+
+
+@pytest.mark.parametrize(
+    ("nanos", "config", "annotation"),
+    [
+        (0, "2026-05-01T12:00:00Z", "2026-05-01T12:00:00+00:00"),
+        (500_000_000, "2026-05-01T12:00:00.500Z", "2026-05-01T12:00:00.500+00:00"),
+        (123_456_000, "2026-05-01T12:00:00.123456Z", "2026-05-01T12:00:00.123456+00:00"),
+        (123_456_789, "2026-05-01T12:00:00.123456789Z", "2026-05-01T12:00:00.123456789+00:00"),
+    ],
+)
+def test_times_are_written_as_chrono_writes_them(nanos, config, annotation):
+    instant = Instant(1777636800, nanos)
+    assert instant.config_time() == config
+    assert instant.annotation_time() == annotation
+    assert parse_rfc3339(config) == instant == parse_rfc3339(annotation)
+
+
+@pytest.mark.parametrize("value", ["2026-05-01", "yesterday", "2026-05-01T12:00:00", "2026-13-01T00:00:00Z", ""])
+def test_rfc3339_needs_a_full_date_time_with_offset(value):
+    assert parse_rfc3339(value) is None

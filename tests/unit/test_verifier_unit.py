@@ -1,5 +1,7 @@
-"""The one verifier without a network: wash's identity policy (trust_policy), the statement rules, sigstore-python as
-the verifier (sigstore_verifier) and the order of sources and failures (verifier.verify, gh absent).
+"""The one verifier without a network: wash's identity policy (trust_policy's WASH_POLICY), the statement rules, and
+verifier.verify with sigstore-python (gh absent: the order of sources, failures and their kinds). The fake
+signatures and certificates here are shared by test_sigstore_verifier.py, test_gh_verifier.py and
+test_certificate_reader.py.
 
 Sigstore's trust root and Verifier are replaced (production would fetch the trust root over TUF). The
 bundles are real Sigstore bundle JSON around a locally made certificate, so ``Bundle.from_json``, the
@@ -23,11 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 from sigstore.errors import VerificationError
 
-from tests.unit.test_transport import reply, start_server
 from wash_actions import bundle_sources, sigstore_verifier, trust_policy, verifier
 from wash_actions.commands import setup_wash
 from wash_actions.errors import ActionError
-from wash_actions.transport import Auth
 from wash_actions.trust_policy import WASH_POLICY
 
 WORKFLOWS = "https://github.com/wasmCloud/wasmCloud/.github/workflows/"
@@ -374,8 +374,8 @@ def verify(sources: list[bundle_sources.Source], trust_configs: tuple[str, ...] 
     return verifier.verify(artifact, sources, WASH_POLICY, gh=None, trust_configs=trust_configs)
 
 
-def evidence(source: str, identity: str = RELEASE_SAN) -> verifier.Evidence:
-    """What a release-tag.yml/release.yml bundle of the binary establishes."""
+def evidence(source: str, raw: bytes, identity: str = RELEASE_SAN) -> verifier.Evidence:
+    """What a release-tag.yml/release.yml bundle (``raw``) of the binary establishes."""
     workflow, ref = trust_policy.workflow_of(identity, WASH_POLICY)
     return verifier.Evidence(
         verifier="sigstore-python",
@@ -388,46 +388,8 @@ def evidence(source: str, identity: str = RELEASE_SAN) -> verifier.Evidence:
         predicate_type=trust_policy.SLSA_PROVENANCE_V1,
         subject_digest="sha256:" + SHA,
         identity=identity,
+        bundle_digest="sha256:" + hashlib.sha256(raw).hexdigest(),
     )
-
-
-# --- sigstore_verifier.verify_bundle ----------------------------------------------------------------
-
-
-def test_verify_bundle_returns_the_signer_and_the_signed_statement(verifiers: Fakes) -> None:
-    verified = sigstore_verifier.verify_bundle(bundle(payload=statement(OTHER, SHA)))
-    assert verified.identity.build_signer == RELEASE_SAN and verified.identity.sans == (RELEASE_SAN,)
-    assert verified.envelope.payload_type == trust_policy.IN_TOTO_PAYLOAD_TYPE
-    assert trust_policy.parse_statement(verified.envelope.payload).subjects == {OTHER, SHA}
-    [fake] = verifiers.made
-    assert [kind for kind, _ in fake.calls] == ["dsse"]
-
-
-def test_verify_bundle_refuses_a_message_signature_without_verifying_it(verifiers: Fakes) -> None:
-    with pytest.raises(sigstore_verifier.Refused, match="plain message signature"):
-        sigstore_verifier.verify_bundle(bundle(digest=SHA))
-    assert not verifiers.made
-
-
-def test_verify_bundle_tries_each_trust_root(verifiers: Fakes) -> None:
-    verifiers.reject = "signature is invalid"
-    with pytest.raises(sigstore_verifier.Refused, match="VerificationError: signature is invalid"):
-        sigstore_verifier.verify_bundle(bundle(payload=statement(SHA)), ("/a.json", "/b.json"))
-    assert [v.trusted_root for v in verifiers.made] == ["root:/a.json", "root:/b.json"]
-
-
-def test_verify_bundle_without_a_log_entry_is_not_judged(verifiers: Fakes) -> None:
-    data = json.loads(bundle(payload=statement(SHA)))
-    data["verificationMaterial"]["tlogEntries"] = []
-    with pytest.raises(sigstore_verifier.Unsupported, match="no transparency log entry"):
-        sigstore_verifier.verify_bundle(json.dumps(data).encode())
-
-
-def test_the_certificates_sans_and_extensions_are_read(verifiers: Fakes) -> None:
-    other = WORKFLOWS + "release.yaml@refs/tags/v2.10.3"
-    identity = sigstore_verifier.signer_identity(certificate(RELEASE_SAN, other))
-    assert identity.sans == (RELEASE_SAN, other)
-    assert identity.build_signer == RELEASE_SAN and identity.source_ref == "refs/tags/v2.10.3"
 
 
 # --- wasmCloud's release policy on certificates ------------------------------------------------
@@ -471,12 +433,6 @@ def test_policy_rejects_and_names_the_identity(verifiers: Fakes, cert_args: dict
     assert f"SAN {sans[0]}" in failure.detail
     assert "source repository" in failure.detail and "ref " in failure.detail
     assert failure.signer is not None and failure.signer.sans == sans
-
-
-def test_long_extension_values_are_read() -> None:
-    long_ref = "refs/tags/v2.10.3-" + "a" * 200
-    cert = certificate(WORKFLOWS + f"wash.yml@{long_ref}")
-    assert sigstore_verifier.signer_identity(cert).source_ref == long_ref
 
 
 # --- verifier.verify (no gh: sigstore-python) ---------------------------------------------------
@@ -553,19 +509,21 @@ def test_verify_refuses_when_the_signature_does_not_verify(verifiers: Fakes) -> 
 
 def test_verify_first_verified_bundle_wins(verifiers: Fakes) -> None:
     loaded: list[str] = []
+    winner = bundle(payload=statement(SHA))
     got = verify(
         [
             source(BUNDLE_SOURCE, b"garbage", calls=loaded),
-            source(API_SOURCE, bundle(payload=statement(OTHER)), bundle(payload=statement(SHA)), calls=loaded),
+            source(API_SOURCE, bundle(payload=statement(OTHER)), winner, calls=loaded),
             source("never asked", bundle(payload=statement(SHA)), calls=loaded),
         ]
     )
-    assert got == evidence(API_SOURCE)
+    assert got == evidence(API_SOURCE, winner)
     assert loaded == [BUNDLE_SOURCE, API_SOURCE]  # later sources are not even fetched
 
 
 def test_verify_sha256_case_does_not_matter(verifiers: Fakes) -> None:
-    assert verify([source(BUNDLE_SOURCE, bundle(payload=statement(SHA.upper())))]) == evidence(BUNDLE_SOURCE)
+    raw = bundle(payload=statement(SHA.upper()))
+    assert verify([source(BUNDLE_SOURCE, raw)]) == evidence(BUNDLE_SOURCE, raw)
 
 
 def test_a_message_signature_is_not_provenance(verifiers: Fakes) -> None:
@@ -610,97 +568,11 @@ def test_verify_uses_the_trust_configs(verifiers: Fakes) -> None:
     assert made.trusted_root == "root:/etc/trust.json"
 
 
-def test_trusted_root_defaults_to_production(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sigstore.models import ClientTrustConfig
-
-    class Production:
-        trusted_root = "production-root"
-
-    monkeypatch.setattr(ClientTrustConfig, "production", classmethod(lambda cls, offline=False: Production()))
-    assert sigstore_verifier.trusted_root("") == "production-root"
-
-
 def test_trust_configs_come_from_the_environment() -> None:
     assert verifier.trust_configs_from({}) == ()
     env = {trust_policy.TRUST_CONFIG_ENV: "/a.json", trust_policy.GITHUB_TRUST_CONFIG_ENV: "/b.json"}
     assert verifier.trust_configs_from(env) == ("/a.json", "/b.json")
     assert verifier.trust_configs_from({**env, trust_policy.GITHUB_TRUST_CONFIG_ENV: "/a.json"}) == ("/a.json",)
-
-
-# --- fetching bundles from a loopback server ------------------------------------------------------
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-    server, httpd = start_server()
-    yield server
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_fetch_asset(api) -> None:
-    url = api.route("/x/wash.sigstore.json", reply(200, b"bundle bytes"))
-    assert bundle_sources.fetch_asset(url) == b"bundle bytes"
-    assert bundle_sources.release_asset(url, "wash.sigstore.json").load() == [b"bundle bytes"]
-
-
-def test_fetch_asset_missing_is_none(api) -> None:
-    url = api.route("/x/wash.sigstore.json", reply(404, b"Not Found"))
-    assert bundle_sources.fetch_asset(url) is None
-    assert bundle_sources.release_asset(url, "wash.sigstore.json").load() == []
-
-
-@pytest.mark.parametrize(
-    ("handler", "shown"),
-    [
-        (reply(500, b"oops"), "HTTP 500"),
-        (reply(403, b"{}"), "HTTP 403"),
-        (reply(302, headers={"Location": "file:///x"}), "file://"),
-    ],
-)
-def test_fetch_asset_failures_name_the_server(api, handler, shown: str) -> None:
-    url = api.route("/x/wash.sigstore.json", handler)
-    with pytest.raises(bundle_sources.SourceFailed) as caught:
-        bundle_sources.fetch_asset(url)
-    assert "127.0.0.1" in str(caught.value) and shown in str(caught.value)
-
-
-@pytest.mark.parametrize("token", ["", "t0ken"])
-def test_fetch_attestations(api, token: str) -> None:
-    body = {"attestations": [{"bundle": {"a": 1}}, {"bundle": None}, {"other": 2}, {"bundle": {"b": 2}}]}
-    api.route(f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}", reply(200, json.dumps(body).encode()))
-    auth = Auth.bearer(token, api.url)
-    got = bundle_sources.fetch_attestations(api.url + "/", auth, "wasmCloud/wasmCloud", SHA)
-    assert [json.loads(b) for b in got] == [{"a": 1}, {"b": 2}]
-    [(_method, path, headers)] = api.seen
-    assert path == f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}"
-    assert headers.get("Authorization") == (f"Bearer {token}" if token else None)
-    assert headers["Accept"] == "application/vnd.github+json"
-
-
-def test_fetch_attestations_none_found_is_empty(api) -> None:
-    assert bundle_sources.fetch_attestations(api.url, None, "wasmCloud/wasmCloud", SHA) == []  # the fake answers 404
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "shown"),
-    [
-        (401, b'{"message": "Bad credentials"}', "HTTP 401"),
-        (403, b'{"message": "rate limit"}', "HTTP 403"),
-        (502, b"<html>bad gateway</html>", "HTTP 502"),
-        (200, b"<html>captive portal</html>", "something other than a JSON object"),
-        (200, b"[]", "something other than a JSON object"),
-        (200, b'{"attestations": {}}', "without an attestations list"),
-    ],
-)
-def test_fetch_attestations_failures_are_not_none_found(api, status: int, body: bytes, shown: str) -> None:
-    api.route(f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}", reply(status, body))
-    with pytest.raises(bundle_sources.SourceFailed) as caught:
-        bundle_sources.fetch_attestations(api.url, None, "wasmCloud/wasmCloud", SHA)
-    assert "127.0.0.1" in str(caught.value) and shown in str(caught.value)
 
 
 def test_verify_reports_a_failed_source_as_failed(verifiers: Fakes) -> None:
@@ -712,3 +584,12 @@ def test_verify_reports_a_failed_source_as_failed(verifiers: Fakes) -> None:
     assert "GitHub attestations API: failed: api.example answered HTTP 403" in caught.value.why
     assert "none found" not in caught.value.why
     assert caught.value.kind == "unreachable"
+
+
+def test_a_source_with_thousands_of_bundles_costs_at_most_max_tried_checks(verifiers: Fakes) -> None:
+    other = bundle(payload=statement(OTHER))
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(API_SOURCE, *[other] * 5000)])
+    kinds = [f.kind for f in caught.value.failures]
+    assert kinds == ["statement"] * verifier.MAX_TRIED + ["source-failed"]
+    assert f"{5000 - verifier.MAX_TRIED} more bundles not tried" in caught.value.why

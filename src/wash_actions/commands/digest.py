@@ -4,7 +4,9 @@
 
 It builds the same artifact publish pushes (:mod:`layout`) with the same ``created`` rule
 (:mod:`source_date`: ``SOURCE_DATE_EPOCH``, else the committer time of the commit in ``--repo``, default the
-current directory; ``--commit`` defaults to its ``HEAD``) and prints the digest. Nothing is contacted.
+current directory; ``--commit`` defaults to its ``HEAD``) and prints the digest. Nothing is contacted. git reads
+the repository as :mod:`git_read` does: a repository another user owns is refused as git refuses it (the fix
+is git's own ``safe.directory``), and its configuration runs no program.
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
-from .. import extras, gha, git_commit, manifest_pins, paths, pulls, transport
+from .. import extras, gha, git_commit, manifest_pins, pulls, transport
 from ..errors import ActionError
 from ..image_refs import ImageRef
 
@@ -24,7 +24,6 @@ DOCS = "#deploy"
 MODES = ("write", "push", "pull-request")
 DEFAULT_BRANCH = "wash-actions/promote"
 DEFAULT_TITLE = "Pin image digests"
-GLOB_CHARS = frozenset("*?[")
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class PromoteInputs:
         repository = inputs.get("repository") or gha.env("GITHUB_REPOSITORY")
         run_id = gha.env("GITHUB_RUN_ID")
         return cls(
-            workspace=gha.workspace(),
+            workspace=gha.workspace().resolve(),
             manifests=manifests,
             images=images,
             mode=mode,
@@ -111,74 +110,7 @@ def default_base() -> str:
     return ""
 
 
-# -- which files ----------------------------------------------------------------------------------------------
-
-
-def manifest_files(patterns: tuple[str, ...], workspace: Path) -> list[Path]:
-    """Every file the patterns name: a file, a directory (its ``*.yaml``/``*.yml``, recursively) or a glob,
-    relative to the workspace and inside it; a pattern that names nothing is an error (a typo stays visible)."""
-    found: list[Path] = []
-    for raw in patterns:
-        pattern = raw.replace("\\", "/")
-        pure = PurePosixPath(pattern)
-        if pure.is_absolute() or ".." in pure.parts or (len(pattern) > 1 and pattern[1] == ":"):
-            raise ActionError(
-                what=f"manifests: {raw!r} is not inside the workspace",
-                why="Manifests are files of the checked-out repository, named relative to the workspace.",
-                fix="with:\n  manifests: deploy/*.yaml",
-                docs=DOCS,
-            )
-        if GLOB_CHARS & set(pattern):
-            matches = [p for p in sorted(workspace.glob(pattern)) if p.is_file()]
-        elif (workspace / pattern).is_dir():
-            base = workspace / pattern
-            matches = sorted(
-                p for p in [*base.rglob("*.yaml"), *base.rglob("*.yml")] if p.is_file() and ".git" not in p.parts
-            )
-        elif (workspace / pattern).is_file():
-            matches = [workspace / pattern]
-        else:
-            matches = []
-        if not matches:
-            raise ActionError(
-                what=f"manifests: {raw!r} names no file",
-                why=f"Nothing under {workspace} matches it.",
-                fix="Check the path (relative to the workspace, e.g. deploy/*.yaml) and that the job checked out "
-                "the repository that holds it.",
-                docs=DOCS,
-            )
-        for match in matches:
-            if not paths.is_inside(match, workspace):
-                raise ActionError(
-                    what=f"manifests: {match.relative_to(workspace)} is outside the workspace",
-                    why=paths.escape_reason(match.relative_to(workspace), workspace) + ".",
-                    fix="Name files of the checked-out repository only.",
-                    docs=DOCS,
-                )
-            if match.resolve() not in [f.resolve() for f in found]:
-                found.append(match)
-    return found
-
-
-def read_text(path: Path, shown: str) -> str:
-    """The file as text, line endings untouched; one clear error for a huge or non-UTF-8 file."""
-    data = path.read_bytes()
-    if len(data) > manifest_pins.MAX_BYTES:
-        raise ActionError(
-            what=f"{shown} is {len(data):,} bytes",
-            why=f"promote reads manifests of at most {manifest_pins.MAX_BYTES:,} bytes.",
-            fix="Split the manifest, or leave this file out of manifests.",
-            docs=DOCS,
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ActionError(
-            what=f"{shown} is not UTF-8",
-            why=f"Byte {exc.start} cannot be decoded; Kubernetes manifests are UTF-8.",
-            fix="Save the file as UTF-8.",
-            docs=DOCS,
-        ) from None
+# -- writing ------------------------------------------------------------------------------------------------
 
 
 def write_text(path: Path, text: str) -> None:
@@ -214,7 +146,7 @@ def edit(files: list[Path], workspace: Path, images: dict[str, list[ImageRef]]) 
     originals: dict[str, tuple[Path, str]] = {}
     for file in files:
         shown = file.relative_to(workspace).as_posix()
-        text = read_text(file, shown)
+        text = manifest_pins.read_text(file, shown)
         found, others = manifest_pins.find_sites(text, shown, name=file.name)
         sites += found
         skipped += others
@@ -240,8 +172,8 @@ def pr_body(inputs: PromoteInputs, plan: manifest_pins.Plan) -> str:
         for change in changes:
             site = change.site
             lines.append(
-                f"| `{gha.cell(site.ref.name)}` | `{gha.cell(site.path)}:{site.line}` "
-                f"| `{gha.cell(change.old or '(tag only)')}` | `{gha.cell(change.new)}` |"
+                f"| {gha.code(site.ref.name)} | {gha.code(f'{site.path}:{site.line}')} "
+                f"| {gha.code(change.old or '(tag only)')} | {gha.code(change.new)} |"
             )
         lines += ["", "Verify an image's provenance before merging:", "", "```sh"]
         for image in sorted({f"{c.source.name}@{c.source.digest}" for c in changes}):
@@ -259,15 +191,13 @@ def pr_body(inputs: PromoteInputs, plan: manifest_pins.Plan) -> str:
         lines += ["Every image is already pinned to the digest given: nothing to change.", ""]
     if plan.not_promoted:
         lines += ["Not promoted (not in `images`):", ""]
-        lines += [
-            f"- `{gha.cell(str(s.ref))}` ({gha.cell(s.path)}:{s.line}, {gha.cell(s.where)})" for s in plan.not_promoted
-        ]
+        lines += [f"- {gha.code(str(s.ref))} ({gha.text(f'{s.path}:{s.line}, {s.where}')})" for s in plan.not_promoted]
         lines.append("")
     return "\n".join(lines)
 
 
 def run(inputs: PromoteInputs) -> dict[str, str]:
-    files = manifest_files(inputs.manifests, inputs.workspace)
+    files = manifest_pins.manifest_files(inputs.manifests, inputs.workspace)
     extras.ensure_yaml()
     edited = edit(files, inputs.workspace, inputs.images)
     plan = edited.plan

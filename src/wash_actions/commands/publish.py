@@ -529,7 +529,7 @@ def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
         theirs = sbom.read_sbom(inputs.sbom_path)
         gha.info(f"SBOM: {inputs.sbom_path} ({theirs.format}, predicate type {theirs.predicate_type})")
         return inputs.sbom_path, theirs
-    wasm = inputs.component.read_bytes()
+    wasm = bytes(check_component(inputs.component))  # the one component reader; the SBOM code takes bytes
     project = inputs.project or inputs.component.parent
     try:
         found = sbom.inventory(wasm, project, stop=gha.workspace())
@@ -623,10 +623,7 @@ def oidc_token(inputs: PublishInputs, digest: str) -> str:
     try:
         return attest.oidc_token()
     except ActionError as error:
-        raise attestation_failed(inputs, PROVENANCE, published, "sign", error) from None
-
-
-PROVENANCE = "the provenance"
+        raise attestation_failed(inputs, "provenance", published, "sign", error) from None
 
 
 def attest_one(
@@ -644,13 +641,13 @@ def attest_one(
 
     subject = provenance.subject_name(inputs.image)
     instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
-    kind = "SLSA provenance" if predicate.name == PROVENANCE else f"SBOM {predicate.predicate_type}"
+    kind = "SLSA provenance" if predicate.kind == "provenance" else f"SBOM {predicate.predicate_type}"
     gha.info(f"Attesting {subject}@{digest} ({kind}, signed with {instance.label})")
     try:
         signed = attest.sign(subject, digest, predicate, instance, token=token)
     except ActionError as error:
-        raise attestation_failed(inputs, predicate.name, done, "sign", error) from None
-    prefix = "attestation" if predicate.name == PROVENANCE else "sbom-attestation"
+        raise attestation_failed(inputs, predicate.kind, done, "sign", error) from None
+    prefix = "attestation" if predicate.kind == "provenance" else "sbom-attestation"
     bundle_path = gha.temp_dir() / f"{prefix}-{digest.replace(':', '-')}.sigstore.json"
     bundle_path.write_text(signed.bundle)
     try:
@@ -658,7 +655,7 @@ def attest_one(
             inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
         )
     except ActionError as error:
-        raise attestation_failed(inputs, predicate.name, done, "store", error, kept=bundle_path) from None
+        raise attestation_failed(inputs, predicate.kind, done, "store", error, kept=bundle_path) from None
     referrer = ""
     if client is not None:
         try:
@@ -666,7 +663,7 @@ def attest_one(
                 client, inputs.repository, manifest, attest.registry_bytes(signed.bundle), predicate.predicate_type
             )
         except ActionError as error:
-            raise attestation_failed(inputs, predicate.name, done, "referrer", error, stored=attestation_url) from None
+            raise attestation_failed(inputs, predicate.kind, done, "referrer", error, stored=attestation_url) from None
     return Attested(attestation_id, attestation_url, bundle_path, referrer)
 
 
@@ -679,7 +676,7 @@ _STAGES = {
 
 def attestation_failed(
     inputs: PublishInputs,
-    what: str,
+    kind: attest.PredicateKind,
     done: str,
     stage: str,
     cause: ActionError,
@@ -687,13 +684,13 @@ def attestation_failed(
     stored: str = "",
     kept: Path | None = None,
 ) -> ActionError:
-    """Attesting ``what`` (the provenance or the SBOM) failed at ``stage`` (sign, store or referrer), after
-    ``done`` (what stands: the image, and for the SBOM the provenance)."""
+    """Attesting the ``kind`` (provenance or SBOM) failed at ``stage`` (sign, store or referrer), after ``done``
+    (what stands: the image, and for the SBOM the provenance)."""
     from .. import provenance
 
-    sbom_failed = what != PROVENANCE
+    sbom_failed = kind == "sbom"
     it = "the SBOM attestation" if sbom_failed else "the attestation"
-    during = _STAGES[stage].format(what=what, it=it)
+    during = _STAGES[stage].format(what="the SBOM" if sbom_failed else "the provenance", it=it)
     why = f"{cause.what}: {cause.why}"
     if kept is not None:
         why += f" The signed {'SBOM ' if sbom_failed else ''}bundle was kept at {kept}."

@@ -22,7 +22,6 @@ from .. import extras, gha, image_refs, manifest_pins, registry, transport, veri
 from ..errors import ActionError
 from ..image_refs import ImageRef
 from ..trust_policy import SBOM_PREDICATE_TYPES, SLSA_PROVENANCE_V1, Policy, check_pattern, parse_repository
-from .promote import manifest_files, read_text
 
 DOCS = "#verify"
 T = TypeVar("T")
@@ -139,6 +138,7 @@ class Verified(NamedTuple):
             "predicate-type": self.evidence.predicate_type,
             "verifier": self.evidence.verifier,
             "source": self.evidence.source,
+            "bundle-digest": self.evidence.bundle_digest,
         }
         if self.sbom is not None:
             entry["sbom-predicate-type"] = self.sbom.predicate_type
@@ -149,12 +149,12 @@ def targets(inputs: VerifyInputs) -> list[Target]:
     """The images to verify, each once: ``images`` first, then the manifests' component images."""
     found = [Target(ref, "images") for ref in inputs.images]
     if inputs.manifests:
-        workspace = gha.workspace()
-        files = manifest_files(inputs.manifests, workspace)
+        workspace = gha.workspace().resolve()
+        files = manifest_pins.manifest_files(inputs.manifests, workspace)
         extras.ensure_yaml()
         for file in files:
             shown = file.relative_to(workspace).as_posix()
-            sites, _ = manifest_pins.find_sites(read_text(file, shown), shown, name=file.name)
+            sites, _ = manifest_pins.find_sites(manifest_pins.read_text(file, shown), shown, name=file.name)
             found += [Target(s.ref, f"{s.path}:{s.line}") for s in sites if not s.digest_only]
     unique: dict[tuple[str, str, str], Target] = {}
     for target in found:
@@ -181,6 +181,7 @@ class Clients:
 
 
 Key = tuple[str, str, str]  # registry, repository, digest
+MAX_IMAGES = 500  # a release deploys a few images; more is a mistake (or hostile), not a wait of hours
 WORKERS = 8  # images verified at once (each a registry read and a gh run); gh-less runs go one at a time
 
 
@@ -256,17 +257,17 @@ def failure(target: Target, exc: ActionError, digest: str = "") -> ActionError:
 
 def summary(verified: list[Verified], failed: list[ActionError], policy: Policy) -> str:
     """The job summary: a table of what verified, then what did not."""
-    lines = [f"## verify\n\nPolicy: {policy.describe()}, predicate {policy.predicate_type}.", ""]
+    lines = [f"## verify\n\nPolicy: {gha.text(policy.describe())}, predicate {gha.code(policy.predicate_type)}.", ""]
     if verified:
         lines += ["| image | digest | signed by | ref | verified by |", "|---|---|---|---|---|"]
         lines += [
-            f"| `{gha.cell(str(v.target.ref))}` | `{v.digest}` | `{gha.cell(v.evidence.identity)}` "
-            f"| `{gha.cell(v.evidence.source_ref)}` | {v.evidence.verifier} via {gha.cell(v.evidence.source)} |"
+            f"| {gha.code(str(v.target.ref))} | {gha.code(v.digest)} | {gha.code(v.evidence.identity)} "
+            f"| {gha.code(v.evidence.source_ref)} | {v.evidence.verifier} via {gha.text(v.evidence.source)} |"
             for v in verified
         ]
         lines.append("")
     if failed:
-        lines += ["Not verified:", ""] + [f"- {gha.cell(e.what)}" for e in failed] + [""]
+        lines += ["Not verified:", ""] + [f"- {gha.text(e.what)}" for e in failed] + [""]
     return "\n".join(lines)
 
 
@@ -277,6 +278,14 @@ def run(inputs: VerifyInputs) -> dict[str, str]:
             what="The manifests name no component image",
             why="No Workload, WorkloadReplicaSet, WorkloadDeployment or Artifact document with an image was found.",
             fix="Point manifests at the workload manifests, or give images.",
+            docs=DOCS,
+        )
+    if len(todo) > MAX_IMAGES:
+        raise ActionError(
+            what=f"verify was given {len(todo):,} images",
+            why=f"It verifies at most {MAX_IMAGES:,} per step (each is a registry read and a signature check); "
+            "a release deploys a few.",
+            fix="Point manifests at the workloads this release deploys, or split the images over several steps.",
             docs=DOCS,
         )
     gh = shutil.which("gh")
