@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -172,3 +173,26 @@ def real_component(request: pytest.FixtureRequest) -> Path | None:
     if param.startswith("theirs-"):
         return build_theirs(request.getfixturevalue("componentize_py_examples"), param.split("-", 1)[1])
     return None
+
+
+GREETER = ROOT / "tests" / "fixtures" / "greeter"
+
+
+@pytest.fixture(scope="session")
+def greeter(tmp_path_factory) -> dict[str, Path]:
+    """provider.wasm exports acme:greeter/greet@0.1.0; consumer.wasm imports it."""
+    work = tmp_path_factory.mktemp("greeter")
+    shutil.copytree(GREETER, work, dirs_exist_ok=True)
+    componentize = Path(sys.executable).parent / "componentize-py"
+    built = {}
+    for world in ("provider", "consumer"):
+        out = work / f"{world}.wasm"
+        subprocess.run(
+            [str(componentize), "-d", "wit", "-w", world, "componentize", f"{world}_app", "-o", str(out)],
+            cwd=work,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        built[world] = out
+    return built

@@ -8,8 +8,8 @@ bytes (refused from the manifest's stated size before the download, and as it ar
 own component reader. Every name, from a config or a layer, must be a component-model name: a config that
 says ``x\\n::error::…`` is refused, not printed.
 
-Credentials as publish has them: the runner's docker login for the image's registry, and for ghcr.io the job's
-token (``github.token``) when the docker login has none; ``insecure`` (plain HTTP) only for a registry on
+Credentials as publish has them (:func:`registry.pull_credentials`): for ghcr.io the job's token
+(``github.token``), elsewhere the runner's docker login; ``insecure`` (plain HTTP) only for a registry on
 this machine.
 """
 
@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from . import component, registry, transport
 from .errors import ActionError
-from .workload_manifests import Image
+from .image_refs import ImageRef
 
 CONFIG_MEDIA_TYPE = "application/vnd.wasm.config.v0+json"
 LAYER_MEDIA_TYPE = "application/wasm"
@@ -48,14 +48,6 @@ class Read(NamedTuple):
     world: component.World
     digest: str
     source: str  # "config" or "layer"
-
-
-def credentials(access: Access, host: str) -> registry.Credentials | None:
-    """The docker login for ``host``; for ghcr.io without one, the job's actor and token."""
-    found = registry.docker_config_credentials(access.docker_config, host)
-    if found is None and host in registry.GITHUB_REGISTRIES and access.token:
-        return registry.Credentials(access.actor or "token", access.token)
-    return found
 
 
 def checked_names(names: Any, *, where: str, field: str) -> tuple[str, ...]:
@@ -95,32 +87,40 @@ def _world_from_config(config: Any, where: str) -> component.World | None:
     )
 
 
-def read(image: Image, access: Access, *, where: str) -> Read:
+def read(image: ImageRef, access: Access, *, where: str) -> Read:
     """The world of the component ``image`` names: from its config blob, else from its layer."""
     insecure = access.insecure and registry.is_loopback(image.registry)
-    client = registry.Registry(image.registry, insecure=insecure, credentials=credentials(access, image.registry))
+    creds = registry.pull_credentials(
+        image.registry, "", "", job_actor=access.actor, job_token=access.token, docker_config=access.docker_config
+    )
+    client = registry.Registry(image.registry, insecure=insecure, credentials=creds)
     try:
-        manifest = client.get_manifest(image.repository, image.reference)
+        manifest = client.get_manifest(image.repository, image.digest or image.tag or "latest")
         document = _json(manifest.body, where, "manifest")
         config_ref = document.get("config") if isinstance(document, dict) else None
         layers = document.get("layers") if isinstance(document, dict) else None
         if not isinstance(config_ref, dict) or not isinstance(layers, list):
             raise ActionError(
-                what=f"{where}: {image.text} is not a component image",
+                what=f"{where}: {image!s} is not a component image",
                 why=f"Its manifest ({transport.sanitise(manifest.media_type, 80)}) has no config and layers: an "
                 "index or another kind of artifact.",
                 fix="Point image at the component itself (the reference publish printed).",
                 docs="#workloads",
             )
         if config_ref.get("mediaType") == CONFIG_MEDIA_TYPE:
-            config = client.get_blob(image.repository, str(config_ref.get("digest")), max_bytes=CONFIG_LIMIT)
-            world = _world_from_config(_json(config, where, "config"), where)
+            config = _json(
+                client.get_blob(image.repository, str(config_ref.get("digest")), max_bytes=CONFIG_LIMIT),
+                where,
+                "config",
+            )
+            world = _world_from_config(config, where)
             if world is not None:
+                _same_layers(config, layers, where, image)
                 return Read(world, manifest.digest, "config")
         wasm = [layer for layer in layers if isinstance(layer, dict) and layer.get("mediaType") == LAYER_MEDIA_TYPE]
         if len(wasm) != 1:
             raise ActionError(
-                what=f"{where}: {image.text} has {len(wasm)} application/wasm layers",
+                what=f"{where}: {image!s} has {len(wasm)} application/wasm layers",
                 why="A component image has exactly one layer holding the component.",
                 fix="Point image at a component pushed by wash (or this project's publish action).",
                 docs="#workloads",
@@ -128,7 +128,7 @@ def read(image: Image, access: Access, *, where: str) -> Read:
         size = wasm[0].get("size")
         if not isinstance(size, int) or size > LAYER_LIMIT:
             raise ActionError(
-                what=f"{where}: {image.text}'s component layer is {size!r} bytes, more than check reads "
+                what=f"{where}: {image!s}'s component layer is {size!r} bytes, more than check reads "
                 f"({LAYER_LIMIT >> 20} MiB)",
                 why="Its config does not list the component's imports and exports, and its layer is too large to "
                 "be a real component.",
@@ -140,17 +140,34 @@ def read(image: Image, access: Access, *, where: str) -> Read:
         if exc.what.startswith(where):
             raise
         raise ActionError(
-            what=f"{where}: {image.text} cannot be read: {exc.what}",
+            what=f"{where}: {image!s} cannot be read: {exc.what}",
             why=exc.why,
             fix="Check the image reference, and that the job can pull it (docker login before this step for a "
             "private registry; ghcr.io uses the job's token, which needs packages: read):\n"
             "- uses: docker/login-action@<sha>\n  with:\n    registry: registry.example.com",
             docs="#workloads",
         ) from None
-    world = component.read_world(data, name=f"{where}: {image.text}")
+    world = component.read_world(data, name=f"{where}: {image!s}")
     for item in (*world.imports, *world.exports):
         checked_names([item.name], where=where, field="imports" if item in world.imports else "exports")
     return Read(world, manifest.digest, "layer")
+
+
+def _same_layers(config: dict[str, Any], layers: list[Any], where: str, image: ImageRef) -> None:
+    """wash's config names the layer it describes (``layerDigests``): a config that describes another layer than
+    the manifest's is refused, not believed."""
+    described = config.get("layerDigests")
+    if described is None:
+        return
+    actual = [layer.get("digest") for layer in layers if isinstance(layer, dict)]
+    if described != actual:
+        raise ActionError(
+            what=f"{where}: the config of {image!s} describes another component than its layer",
+            why="Its layerDigests do not name the manifest's layers: the config was copied from another image or "
+            "altered, so the imports and exports it lists are not this component's.",
+            fix="Push the component again with wash (or this project's publish action).",
+            docs="#workloads",
+        )
 
 
 def _json(body: bytes, where: str, what: str) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .markdown import text
+
 DETAILS_LIMIT = 64 * 1024  # the tail of a build's output kept in the job summary
 WHY_LIMIT = 2000  # characters of 'why' in the one-line annotation
 # The fix for a missing or wrong component: wire the build step's output (every action that reads a component).
@@ -58,11 +60,13 @@ class ActionError(Exception):
         return f"{what}\nWhy: {why}\nFix: {self.fix}\nDocs: {self.docs}"
 
     def markdown(self) -> str:
-        """The long form for the job summary."""
+        """The long form for the job summary. ``what`` and ``why`` carry values from outside (names, paths,
+        images, a registry's answer): they are escaped as every summary value is (:func:`markdown.text`); the fix
+        is the project's own guidance, its YAML in a code block."""
         parts = [
-            f"### :x: {self.what}",
+            f"### :x: {text(self.what)}",
             "",
-            f"**Why:** {cap(self.why, DETAILS_LIMIT)}",
+            f"**Why:** {text(cap(self.why, DETAILS_LIMIT))}",
             "",
             "**Fix:**",
             "",

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import IO
 
 from .errors import ActionError, cap
+from .markdown import code as code
+from .markdown import text as text
 
 INPUT_PREFIX = "WASHACTIONS_INPUT_"
 TRUE = frozenset({"true", "yes", "1", "on"})
@@ -37,12 +39,6 @@ _COMMAND_START = re.compile(r"^(\s*):(?=:)")
 _LEGACY = "##["
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")  # the runner reads its output with .NET's ReadLine: all three end a line
 _USERINFO = re.compile(r"(?<![\w.%+-])([\w.%+-]+):([^\s/@:'\"`]+)@(?!sha\d+:)(?=[\w.\[-])")
-_MARKDOWN = {
-    **{char: "\\" + char for char in "\\`*_{}[]()#+-.!|~:@/=\"'$%^?,;"},
-    "&": "&amp;",
-    "<": "&lt;",
-    ">": "&gt;",
-}
 _AUTH_HEADER = re.compile(r"\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}", re.IGNORECASE)
 
 
@@ -122,28 +118,6 @@ def docs_url(anchor: str) -> str:
 
 
 # -- text from outside -------------------------------------------------------------------------
-
-
-def text(value: str) -> str:
-    """A value from outside (a name, a path, an image, a message) as literal text in the job summary: the one
-    escaping for everything rendered there. HTML's ``&``, ``<`` and ``>`` become entities (no tag, comment or
-    image can open), every ASCII punctuation character Markdown gives a meaning (emphasis, links, code spans,
-    headings, tables, lists) gets the backslash GitHub's CommonMark parser reads as "literal", and line
-    breaks become spaces (one table cell, one line). Use it outside code spans: in a code span a backslash
-    shows; :func:`code` is the monospace form."""
-    flat = _LINE_BREAK.sub(" ", value)
-    return "".join(_MARKDOWN.get(char, char) for char in flat)
-
-
-def code(value: str) -> str:
-    """A value from outside in monospace: ``<code>`` around :func:`text` (Markdown inside ``<code>`` is still
-    parsed, so it is escaped the same way)."""
-    return f"<code>{text(value)}</code>"
-
-
-def cell(value: str) -> str:
-    """A value from outside as one Markdown table cell: :func:`text`."""
-    return text(value)
 
 
 def redact(text: str) -> str:

@@ -8,6 +8,13 @@ Credentials follow actions/checkout's approach (``src/git-auth-helper.ts``: an `
 ``AUTHORIZATION: basic base64(x-access-token:TOKEN)``), but through ``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/
 ``GIT_CONFIG_VALUE_n`` in the child's environment (git ≥ 2.31) instead of a config file: nothing is written to
 disk, and an empty value first resets any header actions/checkout persisted, so exactly one is sent.
+
+git runs as :mod:`git_read` runs it (its ``-c`` settings and environment, not a copy): git's ownership check is
+obeyed (only the job's own checkout in its workspace is trusted, on a GitHub Actions runner), and no program the
+repository's configuration names runs — no hook (pre-push, reference-transaction, ``core.hooksPath``), fsmonitor,
+signing program, credential helper, askpass or clean filter. Only the command that reaches the remote may use a
+transport, and only the one of origin's push URL (https, http, or a local path); the push goes to that URL, so
+``remote.origin.*`` names no program either.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from . import git_read
 from .errors import ActionError
 
 DOCS = "#deploy"
@@ -76,24 +84,50 @@ def auth_env(token: str, server_url: str) -> dict[str, str]:
 
 
 class Git:
-    """git in one repository. Every call is an argument list; the environment carries what is secret."""
+    """git in one repository, run as :mod:`git_read` runs it. Every call is an argument list; the environment
+    carries what is secret. ``trusted``: the one directory git may use whoever owns it (the job's checkout);
+    ``ceiling``: git looks for no repository at or above it."""
 
-    def __init__(self, repo: Path, env: Mapping[str, str] | None = None, git: str = "git") -> None:
+    def __init__(
+        self,
+        repo: Path,
+        env: Mapping[str, str] | None = None,
+        git: str = "git",
+        *,
+        trusted: Path | None = None,
+        ceiling: Path | None = None,
+    ) -> None:
         self.repo = repo
         self.git = git
-        self.env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **(env or {})}
+        self.trusted = trusted
+        self.env = {**git_read.environment(dict(os.environ), ceiling=ceiling), **(env or {})}
 
-    def run(self, *args: str, extra_env: Mapping[str, str] | None = None, check: bool = True) -> str:
-        """git ARGS in the repository; stdout stripped; an ActionError with git's message when it fails."""
+    def run(
+        self,
+        *args: str,
+        extra_env: Mapping[str, str] | None = None,
+        check: bool = True,
+        transport: str | None = None,
+    ) -> str:
+        """git ARGS in the repository; stdout stripped; an ActionError with git's message when it fails.
+        ``transport``: the one protocol this command may use (see :data:`git_read.TRANSPORTS`)."""
         result = subprocess.run(
-            [self.git, *args],
+            [self.git, *git_read.command(*args, trusted=self.trusted, transport=transport)],
             cwd=self.repo,
             env={**self.env, **(extra_env or {})},
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
+            errors="replace",
             timeout=300,
             check=False,
         )
+        if result.returncode != 0 and git_read.refused(result.stderr):
+            raise git_read.not_safe(
+                self.repo,
+                result.stderr,
+                instead="or use mode: write and commit the manifests yourself.",
+            )
         if check and result.returncode != 0:
             raise GitError(args[0], result.stderr.strip() or result.stdout.strip(), result.returncode)
         return result.stdout.strip()
@@ -125,10 +159,68 @@ def _hint(message: str) -> str:
     return "Check that the manifests are in a Git checkout (actions/checkout) whose origin you may push to."
 
 
-def repository_of(path: Path, git: str = "git") -> Path:
-    """The top directory of the Git checkout that holds ``path``."""
-    top = Git(path if path.is_dir() else path.parent, git=git).run("rev-parse", "--show-toplevel")
+def repository_of(path: Path, git: str = "git", *, workspace: Path | None = None) -> Path:
+    """The top directory of the Git checkout that holds ``path``. ``workspace``: the job's workspace on a GitHub
+    Actions runner, which holds ``path``: the checkout in it that holds ``path`` is trusted whoever owns it, and
+    git looks for none above the workspace."""
+    where = path if path.is_dir() else path.parent
+    trusted = ceiling = None
+    if workspace is not None:
+        ceiling = workspace.parent
+        trusted = next((d for d in (where, *where.parents) if (d / ".git").exists()), None)
+        if trusted is not None and not trusted.is_relative_to(workspace):
+            trusted = None
+    top = Git(where, git=git, trusted=trusted, ceiling=ceiling).run("rev-parse", "--show-toplevel")
     return Path(top).resolve()
+
+
+def origin_url(repo: Git, remote: str = "origin") -> tuple[str, str]:
+    """``remote``'s push URL and the one transport it needs; one clear error for a transport other than
+    https, http or a local path (ssh would run ``core.sshCommand``; ``ext::`` and helpers run programs)."""
+    url = repo.run("remote", "get-url", "--push", remote)
+    transport = transport_of(url)
+    if transport is None:
+        shown = re.sub(r"//[^/@]*@", "//", url)  # never a credential in the log
+        raise ActionError(
+            what=f"promote cannot push to {remote} at {shown}",
+            why="promote pushes with the job's token over HTTPS (or to a local path), through git's own "
+            "transports only: ssh would run core.sshCommand and a remote helper (<name>::) runs a program.",
+            fix="Check out over HTTPS with the job's token (actions/checkout does by default, without ssh-key):\n"
+            "- uses: actions/checkout@v5",
+            docs=DOCS,
+        )
+    return url, transport
+
+
+def transport_of(url: str) -> str | None:
+    """The git transport ``url`` uses when it is https, http or a local path, else None."""
+    lower = url.lower()
+    for scheme in ("https", "http", "file"):
+        if lower.startswith(f"{scheme}://"):
+            return scheme
+    if re.match(r"^[a-z]:[\\/]", lower):
+        return "file"  # a Windows drive path
+    head = url.split("/", 1)[0]
+    if "://" in url or "::" in url or ":" in head:
+        return None  # ssh://, git://, helper::address, scp-like host:path
+    return "file"
+
+
+def check_unfiltered(repo: Git, files: Sequence[Path]) -> None:
+    """One clear error when a file has a clean filter (``filter=`` in .gitattributes, e.g. Git LFS): committing
+    it as git would runs the program the repository names for it."""
+    for file in files:
+        relative = file.resolve().relative_to(repo.repo).as_posix()
+        attribute = repo.run("check-attr", "filter", "--", relative).rpartition(": ")[2]
+        if attribute not in ("unspecified", "unset"):
+            raise ActionError(
+                what=f"{relative} has a clean filter ({attribute}) in .gitattributes",
+                why="A filter runs a program the repository names; promote runs none, so it cannot commit the "
+                "file as git would.",
+                fix="Keep manifests out of filters (Git LFS and the like), or use mode: write and commit them "
+                "yourself.",
+                docs=DOCS,
+            )
 
 
 def commit_files(
@@ -142,6 +234,7 @@ def commit_files(
 
     head = repo.run("rev-parse", "--verify", "HEAD^{commit}")
     date = repo.run("show", "-s", "--format=%cI", head)
+    check_unfiltered(repo, files)
     with tempfile.TemporaryDirectory(prefix="wash-actions-index-") as scratch:
         index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         repo.run("read-tree", head, extra_env=index)
@@ -173,8 +266,13 @@ def commit_files(
 
 
 def remote_head(repo: Git, remote: str, branch: str) -> str:
-    """The commit ``branch`` points at on ``remote``, or "" when it has no such branch."""
-    out = repo.run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
+    """The commit ``branch`` points at on ``remote`` (a remote's name), or "" when it has no such branch."""
+    url, transport = origin_url(repo, remote)
+    return _remote_head(repo, url, transport, branch)
+
+
+def _remote_head(repo: Git, url: str, transport: str, branch: str) -> str:
+    out = repo.run("ls-remote", "--heads", url, f"refs/heads/{branch}", transport=transport)
     for line in out.splitlines():
         sha, _, ref = line.partition("\t")
         if ref == f"refs/heads/{branch}":
@@ -183,11 +281,13 @@ def remote_head(repo: Git, remote: str, branch: str) -> str:
 
 
 def push(repo: Git, remote: str, commit: str, branch: str, *, force: bool) -> bool:
-    """Point ``branch`` on ``remote`` at ``commit``; False when it already was there."""
-    if remote_head(repo, remote, branch) == commit:
+    """Point ``branch`` on ``remote`` (a remote's name) at ``commit``; False when it already was there. git
+    reaches the remote's push URL with its transport only (:func:`origin_url`)."""
+    url, transport = origin_url(repo, remote)
+    if _remote_head(repo, url, transport, branch) == commit:
         return False
     spec = f"{'+' if force else ''}{commit}:refs/heads/{branch}"
-    repo.run("push", "--quiet", remote, spec)
+    repo.run("push", "--quiet", "--no-signed", "--no-verify", url, spec, transport=transport)
     return True
 
 
@@ -207,7 +307,11 @@ def current_branch(repo: Git) -> str:
 
 
 def advance(repo: Git, branch: str, commit: str, files: Sequence[Path]) -> None:
-    """Move the local ``branch`` (checked out) to ``commit`` and refresh the index for ``files``."""
+    """Move the local ``branch`` (checked out) to ``commit``, and origin's remote-tracking branch when there is
+    one (git pushed to origin's URL, not by its name); refresh the index for ``files``."""
     repo.run("update-ref", f"refs/heads/{branch}", commit)
+    tracking = f"refs/remotes/origin/{branch}"
+    if repo.run("rev-parse", "--verify", "--quiet", tracking, check=False):
+        repo.run("update-ref", tracking, commit)
     relative = [f.resolve().relative_to(repo.repo).as_posix() for f in files]
     repo.run("reset", "--quiet", "--", *relative)

@@ -13,7 +13,9 @@ refusal is one :class:`ActionError` that says how to mark the repository safe.
 Whatever the repository's configuration says, no program runs: the command line's ``-c`` settings win over
 the repository's, and they switch off the fsmonitor, hooks, pagers, signature verification (``gpg.program``,
 ``log.showSignature``), credential helpers and every transport (``protocol.allow=never``: a partial clone's
-lazy fetch would run ``core.sshCommand``); diff-family commands get ``--no-ext-diff --no-textconv``. The job's
+lazy fetch would run ``core.sshCommand``), askpass programs and commit/push signing; diff-family commands get
+``--no-ext-diff --no-textconv``. A writer (:mod:`git_commit`) runs git the same way, with one transport allowed
+for the one command that reaches its remote (``transport``: https, http or file, git's own). The job's
 ``GIT_*`` variables are left out so they cannot point git elsewhere; messages are in English (``LC_ALL=C``)
 because a refusal is recognised by git's own wording, the only way git tells it apart (exit code 128 is
 every fatal error).
@@ -39,10 +41,16 @@ _NO_PROGRAMS = (
     f"gpg.x509.program={os.devnull}",
     f"core.sshCommand={os.devnull}",
     "credential.helper=",  # empty: resets the list of helpers
+    "core.askPass=",  # empty: no askpass program (GIT_ASKPASS is left out of the environment)
+    "commit.gpgSign=false",  # commit-tree signs when it is set, with gpg.program
+    "push.gpgSign=false",
     "protocol.allow=never",
     "safe.bareRepository=explicit",  # never an embedded bare repository found by walking up
 )
 _DIFF_COMMANDS = {"show", "log", "diff", "diff-tree", "whatchanged"}
+# The transports a writer may allow, one per command, for the remote it names: git's own, none runs a program
+# the repository names (ssh would run core.sshCommand; ext:: and remote helpers run programs by design).
+TRANSPORTS = ("https", "http", "file")
 # git's wording of an ownership refusal: 2.35.2+ ("detected dubious ownership"), 2.35.2's first form.
 _REFUSED = ("detected dubious ownership", "is owned by someone else")
 
@@ -55,10 +63,15 @@ class Result(NamedTuple):
     stderr: str
 
 
-def command(*args: str, trusted: Path | None = None) -> list[str]:
-    """The argument list after ``git``: the no-program settings, ``trusted`` as the one safe directory, then
-    ``args`` (with ``--no-ext-diff --no-textconv`` after a diff-family subcommand)."""
+def command(*args: str, trusted: Path | None = None, transport: str | None = None) -> list[str]:
+    """The argument list after ``git``: the no-program settings, ``trusted`` as the one safe directory,
+    ``transport`` (one of :data:`TRANSPORTS`) the only protocol allowed, then ``args`` (with
+    ``--no-ext-diff --no-textconv`` after a diff-family subcommand)."""
     settings = [*_NO_PROGRAMS]
+    if transport is not None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport {transport!r} is not one of {TRANSPORTS}")
+        settings.append(f"protocol.{transport}.allow=always")
     if trusted is not None:
         settings.append(f"safe.directory={trusted}")
     out = ["--no-pager"]
@@ -118,8 +131,9 @@ def output(repo: Path, *args: str, trusted: Path | None = None, ceiling: Path | 
     return result.stdout if result is not None and result.code == 0 else None
 
 
-def not_safe(repo: Path, stderr: str) -> ActionError:
-    """git refused to read ``repo``: another user owns it."""
+def not_safe(repo: Path, stderr: str, *, instead: str = "") -> ActionError:
+    """git refused to read ``repo``: another user owns it. ``instead``: the fix's last alternative (by default,
+    digest's: give the time yourself)."""
     where = repo.resolve()
     for line in stderr.splitlines():
         if "repository at '" in line:
@@ -131,6 +145,7 @@ def not_safe(repo: Path, stderr: str) -> ActionError:
         "(it trusts only the job's own workspace on a GitHub Actions runner).",
         fix="If you trust that repository, mark it safe once, then run this again:\n"
         f"  git config --global --add safe.directory '{where}'\n"
-        "or run as the user who owns it, or give the time yourself: SOURCE_DATE_EPOCH=<seconds> (or --created).",
+        "or run as the user who owns it, "
+        + (instead or "or give the time yourself: SOURCE_DATE_EPOCH=<seconds> (or --created)."),
         docs="#reproducible-digests",
     )

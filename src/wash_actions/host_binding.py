@@ -284,16 +284,36 @@ def bind(
                     "Remove the entry, or list the interfaces the components use.",
                 )
             )
+    exporters: dict[str, list[str]] = {}
+    for member in members:
+        for exported in dict.fromkeys(member.exports):
+            exporters.setdefault(exported, []).append(member.name)
+    depends: dict[str, set[str]] = {member.name: set() for member in members}
     bindings: list[Binding] = []
     for member in members:
         unresolved: list[str] = []
         for imported in member.imports:
+            if len(exporters.get(imported, ())) > 1 and "/" in imported:  # resolve_workload_imports refuses it
+                bindings.append(Binding(member.name, imported, "", ""))
+                problems.append(
+                    Problem(
+                        "error",
+                        member.line,
+                        f"component {member.name} imports {imported}, which {len(exporters[imported])} components of "
+                        f"the workload export ({', '.join(exporters[imported])})",
+                        "The host links a sibling's export by its exact name and cannot choose between two "
+                        "exporters; it fails the workload (resolve_workload_imports).",
+                        "Keep one exporter of the interface in the workload, or split the workload in two.",
+                    )
+                )
+                continue
             if any(p.matches(imported) for p in always):
                 bindings.append(Binding(member.name, imported, "wasi", "host (WASI)"))
                 continue
             sibling = next((o for o in members if o.name != member.name and imported in o.exports), None)
             if sibling is not None:
                 bindings.append(Binding(member.name, imported, "component", f"component {sibling.name}"))
+                depends[member.name].add(sibling.name)
                 continue
             parsed = entry(imported) if interfaces.parse_interface(imported) else None
             hit = None
@@ -348,8 +368,48 @@ def bind(
                     f"{member.name}\n    localResources:\n      allowedHosts:\n        - api.example.com",
                 )
             )
+    cycle = _cycle(depends)
+    if cycle:
+        first = next(m for m in members if m.name == cycle[0])
+        problems.append(
+            Problem(
+                "error",
+                first.line,
+                f"components {' → '.join([*cycle, cycle[0]])} import from each other in a circle",
+                "The host links a workload's components exporters first (a topological order); a circle has none "
+                "and the host refuses the workload.",
+                "Break the circle: move the shared interface into one component, or into a host plugin.",
+            )
+        )
     problems.sort(key=lambda p: p.line)
     return bindings, problems
+
+
+def _cycle(depends: dict[str, set[str]]) -> list[str]:
+    """A circle of components importing from each other (in the order found), or []."""
+    done: set[str] = set()
+    for start in depends:
+        path: list[str] = []
+        stack: list[tuple[str, list[str]]] = [(start, sorted(depends[start]))]
+        on_path = {start}
+        path.append(start)
+        while stack:
+            node, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                on_path.discard(node)
+                path.pop()
+                done.add(node)
+                continue
+            nxt = todo.pop(0)
+            if nxt in on_path:
+                return path[path.index(nxt) :]
+            if nxt in done:
+                continue
+            on_path.add(nxt)
+            path.append(nxt)
+            stack.append((nxt, sorted(depends.get(nxt, ()))))
+    return []
 
 
 class Resolution(NamedTuple):

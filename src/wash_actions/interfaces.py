@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import versions
 from .errors import ActionError
@@ -33,8 +33,7 @@ _PATTERN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Interface:
+class Interface(NamedTuple):
     namespace: str
     package: str
     name: str
@@ -81,8 +80,7 @@ def compatible(wanted: str, offered: str) -> bool:
     return False  # unreachable
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     text: str
     namespace: str = "*"
     package: str = "*"
@@ -179,8 +177,7 @@ ALWAYS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Plugin:
+class Plugin(NamedTuple):
     """A host plugin as ``bind_plugins`` sees it: its id, its ``world()`` (the host interface entries it can
     serve, ``ns:pkg/a,b@version``) and what its ``on_workload_item_bind`` links into a component that declared
     one of its packages (the whole package, at the version of its bindings)."""

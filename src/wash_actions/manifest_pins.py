@@ -21,14 +21,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import image_refs, paths, yaml_source
+from . import image_refs, paths, workload_manifests, yaml_source
 from .errors import ActionError
 from .image_refs import ImageRef
 
 DOCS = "#deploy"
 MAX_BYTES = 4 * yaml_source.MAX_CHARS  # UTF-8: at most 4 bytes a character
-WORKLOAD_API = "runtime.wasmcloud.dev/"
-WORKLOAD_KINDS = ("Workload", "WorkloadReplicaSet", "WorkloadDeployment")
+WORKLOAD_API = workload_manifests.WORKLOAD_API
+WORKLOAD_KINDS = workload_manifests.WORKLOAD_KINDS
 GLOB_CHARS = frozenset("*?[")
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _PROPERTIES = re.compile(r"(?:[&!][^\s]*\s+)+")
@@ -200,10 +200,10 @@ def find_sites(text: str, path: str, *, name: str = "") -> tuple[list[Site], lis
         title = f"{kind} {_text(_mapping(data.get('metadata')).get('name'))}".strip()
         found: list[tuple[yaml_source.Path_, str]] = []
         if kind in WORKLOAD_KINDS and api.startswith(WORKLOAD_API):
-            base: yaml_source.Path_ = ("spec",) if kind == "Workload" else ("spec", "template", "spec")
-            spec = _mapping(data.get("spec"))
-            if kind != "Workload":
-                spec = _mapping(_mapping(_mapping(spec.get("template")).get("spec")))
+            base: yaml_source.Path_ = workload_manifests.spec_path(kind)
+            spec: dict[str, Any] = data
+            for key in base:
+                spec = _mapping(spec.get(str(key)))
             components = spec.get("components")
             for index, component in enumerate(components if isinstance(components, list) else []):
                 label = _text(_mapping(component).get("name")) or str(index)

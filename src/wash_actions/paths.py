@@ -127,5 +127,5 @@ def workspace_glob(name: str, raw: str, workspace: Path, *, fix: str, docs: str)
                     docs=docs,
                 )
             if path.is_file():
-                found.append(path)
-    return found
+                found.append(workspace / relative)  # under the caller's workspace path, as given
+    return sorted(found)

@@ -102,6 +102,15 @@ def input_credentials(host: str, username: str, password: str, *, job_actor: str
     return Credentials(username, password) if username else None
 
 
+def pull_credentials(
+    host: str, username: str, password: str, *, job_actor: str, job_token: str, docker_config: Path
+) -> Credentials | None:
+    """The credentials to read images from ``host`` with, as publish has them: the inputs' (for ghcr.io without
+    any, the job's actor and token), else the runner's docker login. The one rule for check and verify."""
+    given = input_credentials(host, username, password, job_actor=job_actor, job_token=job_token)
+    return given or docker_config_credentials(docker_config, host)
+
+
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1, with or without a port: where plain HTTP is allowed."""
     return transport.is_loopback(host)

@@ -3,51 +3,31 @@ admitted as the API server would (:mod:`admission`), with their components, host
 
 A Workload holds its spec at ``spec``; a WorkloadReplicaSet and a WorkloadDeployment at
 ``spec.template.spec`` (wasmCloud/wasmCloud ``runtime-operator/api/runtime/v1alpha1/*_types.go``, commit
-7cd553cc5). A component's ``image`` is an OCI reference, or ``artifact://<name>``: resolved as the operator's
-``resolveArtifacts`` does, through the WorkloadDeployment's ``spec.artifacts[]`` entry of that name, its
-``artifactFrom`` Artifact (which must be among the manifests read) and that Artifact's ``spec.image``.
-Documents of other kinds (a Service, an HPA) are skipped and listed.
+7cd553cc5). A component's ``image`` is an OCI reference (:mod:`image_refs`), or ``artifact://<name>``,
+resolved as the operator's ``resolveArtifacts`` does: the WorkloadDeployment's ``spec.artifacts[]`` entry of
+that name, its ``artifactFrom`` Artifact (which must be among the manifests read), that Artifact's
+``spec.image``. A workload's ``service`` (its long-running component) is bound with its components, as the
+host binds it, under the name ``(service)``. Documents of other kinds (a Service, an HPA) are skipped and
+listed.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from . import admission, host_binding, yaml_source
 from .errors import ActionError
 
+WORKLOAD_API = "runtime.wasmcloud.dev/"
 WORKLOAD_KINDS = ("Workload", "WorkloadReplicaSet", "WorkloadDeployment")
+SPEC_PATHS = {  # kind -> where its WorkloadSpec is (runtime-operator/api/runtime/v1alpha1/*_types.go)
+    "Workload": ("spec",),
+    "WorkloadReplicaSet": ("spec", "template", "spec"),
+    "WorkloadDeployment": ("spec", "template", "spec"),
+}
 ARTIFACT_SCHEME = "artifact://"
-# An OCI reference as the distribution spec and docker's reference grammar allow: no space, control character,
-# or anything a log line or a URL could be bent with.
-_REFERENCE = re.compile(
-    r"(?P<registry>[A-Za-z0-9.-]+(?::\d{1,5})?|\[[0-9A-Fa-f:]+\](?::\d{1,5})?)/"
-    r"(?P<repository>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?\Z"
-)
-
-
-class Image(NamedTuple):
-    """An OCI reference's parts: tag or digest (or both: the digest wins, as for a pull)."""
-
-    registry: str
-    repository: str
-    tag: str
-    digest: str
-
-    @property
-    def reference(self) -> str:
-        """The tag or digest to pull by."""
-        return self.digest or self.tag or "latest"
-
-    @property
-    def text(self) -> str:
-        """The reference as written back: registry/repository[:tag][@digest]."""
-        tag = f":{self.tag}" if self.tag else ""
-        digest = f"@{self.digest}" if self.digest else ""
-        return f"{self.registry}/{self.repository}{tag}{digest}"
+SERVICE = "(service)"  # the name spec.service goes by: no component name can have parentheses
 
 
 class Component(NamedTuple):
@@ -93,26 +73,17 @@ class Manifests(NamedTuple):
     skipped: tuple[str, ...]  # "deploy/app.yaml:1 Service hello"
 
 
-def parse_image(raw: str, *, where: str) -> Image:
-    """An OCI reference (``registry/repository[:tag][@sha256:…]``); one clear error for anything else."""
-    match = _REFERENCE.match(raw)
-    host = match["registry"] if match else ""
-    if match is None or not ("." in host or ":" in host or host == "localhost"):
-        shown = raw[:120].encode("unicode_escape").decode()
-        raise ActionError(
-            what=f"{where}: image {shown!r} is not an OCI reference check can pull",
-            why="An image is registry/repository with a tag or a sha256 digest (ghcr.io/org/app:1.0, "
-            "ghcr.io/org/app@sha256:…); a newline, a space or '::' has no place in one.",
-            fix="image: ghcr.io/my-org/my-component:1.0.0",
-            docs="#workloads",
-        )
-    return Image(match["registry"], match["repository"], match["tag"] or "", match["digest"] or "")
+def spec_path(kind: str) -> tuple[str, ...]:
+    """Where a workload kind keeps its WorkloadSpec (components, service, hostInterfaces): the one place that
+    knows it (check reads it, promote pins images under it)."""
+    return SPEC_PATHS[kind]
 
 
 def _spec(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    if kind == "Workload":
-        return data.get("spec") or {}, ("spec",)
-    return ((data.get("spec") or {}).get("template") or {}).get("spec") or {}, ("spec", "template", "spec")
+    found: Any = data
+    for key in SPEC_PATHS[kind]:
+        found = found.get(key) if isinstance(found, dict) else None
+    return (found if isinstance(found, dict) else {}), SPEC_PATHS[kind]
 
 
 def read(sources: Sequence[yaml_source.Source]) -> Manifests:
@@ -128,7 +99,7 @@ def read(sources: Sequence[yaml_source.Source]) -> Manifests:
                 continue
             kind = data.get("kind") if isinstance(data, dict) else None
             api = data.get("apiVersion") if isinstance(data, dict) else None
-            if kind not in (*WORKLOAD_KINDS, "Artifact") or not str(api).startswith("runtime.wasmcloud.dev/"):
+            if kind not in (*WORKLOAD_KINDS, "Artifact") or not str(api).startswith(WORKLOAD_API):
                 name = ((data.get("metadata") or {}).get("name") if isinstance(data, dict) else None) or ""
                 skipped.append(f"{source.name}:{document.span.line} {str(kind)[:60]} {str(name)[:60]}".rstrip())
                 continue
@@ -158,6 +129,10 @@ def read(sources: Sequence[yaml_source.Source]) -> Manifests:
                 )
                 for index, entry in enumerate(spec.get("components") or [])
             )
+            service = spec.get("service")
+            if isinstance(service, dict) and service.get("image"):  # the workload's long-running component
+                line = document.line(*at, "service")
+                components += (Component(SERVICE, service["image"], line, _allowed_hosts(service)),)
             declared = tuple(
                 host_binding.Declared(
                     host_binding.Entry(

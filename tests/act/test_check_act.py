@@ -9,8 +9,6 @@ import shutil
 
 import pytest
 
-from tests.integration.test_check import greeter  # noqa: F401 - the fixture
-
 pytestmark = pytest.mark.act
 
 WORKFLOW = """
@@ -42,7 +40,7 @@ jobs:
 """
 
 
-def test_check_action_under_act(act, greeter, tmp_path):  # noqa: F811
+def test_check_action_under_act(act, greeter, tmp_path):
     project = tmp_path / "project"
     (project / "components").mkdir(parents=True)
     for name, path in greeter.items():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import USER_IDENTITY as IDENTITY
-from tests.helpers import assert_one_clear_error, run_command
+from tests.helpers import assert_one_clear_error, rendered, run_command
 
 ISSUER = "https://token.actions.githubusercontent.com"
 
@@ -385,7 +385,7 @@ def test_an_sbom_attestation_failure_says_the_image_and_provenance_stand(publish
     release_server.store.faults[:] = [None, None, None, 403]
     run = publish(registry=registry.host, repository="acme/sbom-refused", tags="v1", attest="true")
     line = assert_one_clear_error(run, "attestations: write", "while storing the SBOM attestation")
-    line = run.summary  # the long form (the annotation's title is capped)
+    line = rendered(run.summary)  # the long form (the annotation's title is capped)
     digest = run.outputs["digest"]
     url = run.outputs["attestation-url"]
     assert url.startswith("https://github.com/acme/hello-world/attestations/")

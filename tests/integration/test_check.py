@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from tests.helpers import assert_one_clear_error, rendered, run_command
 from wash_actions import component
 
 ROOT = Path(__file__).resolve().parents[2]
-GREETER = ROOT / "tests" / "fixtures" / "greeter"
 
 
 def wash_inspect(wash_binary: Path, path: Path) -> tuple[list[str], list[str]]:
@@ -40,26 +38,6 @@ def wash_inspect(wash_binary: Path, path: Path) -> tuple[list[str], list[str]]:
         name = interface[1] if interface else rest.split(":", 1)[0]
         (imports if match[1] == "import" else exports).append(name)
     return imports, exports
-
-
-@pytest.fixture(scope="session")
-def greeter(tmp_path_factory) -> dict[str, Path]:
-    """provider.wasm exports acme:greeter/greet@0.1.0; consumer.wasm imports it."""
-    work = tmp_path_factory.mktemp("greeter")
-    shutil.copytree(GREETER, work, dirs_exist_ok=True)
-    componentize = Path(sys.executable).parent / "componentize-py"
-    built = {}
-    for world in ("provider", "consumer"):
-        out = work / f"{world}.wasm"
-        subprocess.run(
-            [str(componentize), "-d", "wit", "-w", world, "componentize", f"{world}_app", "-o", str(out)],
-            cwd=work,
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        built[world] = out
-    return built
 
 
 @pytest.fixture(params=[*REAL_COMPONENTS, "provider", "consumer"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import USER_WORKFLOW_REF
-from wash_actions import attest, registry, verifier
+from wash_actions import attest, provenance, registry, verifier
 from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD, Instance
 from wash_actions.trust_policy import Policy
 
@@ -60,10 +60,10 @@ def attach(
     """Sign SLSA provenance for the image as publish does (attest.sign) and push it as a referrer."""
     monkeypatch.setenv(attest.TRUST_CONFIG_ENV, str(stack.trust_config_path))
     monkeypatch.setenv(attest.GITHUB_SIGNING_TRUST_CONFIG_ENV, str(stack.trust_config_path))
-    signed = attest.sign(
-        f"{client.host}/{repository}", image.digest, "https://github.com", instance, token=stack.token(claims=claims)
-    )
-    attest.push_referrer(client, repository, image, attest.registry_bytes(signed.bundle))
+    token = stack.token(claims=claims)
+    predicate = attest.provenance_predicate(provenance.token_claims(token), "https://github.com")
+    signed = attest.sign(f"{client.host}/{repository}", image.digest, predicate, instance, token=token)
+    attest.push_referrer(client, repository, image, attest.registry_bytes(signed.bundle), predicate.predicate_type)
 
 
 def oracle(host: str, repository: str, digest: str, policy: Policy, trust: list[Path], tmp_path: Path) -> bool:

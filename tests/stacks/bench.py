@@ -14,7 +14,10 @@ the machine it ran on to BENCHMARKS.md.
 6. the whole example pipeline under act vs the same commands run by hand; on a fresh runner with wash in
    the manifest of known releases (verified by sha256) and not in it (sigstore), attest on and off;
 7. sigstore for a signing step: pip install (before) vs wheels downloaded and unpacked vs wheels restored
-   from a cache archive (tar + zstd, as actions/cache stores it), checked and unpacked.
+   from a cache archive (tar + zstd, as actions/cache stores it), checked and unpacked;
+8. verify before deploy: 5 attested images;
+9. check with ``manifests``: a 5-component WorkloadDeployment whose components are read from a local registry by
+   image, vs the plain check of the same component (PyYAML installed by the warm-up, as by an earlier job step).
 
 The actions run from an export of this checkout taken at the start (what a runner downloads for
 ``acme/wash-actions@v1``), so edits made while the bench runs do not change what is measured.
@@ -55,7 +58,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WASH_VERSION = upstream.WASH_VERSION
 STEP_TIMEOUT = 600  # seconds, for any one command
 ACT_TIMEOUT = 900
-ITEMS = (1, 2, 3, 4, 5, 6, 7, 8)
+ITEMS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
 FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 NOOP_ACTION = """\
@@ -948,6 +951,52 @@ class Bench:
             )
         )
         self.rows.append(self.sigstore_installed_row(3, "build"))
+
+    # 9. check with a workload by image ----------------------------------------------------------------
+
+    def item9(self) -> None:
+        project = fresh_dir(self.base / "workload-project")
+        (project / "deploy").mkdir()
+        names = [f"part-{index}" for index in range(1, 6)]
+        for name in names:
+            ref = f"{self.registry.host}/bench/{name}:1.0"
+            run_timed(
+                [str(self.wash), "oci", "push", "--insecure", "-o", "json", ref, str(self.component)],
+                env=os.environ.copy(),
+            )
+        components = "".join(
+            f"        - name: {name}\n          image: {self.registry.host}/bench/{name}:1.0\n" for name in names
+        )
+        (project / "deploy" / "app.yaml").write_text(
+            "apiVersion: runtime.wasmcloud.dev/v1alpha1\nkind: WorkloadDeployment\nmetadata:\n  name: app\n"
+            "spec:\n  template:\n    spec:\n      components:\n" + components
+        )
+
+        def check(manifests: bool) -> float:
+            inputs = {"component-path": str(self.component)}
+            if manifests:
+                inputs |= {"manifests": "deploy/*.yaml", "insecure": "true"}
+            env = self.runner.env(project, inputs, WASHACTIONS_ROOT=str(self.export))
+            elapsed, proc = run_timed(["bash", str(self.wash_actions), "check"], env=env, cwd=project)
+            outputs = step_outputs(env)
+            if outputs.get("result") != "passed" or (manifests and len(json.loads(outputs["workloads"])) != 1):
+                raise BenchError(f"check did not pass: {outputs}\n{tail(proc.stdout + proc.stderr)}")
+            return elapsed
+
+        samples = measure(
+            "8 check workload", {"plain": lambda: check(False), "workload": lambda: check(True)}, self.runs
+        )
+        self.rows.append(
+            timed_row(
+                9,
+                "check with manifests: a 5-component WorkloadDeployment read from a local registry by image "
+                "(manifest + config blob each), admitted and bound",
+                samples["workload"],
+                samples["plain"],
+                Target("delta", 0.5),
+                baseline_name="the plain check of the same component",
+            )
+        )
 
     def sigstore_installed_row(self, item: int, step: str) -> Row:
         installed = sorted(p.name for p in (self.runner.tool_cache / "wash-actions").glob("sigstore-*"))

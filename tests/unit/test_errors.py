@@ -26,14 +26,15 @@ YAML = ActionError(
         (
             SINGLE,
             "wash build failed\nWhy: The project has no config.\nFix: Add one.\nDocs: #build",
-            "### :x: wash build failed\n\n**Why:** The project has no config.\n\n**Fix:**\n\nAdd one.\n\nSee #build\n",
+            "### :x: wash build failed\n\n**Why:** The project has no config\\.\n\n"
+            "**Fix:**\n\nAdd one.\n\nSee #build\n",
         ),
         (
             YAML,
             "No tag to publish\nWhy: The 'tags' input is empty.\nFix: with:\n  tags: latest\nDocs: #publish",
             "### :x: No tag to publish\n"
             "\n"
-            "**Why:** The 'tags' input is empty.\n"
+            "**Why:** The \\'tags\\' input is empty\\.\n"
             "\n"
             "**Fix:**\n"
             "\n"
@@ -59,6 +60,16 @@ YAML = ActionError(
 def test_rendering(error: ActionError, one_line: str, markdown: str) -> None:
     assert error.one_line() == one_line
     assert error.markdown() == markdown
+
+
+def test_values_from_outside_are_escaped_in_the_summary() -> None:
+    """A name from a manifest or a registry's answer in what/why cannot open a tag, an image or a link."""
+    from tests.helpers import rendered
+
+    error = ActionError("image <img src=x onerror=alert(1)> refused", "[click](https://evil.example) **now**", "fix")
+    markdown = error.markdown()
+    assert "<img" not in markdown and "](" not in markdown and "**now**" not in markdown
+    assert "image <img src=x onerror=alert(1)> refused" in rendered(markdown)
 
 
 def test_defaults_and_str() -> None:

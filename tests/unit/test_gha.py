@@ -264,5 +264,39 @@ def test_declare_oci_artifact(runner_files: dict[str, Path]) -> None:
         gha.declare_oci_artifact("ghcr.io/acme/x:latest\noci://evil@sha256:" + "b" * 64)
 
 
-def test_cell_keeps_a_table_row_whole() -> None:
-    assert gha.cell("a|b\nc\r\nd") == "a\\|b c d"
+def test_text_keeps_a_table_row_whole() -> None:
+    assert gha.text("a|b\nc\r\nd") == "a\\|b c d"
+
+
+HOSTILE_TEXT = [
+    "wasi:io/poll@0.2.9",
+    "<img src=x onerror=alert(1)>",
+    "<!-- hide the rest",
+    "**bold** _it_ ~~gone~~ `code`",
+    "[click](https://evil.example) ![i](https://evil.example/x.png)",
+    "| a | b |\n|---|---|\n| c | d |",
+    "# heading\n- item\n> quote",
+    "&amp; &lt;b&gt; \\*",
+    "https://evil.example www.evil.example a@b.example",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_TEXT)
+@pytest.mark.parametrize("render", ["text", "code", "cell"])
+def test_summary_text_renders_as_the_literal_value(value: str, render: str) -> None:
+    """The judge is a real CommonMark renderer (markdown-it-py, with GFM's tables and strikethrough): the value
+    comes out as its own characters, on one line, in no element but the paragraph (and <code>)."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    markdown = gha.code(value) if render == "code" else gha.text(value)
+    renderer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    out = renderer.render(f"| x |\n|---|\n| {markdown} |" if render == "cell" else markdown).strip()
+    flat = " ".join(value.splitlines())
+    if render == "cell":
+        assert out.count("<td>") == 1 and "<td>" + html.escape(flat, quote=False) + "</td>" in out
+    elif render == "code":
+        assert out == f"<p><code>{html.escape(flat, quote=False)}</code></p>"
+    else:
+        assert out == f"<p>{html.escape(flat, quote=False)}</p>"

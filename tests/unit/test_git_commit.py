@@ -51,3 +51,38 @@ def test_auth_env_resets_then_sets_one_header_for_the_server_only() -> None:
     basic = env["GIT_CONFIG_VALUE_1"].removeprefix("AUTHORIZATION: basic ")
     assert base64.b64decode(basic) == b"x-access-token:ghs_secret"
     assert git_commit.auth_env("", "https://github.com") == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "transport"),
+    [
+        ("https://github.com/acme/x.git", "https"),
+        ("HTTP://127.0.0.1:8080/x.git", "http"),
+        ("file:///srv/x.git", "file"),
+        ("/srv/x.git", "file"),
+        ("../x.git", "file"),
+        ("C:\\repos\\x.git", "file"),
+        ("ssh://git@github.com/acme/x.git", None),
+        ("git@github.com:acme/x.git", None),
+        ("git://example.invalid/x.git", None),
+        ("ext::sh -c evil", None),
+        ("evil::https://github.com/acme/x.git", None),
+    ],
+)
+def test_transport_of_allows_https_http_and_local_paths_only(url: str, transport: str | None) -> None:
+    assert git_commit.transport_of(url) == transport
+
+
+def test_one_transport_is_allowed_after_every_other_is_refused() -> None:
+    from wash_actions import git_read
+
+    args = git_read.command("push", "x", transport="https")
+    settings = [args[i + 1] for i, a in enumerate(args) if a == "-c"]
+    assert settings.index("protocol.allow=never") < settings.index("protocol.https.allow=always")
+    assert [s for s in settings if s.startswith("protocol.") and s.endswith("=always")] == [
+        "protocol.https.allow=always"
+    ]
+    assert "core.askPass=" in settings and "commit.gpgSign=false" in settings
+    assert not any(s.startswith("protocol.") and s.endswith("=always") for s in git_read.command("status"))
+    with pytest.raises(ValueError):
+        git_read.command("push", transport="ext")

@@ -168,3 +168,53 @@ def test_host_none_links_nothing():
     bindings, problems = run([BLOBBY], BLOBBY_DECLARED, host="none")
     assert all(not b.provider for b in bindings)
     assert [p.severity for p in problems] == ["error", "error", "error"]
+
+
+def test_an_interface_two_siblings_export_is_refused_as_the_host_refuses_it():
+    consumer = Member("consumer", ("acme:greeter/greet@0.1.0",), (), None, 5)
+    one = Member("one", (), ("acme:greeter/greet@0.1.0",), None, 8)
+    two = Member("two", (), ("acme:greeter/greet@0.1.0",), None, 11)
+    _, problems = run([consumer, one, two], ())
+    (problem,) = problems
+    assert problem.line == 5
+    assert problem.what == (
+        "component consumer imports acme:greeter/greet@0.1.0, which 2 components of the workload export (one, two)"
+    )
+
+
+def test_components_importing_from_each_other_in_a_circle():
+    a = Member("a", ("acme:b/api@1.0.0",), ("acme:a/api@1.0.0",), None, 5)
+    b = Member("b", ("acme:c/api@1.0.0",), ("acme:b/api@1.0.0",), None, 8)
+    c = Member("c", ("acme:a/api@1.0.0",), ("acme:c/api@1.0.0",), None, 11)
+    _, problems = run([a, b, c], ())
+    (problem,) = problems
+    assert problem.what == "components a → b → c → a import from each other in a circle"
+    _, problems = run([a, b, c._replace(imports=())], ())
+    assert problems == []
+
+
+PATTERNS = interfaces.parse_patterns
+
+
+@pytest.mark.parametrize(
+    ("imported", "extra", "deny", "workload", "provider", "denied"),
+    [
+        ("wasi:io/poll@0.2.9", "", "", (), "host (wasmcloud)", ""),
+        ("wasi:sockets/tcp@0.2.9", "", "wasi:sockets/*", (), "host (wasmcloud)", "wasi:sockets/*"),
+        ("acme:greeter/greet@0.1.0", "acme:greeter/*@0.1", "", (), "host-interfaces (acme:greeter/*@0.1)", ""),
+        ("acme:greeter/greet@0.1.0", "", "", (("p.wasm", ("acme:greeter/greet@0.1.3",)),), "workload: p.wasm", ""),
+        ("acme:greeter/greet@0.1.0", "", "", (("p.wasm", ("acme:greeter/greet@0.2.0",)),), "", ""),
+        ("wasi:keyvalue/store@0.1.0", "", "", (), "", ""),  # the host's bindings are 0.2.0-draft
+        ("greet", "", "", (), "", ""),
+    ],
+)
+def test_resolve_imports_of_a_component_on_its_own(imported, extra, deny, workload, provider, denied):
+    (found,) = host_binding.resolve_imports(
+        [imported],
+        host="wasmcloud",
+        host_patterns=interfaces.host_profile("wasmcloud"),
+        extra=PATTERNS([extra], input_name="host-interfaces"),
+        deny=PATTERNS([deny], input_name="deny-imports"),
+        workload=workload,
+    )
+    assert (found.provider, found.denied) == (provider, denied)

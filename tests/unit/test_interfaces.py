@@ -97,3 +97,9 @@ def test_the_wasmcloud_profile_has_wasi_and_the_default_plugins_of_wash_host_onl
 )
 def test_sizes(raw, size):
     assert parse_size(raw) == size
+
+
+@pytest.mark.parametrize("raw", ["1e400GB", "9" * 400, "99999999999999999999TiB", "-1", "1.5.5MB", "10 XB"])
+def test_sizes_that_overflow_or_are_not_sizes_are_one_clear_error(raw):
+    with pytest.raises(ActionError, match="is not a size check can use"):
+        parse_size(raw)

@@ -75,3 +75,62 @@ def test_a_huge_error_renders_small() -> None:
     assert len(error.one_line()) < 3000 and "REASON" in error.one_line()
     markdown = error.markdown()
     assert len(markdown) < 200_000 and "LAST" in markdown and "REASON" in markdown
+
+
+def _glob(workspace: Path, pattern: str) -> list[str]:
+    found = paths.workspace_glob("manifests", pattern, workspace, fix="fix", docs="#check")
+    return [p.relative_to(workspace).as_posix() for p in found]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    for name in ("deploy/a.yaml", "deploy/b.yml", "deploy/sub/c.yaml", "other/d.yaml", "e.yaml", "deploy/a+b.yaml"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("deploy/*.yaml", ["deploy/a+b.yaml", "deploy/a.yaml"]),
+        ("deploy/**/*.yaml", ["deploy/a+b.yaml", "deploy/a.yaml", "deploy/sub/c.yaml"]),
+        ("**/*.yaml", ["deploy/a+b.yaml", "deploy/a.yaml", "deploy/sub/c.yaml", "e.yaml", "other/d.yaml"]),
+        ("deploy/[ab].y*ml", ["deploy/a.yaml", "deploy/b.yml"]),
+        ("deploy/?.yaml", ["deploy/a.yaml"]),
+        ("./e.yaml", ["e.yaml"]),
+        ("e.yaml", ["e.yaml"]),
+        ("missing/*.yaml", []),
+        ("deploy", []),  # a directory is not a file
+    ],
+)
+def test_workspace_glob(workspace: Path, pattern: str, expected: list[str]) -> None:
+    assert _glob(workspace, pattern) == expected
+
+
+def test_workspace_glob_never_enters_a_link_out_or_a_cycle(workspace: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("x")
+    (workspace / "deploy" / "out").symlink_to(outside)  # a directory link out: not entered
+    (workspace / "deploy" / "sub" / "loop").symlink_to(workspace / "deploy")  # a cycle: not entered
+    assert _glob(workspace, "**/*.yaml") == [
+        "deploy/a+b.yaml",
+        "deploy/a.yaml",
+        "deploy/sub/c.yaml",
+        "e.yaml",
+        "other/d.yaml",
+    ]
+    (workspace / "deploy" / "leak.yaml").symlink_to(outside / "secret.yaml")  # a file link out: refused
+    with pytest.raises(ActionError, match=r"deploy/leak\.yaml is outside the workspace"):
+        _glob(workspace, "deploy/*.yaml")
+    (workspace / "deploy" / "ok.yaml").symlink_to(workspace / "e.yaml")  # a file link inside: kept
+    (workspace / "deploy" / "leak.yaml").unlink()
+    assert "deploy/ok.yaml" in _glob(workspace, "deploy/*.yaml")
+
+
+@pytest.mark.parametrize("pattern", ["../x.yaml", "/etc/*.yaml", "deploy/../../x", ""])
+def test_workspace_glob_refuses_patterns_out(workspace: Path, pattern: str) -> None:
+    with pytest.raises(ActionError, match="is outside the workspace"):
+        _glob(workspace, pattern)

@@ -14,9 +14,8 @@ component under check stands in for. ``deny-imports`` and ``max-size`` are a cap
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import component, gha, host_binding, interfaces, paths, sizes
 from ..errors import COMPONENT_PATH_FIX, ActionError, cap
@@ -26,8 +25,7 @@ READ_LIMIT = 1 << 30  # a component larger than 1 GiB is not read (max-size says
 _MANIFESTS_FIX = "with:\n  manifests: |\n    deploy/*.yaml"
 
 
-@dataclass(frozen=True)
-class CheckInputs:
+class CheckInputs(NamedTuple):
     component: Path | None
     host: str
     host_patterns: tuple[interfaces.Pattern, ...]
@@ -211,7 +209,7 @@ def check_workloads(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Every workload of ``manifests``, admitted and bound; the workloads output, and whether the component under
     check stands in for one of their components."""
-    from .. import component_images, extras, workload_manifests, yaml_source
+    from .. import component_images, extras, image_refs, workload_manifests, yaml_source
 
     extras.ensure_yaml()
     sources = [yaml_source.read_file(path, name=relative(path)) for path in inputs.manifests]
@@ -250,11 +248,11 @@ def check_workloads(
             else:
                 where = f"{workload.file}:{entry.line}"
                 reference, via = workload_manifests.image_of(workload, entry, found.artifacts)
-                parsed = workload_manifests.parse_image(reference, where=where)
-                if parsed.text not in reads:
-                    reads[parsed.text] = component_images.read(parsed, access, where=where)
-                got = reads[parsed.text]
-                used, image = got.world, parsed.text
+                parsed = image_refs.parse(reference, where=where)
+                if str(parsed) not in reads:
+                    reads[str(parsed)] = component_images.read(parsed, access, where=where)
+                got = reads[str(parsed)]
+                used, image = got.world, str(parsed)
                 how = f"{got.source} of {got.digest[:19]}…" + (f", {via}" if via else "")
             members.append(
                 host_binding.Member(

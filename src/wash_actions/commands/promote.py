@@ -251,7 +251,10 @@ class Target(NamedTuple):
 
 def preflight(inputs: PromoteInputs, files: list[Path]) -> Target:
     """Everything a commit needs, checked before a file is written: one repository, a branch, a base."""
-    repos = {git_commit.repository_of(f) for f in files}
+    # on a runner, the job's checkout is trusted whoever owns it (a container job); elsewhere git's check stands
+    job = gha.env("GITHUB_ACTIONS") == "true"
+    workspace = inputs.workspace if job else None
+    repos = {git_commit.repository_of(f, workspace=workspace) for f in files}
     if len(repos) != 1:
         raise ActionError(
             what=f"The edited manifests are in {len(repos)} Git repositories",
@@ -259,7 +262,15 @@ def preflight(inputs: PromoteInputs, files: list[Path]) -> Target:
             fix="Run promote once per repository, each with the manifests of that checkout.",
             docs=DOCS,
         )
-    git = git_commit.Git(repos.pop(), env=git_commit.auth_env(inputs.token, inputs.server_url))
+    repo = repos.pop()
+    git = git_commit.Git(
+        repo,
+        env=git_commit.auth_env(inputs.token, inputs.server_url),
+        trusted=repo if job else None,
+        ceiling=inputs.workspace.parent if job else None,
+    )
+    git_commit.check_unfiltered(git, files)
+    git_commit.origin_url(git)  # a transport promote pushes over, before a file is written
     if inputs.mode == "push":
         return Target(git, git_commit.current_branch(git), force=False)
     if not inputs.base:

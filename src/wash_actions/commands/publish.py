@@ -234,7 +234,7 @@ def summarize(
         return "unchanged" if tag in tagged.unchanged else "new" if tag in tagged.created else ""
 
     rows = "".join(f"| `{ref}` | `{digest}` | {before(ref)} |\n" for ref in refs)
-    notes = "".join(f"| `{k}` | {gha.cell(v)} |\n" for k, v in sorted(annotations.items()))
+    notes = "".join(f"| `{k}` | {gha.text(v)} |\n" for k, v in sorted(annotations.items()))
     text = f"### {title}\n\n| reference | digest | tag |\n|---|---|---|\n{rows}"
     if notes:
         text += f"\n| annotation | value |\n|---|---|\n{notes}"
@@ -603,7 +603,7 @@ def attest_all(
     gha.summary(
         "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
         "|---|---|---|---|---|\n"
-        f"| `{subject}` | `{document.predicate_type}` | `{gha.cell(path.name)}` | {sbom_made.url} | "
+        f"| `{subject}` | `{document.predicate_type}` | {gha.code(path.name)} | {sbom_made.url} | "
         f"{f'`{sbom_made.referrer}`' if sbom_made.referrer else 'not pushed'} |\n"
     )
     return {

@@ -172,9 +172,14 @@ class Clients:
     def get(self, host: str) -> registry.Registry:
         if host not in self.clients:
             inputs = self.inputs
-            creds = registry.input_credentials(
-                host, inputs.username, inputs.password, job_actor=inputs.actor, job_token=inputs.token
-            ) or registry.docker_config_credentials(gha.docker_config_dir(), host)
+            creds = registry.pull_credentials(
+                host,
+                inputs.username,
+                inputs.password,
+                job_actor=inputs.actor,
+                job_token=inputs.token,
+                docker_config=gha.docker_config_dir(),
+            )
             insecure = inputs.insecure and registry.is_loopback(host)
             self.clients[host] = registry.Registry(host, insecure=insecure, credentials=creds)
         return self.clients[host]
