@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 from collections.abc import Callable
 
 from . import gha
@@ -148,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         gha.stderr(usage(list(commands)))
         return 2
     previous = None
-    if threading.current_thread() is threading.main_thread():
+    try:  # only the main thread may set a handler (a test may call main from another); no threading import
         previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:
+        previous = None
     try:
         outputs = commands[name](gha.Inputs())
     except ActionError as error:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import platform
-import shutil
 import stat
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import transport
 from .errors import ActionError
@@ -21,8 +17,7 @@ from .versions import Version
 BUNDLE_ASSET = "wash.sigstore.json"  # the release's Sigstore bundle, from wash 2.1.0
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(NamedTuple):
     os: str  # linux | macos | windows
     machine: str  # x86_64 | aarch64
     musl: bool = False
@@ -48,6 +43,8 @@ SUPPORTED = (
 
 def host_platform(system: str | None = None, machine: str | None = None) -> Platform:
     """This runner's OS and architecture as wash names them; one clear error where wash has no build."""
+    import platform
+
     system = (system or platform.system()).lower()
     machine = (machine or platform.machine()).lower()
     os_name = {"linux": "linux", "darwin": "macos", "windows": "windows"}.get(system)
@@ -64,6 +61,8 @@ def host_platform(system: str | None = None, machine: str | None = None) -> Plat
 
 
 def _is_musl() -> bool:
+    import platform
+
     libc, _ = platform.libc_ver()
     return libc != "glibc" and Path("/etc/alpine-release").exists()
 
@@ -94,8 +93,7 @@ def download_url(base: str, tag: str, asset: str) -> str:
     return f"{base.rstrip('/')}/{UPSTREAM}/releases/download/{tag}/{asset}"
 
 
-@dataclass(frozen=True)
-class CacheEntry:
+class CacheEntry(NamedTuple):
     directory: Path
     marker: Path
 
@@ -112,6 +110,8 @@ def cache_entry(tool_cache: Path, version: Version, plat: Platform) -> CacheEntr
 
 def sha256_file(path: Path) -> str:
     """The file's SHA-256 (hex), read in 1 MiB blocks."""
+    import hashlib
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -167,8 +167,7 @@ CHECKSUM = "checksum"  # only a known digest (the user's checksum or the release
 UNVERIFIED = "none"  # verify: false and no known digest
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """What was checked when the binary entered the tool cache, re-checked on every later hit."""
 
     sha256: str
@@ -206,6 +205,8 @@ class Record:
 
 
 def _write_record(directory: Path, record: Record) -> None:
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".record-")
     with os.fdopen(fd, "w") as handle:
         handle.write(record.to_json() + "\n")
@@ -234,6 +235,8 @@ def trusted_entry(entry: CacheEntry, plat: Platform, *, verify: bool, expected_s
 
 def remove_entry(entry: CacheEntry) -> None:
     """Delete a tool-cache entry and its marker."""
+    import shutil
+
     entry.marker.unlink(missing_ok=True)
     shutil.rmtree(entry.directory, ignore_errors=True)
 
@@ -254,6 +257,9 @@ def install_into_cache(
     ``verify(binary, sha256)`` must not raise, before the binary is ever executed or made visible. What was
     checked is recorded beside the binary (``RECORD_FILE``); ``verify`` returns the evidence it found.
     """
+    import shutil
+    import tempfile
+
     entry.directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=entry.directory.parent, prefix=f".{plat.arch}-"))
     try:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ActionError
 from .versions import Version, parse_version
@@ -23,8 +23,7 @@ UPSTREAM = "wasmCloud/wasmCloud"  # the repository that releases wash and signs 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-@dataclass(frozen=True)
-class KnownAsset:
+class KnownAsset(NamedTuple):
     """One platform binary of a release, and how its digest was established."""
 
     sha256: str
@@ -32,16 +31,14 @@ class KnownAsset:
     source: str  # where the verified bundle came from (release asset, attestations API)
 
 
-@dataclass(frozen=True)
-class KnownRelease:
+class KnownRelease(NamedTuple):
     version: Version
     tag: str
     verified_at: str  # RFC 3339 UTC, when the updater verified it
-    assets: dict[str, KnownAsset] = field(default_factory=dict)
+    assets: dict[str, KnownAsset]
 
 
-@dataclass(frozen=True)
-class Known:
+class Known(NamedTuple):
     """A verified binary, as setup-wash uses it."""
 
     release: KnownRelease

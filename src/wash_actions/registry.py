@@ -20,13 +20,15 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from email.message import Message
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import transport
 from .errors import ActionError
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 RETRY = transport.DEFAULT_RETRY
 DEADLINE = 300.0  # one registry exchange, every attempt included
@@ -270,59 +272,41 @@ class Registry:
             if response.status in (401, 403):
                 raise denied(self.host, response.status, scope)
             if response.status != 200:
-                raise RegistryError(
+                raise _answered(
+                    "token",
+                    response,
+                    scope,
                     what=f"The token service {response.host} of {self.host} failed (HTTP {response.status})",
                     why=f"It answered {response.describe()}.",
                     fix="Re-run the job; check 'registry' and the credentials if it persists.",
-                    docs="#publish",
-                    kind="token",
-                    host=response.host,
-                    status=response.status,
-                    reference=scope,
                 )
             body = response.json(dict, what="the token request")
         except transport.TransportError as exc:
             raise self._failed(exc, "GET", scope, scope) from None
         token = body.get("token") or body.get("access_token")
         if not isinstance(token, str) or not token:
-            raise RegistryError(
+            raise _answered(
+                "token",
+                response,
+                scope,
                 what=f"The token service {response.host} of {self.host} gave no token",
                 why=f"Its answer has no 'token' or 'access_token' string: {response.describe()}.",
                 fix="Check 'registry' and the credentials.",
-                docs="#publish",
-                kind="token",
-                host=response.host,
-                status=response.status,
-                reference=scope,
             )
         return token
 
     # -- operations ------------------------------------------------------------------------
-    def _digest_disagrees(
-        self, response: transport.Response, method: str, reference: str, *, what: str, why: str, fix: str
-    ) -> RegistryError:
-        """The registry's Docker-Content-Digest and the bytes disagree: never use what was exchanged."""
-        return RegistryError(
-            what=what,
-            why=why,
-            fix=fix,
-            docs="#publish",
-            kind="mismatch",
-            host=self.host,
-            status=response.status,
-            method=method,
-            reference=reference,
-        )
-
     def _manifest(self, response: transport.Response, repository: str, reference: str) -> Manifest:
         body = response.body
         digest = digest_of(body)
         stated = response.header("Docker-Content-Digest")
         if stated and stated != digest:
-            raise self._digest_disagrees(
+            raise _answered(
+                "mismatch",
                 response,
-                "GET",
                 reference,
+                method="GET",
+                host=self.host,
                 what=f"{self.host} sent a manifest for {repository}:{reference} that does not match its own digest",
                 why=f"Docker-Content-Digest says {transport.sanitise(stated, 100)!r}; the {len(body)} bytes received "
                 f"hash to {digest}. The registry, or a proxy in front of it, is not serving what it claims.",
@@ -364,10 +348,12 @@ class Registry:
         self._check(response, repository, "push", reference)
         stated = response.header("Docker-Content-Digest")
         if stated and stated != manifest.digest:
-            raise self._digest_disagrees(
+            raise _answered(
+                "mismatch",
                 response,
-                "PUT",
                 reference,
+                method="PUT",
+                host=self.host,
                 what=f"{self.host} stored {repository}:{reference} under another digest",
                 why=f"Sent {manifest.digest}; the registry answered Docker-Content-Digest "
                 f"{transport.sanitise(stated, 100)!r}.",
@@ -442,10 +428,12 @@ class Registry:
         elif size >= 0 and length.isdigit() and int(length) != size:
             wrong = f"Content-Length {length} (the {what} has {size} bytes)"
         if wrong:
-            raise self._digest_disagrees(
+            raise _answered(
+                "mismatch",
                 head,
-                "HEAD",
                 digest,
+                method="HEAD",
+                host=self.host,
                 what=f"{self.host} answered that it has {what} {digest}, but described another one",
                 why=f"Asked for {digest}; the registry answered 200 with {wrong}. A registry (or a proxy in "
                 "front of it) that misreports what it stores cannot be published to safely. Nothing was tagged.",
@@ -585,6 +573,32 @@ class RegistryError(ActionError):
         self.status = status
         self.method = method
         self.reference = reference
+
+
+def _answered(
+    kind: RegistryKind,
+    response: transport.Response,
+    reference: str,
+    *,
+    what: str,
+    why: str,
+    fix: str,
+    method: str = "",
+    host: str = "",
+) -> RegistryError:
+    """The error for an answer that cannot be used (a token service's, or one that disagrees with the bytes):
+    its status, and the host it came from unless ``host`` names the registry it was asked of."""
+    return RegistryError(
+        what,
+        why,
+        fix,
+        "#publish",
+        kind=kind,
+        host=host or response.host,
+        status=response.status,
+        method=method,
+        reference=reference,
+    )
 
 
 class Conflict(Exception):

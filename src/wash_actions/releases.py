@@ -15,7 +15,7 @@ job's token is never sent to api.github.com, where wash is released.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import quote
 
 from . import transport
@@ -31,20 +31,18 @@ HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "202
 _SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-@dataclass(frozen=True)
-class Asset:
+class Asset(NamedTuple):
     name: str
     url: str
     size: int = 0
     digest: str = ""  # "sha256:<hex>" when the API reports it
 
 
-@dataclass(frozen=True)
-class Release:
+class Release(NamedTuple):
     tag: str
     version: Version
     prerelease: bool
-    assets: dict[str, Asset] = field(default_factory=dict)
+    assets: dict[str, Asset]
 
 
 class ApiUnavailable(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import install, known, releases, versions
 from .errors import ActionError
@@ -35,8 +35,7 @@ def default_api_url(server_url: str, api_url: str) -> str:
     return DEFAULT_API
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """One wash binary to install: its version, release tag, asset name, URLs and expected digest."""
 
     version: versions.Version

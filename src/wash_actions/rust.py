@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ActionError
 
@@ -28,8 +28,7 @@ CARGO_AUDITABLE_VERSION = "0.7.5"
 _TRIPLE = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_.]+){1,3}")
 
 
-@dataclass(frozen=True)
-class RustOptions:
+class RustOptions(NamedTuple):
     target: str  # "auto", "false" or a triple
     cargo_auditable: bool
 
@@ -57,8 +56,7 @@ def parse(rust_target: str, cargo_auditable: str) -> RustOptions:
     return RustOptions(target, flag == "true")
 
 
-@dataclass(frozen=True)
-class RustPlan:
+class RustPlan(NamedTuple):
     commands: tuple[tuple[str, ...], ...]
     notices: tuple[str, ...]
 

@@ -23,24 +23,22 @@ status and content type, and the first bytes it sent.
 from __future__ import annotations
 
 import base64
-import email.message
-import email.utils
-import hashlib
-import http.client
-import ipaddress
 import json
 import os
 import re
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import ActionError
+
+if TYPE_CHECKING:  # the network stack is imported by the exchange itself: a step that sends nothing skips it
+    import email.message
+    import http.client
+    import ssl
+    import threading
 
 DEADLINE_ENV = "WASHACTIONS_HTTP_DEADLINE"  # seconds; overrides every exchange's deadline (tests, slow links)
 READ_TIMEOUT_ENV = "WASHACTIONS_HTTP_READ_TIMEOUT"
@@ -223,6 +221,8 @@ def is_loopback(host: str) -> bool:
     name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
     if name == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
@@ -321,12 +321,16 @@ class _Deadline:
         return self.end - time.monotonic()
 
     def watch(self, conn: http.client.HTTPConnection) -> None:
+        import threading
+
         self._conn = conn
         self._timer = threading.Timer(max(self.remaining(), 0.0), self._fire)
         self._timer.daemon = True
         self._timer.start()
 
     def _fire(self) -> None:
+        import socket
+
         self.fired = True
         sock = self._conn.sock if self._conn is not None else None
         if sock is not None:
@@ -341,6 +345,8 @@ class _Deadline:
 
 
 def _ssl_context() -> ssl.SSLContext:
+    import ssl
+
     context = ssl.create_default_context()  # honours SSL_CERT_FILE / SSL_CERT_DIR
     extra = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if extra and Path(extra).is_file():
@@ -348,16 +354,19 @@ def _ssl_context() -> ssl.SSLContext:
     return context
 
 
-class _ProxiedConnection(http.client.HTTPConnection):
-    """A connection to a plain-HTTP proxy, with the headers every request through it carries."""
+class _Connection(NamedTuple):
+    """A connection, the request target to send on it, and the headers every request on it carries (a plain-HTTP
+    proxy's credentials)."""
 
-    def __init__(self, host: str, proxy_headers: dict[str, str], *, timeout: float) -> None:
-        super().__init__(host, timeout=timeout)
-        self.proxy_headers = proxy_headers
+    conn: http.client.HTTPConnection
+    target: str
+    headers: dict[str, str]
 
 
-def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+def _connection(url: str, timeout: float) -> _Connection:
     """A connection for ``url`` (through the environment's proxy if any) and the request target to send."""
+    import http.client  # here, not at import: a step that sends nothing does not load the network stack
+
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
@@ -365,8 +374,9 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
     proxy = proxy_for(url)
     if not proxy:
         if parts.scheme == "https":
-            return http.client.HTTPSConnection(host_of(url), timeout=timeout, context=_ssl_context()), target
-        return http.client.HTTPConnection(host_of(url), timeout=timeout), target
+            secure = http.client.HTTPSConnection(host_of(url), timeout=timeout, context=_ssl_context())
+            return _Connection(secure, target, {})
+        return _Connection(http.client.HTTPConnection(host_of(url), timeout=timeout), target, {})
     proxy_parts = urlsplit(proxy)
     proxy_headers = {}
     if proxy_parts.username is not None:
@@ -376,10 +386,9 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
     if parts.scheme == "https":
         tunnel = http.client.HTTPSConnection(proxy_host, timeout=timeout, context=_ssl_context())
         tunnel.set_tunnel(parts.hostname or "", parts.port or 443, headers=proxy_headers)
-        return tunnel, target
-    return _ProxiedConnection(
-        proxy_host, proxy_headers, timeout=timeout
-    ), url  # an absolute-form request target for a plain-http proxy
+        return _Connection(tunnel, target, {})
+    # a plain-http proxy: an absolute-form request target, and the proxy's headers on every request
+    return _Connection(http.client.HTTPConnection(proxy_host, timeout=timeout), url, proxy_headers)
 
 
 class _Sink:
@@ -388,7 +397,7 @@ class _Sink:
     def __init__(self, limit: int, file: Any = None) -> None:
         self.limit = limit
         self.file = file
-        self.hasher = hashlib.sha256()
+        self.hasher = _sha256()
         self.size = 0
         self.parts: list[bytes] = []
 
@@ -404,11 +413,17 @@ class _Sink:
 
     def reset(self) -> None:
         self.size = 0
-        self.hasher = hashlib.sha256()
+        self.hasher = _sha256()
         self.parts.clear()
         if self.file is not None:
             self.file.seek(0)
             self.file.truncate()
+
+
+def _sha256() -> Any:
+    import hashlib
+
+    return hashlib.sha256()
 
 
 class _TooLarge(Exception):
@@ -429,15 +444,16 @@ def _exchange(
     connect_timeout: float,
     read: float,
 ) -> Response:
+    import http.client
+    import ssl
+
     remaining = deadline.remaining()
     if remaining <= 0:
         raise _DeadlinePassed()
-    conn, target = _connection(url, min(connect_timeout, remaining))
+    conn, target, proxy_headers = _connection(url, min(connect_timeout, remaining))
     deadline.watch(conn)
     try:
-        sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers}
-        if isinstance(conn, _ProxiedConnection):
-            sent.update(conn.proxy_headers)
+        sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **headers, **proxy_headers}
         conn.putrequest(method, target, skip_accept_encoding=True)
         for name, value in sent.items():
             conn.putheader(name, value)
@@ -496,6 +512,8 @@ def ca_store_is_empty() -> bool:
     (``SSL_CERT_FILE`` or OpenSSL's own ``cert.pem``) and no certificate in the hashed directory (``SSL_CERT_DIR``
     or OpenSSL's ``certs``), which OpenSSL reads only on demand. A bare ``ubuntu``/``debian`` container image, or
     a python.org macOS Python whose "Install Certificates" step never ran, is in this state."""
+    import ssl
+
     if _ssl_context().cert_store_stats().get("x509_ca", 0):
         return False
     paths = ssl.get_default_verify_paths()
@@ -510,6 +528,8 @@ def ca_store_is_empty() -> bool:
 def untrusted(host: str, reason: str) -> TransportError:
     """The one error for a certificate that failed verification; with the fix for a machine without CA
     certificates when that is the cause."""
+    import ssl
+
     if ca_store_is_empty():
         paths = ssl.get_default_verify_paths()
         return TransportError(
@@ -540,6 +560,9 @@ def untrusted(host: str, reason: str) -> TransportError:
 
 
 def _network_reason(exc: BaseException) -> str:
+    import http.client
+    import socket
+
     if isinstance(exc, TimeoutError | socket.timeout):
         return "read timed out"
     if isinstance(exc, ConnectionRefusedError):
@@ -561,6 +584,8 @@ def _retry_after(response: Response) -> float | None:
         return None
     if value.isdigit():
         return float(value)
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import ActionError
 
@@ -19,12 +19,41 @@ _PARTIAL = re.compile(r"^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?$", re
 _COMPARATOR = re.compile(r"^(>=|<=|>|<|=|\^|~)?\s*(.+)$")
 
 
-@dataclass(frozen=True)
 class Version:
+    """A wash version. A plain immutable class with ``__slots__`` (not a dataclass: see "Start-up cost" in
+    ARCHITECTURE.md; not a NamedTuple either, whose ``>`` would silently be tuple order): equal and hashed by its
+    four parts, ordered by :meth:`key` under every comparison operator."""
+
+    __slots__ = ("major", "minor", "patch", "pre")
     major: int
     minor: int
     patch: int
-    pre: tuple[int | str, ...] = ()
+    pre: tuple[int | str, ...]
+
+    def __init__(self, major: int, minor: int, patch: int, pre: tuple[int | str, ...] = ()) -> None:
+        for name, value in (("major", major), ("minor", minor), ("patch", patch), ("pre", pre)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Version is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Version is immutable: cannot delete {name!r}")
+
+    def _parts(self) -> tuple[int, int, int, tuple[int | str, ...]]:
+        return (self.major, self.minor, self.patch, self.pre)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Version)
+        return self._parts() == other._parts()
+
+    def __hash__(self) -> int:
+        return hash(self._parts())
+
+    def __repr__(self) -> str:
+        return f"Version(major={self.major!r}, minor={self.minor!r}, patch={self.patch!r}, pre={self.pre!r})"
 
     @property
     def prerelease(self) -> bool:
@@ -40,6 +69,12 @@ class Version:
 
     def __le__(self, other: Version) -> bool:
         return self.key() <= other.key()
+
+    def __gt__(self, other: Version) -> bool:
+        return self.key() > other.key()
+
+    def __ge__(self, other: Version) -> bool:
+        return self.key() >= other.key()
 
     def __str__(self) -> str:
         core = f"{self.major}.{self.minor}.{self.patch}"
@@ -59,8 +94,7 @@ def parse_version(text: str) -> Version | None:
     return Version(int(match.group(1)), int(match.group(2)), int(match.group(3)), pre)
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What the user asked for, parsed once."""
 
     text: str

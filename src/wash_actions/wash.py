@@ -16,9 +16,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from . import gha
 from .errors import ActionError
@@ -28,20 +27,18 @@ _CANDIDATE = re.compile(r'(?m)^[ \t]*\{|\{\s*"message"')
 _BACKTRACE = re.compile(r"\n*Stack backtrace:\n(?:\s+\d+:.*\n?|\s+at .*\n?)*", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):
     message: str
     success: bool
     data: Any
 
 
-@dataclass(frozen=True)
-class WashRun:
+class WashRun(NamedTuple):
     argv: tuple[str, ...]
     returncode: int
     stdout: str
     stderr: str
-    envelope: Envelope | None = field(default=None)
+    envelope: Envelope | None = None
 
     def output(self) -> str:
         """Everything the command printed except wash's envelope: the build's own output, then stderr."""

@@ -77,3 +77,12 @@ def test_every_module_names_the_same_upstream() -> None:
     assert set(found.values()) == {known.UPSTREAM}, found
     shipped = (PACKAGE / "data" / "wash-releases.json").read_text(encoding="utf-8")
     assert f'"upstream": "{known.UPSTREAM}"' in shipped
+
+
+def test_readme_names_the_lock_files_the_sbom_is_read_from() -> None:
+    from wash_actions import sbom
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| language | source |", 1)[1].split("\n\n", 1)[0]
+    named = set(re.findall(r"`([\w.-]+\.(?:lock|json|toml|txt|sum))`", table))
+    assert named == set(sbom.LOCKFILES)

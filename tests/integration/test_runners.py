@@ -387,6 +387,8 @@ EMPTY_WORKSPACE = {
     "setup-wash install": ("error", "setup-wash install ran without a resolved version"),
     "setup-wash resolve": ("error", "Cannot resolve wash-version 'latest'"),  # the API is a closed port
     "sigstore-cache": ("output", "path"),
+    "verify": ("error", "verify was given no image"),
+    "promote": ("error", "Input 'manifests' is required"),
 }
 
 

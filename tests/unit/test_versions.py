@@ -395,3 +395,22 @@ def test_parse_request_errors(request_text: str, what: str, why: str) -> None:
     assert why in error.why
     assert "wash-version:" in error.fix
     assert error.docs == "#setup-wash"
+
+
+def test_every_comparison_orders_by_the_version_rules_not_by_fields() -> None:
+    # as tuples of fields, 2.0.0 < 2.0.0-rc.1 ((), < (…)) would be False and 2.0.0 > 2.0.0-rc.1 would be False
+    release, candidate, newer = Version(2, 0, 0), Version(2, 0, 0, ("rc", 1)), Version(2, 0, 1)
+    assert candidate < release and candidate <= release and release > candidate and release >= candidate
+    assert not release < candidate and not candidate > release
+    assert Version(2, 0, 0, (2,)) < Version(2, 0, 0, ("alpha",))  # numeric identifiers before alphanumeric
+    assert newer > release >= release and max([candidate, newer, release]) == newer
+    assert sorted([newer, release, candidate]) == [candidate, release, newer]
+
+
+def test_a_version_is_an_immutable_value() -> None:
+    assert Version(2, 10, 3) == Version(2, 10, 3) and Version(2, 10, 3) != Version(2, 10, 3, ("rc", 1))
+    assert len({Version(2, 10, 3), Version(2, 10, 3)}) == 1
+    assert Version(2, 10, 3) != (2, 10, 3, ())  # not a tuple
+    with pytest.raises(AttributeError, match="immutable"):
+        Version(2, 10, 3).major = 3  # type: ignore[misc]
+    assert repr(Version(2, 0, 0, ("rc", 8))) == "Version(major=2, minor=0, patch=0, pre=('rc', 8))"

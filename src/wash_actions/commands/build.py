@@ -6,8 +6,8 @@ import json
 import os
 import re
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import attest_decision, gha, paths, registry, source_key, wash
 from ..errors import ActionError
@@ -19,8 +19,7 @@ EXPORTED_BY_SETUP = frozenset({"WASH_HOST_PLUGINS"})  # setup-wash's plugins, se
 _WASH_ENV_NAME = re.compile(r"^WASH_[A-Za-z0-9_.]+$")  # wash maps WASH_BUILD.COMMAND to build.command
 
 
-@dataclass(frozen=True)
-class BuildInputs:
+class BuildInputs(NamedTuple):
     project: Path
     skip_fetch: bool
     wash_path: str
@@ -53,8 +52,7 @@ class BuildInputs:
         )
 
 
-@dataclass(frozen=True)
-class ReuseFrom:
+class ReuseFrom(NamedTuple):
     """The registry and repository publish publishes to, and how to read it (publish's own inputs)."""
 
     host: str

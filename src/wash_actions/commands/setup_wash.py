@@ -13,9 +13,8 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .. import gha, install, known, releases, resolution, rust, transport, versions
 from ..errors import ActionError
@@ -29,8 +28,7 @@ _SHA256 = 64
 NO_RUST = rust.RustOptions("false", cargo_auditable=False)
 
 
-@dataclass(frozen=True)
-class SetupInputs:
+class SetupInputs(NamedTuple):
     request: versions.Request
     api_url: str
     token: str
@@ -214,8 +212,7 @@ def _resolve_outputs(
     }
 
 
-@dataclass(frozen=True)
-class InstallInputs:
+class InstallInputs(NamedTuple):
     setup: SetupInputs
     version: versions.Version
     resolved: Resolved | None
