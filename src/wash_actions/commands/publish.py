@@ -266,13 +266,17 @@ def summarize(
 def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memoryview]:
     """The artifact to publish, byte for byte wash's layout (plus the source key, when there is one), created at
     the source's commit's time (or as asked)."""
-    created = source_date.resolve(
-        inputs.created,
-        sha=source.commit or gha.env("GITHUB_SHA"),
-        workspace=gha.workspace(),
-        env=os.environ,
-        event=event_payload(),
-    )
+    if source.time and inputs.created == "commit" and not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        # build read it with the commit (git log): the last commit that changed what the build reads
+        created = source_date.Created(layout.Instant(source.time), f"commit {source.commit[:12]}, the source's")
+    else:
+        created = source_date.resolve(
+            inputs.created,
+            sha=gha.env("GITHUB_SHA"),
+            workspace=gha.workspace(),
+            env=os.environ,
+            event=event_payload(),
+        )
     wasm = layout.map_component(inputs.component)
     extra = {source_key.ANNOTATION: source.key} if source.key else None
     artifact = layout.build(wasm, created.instant, name=inputs.component.name, extra=extra)
@@ -296,6 +300,7 @@ class Source(NamedTuple):
     sha256: str = ""  # hand-off only: the component's bytes as build left them
     commit: str = ""  # hand-off only: the commit the component names
     pulled: bool = False  # hand-off only: build pulled these bytes (reuse-from) instead of building them
+    time: int = 0  # hand-off only: the commit's committer time (0: the job's commit decides, as before)
 
 
 def source_of(inputs: PublishInputs) -> Source:
@@ -305,7 +310,7 @@ def source_of(inputs: PublishInputs) -> Source:
     handoff = source_key.read_handoff(gha.temp_dir(), inputs.component)
     if handoff is None:
         return Source()
-    return Source(handoff.key, handoff.sha256, handoff.commit, handoff.reused)
+    return Source(handoff.key, handoff.sha256, handoff.commit, handoff.reused, handoff.time)
 
 
 class Connection(NamedTuple):
