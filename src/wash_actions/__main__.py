@@ -13,6 +13,7 @@ from .errors import ActionError
 USAGE = (
     "usage: python -m wash_actions {setup-wash [resolve|install],build,check,publish,discover,update-manifest}\n"
     "       python -m wash_actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
+    " [--source-key K]"
 )
 
 

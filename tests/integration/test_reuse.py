@@ -257,3 +257,15 @@ def test_build_pulls_what_was_published_for_the_same_source(
     assert changed.code == 0, changed.stdout
     assert changed.outputs["reused"] == "false"
     assert changed.outputs["source-key"] != first.outputs["source-key"]
+
+
+def test_the_digest_command_re_derives_a_digest_with_its_source_key(publish, registry, builds, monkeypatch):
+    from wash_actions.commands import digest
+
+    run = publish(
+        builds[0], registry=registry.host, repository="acme/reuse-derive", push="false", **{"source-key": KEY}
+    )
+    assert run.code == 0, run.stdout
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1777636800")  # the time run_command gives publish
+    assert digest.run([str(builds[0]), "--source-key", KEY]) == run.outputs["digest"]
+    assert digest.run([str(builds[0])]) != run.outputs["digest"]
