@@ -195,3 +195,21 @@ jobs:
         assert registry.manifest(f"acme/mono/{name}", "c1").headers["Docker-Content-Digest"] == first[name]["digest"]
     new = {r["digest"] for r in second.values()} - {r["digest"] for r in first.values()}
     assert new == {second["py"]["digest"]}  # exactly one new digest
+
+    # changed: only — a third commit changes py2: only its job starts; the others are tagged by discover
+    app = repo / "components" / "py2" / "app.py"
+    app.write_text(app.read_text() + "\n# changed in the third commit\n")
+    wf = caller(release_server.url, registry.host, include="components/*", changed="only")
+    result = act.run(
+        wf.replace("tags: v2.0.0", "tags: c2"), project=repo, name="same-source-2", commit_date="2026-05-03T12:00:00Z"
+    )
+    assert result.returncode == 0, "\n".join(x for x in result.log.splitlines() if "error" in x.lower())[-6000:]
+    third = {r["name"]: r for r in json.loads(reported(act, "same-source-2", "results"))}
+    assert sorted(third) == ["js", "py", "py2"]
+    assert reported(act, "same-source-2", "count") == "1"
+    assert "components/wasm-component/py2" in result.log
+    assert "components/wasm-component/js" not in result.log and "components/wasm-component/py-" not in result.log
+    for name in ("js", "py"):
+        assert third[name]["outcome"] == "unchanged" and third[name]["digest"] == second[name]["digest"]
+        assert registry.manifest(f"acme/mono/{name}", "c2").headers["Docker-Content-Digest"] == second[name]["digest"]
+    assert third["py2"]["reused"] == "false" and third["py2"]["digest"] != second["py2"]["digest"]

@@ -54,6 +54,8 @@ class PublishInputs(NamedTuple):
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> PublishInputs:
+        _EVENTS.clear()  # one publish per process; in-process tests run several
+        _CLIENTS.clear()
         raw_component = inputs.get("component-path")  # the action maps its alias component_path here too
         if not raw_component:
             raise ActionError(
@@ -156,15 +158,21 @@ def check_sbom_location(raw: str, workspace: Path) -> Path:
     return paths.workspace_input("sbom-path", raw, workspace, fix="with:\n  sbom-path: sbom.spdx.json", docs="#sbom")
 
 
+_EVENTS: dict[str, dict[str, object]] = {}
+
+
 def event_payload() -> dict[str, object]:
+    """The event payload (``GITHUB_EVENT_PATH``), read once per file; {} without one."""
     path = gha.env("GITHUB_EVENT_PATH")
     if not path:
         return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    if path not in _EVENTS:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            data = {}
+        _EVENTS[path] = data if isinstance(data, dict) else {}
+    return _EVENTS[path]
 
 
 def git_context() -> tags.GitContext:
@@ -226,6 +234,18 @@ def check_component(path: Path) -> None:
             fix=fix,
             docs="#publish",
         )
+
+
+_CLIENTS: dict[tuple[str, bool, registry.Credentials | None], registry.Registry] = {}
+
+
+def client_for(inputs: PublishInputs) -> registry.Registry:
+    """The one registry client of this publish (its bearer tokens are kept for the tags, the referrers and the
+    attestations)."""
+    key = (inputs.registry, inputs.insecure, registry_credentials(inputs))
+    if key not in _CLIENTS:
+        _CLIENTS[key] = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=key[2])
+    return _CLIENTS[key]
 
 
 def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
@@ -323,7 +343,7 @@ def connect(inputs: PublishInputs, source: Source) -> Connection:
     """The registry client, the reads of what every tag names now and the lookup of the source key, started at
     once: they run while the artifact is planned (the network and hashing the component overlap; nothing is
     written yet)."""
-    client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+    client = client_for(inputs)
     lookup = reuse.Lookup(client, inputs.repository, source.key) if source.key else None
     return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
 
@@ -631,7 +651,7 @@ def attest_sbom(
         raise sbom_failed(done, "store", error, kept=bundle_path) from None
     referrer = ""
     if inputs.push_attestation:
-        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+        client = client_for(inputs)
         try:
             referrer = attest.push_referrer(
                 client, inputs.repository, manifest, attest.registry_bytes(signed.bundle), document.predicate_type
@@ -702,7 +722,7 @@ def attest_digest(
         raise attestation_failed(inputs, digest, "store", error, bundle_path=bundle_path) from None
     referrer = ""
     if inputs.push_attestation:
-        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+        client = client_for(inputs)
         try:
             referrer = attest.push_referrer(client, inputs.repository, manifest, attest.registry_bytes(signed.bundle))
         except ActionError as error:
