@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +115,34 @@ def assert_one_clear_error(run: Run, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in line, (fragment, line)
     return line
+
+
+def commit_time() -> Any:
+    """2026-05-01T12:00:00Z as publish's time type, wherever it lives (``layout`` now, ``timestamps`` next)."""
+    try:
+        from wash_actions.timestamps import Instant  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        from wash_actions.layout import Instant  # type: ignore[attr-defined, no-redef, unused-ignore]
+    return Instant(1777636800)
+
+
+class OverTime(BaseException):
+    """Raised by :func:`time_limit` into the code under test: a BaseException, so no ``except Exception`` in the
+    product (``__main__`` turns those into an error annotation) can swallow it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str) -> Iterator[None]:
+    """A bound on a block that could hang (SIGALRM on the main thread, POSIX): the block is stopped with
+    :class:`OverTime` when it runs past ``seconds``, instead of hanging the suite or being timed after the fact."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise OverTime(f"{what} was still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

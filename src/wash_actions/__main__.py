@@ -10,11 +10,21 @@ from collections.abc import Callable
 from . import gha
 from .errors import ActionError
 
-USAGE = (
-    "usage: python -m wash_actions {setup-wash [resolve|install],build,check,publish,discover,update-manifest}\n"
-    "       python -m wash_actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
-    " [--source-key K]"
-)
+
+def usage(names: list[str]) -> str:
+    """The usage line, from the command table itself (``setup-wash [resolve|install]`` for the phases) and the
+    digest command's own usage."""
+    from .commands.digest import USAGE as DIGEST_USAGE
+
+    shown: dict[str, list[str]] = {}
+    for name in names:
+        command, _, phase = name.partition(" ")
+        shown.setdefault(command, [])
+        if phase:
+            shown[command].append(phase)
+    listed = ",".join(f"{c} [{'|'.join(p)}]" if p else c for c, p in shown.items())
+    digest = DIGEST_USAGE.removeprefix("wash-actions ")
+    return f"usage: python -m wash_actions {{{listed}}}\n       python -m wash_actions {digest}"
 
 
 def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
@@ -123,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = _commands()
     name = " ".join(args)
     if name not in commands:
-        gha.stderr(USAGE)
+        gha.stderr(usage(list(commands)))
         return 2
     previous = None
     if threading.current_thread() is threading.main_thread():

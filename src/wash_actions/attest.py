@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import provenance, registry, sbom, transport
 from .attest_decision import PUBLIC_GOOD, SIGSTORE_PUBLIC_GOOD, Instance
 from .errors import ActionError
+from .trust_policy import GITHUB_TRUST_CONFIG_ENV, TRUST_CONFIG_ENV
 
 if TYPE_CHECKING:  # sigstore is an extra, installed on first use: imported at run time only where it signs
     from sigstore.dsse import Statement
@@ -33,11 +34,10 @@ DIGEST_ALGORITHMS: tuple[DigestAlgorithm, ...] = ("sha256", "sha384", "sha512", 
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
 EMPTY_MEDIA_TYPE = "application/vnd.oci.empty.v1+json"
 EMPTY_CONFIG = b"{}"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
+OCI_MANIFEST = registry.OCI_MANIFEST
+OCI_INDEX = registry.OCI_INDEX
 SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_SIGNING_TRUST_CONFIG"  # signing only, when it differs from verifying
-GITHUB_SIGNING_TRUST_CONFIG_ENV = "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG"  # GitHub's instance, in tests
+GITHUB_SIGNING_TRUST_CONFIG_ENV = GITHUB_TRUST_CONFIG_ENV  # GitHub's instance, in tests
 STORE_DEADLINE = 180.0
 RETRIES = 4  # rounds of read-merge-write of the referrers fallback index
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .errors import ActionError
+from .errors import COMPONENT_PATH_FIX, ActionError
 
 PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 CORE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
@@ -210,8 +210,7 @@ def read_world(data: bytes | memoryview, *, name: str = "the component") -> Worl
         raise ActionError(
             what=f"{name} is not a readable WebAssembly component",
             why=f"Reading its imports and exports failed: {exc}.",
-            fix="Pass the component the build produced:\nwith:\n  component-path: "
-            "${{ steps.build.outputs.component-path }}\n(a core module must be componentized first: "
-            "wasm-tools component new)",
+            fix=f"Pass the component the build produced:\n{COMPONENT_PATH_FIX}\n(a core module must be "
+            "componentized first: wasm-tools component new)",
             docs="#publish",
         ) from None

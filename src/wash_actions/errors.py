@@ -6,6 +6,8 @@ import re
 
 DETAILS_LIMIT = 64 * 1024  # the tail of a build's output kept in the job summary
 WHY_LIMIT = 2000  # characters of 'why' in the one-line annotation
+# The fix for a missing or wrong component: wire the build step's output (every action that reads a component).
+COMPONENT_PATH_FIX = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
 _YAML_LINE = re.compile(r"^\s*(?:- |[\w.-]+:(?:\s|$))")
 
 

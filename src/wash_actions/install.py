@@ -15,9 +15,9 @@ from pathlib import Path
 
 from . import transport
 from .errors import ActionError
+from .known import UPSTREAM
 from .versions import Version
 
-UPSTREAM = "wasmCloud/wasmCloud"
 BUNDLE_ASSET = "wash.sigstore.json"  # the release's Sigstore bundle, from wash 2.1.0
 
 

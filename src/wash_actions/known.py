@@ -19,7 +19,7 @@ from .versions import Version, parse_version
 
 MANIFEST = Path(__file__).resolve().parent / "data" / "wash-releases.json"
 SCHEMA = 1
-UPSTREAM = "wasmCloud/wasmCloud"
+UPSTREAM = "wasmCloud/wasmCloud"  # the repository that releases wash and signs its provenance: its one home
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 

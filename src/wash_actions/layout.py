@@ -32,14 +32,14 @@ from typing import NamedTuple
 
 from . import component, metadata
 from .errors import ActionError
-from .registry import Manifest, digest_of
+from .registry import OCI_MANIFEST, Manifest, digest_of
 from .spdx import spdx_expression
 from .urls import normalize_url
 from .wasm_sections import custom_sections
 
 LAYER_MEDIA_TYPE = "application/wasm"
 CONFIG_MEDIA_TYPE = "application/vnd.wasm.config.v0+json"
-MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
+MANIFEST_MEDIA_TYPE = OCI_MANIFEST
 CREATED = "org.opencontainers.image.created"
 TITLE = "org.opencontainers.image.title"
 

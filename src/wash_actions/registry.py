@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from email.message import Message
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import transport
@@ -31,16 +31,16 @@ from .errors import ActionError
 RETRY = transport.DEFAULT_RETRY
 DEADLINE = 300.0  # one registry exchange, every attempt included
 MAX_MANIFEST = 4 << 20  # the OCI distribution spec's manifest size registries must accept
-RETRIES = RETRY.attempts
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"  # the media types' one home in the package
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST_TYPES = ", ".join(
     [
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.oci.image.index.v1+json",
+        OCI_MANIFEST,
+        OCI_INDEX,
         "application/vnd.docker.distribution.manifest.v2+json",
         "application/vnd.docker.distribution.manifest.list.v2+json",
     ]
 )
-INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -60,6 +60,20 @@ class Manifest(NamedTuple):
     body: bytes
     media_type: str
     digest: str
+
+
+class Stored(NamedTuple):
+    """A manifest the registry stored: its digest and the response headers, looked up case-insensitively."""
+
+    digest: str
+    headers: Mapping[str, str]
+
+
+class Blob(NamedTuple):
+    """A blob the repository has now: its digest, and whether this upload sent it (False: it was there)."""
+
+    digest: str
+    uploaded: bool
 
 
 def digest_of(body: bytes | memoryview) -> str:
@@ -199,6 +213,7 @@ class Registry:
             why=exc.why,
             fix=exc.fix,
             docs="#publish",
+            kind="exchange",
             host=exc.host or self.host,
             status=exc.status,
             method=method,
@@ -232,6 +247,7 @@ class Registry:
                 f"(it sent {transport.sanitise(challenge, 160)!r}); credentials are never sent elsewhere.",
                 fix="Check 'registry': the host (or a proxy in front of it) is not a conforming OCI registry.",
                 docs="#publish",
+                kind="token",
                 host=self.host,
                 status=401,
                 reference=scope,
@@ -250,6 +266,7 @@ class Registry:
                     why=f"It answered {response.describe()}.",
                     fix="Re-run the job; check 'registry' and the credentials if it persists.",
                     docs="#publish",
+                    kind="token",
                     host=response.host,
                     status=response.status,
                     reference=scope,
@@ -264,6 +281,7 @@ class Registry:
                 why=f"Its answer has no 'token' or 'access_token' string: {response.describe()}.",
                 fix="Check 'registry' and the credentials.",
                 docs="#publish",
+                kind="token",
                 host=response.host,
                 status=response.status,
                 reference=scope,
@@ -280,6 +298,7 @@ class Registry:
             why=why,
             fix=fix,
             docs="#publish",
+            kind="mismatch",
             host=self.host,
             status=response.status,
             method=method,
@@ -317,13 +336,9 @@ class Registry:
         self._check(response, repository, "pull", reference)
         return self._manifest(response, repository, reference)
 
-    def put_manifest(self, repository: str, reference: str, manifest: Manifest) -> str:
-        return self.push_manifest(repository, reference, manifest)[0]
-
-    def push_manifest(
-        self, repository: str, reference: str, manifest: Manifest, *, if_match: str = ""
-    ) -> tuple[str, Mapping[str, str]]:
-        """PUT the exact bytes; returns the digest and the response headers (``OCI-Subject`` …).
+    def push_manifest(self, repository: str, reference: str, manifest: Manifest, *, if_match: str = "") -> Stored:
+        """PUT the exact bytes under ``reference`` (a tag or the manifest's digest); returns the digest and the
+        response headers (``OCI-Subject`` …).
 
         Raises :class:`Conflict` when ``if_match`` (an ETag) no longer matches, and a :class:`RegistryError`
         naming the reference when the registry says it stored a different digest.
@@ -349,12 +364,12 @@ class Registry:
                 f"{transport.sanitise(stated, 100)!r}.",
                 fix="Check that the registry stores manifests unchanged; re-run the job.",
             )
-        return manifest.digest, _Headers(response.headers)
+        return Stored(manifest.digest, _Headers(response.headers))
 
     def has_referrers_api(self, repository: str) -> bool:
         """``GET /v2/<repo>/referrers/<zero digest>`` answers 200 (OCI distribution 1.1), as @sigstore/oci checks."""
         url = f"{self.base}/v2/{repository}/referrers/sha256:{'0' * 64}"
-        accept = {"Accept": "application/vnd.oci.image.index.v1+json"}
+        accept = {"Accept": OCI_INDEX}
         response = self._send("GET", url, f"repository:{repository}:pull", headers=accept)
         return response.status == 200
 
@@ -369,12 +384,9 @@ class Registry:
         self._check(response, repository, "pull", reference)
         return self._manifest(response, repository, reference), response.header("ETag")
 
-    def upload_blob(self, repository: str, data: bytes) -> str:
-        """Upload a blob (monolithic: POST for a session, PUT with the digest), skipping one already there."""
-        return self.ensure_blob(repository, data)[0]
-
-    def ensure_blob(self, repository: str, data: bytes | memoryview, *, digest: str = "") -> tuple[str, bool]:
-        """The blob's digest, and whether it had to be uploaded (``HEAD`` first: one already there is not sent).
+    def upload_blob(self, repository: str, data: bytes | memoryview, *, digest: str = "") -> Blob:
+        """Upload a blob unless the repository has it (``HEAD`` first; then monolithic: POST for a session, PUT
+        with the digest). Returns its digest and whether it was sent.
 
         A ``HEAD`` that answers 200 must describe these bytes: a ``Docker-Content-Digest`` or ``Content-Length``
         that disagrees is refused, never taken as "already there". ``digest``: the data's, when already known.
@@ -384,7 +396,7 @@ class Registry:
         head = self._send("HEAD", f"{self.base}/v2/{repository}/blobs/{digest}", scope, reference=digest)
         if head.status == 200:
             self._check_head(head, "blob", digest, len(data))
-            return digest, False
+            return Blob(digest, uploaded=False)
         start = self._send("POST", f"{self.base}/v2/{repository}/blobs/uploads/", scope, reference=digest)
         self._check(start, repository, "push", digest)
         location = urljoin(f"{self.base}/", start.header("Location"))
@@ -398,7 +410,7 @@ class Registry:
             reference=digest,
         )
         self._check(done, repository, "push", digest)
-        return digest, True
+        return Blob(digest, uploaded=True)
 
     def has_manifest(self, repository: str, digest: str) -> bool:
         """Whether the repository stores a manifest under ``digest`` (``HEAD``; a 200 must name that digest)."""
@@ -445,9 +457,9 @@ class Registry:
         transport.check_digest(digest, source=self.host)
         url = f"{self.base}/v2/{repository}/referrers/{digest}"
         scope = f"repository:{repository}:pull"
-        response = self._send("GET", url, scope, headers={"Accept": INDEX_TYPE}, reference=digest)
+        response = self._send("GET", url, scope, headers={"Accept": OCI_INDEX}, reference=digest)
         body: bytes | None = None
-        if response.status == 200 and response.content_type == INDEX_TYPE:
+        if response.status == 200 and response.content_type == OCI_INDEX:
             body = response.body
         elif response.status in (200, 400, 404, 406):
             found = self.find_manifest(repository, digest.replace(":", "-", 1))
@@ -469,8 +481,10 @@ class Registry:
                 what=f"{self.host} answered the referrers of {repository}@{digest} with something other than an index",
                 why=f"It sent {transport.sanitise(body, 120)!r}.",
                 fix="Check 'registry' and 'repository'; a conforming OCI registry answers an image index.",
-                docs="#verify",
+                docs="#verification",
+                kind="refused",
                 host=self.host,
+                status=response.status,
                 reference=digest,
             )
         return [m for m in manifests if isinstance(m, dict)]
@@ -502,6 +516,7 @@ class Registry:
                 why="The registry answered 404: the repository or reference does not exist.",
                 fix="Check 'registry' and 'repository', and that the push step ran first.",
                 docs="#publish",
+                kind="not-found",
                 host=self.host,
                 status=404,
                 reference=reference,
@@ -512,6 +527,7 @@ class Registry:
                 why=f"It answered {response.describe()}.",
                 fix="Check 'registry', 'repository' and the credentials.",
                 docs="#publish",
+                kind="refused",
                 host=self.host,
                 status=response.status,
                 reference=reference,
@@ -534,13 +550,32 @@ class _Headers(Mapping[str, str]):
         return len(self._items)
 
 
+RegistryKind = Literal["denied", "unreachable", "not-found", "refused", "mismatch", "token", "exchange"]
+"""What a registry exchange's failure was, for a caller that decides by it (never by the message text):
+the credentials refused (401/403), no answer or kept failing, no such manifest (404), another 4xx, an answer
+that disagrees with the bytes (a digest or a length), an unusable bearer-token exchange, or the transport
+refused the exchange itself (too slow, a refused redirect, a body too large, bytes of the wrong shape)."""
+
+
 class RegistryError(ActionError):
-    """A registry exchange that failed: which host, which status, and the reference being read or written."""
+    """A registry exchange that failed: what kind of failure, which host, which status, and the reference."""
 
     def __init__(
-        self, *args: str, host: str = "", status: int = 0, method: str = "", reference: str = "", **text: str
+        self,
+        what: str,
+        why: str,
+        fix: str,
+        docs: str,
+        *,
+        kind: RegistryKind,
+        host: str,
+        status: int = 0,
+        method: str = "",
+        reference: str = "",
+        details: str = "",
     ) -> None:
-        super().__init__(*args, **text)  # what, why, fix, docs, details: as ActionError
+        super().__init__(what, why, fix, docs, details=details)
+        self.kind: RegistryKind = kind
         self.host = host
         self.status = status
         self.method = method
@@ -560,6 +595,7 @@ def unreachable(host: str, detail: str, *, status: int = 0, method: str = "", re
         fix="Re-run the job. Check the 'registry' input (host[:port], no scheme); for a plain-HTTP registry on "
         "loopback set\nwith:\n  insecure: true",
         docs="#publish",
+        kind="unreachable",
         host=host,
         status=status,
         method=method,
@@ -575,6 +611,7 @@ def denied(host: str, status: int, scope: str, *, reference: str = "") -> Regist
         fix="For GitHub Container Registry grant the job\npermissions:\n  packages: write\n"
         "otherwise pass 'username' and 'password' (a token with push rights) from secrets.",
         docs="#publish",
+        kind="denied",
         host=host,
         status=status,
         reference=reference,

@@ -15,7 +15,7 @@ from typing import Generic, NamedTuple, TypeVar
 from . import tags as tag_rules
 from .errors import ActionError
 from .layout import Artifact
-from .registry import Manifest, Registry
+from .registry import Manifest, Registry, RegistryError
 
 UNKNOWN = "?"  # a registry that lets this job push but not pull: what a tag named before is not known
 SIDE_BY_SIDE = 8  # registry requests in flight at once
@@ -42,8 +42,8 @@ def previous_digest(client: Registry, repository: str, tag: str) -> str:
     """What ``tag`` names before this publish: a digest, "" when it does not exist, UNKNOWN when pull is denied."""
     try:
         hit = client.find_manifest(repository, tag)
-    except ActionError as exc:
-        if "denied access" not in exc.what:  # unreachable, 5xx: stop before anything is pushed
+    except RegistryError as exc:
+        if exc.kind != "denied":  # unreachable, 5xx: stop before anything is pushed
             raise
         return UNKNOWN
     return hit[0].digest if hit else ""
@@ -157,8 +157,8 @@ def push(
     if artifact.digest in previous.values() or client.has_manifest(repository, artifact.digest):
         return Pushed((), manifest_stored=False)
     blobs = ((artifact.layer_digest, wasm), (artifact.config_digest, artifact.config))
-    uploaded = [digest for digest, data in blobs if client.ensure_blob(repository, data, digest=digest)[1]]
-    client.put_manifest(repository, artifact.digest, artifact.manifest)
+    uploaded = [digest for digest, data in blobs if client.upload_blob(repository, data, digest=digest).uploaded]
+    client.push_manifest(repository, artifact.digest, artifact.manifest)
     return Pushed(tuple(uploaded), manifest_stored=True)
 
 
@@ -171,7 +171,7 @@ def tag(client: Registry, repository: str, image: str, manifest: Manifest, previ
     digest = manifest.digest
     todo = [name for name, old in previous.items() if old != digest]
     failed: dict[str, str] = {}
-    written = side_by_side(lambda name: client.put_manifest(repository, name, manifest), todo)
+    written = side_by_side(lambda name: client.push_manifest(repository, name, manifest), todo)
     for name, result in zip(todo, written, strict=True):
         if isinstance(result, ActionError):
             failed[name] = f"{result.what}: {result.why}"

@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 from . import transport
 from .errors import ActionError
+from .known import UPSTREAM
 from .versions import Version, parse_version
 
-UPSTREAM = "wasmCloud/wasmCloud"
 PER_PAGE = 100
 MAX_PAGES = 20
 DEADLINE = 120.0

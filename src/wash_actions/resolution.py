@@ -146,7 +146,7 @@ def not_released(request: versions.Request) -> ActionError:
     """No release carries any of the exact version's tags."""
     return ActionError(
         what=f"wash {request.exact} is not released",
-        why=f"{releases.UPSTREAM} has no release tagged {' or '.join(tags_for(request))}.",
+        why=f"{known.UPSTREAM} has no release tagged {' or '.join(tags_for(request))}.",
         fix="Use a released version (see https://github.com/wasmCloud/wasmCloud/releases), or a range:\n"
         "with:\n  wash-version: latest",
         docs="#setup-wash",

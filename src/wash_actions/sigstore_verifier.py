@@ -6,13 +6,19 @@ Sigstore's production trust root is the default; a client trust configuration (`
 replaces it, as the tests' local Sigstore stack does.
 
 sigstore-python 4.5.1 loads only bundles with exactly one transparency log entry (``Bundle._verify`` in
-sigstore/models.py): a bundle of GitHub's own Sigstore instance (RFC 3161 timestamps, no Rekor) is one it cannot
-judge, reported as such (``Unsupported``) so the caller can say that the GitHub CLI can.
+sigstore/models.py), and its ``Verifier`` needs a trust root with a log. A bundle of GitHub's own Sigstore instance
+(RFC 3161 timestamps, no Rekor: what @actions/attest makes for private repositories) is verified here from
+sigstore-python's parts instead (:func:`verify_timestamped`), the way gh's GitHub verifier does (sigstore-go
+``WithSignedTimestamps(1)``, cli/cli verification/sigstore.go): a trusted timestamp over the signature, the
+certificate chain to the trust root's Fulcio CA at that time, the Sigstore X.509 profile, the DSSE signature. That
+needs GitHub's trust root: given as a trust configuration (tests), it works; sigstore-python has none for GitHub's
+production instance (gh fetches it over TUF), so there a bundle without a log is ``Unsupported``: gh can.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -113,9 +119,114 @@ def _has_tlog_entry(bundle_json: bytes) -> bool:
         return True  # let sigstore-python say what is wrong with it
 
 
+MAX_TIMESTAMPS = 32  # as sigstore-python's MAX_ALLOWED_TIMESTAMP
+
+
+def _timestamp_times(root: TrustedRoot, tokens: list[bytes], signature: bytes) -> list[datetime]:
+    """The times of the RFC 3161 timestamps over ``signature`` that a timestamp authority of ``root`` signed, within
+    that authority's validity period."""
+    from rfc3161_client import VerificationError as TimestampError
+    from rfc3161_client import VerifierBuilder, decode_timestamp_response
+
+    times = []
+    for token in tokens:
+        response = decode_timestamp_response(token)
+        for authority in root.get_timestamp_authorities():
+            chain = authority.certificates(allow_expired=True)
+            if len(chain) < 2:
+                continue
+            builder = VerifierBuilder().tsa_certificate(chain[0]).add_root_certificate(chain[-1])
+            for certificate in chain[1:-1]:
+                builder = builder.add_intermediate_certificate(certificate)
+            try:
+                builder.build().verify_message(response, signature)
+            except TimestampError:
+                continue
+            when = response.tst_info.gen_time
+            start, end = authority.validity_period_start, authority.validity_period_end
+            if start <= when and (not end or when < end):
+                times.append(when)
+                break
+    return times
+
+
+def _check_signing_certificate(root: TrustedRoot, cert: Certificate, when: datetime) -> None:
+    """The certificate chains to the root's Fulcio CA at ``when``, was valid then, and is a code-signing leaf."""
+    from cryptography.x509 import ExtendedKeyUsage, KeyUsage
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store
+
+    ca_policy = ExtensionPolicy.webpki_defaults_ca().may_be_present(ExtendedKeyUsage, Criticality.NON_CRITICAL, None)
+    ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(ExtendedKeyUsage, Criticality.NON_CRITICAL, None)
+    verifier = (
+        PolicyBuilder()
+        .store(Store(root.get_fulcio_certs()))
+        .time(when)
+        .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy)
+        .build_client_verifier()
+    )
+    verifier.verify(cert, [])  # raises when there is no chain to the CA at that time
+    if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
+        raise Refused(f"the signing certificate was not valid at the timestamp {when.isoformat()}")
+    if not cert.extensions.get_extension_for_class(KeyUsage).value.digital_signature:
+        raise Refused("the signing certificate's key usage is not digital signature")
+    if ExtendedKeyUsageOID.CODE_SIGNING not in cert.extensions.get_extension_for_class(ExtendedKeyUsage).value:
+        raise Refused("the signing certificate is not for code signing")
+
+
+def verify_timestamped(bundle_json: bytes, trust_configs: tuple[str, ...]) -> Verified:
+    """Verify a DSSE bundle that carries RFC 3161 timestamps and no transparency log entry (GitHub's instance)
+    against the given trust configurations; Unsupported without one (see the module's docstring)."""
+    import base64
+
+    from cryptography import x509
+    from sigstore import dsse
+
+    if not trust_configs:
+        raise Unsupported(
+            "the bundle has no transparency log entry (GitHub's Sigstore instance signs with timestamps only) and "
+            "sigstore-python has no trust root for GitHub's instance"
+        )
+    try:
+        data = json.loads(bundle_json)
+        material = data["verificationMaterial"]
+        raw = (material.get("certificate") or {}).get("rawBytes") or material["x509CertificateChain"]["certificates"][
+            0
+        ]["rawBytes"]
+        cert = x509.load_der_x509_certificate(base64.b64decode(raw, validate=True))
+        if "dsseEnvelope" not in data:
+            raise Refused("a plain message signature, not a DSSE in-toto attestation")
+        envelope = dsse.Envelope._from_json(json.dumps(data["dsseEnvelope"]))
+        envelope._verify()
+        stamps = material["timestampVerificationData"]["rfc3161Timestamps"]
+        if not isinstance(stamps, list) or not 0 < len(stamps) <= MAX_TIMESTAMPS:
+            raise Refused(f"{len(stamps) if isinstance(stamps, list) else 'no'} signed timestamps")
+        tokens = [base64.b64decode(stamp["signedTimestamp"], validate=True) for stamp in stamps]
+    except Refused:
+        raise
+    except Exception as exc:  # JSON, base64, DER and model errors alike: not a bundle this path can read
+        raise Refused(f"not a timestamped Sigstore bundle: {type(exc).__name__}: {exc}") from None
+    reasons: list[str] = []
+    for config in trust_configs:
+        root = trusted_root(config)
+        try:
+            times = _timestamp_times(root, tokens, envelope.signature)
+            if not times:
+                raise Refused("no timestamp signed by a trusted timestamp authority covers the signature")
+            for when in times:
+                _check_signing_certificate(root, cert, when)
+            payload = dsse._verify(cert.public_key(), envelope)  # type: ignore[arg-type]  # an EC key (Fulcio's)
+        except Exception as exc:  # every failure of this root refuses; the next root may verify
+            reasons.append(f"{type(exc).__name__}: {exc}")
+            continue
+        return Verified(signer_identity(cert), Envelope(envelope._inner.payload_type, payload))
+    raise Refused("; ".join(dict.fromkeys(reasons)))
+
+
 def verify_bundle(bundle_json: bytes, trust_configs: tuple[str, ...] = ()) -> Verified:
-    """Verify one DSSE bundle's signature, certificate chain and log entry against each trust root in turn
-    (production's when none is given); the first that verifies wins.
+    """Verify one DSSE bundle's signature, certificate chain and log entry (or, without a log entry, its signed
+    timestamps: :func:`verify_timestamped`) against each trust root in turn (production's when none is given); the
+    first that verifies wins.
 
     Raises Unsupported when sigstore-python cannot judge the bundle, Refused when it does not verify (a message
     signature, which carries no statement, included)."""
@@ -123,10 +234,7 @@ def verify_bundle(bundle_json: bytes, trust_configs: tuple[str, ...] = ()) -> Ve
     from sigstore.verify import Verifier
 
     if not _has_tlog_entry(bundle_json):
-        raise Unsupported(
-            "the bundle has no transparency log entry (GitHub's Sigstore instance signs with timestamps only), "
-            "which sigstore-python cannot verify"
-        )
+        return verify_timestamped(bundle_json, trust_configs)
     try:
         bundle = Bundle.from_json(bundle_json)
     except Exception as exc:  # sigstore raises several types for malformed JSON and bundles
@@ -135,8 +243,8 @@ def verify_bundle(bundle_json: bytes, trust_configs: tuple[str, ...] = ()) -> Ve
         raise Refused("a plain message signature, not a DSSE in-toto attestation")
     reasons: list[str] = []
     for config in trust_configs or ("",):
-        verifier = Verifier(trusted_root=trusted_root(config))
         try:
+            verifier = Verifier(trusted_root=trusted_root(config))
             payload_type, payload = verifier.verify_dsse(bundle, _AnyCertificate())
         except Exception as exc:  # VerificationError and the errors of malformed material alike refuse
             reasons.append(f"{type(exc).__name__}: {exc}")

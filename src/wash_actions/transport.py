@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import ActionError
@@ -106,21 +106,31 @@ class Auth(NamedTuple):
         return self.header if host_of(url) == self.host.lower() else None
 
 
+TransportKind = Literal["connection", "deadline", "redirect", "too-large", "digest", "content"]
+"""Why an exchange failed, for a caller that decides by it (never by the message text): no answer
+(``connection``), too slow (``deadline``), a refused redirect, a body over its limit, bytes that do not match
+their digest (or a malformed digest), an answer of the wrong shape (``content``)."""
+
+
 class TransportError(ActionError):
     """An exchange that failed in the transport: unreachable, too slow, a refused redirect, bad bytes."""
 
     def __init__(
         self,
-        *args: str,
+        what: str,
+        why: str,
+        fix: str,
+        docs: str,
+        *,
+        kind: TransportKind,
         host: str = "",
         status: int = 0,
-        kind: str = "",  # connection|deadline|redirect|too-large|digest|content
-        **text: str,
+        details: str = "",
     ) -> None:
-        super().__init__(*args, **text)  # what, why, fix, docs, details: as ActionError
+        super().__init__(what, why, fix, docs, details=details)
         self.host = host
         self.status = status
-        self.kind = kind
+        self.kind: TransportKind = kind
 
 
 class Response:

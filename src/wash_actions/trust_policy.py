@@ -19,6 +19,8 @@ import json
 import re
 from typing import NamedTuple
 
+from .known import UPSTREAM
+
 ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
@@ -113,9 +115,9 @@ class Policy(NamedTuple):
 # ("ci: automated release train"; workflow_run / workflow_dispatch, which run on the default branch, so
 # refs/heads/main), wash.yml before that on a pushed tag "wash-v*" (from 2025-09-26) then "v*" (from 2026-03).
 WASH_POLICY = Policy(
-    "wasmCloud/wasmCloud",
+    UPSTREAM,
     source_refs=("refs/heads/main", "refs/tags/v[0-9]*", "refs/tags/wash-v[0-9]*"),
-    label="a wasmCloud/wasmCloud release",
+    label=f"a {UPSTREAM} release",
 )
 
 
@@ -264,15 +266,20 @@ class Envelope(NamedTuple):
 
 
 def bundle_envelope(bundle_json: bytes) -> Envelope | None:
-    """The DSSE envelope of a Sigstore bundle (JSON), None when the bundle has none (a message signature)."""
-    try:
-        bundle = json.loads(bundle_json)
-        envelope = bundle.get("dsseEnvelope") if isinstance(bundle, dict) else None
-        if not isinstance(envelope, dict):
-            return None
-        payload = base64.b64decode(str(envelope.get("payload", "")), validate=True)
-    except (ValueError, binascii.Error):
+    """The DSSE envelope of a Sigstore bundle (JSON), None when the bundle has none (a message signature);
+    ValueError when the bytes are not a bundle's JSON or the envelope's payload is not base64."""
+    bundle = json.loads(bundle_json)  # ValueError (UnicodeDecodeError included) when it is not JSON
+    if not isinstance(bundle, dict) or not isinstance(bundle.get("verificationMaterial"), dict):
+        raise ValueError("not a Sigstore bundle (a JSON object with verificationMaterial)")
+    envelope = bundle.get("dsseEnvelope")
+    if envelope is None:
         return None
+    if not isinstance(envelope, dict):
+        raise ValueError("the bundle's dsseEnvelope is not an object")
+    try:
+        payload = base64.b64decode(str(envelope.get("payload", "")), validate=True)
+    except binascii.Error:
+        raise ValueError("the DSSE payload is not base64") from None
     payload_type = envelope.get("payloadType")
     return Envelope(payload_type if isinstance(payload_type, str) else "", payload)
 

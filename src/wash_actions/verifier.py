@@ -15,6 +15,7 @@ that verifies an OCI image's attestations (:func:`verify_image`: the image's man
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -38,12 +39,14 @@ VERIFIER_LABELS: dict[VerifierName, str] = {
 FailureKind = Literal[
     "none-found",  # the source has no bundle for this artifact
     "source-failed",  # the source failed (error status, unreachable, unusable answer)
+    "malformed",  # not a Sigstore bundle
     "statement",  # not a DSSE in-toto statement of the policy's predicate type about this artifact
     "signature",  # the signature, certificate chain, timestamps or log entry did not verify
     "identity",  # signed by someone the policy does not accept
     "gh-refused",  # gh judged the bundle and refused it
     "gh-empty",  # gh exited 0 without a verified result
-    "unsupported",  # the verifier cannot judge this bundle (sigstore-python and GitHub's instance)
+    "unsupported",  # the verifier cannot judge this bundle (sigstore-python and GitHub's instance; gh failing
+    # to judge a later bundle after it judged an earlier one: never handed to sigstore-python then)
 ]
 
 
@@ -97,6 +100,7 @@ class Evidence(NamedTuple):
     subject_digest: str  # sha256:<hex>
     identity: str  # the Build Signer URI (the certificate's SAN)
     fallback: str = ""  # why gh could not judge, when sigstore-python did
+    bundle_digest: str = ""  # sha256:<hex> of the bundle's bytes (for a registry referrer: its layer's digest)
 
     def as_dict(self) -> dict[str, str]:
         """The evidence as a JSON-ready mapping (an action's output)."""
@@ -176,6 +180,9 @@ class _Loaded:
             yield source.name, self._cache[index]
 
 
+MAX_TRIED = 64  # bundles tried per source: each costs a verifier run, and a source may list thousands
+
+
 def _bundles(loaded: _Loaded, failures: list[Failure]) -> Iterator[tuple[str, bytes]]:
     for name, found in loaded:
         if isinstance(found, SourceFailed):
@@ -183,11 +190,14 @@ def _bundles(loaded: _Loaded, failures: list[Failure]) -> Iterator[tuple[str, by
         elif not found:
             failures.append(Failure(name, "none-found", "none found"))
         else:
-            yield from ((name, raw) for raw in found)
+            yield from ((name, raw) for raw in found[:MAX_TRIED])
+            if len(found) > MAX_TRIED:
+                detail = f"{len(found) - MAX_TRIED} more bundles not tried (at most {MAX_TRIED} per source)"
+                failures.append(Failure(name, "source-failed", detail))
 
 
 def _evidence(
-    verifier: VerifierName, source: str, identity: SignerIdentity, artifact: Artifact, policy: Policy
+    verifier: VerifierName, source: str, identity: SignerIdentity, artifact: Artifact, policy: Policy, raw: bytes
 ) -> Evidence:
     workflow, signer_ref = trust_policy.workflow_of(identity.build_signer, policy)
     server = policy.server_url.rstrip("/") + "/"
@@ -202,6 +212,7 @@ def _evidence(
         predicate_type=policy.predicate_type,
         subject_digest="sha256:" + artifact.sha256.lower(),
         identity=identity.build_signer,
+        bundle_digest="sha256:" + hashlib.sha256(raw).hexdigest(),
     )
 
 
@@ -214,8 +225,33 @@ def _refused_by_policy(name: str, identity: SignerIdentity, policy: Policy) -> F
 
 def _precheck(name: str, raw: bytes, artifact: Artifact, policy: Policy) -> Failure | None:
     """The statement rules on the bundle as sent: a bundle that cannot pass is refused before any verifier runs."""
-    problem = trust_policy.envelope_problem(trust_policy.bundle_envelope(raw), artifact.sha256, policy)
+    try:
+        envelope = trust_policy.bundle_envelope(raw)
+    except ValueError as exc:
+        return Failure(name, "malformed", f"not a Sigstore bundle: {transport.sanitise(str(exc), 200)}")
+    problem = trust_policy.envelope_problem(envelope, artifact.sha256, policy)
     return Failure(name, "statement", problem) if problem else None
+
+
+def _holds(raw: bytes) -> str:
+    """What a bundle says it holds (not verified), for a message about a verifier that found nothing in it."""
+    try:
+        envelope = trust_policy.bundle_envelope(raw)
+        if envelope is None:
+            return "a plain message signature"
+        statement = trust_policy.parse_statement(envelope.payload)
+    except ValueError:
+        return "no readable statement"
+    return (
+        f"a {envelope.payload_type or '(no payload type)'} envelope with a {statement.predicate_type or '(no type)'} "
+        f"statement about {len(statement.subjects)} subject(s)"
+    )
+
+
+def _logged(raw: bytes) -> bool:
+    """Whether a bundle (already pre-checked as JSON) carries a transparency log entry."""
+    material = json.loads(raw).get("verificationMaterial")
+    return bool(material.get("tlogEntries")) if isinstance(material, dict) else True
 
 
 def _with_gh(
@@ -232,18 +268,18 @@ def _with_gh(
         if path is None:
             path = directory / "artifact"
             path.write_bytes(artifact.data or b"")
-        trusted_root = gh_verifier.trusted_root_file(trust_configs, directory)
         for index, (name, raw) in enumerate(_bundles(loaded, failures)):
             if refusal := _precheck(name, raw, artifact, policy):
                 failures.append(refusal)
                 continue
             bundle = directory / f"bundle-{index}.json"
             bundle.write_bytes(raw)
+            trusted_root = gh_verifier.trusted_root_file(trust_configs, directory, logged=_logged(raw))
             outcome = gh_verifier.run(gh, path, bundle, policy, trusted_root)
             if outcome.kind == "unavailable":
                 if not judged:
                     raise GhUnavailable(outcome.detail)
-                failures.append(Failure(name, "gh-refused", f"gh could not judge it: {outcome.detail}"))
+                failures.append(Failure(name, "unsupported", f"gh could not judge it: {outcome.detail}"))
                 continue
             judged = True
             if outcome.kind == "empty":
@@ -252,7 +288,8 @@ def _with_gh(
                         name,
                         "gh-empty",
                         f"gh found no {policy.predicate_type} attestation it could verify for this artifact "
-                        f"(it exited 0 with no result; it said: {transport.sanitise(outcome.detail, 200)})",
+                        f"(it exited 0 with no result; it said: {transport.sanitise(outcome.detail, 200)}; the bundle "
+                        f"holds {_holds(raw)})",
                     )
                 )
                 continue
@@ -283,7 +320,7 @@ def _with_gh(
             if refusal is not None or identity is None:
                 failures.append(refusal or Failure(name, "gh-empty", "gh reported no verified attestation"))
                 continue
-            return _evidence(GH, name, identity, artifact, policy), failures
+            return _evidence(GH, name, identity, artifact, policy, raw), failures
     return None, failures
 
 
@@ -313,7 +350,7 @@ def _with_sigstore(
         if refusal := _refused_by_policy(name, verified.identity, policy):
             failures.append(refusal)
             continue
-        return _evidence(SIGSTORE, name, verified.identity, artifact, policy), failures
+        return _evidence(SIGSTORE, name, verified.identity, artifact, policy, raw), failures
     return None, failures
 
 

@@ -30,8 +30,8 @@ NETWORK_MODULES = {"http.client", "urllib.request", "socket", "ssl", "http.cooki
 NETWORK_OWNER = {"transport"}
 # sigstore and its dependencies are an extra, installed on first use by steps that sign or verify: imported
 # only inside functions (or for type checking) of these modules.
-SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography"}
-SIGSTORE_USERS = {"extras", "attest", "provenance_check", "sigstore_verifier"}
+SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography", "rfc3161_client"}
+SIGSTORE_USERS = {"extras", "attest", "sigstore_verifier"}
 
 
 @dataclass(frozen=True)

@@ -110,10 +110,10 @@ def plant(registry, repository: str, component: Path, key: str, tag: str) -> str
     client = oci.Registry(registry.host, insecure=True)
     wasm = component.read_bytes()
     artifact = layout.build(wasm, layout.Instant(1_700_000_000), extra={source_key.ANNOTATION: key})
-    client.ensure_blob(repository, wasm)
-    client.ensure_blob(repository, artifact.config)
-    client.put_manifest(repository, artifact.digest, artifact.manifest)
-    client.put_manifest(repository, tag, artifact.manifest)
+    client.upload_blob(repository, wasm)
+    client.upload_blob(repository, artifact.config)
+    client.push_manifest(repository, artifact.digest, artifact.manifest)
+    client.push_manifest(repository, tag, artifact.manifest)
     return artifact.digest
 
 

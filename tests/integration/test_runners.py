@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import parse_command_file
+from tests.stacks.registry import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
@@ -376,6 +377,23 @@ def test_the_actions_commands_are_found():
     assert {"build", "discover", "publish", "setup-wash install", "setup-wash resolve"} <= set(action_commands())
 
 
+# What each command does in an empty workspace with no inputs: the output it writes, or its one clear error.
+# A command started by the wrong interpreter (or not at all) writes neither.
+EMPTY_WORKSPACE = {
+    "build": ("error", "is not a wash project"),
+    "check": ("error", "Input 'component-path' is required"),
+    "discover": ("error", "No wash project found under"),
+    "publish": ("error", "Input 'component-path' is required"),
+    "setup-wash install": ("error", "setup-wash install ran without a resolved version"),
+    "setup-wash resolve": ("error", "Cannot resolve wash-version 'latest'"),  # the API is a closed port
+    "sigstore-cache": ("output", "path"),
+}
+
+
+def test_every_action_command_has_an_expected_outcome():
+    assert sorted(EMPTY_WORKSPACE) == action_commands()
+
+
 @pytest.mark.parametrize("command", action_commands())
 def test_every_action_starts_a_provisioned_python_outside_the_hosted_tool_cache(toolcache_python, tmp_path, command):
     """The interpreter the action's setup-python step gave (WASHACTIONS_PYTHON) runs every command."""
@@ -390,11 +408,18 @@ def test_every_action_starts_a_provisioned_python_outside_the_hosted_tool_cache(
         GITHUB_OUTPUT=str(output),
         GITHUB_WORKSPACE=str(tmp_path),
         RUNNER_TEMP=str(tmp_path),
+        GITHUB_API_URL=f"http://127.0.0.1:{free_port()}",
     )
     assert "error while loading shared libraries" not in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
-    # the command itself ran: it wrote outputs, or stopped with its own one clear error
-    assert output.read_text() or len(errors(proc)) == 1, proc.stdout + proc.stderr
+    # the command itself ran: it wrote its output, or stopped with its own one clear error
+    outcome, text = EMPTY_WORKSPACE[command]
+    if outcome == "output":
+        assert proc.returncode == 0 and not errors(proc), proc.stdout + proc.stderr
+        assert text in parse_command_file(output.read_text()), output.read_text()
+    else:
+        assert proc.returncode == 1 and output.read_text() == "", proc.stdout + proc.stderr
+        assert len(errors(proc)) == 1 and text in errors(proc)[0], proc.stdout
 
 
 # ---------------------------------------------------------------- Windows: paths converted by us only
@@ -489,4 +514,6 @@ def test_a_checkout_with_autocrlf_runs(tmp_path):
     )
     assert "\r" not in ran.stderr and "command not found" not in ran.stderr, ran.stderr
     assert "Traceback" not in ran.stdout + ran.stderr
-    assert "matrix=" in output.read_text() or len(errors(ran)) == 1, ran.stdout + ran.stderr
+    # the command ran in Python: the empty workspace has no project, which discover says in one clear error
+    assert ran.returncode == 1 and len(errors(ran)) == 1, ran.stdout + ran.stderr
+    assert "No wash project found under" in errors(ran)[0], ran.stdout

@@ -348,7 +348,7 @@ def test_every_release_era_is_accepted(verified, release_server, sigstore, wash_
     [
         pytest.param(
             upstream.FEATURE_BRANCH_CLAIMS,
-            "ref refs/heads/feature is not refs/heads/main or a release tag",
+            "ref refs/heads/feature is not refs/heads/main or refs/tags/v[0-9]* or refs/tags/wash-v[0-9]*",
             id="feature-branch",
         ),
         pytest.param(

@@ -27,8 +27,8 @@ GITHUB_INSTANCE = Instance("github", "https://fulcio.githubapp.com", tsa_url="ht
 def push_image(client: registry.Registry, repository: str, content: bytes) -> registry.Manifest:
     """A one-layer OCI image (the shape does not matter to the verifier: its manifest bytes are the artifact)."""
     config = b"{}"
-    client.ensure_blob(repository, config)
-    client.ensure_blob(repository, content)
+    client.upload_blob(repository, config)
+    client.upload_blob(repository, content)
     body = json.dumps(
         {
             "schemaVersion": 2,
@@ -118,6 +118,10 @@ def test_accepts_what_publish_attested(client, attested, user_sigstore, use_gh, 
     assert evidence.source_repository == REPOSITORY and evidence.source_ref == "refs/heads/main"
     assert evidence.identity == f"https://github.com/{USER_WORKFLOW_REF}"
     assert evidence.source == f"registry {client.host}/acme/attested"
+    # the bundle is a referrer's layer (the session's registry may hold this image's referrers of earlier tests)
+    referrers = [str(d["digest"]) for d in client.referrers("acme/attested", attested.digest)]
+    layers = {json.loads(client.get_manifest("acme/attested", r).body)["layers"][0]["digest"] for r in referrers}
+    assert evidence.bundle_digest in layers
     assert oracle(client.host, "acme/attested", attested.digest, policy, [user_sigstore.trust_config_path], tmp_path)
 
 
@@ -200,15 +204,113 @@ def test_githubs_private_instance_with_gh_and_what_sigstore_python_says(
 ):
     image = push_image(client, "acme/private", b"\0asm from a private repository")
     attach(client, "acme/private", image, github_sigstore, monkeypatch, instance=GITHUB_INSTANCE)
-    # Both test stacks' CAs are issued by the organisation "sigstore.mock", and gh picks the trusted root by the leaf
-    # issuer's organisation (verification/sigstore.go chooseVerifier; in production "sigstore.dev" or "GitHub, Inc."):
-    # so gh gets GitHub's instance's root alone here.
-    trust = (str(github_sigstore.trust_config_path),)
+    # Both stacks, as a publish job's environment names them. Their CAs share the organisation "sigstore.mock", and gh
+    # picks the trusted root by the leaf issuer's organisation (verification/sigstore.go chooseVerifier; in
+    # production "sigstore.dev" or "GitHub, Inc."): the verifier puts the root without a log first for this bundle.
+    trust = (str(user_sigstore.trust_config_path), str(github_sigstore.trust_config_path))
     policy = Policy(REPOSITORY, signer_workflow=WORKFLOW)
     evidence = verifier.verify_image(client, "acme/private", image.digest, policy, gh=str(GH), trust_configs=trust)
     assert evidence.verifier == "gh" and evidence.subject_digest == image.digest
     assert oracle(client.host, "acme/private", image.digest, policy, [github_sigstore.trust_config_path], tmp_path)
+    # and a public-good bundle still verifies with both roots given
+    public = push_image(client, "acme/public", b"\0asm from a public repository")
+    attach(client, "acme/public", public, user_sigstore, monkeypatch)
+    assert (
+        verifier.verify_image(client, "acme/public", public.digest, policy, gh=str(GH), trust_configs=trust).verifier
+        == "gh"
+    )
+    # sigstore-python: from its parts (timestamps, chain, DSSE signature), as gh's GitHub verifier does
+    evidence = verifier.verify_image(client, "acme/private", image.digest, policy, gh=None, trust_configs=trust)
+    assert evidence.verifier == "sigstore-python" and evidence.identity == f"https://github.com/{USER_WORKFLOW_REF}"
+    # without GitHub's trust root (production has none for sigstore-python): not judged, and the error says gh can
     with pytest.raises(verifier.Unverified) as caught:
-        verifier.verify_image(client, "acme/private", image.digest, policy, gh=None, trust_configs=trust)
+        verifier.verify_image(client, "acme/private", image.digest, policy, gh=None, trust_configs=())
     assert [f.kind for f in caught.value.failures] == ["unsupported"]
     assert "GitHub CLI" in caught.value.why
+
+
+def private_bundle(client, github_sigstore, monkeypatch, name: str) -> tuple[registry.Manifest, bytes]:
+    image = push_image(client, name, b"\0asm private: " + name.encode())
+    attach(client, name, image, github_sigstore, monkeypatch, instance=GITHUB_INSTANCE)
+    [raw] = verifier.bundle_sources.fetch_referrers(client, name, image.digest)
+    return image, raw
+
+
+def judge(image: registry.Manifest, raw: bytes, trust: tuple[str, ...], gh: str | None) -> verifier.Evidence:
+    artifact = verifier.bytes_artifact(image.body, "image")
+    source = verifier.bundle_sources.given("bundle", [raw])
+    return verifier.verify(artifact, [source], Policy(REPOSITORY), gh=gh, trust_configs=trust)
+
+
+def tampered(raw: bytes, change: str) -> bytes:
+    import base64
+
+    data = json.loads(raw)
+    if change == "payload":
+        statement = json.loads(base64.b64decode(data["dsseEnvelope"]["payload"]))
+        statement["predicate"]["buildDefinition"]["externalParameters"]["workflow"]["ref"] = "refs/heads/evil"
+        data["dsseEnvelope"]["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
+    elif change == "timestamp":
+        stamp = bytearray(
+            base64.b64decode(
+                data["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]["signedTimestamp"]
+            )
+        )
+        stamp[-10] ^= 0xFF
+        data["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]["signedTimestamp"] = (
+            base64.b64encode(bytes(stamp)).decode()
+        )
+    elif change == "no-timestamp":
+        data["verificationMaterial"]["timestampVerificationData"] = {"rfc3161Timestamps": []}
+    elif change == "signature":
+        sig = bytearray(base64.b64decode(data["dsseEnvelope"]["signatures"][0]["sig"]))
+        sig[-1] ^= 0x01
+        data["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize("change", ["payload", "timestamp", "no-timestamp", "signature"])
+def test_a_tampered_timestamped_bundle_is_refused_by_sigstore_python_gh_and_sigstore_js(
+    client, github_sigstore, monkeypatch, tmp_path, change
+):
+    image, raw = private_bundle(client, github_sigstore, monkeypatch, f"acme/tampered-{change}")
+    trust = (str(github_sigstore.trust_config_path),)
+    assert judge(image, raw, trust, None).verifier == "sigstore-python"  # the original verifies
+    bad = tampered(raw, change)
+    for gh in (None, str(GH)):
+        with pytest.raises(verifier.Unverified) as caught:
+            judge(image, bad, trust, gh)
+        assert caught.value.kind == "refused", caught.value.why
+    path = tmp_path / "bundle.json"
+    path.write_bytes(bad)
+    node = github_sigstore.verify_with_node(path, None, f"https://github.com/{USER_WORKFLOW_REF}", attest_issuer())
+    assert node.returncode != 0
+
+
+def attest_issuer() -> str:
+    from wash_actions.trust_policy import ISSUER
+
+    return ISSUER
+
+
+def test_a_timestamped_bundle_under_another_trust_root_is_refused(client, github_sigstore, user_sigstore, monkeypatch):
+    image, raw = private_bundle(client, github_sigstore, monkeypatch, "acme/other-root")
+    with pytest.raises(verifier.Unverified) as caught:
+        judge(image, raw, (str(user_sigstore.trust_config_path),), None)
+    assert [f.kind for f in caught.value.failures] == ["signature"]
+
+
+def test_a_trusted_timestamp_does_not_make_an_untrusted_certificate_trusted(
+    client, github_sigstore, user_sigstore, monkeypatch, tmp_path
+):
+    """GitHub's timestamp authority, but another instance's Fulcio CA: the chain check refuses."""
+    image, raw = private_bundle(client, github_sigstore, monkeypatch, "acme/mixed-root")
+    config = json.loads(github_sigstore.trust_config_path.read_text())
+    other = json.loads(user_sigstore.trust_config_path.read_text())
+    config["trustedRoot"]["certificateAuthorities"] = other["trustedRoot"]["certificateAuthorities"]
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps(config))
+    with pytest.raises(verifier.Unverified) as caught:
+        judge(image, raw, (str(mixed),), None)
+    [failure] = caught.value.failures
+    assert failure.kind == "signature" and "validation failed" in failure.detail, failure.detail  # no chain to the CA

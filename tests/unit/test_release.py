@@ -1,13 +1,19 @@
-"""release.SideBySide: publish's registry requests, side by side on plain threads."""
+"""release: publish's registry steps (push once, tag, read the tags back) and SideBySide, its plain threads."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 
 import pytest
 
-from wash_actions import release
+from tests.helpers import commit_time
+from tests.stacks import proxy as proxy_stack
+from tests.stacks import registry as registry_stack
+from wash_actions import layout, release
+from wash_actions.errors import ActionError
+from wash_actions.registry import Credentials, Registry, RegistryError
 
 
 def test_results_come_in_the_order_of_the_names_whatever_the_order_they_finish() -> None:
@@ -82,3 +88,91 @@ def test_tag_reads_raise_the_first_failure_in_tag_order(failing: int) -> None:
     reads = release.TagReads(Client(), "acme/x", ["t0", "t1", "t2", "t3"])  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match=f"t{failing} unreachable"):
         reads.result()
+
+
+# -- push once, then tag: against a real registry (docker-registry on loopback) ------------------------------
+
+
+def _artifact() -> tuple[layout.Artifact, bytes]:
+    payload = b"\x04test" + secrets.token_bytes(16)  # a custom section: a new component, new blobs
+    wasm = b"\0asm\x0d\x00\x01\x00\x00" + bytes([len(payload)]) + payload
+    return layout.build(wasm, commit_time()), wasm
+
+
+def _client(host: str, credentials: Credentials | None = None) -> Registry:
+    return Registry(host, insecure=True, credentials=credentials, sleep=lambda seconds: None)
+
+
+def test_push_sends_what_is_missing_once(registry):
+    made, wasm = _artifact()
+    client = _client(registry.host)
+    first = release.push(client, "unit/push", made, wasm, {})
+    assert first == release.Pushed((made.layer_digest, made.config_digest), manifest_stored=True)
+    assert registry.manifest("unit/push", made.digest).content == made.manifest.body
+    assert release.push(client, "unit/push", made, wasm, {}) == release.Pushed((), manifest_stored=False)
+    # a tag already naming the digest proves it is there: not even a HEAD
+    assert release.push(client, "unit/push", made, wasm, {"v1": made.digest}) == release.Pushed((), False)
+
+
+def test_push_uploads_only_the_blob_the_repository_lacks(registry):
+    made, wasm = _artifact()
+    client = _client(registry.host)
+    client.upload_blob("unit/partial", wasm)
+    assert release.push(client, "unit/partial", made, wasm, {}).uploaded == (made.config_digest,)
+
+
+def test_tag_creates_moves_and_leaves_tags(registry):
+    old, old_wasm = _artifact()
+    new, new_wasm = _artifact()
+    client = _client(registry.host)
+    repo = "unit/tags"
+    release.push(client, repo, old, old_wasm, {})
+    first = release.tag(client, repo, "img", old.manifest, {"v1": "", "latest": ""})
+    assert first == release.Tagged(moved={}, created=("v1", "latest"), unchanged=())
+    release.push(client, repo, new, new_wasm, {})
+    previous = release.TagReads(client, repo, ["v1", "latest", "v2"]).result()
+    assert previous == {"v1": old.digest, "latest": old.digest, "v2": ""}
+    second = release.tag(client, repo, "img", new.manifest, {"latest": old.digest, "v2": ""})
+    assert second == release.Tagged(moved={"latest": old.digest}, created=("v2",), unchanged=())
+    assert {t: client.resolve(repo, t) for t in ("v1", "latest", "v2")} == {
+        "v1": old.digest,
+        "latest": new.digest,
+        "v2": new.digest,
+    }
+    again = release.tag(client, repo, "img", new.manifest, {"latest": new.digest, "v2": new.digest})
+    assert again == release.Tagged(moved={}, created=(), unchanged=("latest", "v2"))
+
+
+def test_a_tag_that_fails_is_named_and_the_others_still_move(registry):
+    made, wasm = _artifact()
+    with proxy_stack.serving(registry.url) as proxy:
+        proxy.faults.put(proxy_stack.Fault.status(400, method="PUT", path=r"/manifests/b$").persistent())
+        client = _client(proxy.host)
+        release.push(client, "unit/failing", made, wasm, {})
+        with pytest.raises(ActionError) as caught:
+            release.tag(client, "unit/failing", "img", made.manifest, {"a": "", "b": "", "c": ""})
+    assert caught.value.what.startswith(f"Published img@{made.digest} but could not tag b (1 of 3 tags)")
+    assert "Naming " + made.digest + ": a, c." in caught.value.why and "HTTP 400" in caught.value.why
+    assert registry.tags("unit/failing") == ["a", "c"]
+
+
+def test_a_tag_read_denied_is_unknown_and_any_other_failure_stops(auth_registry, registry):
+    assert release.previous_digest(_client(auth_registry.host), "unit/x", "v1") == release.UNKNOWN
+    assert release.previous_digest(_client(registry.host), "unit/none", "v1") == ""
+    closed = _client(f"127.0.0.1:{registry_stack.free_port()}")
+    with pytest.raises(RegistryError) as caught:
+        release.previous_digest(closed, "unit/x", "v1")
+    assert caught.value.kind == "unreachable"
+
+
+@pytest.mark.parametrize(("kind", "unknown"), [("denied", True), ("refused", False), ("unreachable", False)])
+def test_what_a_failed_tag_read_means_follows_the_kind_not_the_wording(kind, unknown):
+    class Client:
+        def find_manifest(self, repository: str, tag: str) -> None:
+            raise RegistryError("Reworded", "whatever", "fix", "#publish", kind=kind, host="r.test", status=403)
+
+    if unknown:
+        assert release.previous_digest(Client(), "acme/x", "v1") == release.UNKNOWN  # type: ignore[arg-type]
+    else:
+        with pytest.raises(RegistryError):
+            release.previous_digest(Client(), "acme/x", "v1")  # type: ignore[arg-type]

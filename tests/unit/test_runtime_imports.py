@@ -23,7 +23,8 @@ MODULES = [
     "wash_actions.registry",
     "wash_actions.install",
     "wash_actions.attest",
-    "wash_actions.provenance_check",
+    "wash_actions.verifier",
+    "wash_actions.sigstore_verifier",
     "wash_actions.plugins",
     "wash_actions.wash",
 ]

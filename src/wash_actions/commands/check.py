@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import component, gha, interfaces, paths
-from ..errors import ActionError
+from ..errors import COMPONENT_PATH_FIX, ActionError
 
 MODES = ("true", "report", "false")
 READ_LIMIT = 1 << 30  # a component larger than 1 GiB is not read (max-size says how big is too big)
@@ -73,11 +73,11 @@ class CheckInputs:
             raise ActionError(
                 what="Input 'component-path' is required",
                 why="check reads the component the build step made.",
-                fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
+                fix=COMPONENT_PATH_FIX,
                 docs="#check",
             )
         workspace = gha.workspace()
-        fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
+        fix = COMPONENT_PATH_FIX
         location = paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#check") if raw else Path()
         host = inputs.get("host") or "wasmcloud"
         return cls(
@@ -126,7 +126,7 @@ def read(path: Path, *, label: str) -> component.World:
         raise ActionError(
             what=f"{label} {path} does not exist",
             why="check reads a component file the build step made.",
-            fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
+            fix=COMPONENT_PATH_FIX,
             docs="#check",
         )
     size = path.stat().st_size
@@ -138,7 +138,7 @@ def read(path: Path, *, label: str) -> component.World:
             raise ActionError(
                 what=f"{label} {path.name} is {human(size)}, more than check reads ({human(READ_LIMIT)})",
                 why="No real component is that large; the path names another file.",
-                fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
+                fix=COMPONENT_PATH_FIX,
                 docs="#check",
             )
         data = head + handle.read()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .. import attest_decision, gha, layout, paths, registry, release, reuse, sbom_inputs, source_date, source_key, tags
 from ..attest_decision import Instance
-from ..errors import ActionError
+from ..errors import COMPONENT_PATH_FIX, ActionError
 from ..oci import check_registry, check_repository
 from ..registry import Credentials
 
@@ -61,7 +60,7 @@ class PublishInputs(NamedTuple):
             raise ActionError(
                 what="Input 'component-path' is required",
                 why="publish pushes a component file that an earlier step built.",
-                fix="with:\n  component-path: ${{ steps.build.outputs.component-path }}",
+                fix=COMPONENT_PATH_FIX,
                 docs="#publish",
             )
         component = check_component_location(raw_component, gha.workspace())
@@ -196,12 +195,12 @@ def git_context() -> tags.GitContext:
 
 def check_component_location(raw: str, workspace: Path) -> Path:
     """A relative 'component-path' stays inside the workspace; an absolute one (build's output) as written."""
-    fix = "Pass build's output:\nwith:\n  component-path: ${{ steps.build.outputs.component-path }}"
+    fix = f"Pass build's output:\n{COMPONENT_PATH_FIX}"
     return paths.workspace_input("component-path", raw, workspace, fix=fix, docs="#publish")
 
 
 def check_component(path: Path) -> None:
-    fix = "with:\n  component-path: ${{ steps.build.outputs.component-path }}"
+    fix = COMPONENT_PATH_FIX
     if path.is_dir():
         raise ActionError(
             what=f"component-path {path} is a directory",
@@ -432,7 +431,7 @@ def index(client: registry.Registry, inputs: PublishInputs, key: str, manifest: 
     A failure is a warning: the component and its tags are published."""
     name = source_key.tag_for(key)
     try:
-        client.put_manifest(inputs.repository, name, manifest)
+        client.push_manifest(inputs.repository, name, manifest)
     except ActionError as exc:
         gha.warning(
             f"Could not tag {inputs.image}:{name} ({exc.what}); the next build of the same source will not find "
@@ -753,7 +752,6 @@ _STAGES = {
     "store": "storing the attestation with GitHub's attestations API",
     "referrer": "pushing the attestation to the registry as a referrer of the image",
 }
-_DENIED = re.compile(r"denied access \(HTTP (\d{3})\)")
 
 
 def attestation_failed(
@@ -781,10 +779,9 @@ def attestation_failed(
         "    push-to-registry: true"
     )
     if stage == "referrer":
-        denied = _DENIED.search(cause.what)
-        if denied:
+        if isinstance(cause, registry.RegistryError) and cause.kind == "denied":
             why = (
-                f"{inputs.registry} refused the attestation's referrer manifest (HTTP {denied[1]}), although the "
+                f"{inputs.registry} refused the attestation's referrer manifest (HTTP {cause.status}), although the "
                 "same credentials pushed the image moments ago: this registry or token does not accept an OCI "
                 "artifact that refers to an image (a manifest with a subject and an artifactType)."
             )

@@ -15,10 +15,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import gha, install, known, releases, resolution, rust, transport, versions
 from ..errors import ActionError
 from ..resolution import Resolved
+
+if TYPE_CHECKING:
+    from .. import bundle_sources, verifier
 
 DEFAULT_VERSION = "latest"
 _SHA256 = 64
@@ -244,29 +248,16 @@ def reported_version(binary: Path) -> str:
     return out.strip().split()[-1].lstrip("v") if out.strip() else ""
 
 
-def _sources(inputs: SetupInputs, resolved: Resolved, sha256: str) -> list[tuple[str, Callable[[], list[bytes]]]]:
-    from .. import provenance_check
+def _sources(inputs: SetupInputs, resolved: Resolved, sha256: str) -> list[bundle_sources.Source]:
+    """Where wash's provenance comes from: the release's bundle asset (2.1.0 on), then GitHub's attestations API."""
+    from .. import bundle_sources, trust_policy
 
-    sources: list[tuple[str, Callable[[], list[bytes]]]] = []
+    sources: list[bundle_sources.Source] = []
     if resolved.bundle_url:
-        url = resolved.bundle_url
-        sources.append(
-            (
-                f"release asset {install.BUNDLE_ASSET}",
-                lambda: [b] if (b := provenance_check.fetch_bundle(url)) else [],
-            )
-        )
-    sources.append(
-        (
-            "GitHub attestations API",
-            lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.api_auth, sha256),
-        )
-    )
+        sources.append(bundle_sources.release_asset(resolved.bundle_url, install.BUNDLE_ASSET))
+    repository = trust_policy.WASH_POLICY.source
+    sources.append(bundle_sources.attestations_api(inputs.api_url, inputs.api_auth, repository, sha256))
     return sources
-
-
-GH_VERIFIER = "the GitHub CLI (gh attestation verify)"
-SIGSTORE_VERIFIER = "sigstore-python"
 
 
 def gh_on_path() -> str | None:
@@ -274,9 +265,20 @@ def gh_on_path() -> str | None:
     return shutil.which("gh")
 
 
+def unverified(exc: verifier.Unverified) -> ActionError:
+    """setup-wash's words for a wash that no bundle vouches for: every source's reason, and how to go on."""
+    return ActionError(
+        what="The downloaded wash could not be verified against wasmCloud's release provenance",
+        why=f"{exc.why} Nothing was installed.",
+        fix="Re-run the job. If the runner cannot reach the provenance sources, pin the binary instead:\n"
+        "with:\n  verify: false\n  checksum: <sha256 of the binary>",
+        docs="#verification",
+    )
+
+
 def _verifier(inputs: SetupInputs, resolved: Resolved, gh: str | None) -> Callable[[Path, str], str]:
-    """Verify with gh when it is on PATH; with sigstore-python (installed on first use) when gh is missing or could
-    not judge the bundle. A refusal by gh is final."""
+    """The one verifier (verifier.verify: gh when it is on PATH, sigstore-python when gh is missing or could not
+    judge, a refusal by gh final) with wasmCloud's release policy; sigstore-python preloaded when there is no gh."""
     preload: threading.Thread | None = None
     if gh is None:
         from .. import extras  # only a download verified by sigstore-python needs it
@@ -291,29 +293,31 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, gh: str | None) -> Callab
         preload = extras.preload_sigstore("sigstore.models", "sigstore.verify")
 
     def verify(binary: Path, sha256: str) -> str:
-        from .. import extras, provenance_check
+        import os
 
-        trust_config = gha.env(provenance_check.TRUST_CONFIG_ENV)
-        verifier = SIGSTORE_VERIFIER
-        evidence: provenance_check.Evidence | None = None
-        if gh is not None:
-            try:
-                evidence = provenance_check.verify_binary_with_gh(
-                    gh, binary, sha256, _sources(inputs, resolved, sha256), trust_config
-                )
-                verifier = GH_VERIFIER
-            except provenance_check.GhUnavailable as exc:
-                gha.info(f"The GitHub CLI could not verify ({exc}); verifying with sigstore-python instead.")
-        if evidence is None:
-            if preload is not None:
-                preload.join()
-            extras.ensure_sigstore()
-            evidence = provenance_check.verify_binary(sha256, _sources(inputs, resolved, sha256), trust_config)
+        from .. import trust_policy, verifier
+
+        if preload is not None:
+            preload.join()  # the verifier installs sigstore itself: never while the preload still does
+        artifact = verifier.Artifact(sha256, f"wash {resolved.version}", path=binary)
+        try:
+            evidence = verifier.verify(
+                artifact,
+                _sources(inputs, resolved, sha256),
+                trust_policy.WASH_POLICY,
+                gh=gh,
+                trust_configs=verifier.trust_configs_from(dict(os.environ)),
+            )
+        except verifier.Unverified as exc:
+            raise unverified(exc) from None
+        if evidence.fallback:
+            gha.info(f"The GitHub CLI could not verify ({evidence.fallback}); verified with sigstore-python instead.")
+        label = verifier.VERIFIER_LABELS[evidence.verifier]
         gha.info(
-            f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source} with {verifier}: "
+            f"Verified wash {resolved.version} (sha256 {sha256}) via {evidence.source} with {label}: "
             f"signed by {evidence.identity}"
         )
-        return f"signed by {evidence.identity} (via {evidence.source}; verified by {verifier})"
+        return f"signed by {evidence.identity} (via {evidence.source}; verified by {label})"
 
     return verify
 

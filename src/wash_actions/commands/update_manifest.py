@@ -3,8 +3,8 @@
 This project's scheduled workflow (.github/workflows/update-wash-manifest.yml) runs it, never a user's
 runner. It lists wasmCloud/wasmCloud's releases, and for every version (>= 2.0.0) not yet in the manifest
 downloads each platform binary and verifies it against wasmCloud's provenance with the full Sigstore policy
-(``provenance_check.verify_binary_with_gh`` when gh is on PATH, else ``verify_binary``:
-the release's wash.sigstore.json, else GitHub's attestations API).
+(``verifier.verify``: gh when it is on PATH, else sigstore-python; the release's wash.sigstore.json, else GitHub's
+attestations API; SLSA provenance with the binary as subject).
 A release is added only when every binary verified; one that does not is left out and the run fails. The
 pull request body lists what was added, with each binary's sha256, signer and source.
 """
@@ -12,13 +12,14 @@ pull request body lists what was added, with each binary's sha256, signer and so
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gha, install, known, releases, resolution, transport, versions
+from .. import gha, install, known, releases, resolution, transport, verifier, versions
 from ..errors import ActionError
 
 # the platform binaries a wash release carries (release-tag.yml attests ./artifacts/*/wash*)
@@ -33,7 +34,7 @@ class UpdateInputs:
     manifest: Path
     body_path: Path
     min_version: versions.Version
-    trust_config: str
+    trust_configs: tuple[str, ...]
 
     @property
     def auth(self) -> transport.Auth | None:
@@ -59,7 +60,7 @@ class UpdateInputs:
             manifest=Path(inputs.get("manifest") or default_manifest),
             body_path=Path(inputs.get("body-path") or gha.temp_dir() / "wash-manifest-pr.md"),
             min_version=minimum,
-            trust_config=gha.env("WASHACTIONS_SIGSTORE_TRUST_CONFIG"),
+            trust_configs=verifier.trust_configs_from(dict(os.environ)),
         )
 
 
@@ -120,32 +121,27 @@ def check_release(
 
 
 def release_verifier(inputs: UpdateInputs) -> Verify:
-    """setup-wash's verification: the GitHub CLI when it is on PATH, else (or when gh cannot judge) sigstore
-    (installed from the lock on first use); the project's policy either way, and a refusal by gh is final."""
+    """setup-wash's verification (the one verifier, ``verifier.verify``: the GitHub CLI when it is on PATH,
+    sigstore-python when gh is missing or cannot judge, a refusal by gh final) with wasmCloud's release policy:
+    the release's bundle, then GitHub's attestations API."""
     import shutil
 
-    from .. import extras, provenance_check
+    from .. import bundle_sources, trust_policy, verifier
 
     gh = shutil.which("gh")
+    policy = trust_policy.WASH_POLICY
 
     def verify(sha256: str, bundle: bytes | None, binary: Path) -> tuple[str, str]:
-        sources: list[tuple[str, Callable[[], list[bytes]]]] = [
-            (f"release asset {install.BUNDLE_ASSET}", lambda: [bundle] if bundle else []),
-            (
-                "GitHub attestations API",
-                lambda: provenance_check.fetch_attestations(inputs.api_url, inputs.auth, sha256),
-            ),
+        sources = [
+            bundle_sources.given(f"release asset {install.BUNDLE_ASSET}", [bundle] if bundle else []),
+            bundle_sources.attestations_api(inputs.api_url, inputs.auth, policy.source, sha256),
         ]
-        if gh is not None:
-            try:
-                evidence = provenance_check.verify_binary_with_gh(gh, binary, sha256, sources, inputs.trust_config)
-                gha.info(f"sha256 {sha256}: verified by the GitHub CLI via {evidence.source}")
-                return evidence.source, evidence.identity
-            except provenance_check.GhUnavailable as exc:
-                gha.info(f"The GitHub CLI could not verify ({exc}); verifying with sigstore-python instead.")
-        extras.ensure_sigstore()
-        evidence = provenance_check.verify_binary(sha256, sources, inputs.trust_config)
-        gha.info(f"sha256 {sha256}: verified by sigstore-python via {evidence.source}")
+        artifact = verifier.Artifact(sha256, binary.name, path=binary)
+        evidence = verifier.verify(artifact, sources, policy, gh=gh, trust_configs=inputs.trust_configs)
+        if evidence.fallback:
+            gha.info(f"The GitHub CLI could not verify ({evidence.fallback}); verified with sigstore-python instead.")
+        label = verifier.VERIFIER_LABELS[evidence.verifier]
+        gha.info(f"sha256 {sha256}: verified by {label} via {evidence.source}")
         return evidence.source, evidence.identity
 
     return verify
@@ -195,7 +191,7 @@ def run(
         verify = verifier or release_verifier(inputs)
         fetch_bundle: Callable[[str], bytes | None]
         if fetch is None:
-            from ..provenance_check import fetch_bundle
+            from ..bundle_sources import fetch_asset as fetch_bundle
         else:
             fetch_bundle = fetch
         with tempfile.TemporaryDirectory(prefix="wash-manifest-") as workdir:

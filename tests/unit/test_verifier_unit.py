@@ -1,8 +1,12 @@
-"""Provenance checks without a network: the signer identity rule, statement subjects, and verify_binary.
+"""The one verifier without a network: wash's identity policy (trust_policy's WASH_POLICY), the statement rules, and
+verifier.verify with sigstore-python (gh absent: the order of sources, failures and their kinds). The fake
+signatures and certificates here are shared by test_sigstore_verifier.py, test_gh_verifier.py and
+test_certificate_reader.py.
 
 Sigstore's trust root and Verifier are replaced (production would fetch the trust root over TUF). The
 bundles are real Sigstore bundle JSON around a locally made certificate, so ``Bundle.from_json``, the
-DSSE subject check and the release-workflow policy all run for real; only signature checking is faked.
+DSSE statement checks and the release-workflow policy all run for real; only signature checking is faked.
+Real signatures: tests/integration/test_verifier_agreement.py and test_verifier_images.py.
 """
 
 from __future__ import annotations
@@ -21,35 +25,35 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 from sigstore.errors import VerificationError
 
-from tests.unit.test_transport import reply, start_server
-from wash_actions import provenance_check
+from wash_actions import bundle_sources, sigstore_verifier, trust_policy, verifier
+from wash_actions.commands import setup_wash
 from wash_actions.errors import ActionError
-from wash_actions.transport import Auth
+from wash_actions.trust_policy import WASH_POLICY
 
 WORKFLOWS = "https://github.com/wasmCloud/wasmCloud/.github/workflows/"
 RELEASE_SAN = WORKFLOWS + "release.yml@refs/tags/v2.10.3"
 SHA = hashlib.sha256(b"wash binary").hexdigest()
 OTHER = hashlib.sha256(b"another binary").hexdigest()
 
-# --- identity_problem: the release-run rule on Fulcio's extensions ------------------------------------
+# --- identity_problem: wasmCloud's release-run rule on Fulcio's extensions ------------------------------------
 
 UPSTREAM_URI = "https://github.com/wasmCloud/wasmCloud"
 
 
 def identity(
     signer: str = RELEASE_SAN, repo: str = UPSTREAM_URI, ref: str = "refs/tags/v2.10.3", **extra: object
-) -> provenance_check.SignerIdentity:
+) -> trust_policy.SignerIdentity:
     """A signer as Fulcio describes it: SAN = Build Signer URI (job_workflow_ref), repository and ref of the run."""
     fields: dict[str, object] = {
         "sans": (signer,),
-        "issuer": provenance_check.ISSUER,
+        "issuer": trust_policy.ISSUER,
         "build_signer": signer,
         "source_repository": repo,
         "source_ref": ref,
         "owner": repo.rsplit("/", 1)[0],
     }
     fields.update(extra)
-    return provenance_check.SignerIdentity(**fields)  # type: ignore[arg-type]
+    return trust_policy.SignerIdentity(**fields)  # type: ignore[arg-type]
 
 
 # The real eras, from wasmCloud/wasmCloud's workflows: release-tag.yml (workflow_run/workflow_dispatch, on main,
@@ -60,8 +64,8 @@ WASH_WASH_V_TAG_ERA = identity(WORKFLOWS + "wash.yml@refs/tags/wash-v2.0.0-rc.8"
 
 
 @pytest.mark.parametrize("accepted", [RELEASE_TAG_ERA, WASH_V_TAG_ERA, WASH_WASH_V_TAG_ERA, identity()])
-def test_release_runs_are_accepted(accepted: provenance_check.SignerIdentity) -> None:
-    assert provenance_check.identity_problem(accepted) == ""
+def test_release_runs_are_accepted(accepted: trust_policy.SignerIdentity) -> None:
+    assert trust_policy.identity_problem(accepted) == ""
 
 
 @pytest.mark.parametrize(
@@ -103,13 +107,13 @@ def test_release_runs_are_accepted(accepted: provenance_check.SignerIdentity) ->
         ),
     ],
 )
-def test_other_runs_are_refused(refused: provenance_check.SignerIdentity, problem: str) -> None:
-    assert problem in provenance_check.identity_problem(refused)
+def test_other_runs_are_refused(refused: trust_policy.SignerIdentity, problem: str) -> None:
+    assert problem in trust_policy.identity_problem(refused)
 
 
 def test_identity_case_of_owner_and_repository_does_not_matter() -> None:
     lower = identity(RELEASE_SAN.replace("wasmCloud/wasmCloud", "wasmcloud/wasmcloud"), repo=UPSTREAM_URI.lower())
-    assert provenance_check.identity_problem(lower) == ""
+    assert trust_policy.identity_problem(lower) == ""
 
 
 @pytest.mark.parametrize(
@@ -123,7 +127,7 @@ def test_identity_case_of_owner_and_repository_does_not_matter() -> None:
     ],
 )
 def test_release_workflows_at_a_tag_are_accepted(san: str) -> None:
-    assert provenance_check.identity_problem(identity(san)) == ""
+    assert trust_policy.identity_problem(identity(san)) == ""
 
 
 @pytest.mark.parametrize(
@@ -160,7 +164,7 @@ def test_release_workflows_at_a_tag_are_accepted(san: str) -> None:
     ],
 )
 def test_other_signing_workflows_are_refused(san: str) -> None:
-    assert provenance_check.identity_problem(identity(san))
+    assert trust_policy.identity_problem(identity(san))
 
 
 @pytest.mark.parametrize(
@@ -174,10 +178,10 @@ def test_other_signing_workflows_are_refused(san: str) -> None:
     ],
 )
 def test_signing_workflows_outside_workflows_are_refused(san: str) -> None:
-    assert provenance_check.identity_problem(identity(san))
+    assert trust_policy.identity_problem(identity(san))
 
 
-# --- _subjects ----------------------------------------------------------------------------------
+# --- the statement's subjects ----------------------------------------------------------------------------------
 
 
 def statement(*digests: str, **extra: object) -> dict[str, object]:
@@ -203,7 +207,7 @@ def statement(*digests: str, **extra: object) -> dict[str, object]:
     ],
 )
 def test_subjects(payload: dict[str, object], subjects: set[str]) -> None:
-    assert provenance_check._subjects(json.dumps(payload).encode()) == subjects
+    assert trust_policy.parse_statement(json.dumps(payload).encode()).subjects == subjects
 
 
 # --- fake bundles and a fake Verifier -----------------------------------------------------------
@@ -226,7 +230,7 @@ def der_utf8(text: str) -> bytes:
 
 def certificate(
     *sans: str,
-    issuer: str | None = provenance_check.ISSUER,
+    issuer: str | None = trust_policy.ISSUER,
     repo: str | None = "https://github.com/wasmCloud/wasmCloud",
     ref: str | None = None,
 ) -> x509.Certificate:
@@ -251,10 +255,10 @@ def certificate(
     if ref is None:
         ref = signer.rpartition("@")[2]
     values = {
-        provenance_check.OID_ISSUER_V2: issuer,
-        provenance_check.OID_BUILD_SIGNER_URI: signer or None,
-        provenance_check.OID_SOURCE_REPOSITORY_URI: repo,
-        provenance_check.OID_SOURCE_REPOSITORY_REF: ref or None,
+        trust_policy.OID_ISSUER_V2: issuer,
+        trust_policy.OID_BUILD_SIGNER_URI: signer or None,
+        trust_policy.OID_SOURCE_REPOSITORY_URI: repo,
+        trust_policy.OID_SOURCE_REPOSITORY_REF: ref or None,
     }
     for oid, value in values.items():
         if value is not None:
@@ -322,7 +326,8 @@ class FakeVerifier:
         if self.reject:
             raise VerificationError(self.reject)
         policy.verify(bundle.signing_certificate)
-        return "application/vnd.in-toto+json", bundle._dsse_envelope._inner.payload
+        envelope = bundle._dsse_envelope._inner
+        return envelope.payload_type, envelope.payload
 
     def verify_artifact(self, input_, bundle, policy) -> None:  # type: ignore[no-untyped-def]
         self.calls.append(("artifact", input_))
@@ -349,63 +354,45 @@ def verifiers(monkeypatch: pytest.MonkeyPatch) -> Fakes:
         fakes.made.append(FakeVerifier(trusted_root, reject=fakes.reject))
         return fakes.made[-1]
 
-    monkeypatch.setattr(provenance_check, "trusted_root", trusted_root)
+    monkeypatch.setattr(sigstore_verifier, "trusted_root", trusted_root)
     monkeypatch.setattr(sigstore.verify, "Verifier", make)
     return fakes
 
 
-def source(name: str, *bundles: bytes, calls: list[str] | None = None):  # type: ignore[no-untyped-def]
+def source(name: str, *bundles: bytes, calls: list[str] | None = None) -> bundle_sources.Source:
     def load() -> list[bytes]:
         if calls is not None:
             calls.append(name)
         return list(bundles)
 
-    return name, load
+    return bundle_sources.Source(name, load)
 
 
-# --- check_bundle -------------------------------------------------------------------------------
+def verify(sources: list[bundle_sources.Source], trust_configs: tuple[str, ...] = ()) -> verifier.Evidence:
+    """The one verifier without gh (sigstore-python, faked signatures) under wasmCloud's release policy."""
+    artifact = verifier.Artifact(SHA, "wash 2.10.3")
+    return verifier.verify(artifact, sources, WASH_POLICY, gh=None, trust_configs=trust_configs)
 
 
-def test_check_bundle_dsse_covering_the_binary(verifiers: Fakes) -> None:
-    verifier = FakeVerifier(None)
-    identity = provenance_check.check_bundle(
-        bundle(payload=statement(OTHER, SHA)), SHA, verifier, provenance_check._policy()
-    )
-    assert identity == RELEASE_SAN
-    assert [kind for kind, _ in verifier.calls] == ["dsse"]
-
-
-def test_check_bundle_sha256_case_does_not_matter(verifiers: Fakes) -> None:
-    raw = bundle(payload=statement(SHA.upper()))
-    assert provenance_check.check_bundle(raw, SHA, FakeVerifier(None), provenance_check._policy()) == RELEASE_SAN
-    raw = bundle(payload=statement(SHA))
-    assert provenance_check.check_bundle(raw, SHA.upper(), FakeVerifier(None), provenance_check._policy())
-
-
-def test_check_bundle_dsse_about_another_binary(verifiers: Fakes) -> None:
-    with pytest.raises(VerificationError, match="does not cover this binary's sha256"):
-        provenance_check.check_bundle(
-            bundle(payload=statement(OTHER)), SHA, FakeVerifier(None), provenance_check._policy()
-        )
-
-
-def test_check_bundle_message_signature_over_the_digest(verifiers: Fakes) -> None:
-    verifier = FakeVerifier(None)
-    assert provenance_check.check_bundle(bundle(digest=SHA), SHA, verifier, provenance_check._policy()) == RELEASE_SAN
-    [(kind, hashed)] = verifier.calls
-    assert kind == "artifact"
-    assert hashed.digest == bytes.fromhex(SHA)  # type: ignore[attr-defined]
-
-
-def test_check_bundle_reports_every_san(verifiers: Fakes) -> None:
-    other = WORKFLOWS + "release.yaml@refs/tags/v2.10.3"
-    raw = bundle(certificate(RELEASE_SAN, other), payload=statement(SHA))
-    assert provenance_check.check_bundle(raw, SHA, FakeVerifier(None), provenance_check._policy()) == (
-        f"{RELEASE_SAN}, {other}"
+def evidence(source: str, raw: bytes, identity: str = RELEASE_SAN) -> verifier.Evidence:
+    """What a release-tag.yml/release.yml bundle (``raw``) of the binary establishes."""
+    workflow, ref = trust_policy.workflow_of(identity, WASH_POLICY)
+    return verifier.Evidence(
+        verifier="sigstore-python",
+        source=source,
+        signer_repository="wasmCloud/wasmCloud",
+        signer_workflow=workflow,
+        signer_ref=ref,
+        source_repository="wasmCloud/wasmCloud",
+        source_ref=ref,
+        predicate_type=trust_policy.SLSA_PROVENANCE_V1,
+        subject_digest="sha256:" + SHA,
+        identity=identity,
+        bundle_digest="sha256:" + hashlib.sha256(raw).hexdigest(),
     )
 
 
-# --- the release-workflow policy on certificates ------------------------------------------------
+# --- wasmCloud's release policy on certificates ------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -418,7 +405,8 @@ def test_check_bundle_reports_every_san(verifiers: Fakes) -> None:
     ],
 )
 def test_policy_accepts(sans: tuple[str, ...], ref: str | None) -> None:
-    provenance_check._policy().verify(certificate(*sans, ref=ref))
+    identity = sigstore_verifier.signer_identity(certificate(*sans, ref=ref))
+    assert trust_policy.identity_problem(identity, WASH_POLICY) == ""
 
 
 @pytest.mark.parametrize(
@@ -435,30 +423,29 @@ def test_policy_accepts(sans: tuple[str, ...], ref: str | None) -> None:
         ),
     ],
 )
-def test_policy_rejects_and_names_the_identity(cert_args: dict[str, object], message: str) -> None:
+def test_policy_rejects_and_names_the_identity(verifiers: Fakes, cert_args: dict[str, object], message: str) -> None:
     sans = cert_args.pop("sans", (RELEASE_SAN,))
-    with pytest.raises(VerificationError, match=message) as caught:
-        provenance_check._policy().verify(certificate(*sans, **cert_args))  # type: ignore[arg-type]
-    assert f"SAN {sans[0]}" in str(caught.value)
-    assert "source repository" in str(caught.value) and "ref " in str(caught.value)
+    raw = bundle(certificate(*sans, **cert_args), payload=statement(SHA))  # type: ignore[arg-type]
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(BUNDLE_SOURCE, raw)])
+    [failure] = caught.value.failures
+    assert failure.kind == "identity" and message in failure.detail
+    assert f"SAN {sans[0]}" in failure.detail
+    assert "source repository" in failure.detail and "ref " in failure.detail
+    assert failure.signer is not None and failure.signer.sans == sans
 
 
-def test_long_extension_values_are_read() -> None:
-    long_ref = "refs/tags/v2.10.3-" + "a" * 200
-    cert = certificate(WORKFLOWS + f"wash.yml@{long_ref}")
-    assert provenance_check.signer_identity(cert).source_ref == long_ref
-
-
-# --- verify_binary ------------------------------------------------------------------------------
+# --- verifier.verify (no gh: sigstore-python) ---------------------------------------------------
 
 BUNDLE_SOURCE = "release asset wash.sigstore.json"
 API_SOURCE = "GitHub attestations API"
 
 
-def test_verify_binary_refuses_when_no_source_has_bundles(verifiers: Fakes) -> None:
-    with pytest.raises(ActionError) as caught:
-        provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE), source(API_SOURCE)], "")
-    error = caught.value
+def test_verify_refuses_when_no_source_has_bundles(verifiers: Fakes) -> None:
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(BUNDLE_SOURCE), source(API_SOURCE)])
+    assert caught.value.kind == "unattested"
+    error = setup_wash.unverified(caught.value)  # setup-wash's words
     assert "could not be verified" in error.what
     assert f"sha256 {SHA}" in error.why
     assert f"{BUNDLE_SOURCE}: none found; {API_SOURCE}: none found." in error.why
@@ -468,26 +455,28 @@ def test_verify_binary_refuses_when_no_source_has_bundles(verifiers: Fakes) -> N
     assert error.docs == "#verification"
 
 
-def test_verify_binary_refuses_with_no_sources(verifiers: Fakes) -> None:
+def test_verify_refuses_with_no_sources(verifiers: Fakes) -> None:
     with pytest.raises(ActionError, match="could not be verified"):
-        provenance_check.verify_binary(SHA, [], "")
+        verify([])
 
 
 @pytest.mark.parametrize(
     "garbage",
     [b"", b"not json", b"{}", b"[]", b'{"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"}', b"\xff\xfe"],
 )
-def test_verify_binary_refuses_garbage_bundles(verifiers: Fakes, garbage: bytes) -> None:
-    with pytest.raises(ActionError) as caught:
-        provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, garbage), source(API_SOURCE, garbage, b"{")], "")
+def test_verify_refuses_garbage_bundles(verifiers: Fakes, garbage: bytes) -> None:
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(BUNDLE_SOURCE, garbage), source(API_SOURCE, garbage, b"{")])
     why = caught.value.why
     assert "could not be verified" in caught.value.what
     assert why.count(f"{BUNDLE_SOURCE}: ") == 1
     assert why.count(f"{API_SOURCE}: ") == 2  # one reason per bundle
     assert "none found" not in why
+    assert {f.kind for f in caught.value.failures} == {"malformed"}
+    assert not verifiers.made  # refused before any verifier ran
 
 
-def test_verify_binary_lists_each_sources_failure(verifiers: Fakes) -> None:
+def test_verify_lists_each_sources_failure(verifiers: Fakes) -> None:
     sources = [
         source(BUNDLE_SOURCE, bundle(payload=statement(OTHER))),
         source(
@@ -497,138 +486,110 @@ def test_verify_binary_lists_each_sources_failure(verifiers: Fakes) -> None:
         ),
         source("a third source"),
     ]
-    with pytest.raises(ActionError) as caught:
-        provenance_check.verify_binary(SHA, sources, "")
+    with pytest.raises(verifier.Unverified) as caught:
+        verify(sources)
     why = caught.value.why
-    assert f"{BUNDLE_SOURCE}: VerificationError: the attestation does not cover this binary's sha256" in why
-    assert f"{API_SOURCE}: InvalidBundle: " in why
-    assert f"{API_SOURCE}: VerificationError: signed by SAN {WORKFLOWS}release.yml@refs/heads/feature" in why
+    assert f"{BUNDLE_SOURCE}: the statement's subjects do not include this artifact (sha256 {SHA})" in why
+    assert f"{API_SOURCE}: not a Sigstore bundle: " in why
+    assert f"{API_SOURCE}: signed by SAN {WORKFLOWS}release.yml@refs/heads/feature" in why
     assert "a third source: none found" in why
     # in the order they were tried
     assert why.index(BUNDLE_SOURCE) < why.index(API_SOURCE) < why.index("a third source")
+    assert [f.kind for f in caught.value.failures] == ["statement", "malformed", "identity", "none-found"]
+    assert caught.value.kind == "refused"
 
 
-def test_verify_binary_refuses_when_the_signature_does_not_verify(verifiers: Fakes) -> None:
+def test_verify_refuses_when_the_signature_does_not_verify(verifiers: Fakes) -> None:
     verifiers.reject = "signature is invalid"
-    with pytest.raises(ActionError) as caught:
-        provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, bundle(payload=statement(SHA)))], "")
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(BUNDLE_SOURCE, bundle(payload=statement(SHA)))])
     assert f"{BUNDLE_SOURCE}: VerificationError: signature is invalid" in caught.value.why
+    assert [f.kind for f in caught.value.failures] == ["signature"]
 
 
-def test_verify_binary_first_verified_bundle_wins(verifiers: Fakes) -> None:
+def test_verify_first_verified_bundle_wins(verifiers: Fakes) -> None:
     loaded: list[str] = []
-    evidence = provenance_check.verify_binary(
-        SHA,
+    winner = bundle(payload=statement(SHA))
+    got = verify(
         [
             source(BUNDLE_SOURCE, b"garbage", calls=loaded),
-            source(API_SOURCE, bundle(payload=statement(OTHER)), bundle(payload=statement(SHA)), calls=loaded),
+            source(API_SOURCE, bundle(payload=statement(OTHER)), winner, calls=loaded),
             source("never asked", bundle(payload=statement(SHA)), calls=loaded),
-        ],
-        "",
+        ]
     )
-    assert evidence == provenance_check.Evidence(API_SOURCE, RELEASE_SAN)
+    assert got == evidence(API_SOURCE, winner)
     assert loaded == [BUNDLE_SOURCE, API_SOURCE]  # later sources are not even fetched
 
 
-def test_verify_binary_with_a_message_signature_bundle(verifiers: Fakes) -> None:
-    evidence = provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, bundle(digest=SHA))], "")
-    assert evidence == provenance_check.Evidence(BUNDLE_SOURCE, RELEASE_SAN)
+def test_verify_sha256_case_does_not_matter(verifiers: Fakes) -> None:
+    raw = bundle(payload=statement(SHA.upper()))
+    assert verify([source(BUNDLE_SOURCE, raw)]) == evidence(BUNDLE_SOURCE, raw)
 
 
-def test_verify_binary_uses_the_trust_config(verifiers: Fakes) -> None:
-    provenance_check.verify_binary(SHA, [source(BUNDLE_SOURCE, bundle(payload=statement(SHA)))], "/etc/trust.json")
-    [verifier] = verifiers.made
-    assert verifier.trusted_root == "root:/etc/trust.json"
-
-
-def test_trusted_root_defaults_to_production(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sigstore.models import ClientTrustConfig
-
-    class Production:
-        trusted_root = "production-root"
-
-    monkeypatch.setattr(ClientTrustConfig, "production", classmethod(lambda cls, offline=False: Production()))
-    assert provenance_check.trusted_root("") == "production-root"
-
-
-# --- fetching bundles from a loopback server ------------------------------------------------------
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch):
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-    server, httpd = start_server()
-    yield server
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_fetch_bundle(api) -> None:
-    url = api.route("/x/wash.sigstore.json", reply(200, b"bundle bytes"))
-    assert provenance_check.fetch_bundle(url) == b"bundle bytes"
-
-
-def test_fetch_bundle_missing_is_none(api) -> None:
-    assert provenance_check.fetch_bundle(api.route("/x/wash.sigstore.json", reply(404, b"Not Found"))) is None
+def test_a_message_signature_is_not_provenance(verifiers: Fakes) -> None:
+    """Issue 31: a plain signature over the binary, even from the release identity, is not SLSA provenance."""
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(BUNDLE_SOURCE, bundle(digest=SHA))])
+    [failure] = caught.value.failures
+    assert failure.kind == "statement" and "plain message signature" in failure.detail
 
 
 @pytest.mark.parametrize(
-    ("handler", "shown"),
+    ("change", "problem"),
     [
-        (reply(500, b"oops"), "HTTP 500"),
-        (reply(403, b"{}"), "HTTP 403"),
-        (reply(302, headers={"Location": "file:///x"}), "file://"),
+        (
+            {"predicateType": "https://cyclonedx.org/bom"},
+            "predicate type is https://cyclonedx.org/bom, not https://slsa",
+        ),
+        ({"predicateType": None}, "predicate type is missing"),
+        ({"_type": "https://in-toto.io/Statement/v2"}, "not an in-toto statement"),
+        ({"_type": None}, "_type missing"),
     ],
 )
-def test_fetch_bundle_failures_name_the_server(api, handler, shown: str) -> None:
-    url = api.route("/x/wash.sigstore.json", handler)
-    with pytest.raises(provenance_check.SourceFailed) as caught:
-        provenance_check.fetch_bundle(url)
-    assert "127.0.0.1" in str(caught.value) and shown in str(caught.value)
+def test_another_statement_from_the_release_identity_is_refused(verifiers: Fakes, change, problem) -> None:
+    payload = {k: v for k, v in {**statement(SHA), **change}.items() if v is not None}
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(BUNDLE_SOURCE, bundle(payload=payload))])
+    [failure] = caught.value.failures
+    assert failure.kind == "statement" and problem in failure.detail
 
 
-@pytest.mark.parametrize("token", ["", "t0ken"])
-def test_fetch_attestations(api, token: str) -> None:
-    body = {"attestations": [{"bundle": {"a": 1}}, {"bundle": None}, {"other": 2}, {"bundle": {"b": 2}}]}
-    api.route(f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}", reply(200, json.dumps(body).encode()))
-    auth = Auth.bearer(token, api.url)
-    got = provenance_check.fetch_attestations(api.url + "/", auth, SHA)
-    assert [json.loads(b) for b in got] == [{"a": 1}, {"b": 2}]
-    [(_method, path, headers)] = api.seen
-    assert path == f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}"
-    assert headers.get("Authorization") == (f"Bearer {token}" if token else None)
-    assert headers["Accept"] == "application/vnd.github+json"
+def test_another_payload_type_is_refused(verifiers: Fakes) -> None:
+    data = json.loads(bundle(payload=statement(SHA)))
+    data["dsseEnvelope"]["payloadType"] = "text/plain"
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(BUNDLE_SOURCE, json.dumps(data).encode())])
+    assert "DSSE payload type is text/plain, not application/vnd.in-toto+json" in caught.value.why
 
 
-def test_fetch_attestations_none_found_is_empty(api) -> None:
-    assert provenance_check.fetch_attestations(api.url, None, SHA) == []  # the fake answers 404
+def test_verify_uses_the_trust_configs(verifiers: Fakes) -> None:
+    verify([source(BUNDLE_SOURCE, bundle(payload=statement(SHA)))], ("/etc/trust.json",))
+    [made] = verifiers.made
+    assert made.trusted_root == "root:/etc/trust.json"
 
 
-@pytest.mark.parametrize(
-    ("status", "body", "shown"),
-    [
-        (401, b'{"message": "Bad credentials"}', "HTTP 401"),
-        (403, b'{"message": "rate limit"}', "HTTP 403"),
-        (502, b"<html>bad gateway</html>", "HTTP 502"),
-        (200, b"<html>captive portal</html>", "something other than a JSON object"),
-        (200, b"[]", "something other than a JSON object"),
-        (200, b'{"attestations": {}}', "without an attestations list"),
-    ],
-)
-def test_fetch_attestations_failures_are_not_none_found(api, status: int, body: bytes, shown: str) -> None:
-    api.route(f"/repos/wasmCloud/wasmCloud/attestations/sha256:{SHA}", reply(status, body))
-    with pytest.raises(provenance_check.SourceFailed) as caught:
-        provenance_check.fetch_attestations(api.url, None, SHA)
-    assert "127.0.0.1" in str(caught.value) and shown in str(caught.value)
+def test_trust_configs_come_from_the_environment() -> None:
+    assert verifier.trust_configs_from({}) == ()
+    env = {trust_policy.TRUST_CONFIG_ENV: "/a.json", trust_policy.GITHUB_TRUST_CONFIG_ENV: "/b.json"}
+    assert verifier.trust_configs_from(env) == ("/a.json", "/b.json")
+    assert verifier.trust_configs_from({**env, trust_policy.GITHUB_TRUST_CONFIG_ENV: "/a.json"}) == ("/a.json",)
 
 
-def test_verify_binary_reports_a_failed_source_as_failed(verifiers: Fakes) -> None:
+def test_verify_reports_a_failed_source_as_failed(verifiers: Fakes) -> None:
     def broken() -> list[bytes]:
-        raise provenance_check.SourceFailed("api.example answered HTTP 403")
+        raise bundle_sources.SourceFailed("api.example answered HTTP 403")
 
-    with pytest.raises(ActionError) as caught:
-        provenance_check.verify_binary(SHA, [("GitHub attestations API", broken)], "")
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([bundle_sources.Source("GitHub attestations API", broken)])
     assert "GitHub attestations API: failed: api.example answered HTTP 403" in caught.value.why
     assert "none found" not in caught.value.why
+    assert caught.value.kind == "unreachable"
+
+
+def test_a_source_with_thousands_of_bundles_costs_at_most_max_tried_checks(verifiers: Fakes) -> None:
+    other = bundle(payload=statement(OTHER))
+    with pytest.raises(verifier.Unverified) as caught:
+        verify([source(API_SOURCE, *[other] * 5000)])
+    kinds = [f.kind for f in caught.value.failures]
+    assert kinds == ["statement"] * verifier.MAX_TRIED + ["source-failed"]
+    assert f"{5000 - verifier.MAX_TRIED} more bundles not tried" in caught.value.why
