@@ -8,6 +8,7 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import attest_decision, gha, paths, registry, source_key, wash
 from ..errors import ActionError
@@ -53,8 +54,7 @@ class BuildInputs:
         )
 
 
-@dataclass(frozen=True)
-class ReuseFrom:
+class ReuseFrom(NamedTuple):
     """The registry and repository publish publishes to, and how to read it (publish's own inputs)."""
 
     host: str
