@@ -182,6 +182,7 @@ jobs:
             app = repo / "components" / "py" / "app.py"
             app.write_text(app.read_text() + "\n# changed in the second commit\n")
         wf = caller(release_server.url, registry.host, include="components/*").replace("tags: v2.0.0", f"tags: c{n}")
+        wf = wf.replace("repository-prefix: Acme/Mono", "repository-prefix: acme/same")  # not the other tests' repos
         result = act.run(wf, project=repo, name=f"same-source-{n}", commit_date=date)
         assert result.returncode == 0, "\n".join(x for x in result.log.splitlines() if "error" in x.lower())[-6000:]
         results.append({r["name"]: r for r in json.loads(reported(act, f"same-source-{n}", "results"))})
@@ -192,7 +193,7 @@ jobs:
     for name in ("js", "py2"):
         assert second[name]["reused"] == "true"
         assert second[name]["digest"] == first[name]["digest"]
-        assert registry.manifest(f"acme/mono/{name}", "c1").headers["Docker-Content-Digest"] == first[name]["digest"]
+        assert registry.manifest(f"acme/same/{name}", "c1").headers["Docker-Content-Digest"] == first[name]["digest"]
     new = {r["digest"] for r in second.values()} - {r["digest"] for r in first.values()}
     assert new == {second["py"]["digest"]}  # exactly one new digest
 
@@ -200,6 +201,7 @@ jobs:
     app = repo / "components" / "py2" / "app.py"
     app.write_text(app.read_text() + "\n# changed in the third commit\n")
     wf = caller(release_server.url, registry.host, include="components/*", changed="only")
+    wf = wf.replace("repository-prefix: Acme/Mono", "repository-prefix: acme/same")
     result = act.run(
         wf.replace("tags: v2.0.0", "tags: c2"), project=repo, name="same-source-2", commit_date="2026-05-03T12:00:00Z"
     )
@@ -211,5 +213,5 @@ jobs:
     assert "components/wasm-component/js" not in result.log and "components/wasm-component/py-" not in result.log
     for name in ("js", "py"):
         assert third[name]["outcome"] == "unchanged" and third[name]["digest"] == second[name]["digest"]
-        assert registry.manifest(f"acme/mono/{name}", "c2").headers["Docker-Content-Digest"] == second[name]["digest"]
+        assert registry.manifest(f"acme/same/{name}", "c2").headers["Docker-Content-Digest"] == second[name]["digest"]
     assert third["py2"]["reused"] == "false" and third["py2"]["digest"] != second["py2"]["digest"]
