@@ -168,5 +168,5 @@ def provenance(
 _UNVERIFIED = {
     "unattested": "it has no provenance",
     "unreachable": "its provenance could not be read",
-    "refused": "its provenance is not from this repository's workflows",
+    "refused": "its provenance was refused (not signed by this repository's workflows, or not for this digest)",
 }

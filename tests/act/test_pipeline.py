@@ -13,6 +13,14 @@ from tests.conftest import EXAMPLES, WASH_VERSION
 pytestmark = pytest.mark.act
 
 
+def source_tag(publish: dict[str, str]) -> str:
+    """The tag publish points at the digest of a source key (build handed publish the key)."""
+    from wash_actions.source_key import tag_for
+
+    assert publish["source-key"].startswith("sha256:"), publish
+    return tag_for(publish["source-key"])
+
+
 def pipeline(release_url: str, registry_host: str, tags: str = "v1.0.0,latest") -> str:
     return f"""
 on: push
@@ -260,7 +268,8 @@ jobs:
     result = act.run(workflow, project=EXAMPLES / "hello-python", name="migrated", env=env)
     assert result.returncode == 0, result.log[-4000:]
     publish = result.outputs("publish")
-    assert registry.tags("acme/migrated") == ["latest", "v1"]  # no sha256-<hex> referrers tag: not attested
+    # no sha256-<hex> referrers tag (not attested); the source key's tag beside the requested ones
+    assert registry.tags("acme/migrated") == sorted(["latest", "v1", source_tag(publish)])
     assert publish["attestation-url"] == ""
     assert release_server.store.stored == []
     assert publish["all_digests"] == ",".join([publish["digest"]] * 2)
@@ -292,7 +301,8 @@ jobs:
     # act takes github.ref from the event payload's "ref", as GitHub sets it for a tag push
     result = act.run(workflow, project=EXAMPLES / "hello-python", name="tagged", payload={"ref": "refs/tags/v1.2.3"})
     assert result.returncode == 0, result.log[-4000:]
-    assert registry.tags("acme/tagged") == ["1", "1.2", "1.2.3", "latest", "v1.2.3"]
+    expected = ["1", "1.2", "1.2.3", "latest", "v1.2.3", source_tag(result.outputs("publish"))]
+    assert registry.tags("acme/tagged") == sorted(expected)
     publish = result.outputs("publish")
     assert len(set(publish["all_digests"].split(","))) == 1
 

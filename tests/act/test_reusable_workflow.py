@@ -152,3 +152,66 @@ def test_no_project_matching_include_fails_discover_with_one_clear_error(act, re
     (error,) = result.errors()
     assert "include/exclude left none of the 2 wash projects" in error, result.log[-3000:]
     assert "Traceback" not in result.log
+
+
+def test_a_commit_that_changes_one_project_publishes_one_new_digest(act, release_server, registry, tmp_path):
+    """Issue 28: a monorepo of three real projects (componentize-py twice, jco). The second commit changes one of
+    them: that one builds and gets a new digest; the other two are pulled (not built) and their tags for the new
+    commit resolve to the digests they already had."""
+    warm = act.run(
+        f"""
+on: push
+jobs:
+  setup:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: acme/wash-actions/actions/setup-wash@v1
+        with:
+          wash-version: {WASH_VERSION}
+          github-api-url: {release_server.url}
+          verify: false
+""",
+        name="same-source-warm",
+    )
+    assert warm.returncode == 0, warm.log[-3000:]
+    repo = monorepo(tmp_path / "monorepo-three")
+    shutil.copytree(repo / "components" / "py", repo / "components" / "py2")
+    results = []
+    for n, date in enumerate(["2026-05-01T12:00:00Z", "2026-05-02T12:00:00Z"]):
+        if n == 1:
+            app = repo / "components" / "py" / "app.py"
+            app.write_text(app.read_text() + "\n# changed in the second commit\n")
+        wf = caller(release_server.url, registry.host, include="components/*").replace("tags: v2.0.0", f"tags: c{n}")
+        wf = wf.replace("repository-prefix: Acme/Mono", "repository-prefix: acme/same")  # not the other tests' repos
+        result = act.run(wf, project=repo, name=f"same-source-{n}", commit_date=date)
+        assert result.returncode == 0, "\n".join(x for x in result.log.splitlines() if "error" in x.lower())[-6000:]
+        results.append({r["name"]: r for r in json.loads(reported(act, f"same-source-{n}", "results"))})
+    first, second = results
+    assert sorted(first) == sorted(second) == ["js", "py", "py2"]
+    assert all(r["reused"] == "false" for r in first.values())
+    assert second["py"]["reused"] == "false" and second["py"]["digest"] != first["py"]["digest"]
+    for name in ("js", "py2"):
+        assert second[name]["reused"] == "true"
+        assert second[name]["digest"] == first[name]["digest"]
+        assert registry.manifest(f"acme/same/{name}", "c1").headers["Docker-Content-Digest"] == first[name]["digest"]
+    new = {r["digest"] for r in second.values()} - {r["digest"] for r in first.values()}
+    assert new == {second["py"]["digest"]}  # exactly one new digest
+
+    # changed: only — a third commit changes py2: only its job starts; the others are tagged by discover
+    app = repo / "components" / "py2" / "app.py"
+    app.write_text(app.read_text() + "\n# changed in the third commit\n")
+    wf = caller(release_server.url, registry.host, include="components/*", changed="only")
+    wf = wf.replace("repository-prefix: Acme/Mono", "repository-prefix: acme/same")
+    result = act.run(
+        wf.replace("tags: v2.0.0", "tags: c2"), project=repo, name="same-source-2", commit_date="2026-05-03T12:00:00Z"
+    )
+    assert result.returncode == 0, "\n".join(x for x in result.log.splitlines() if "error" in x.lower())[-6000:]
+    third = {r["name"]: r for r in json.loads(reported(act, "same-source-2", "results"))}
+    assert sorted(third) == ["js", "py", "py2"]
+    assert reported(act, "same-source-2", "count") == "1"
+    assert "components/wasm-component/py2" in result.log
+    assert "components/wasm-component/js" not in result.log and "components/wasm-component/py-" not in result.log
+    for name in ("js", "py"):
+        assert third[name]["outcome"] == "unchanged" and third[name]["digest"] == second[name]["digest"]
+        assert registry.manifest(f"acme/same/{name}", "c2").headers["Docker-Content-Digest"] == second[name]["digest"]
+    assert third["py2"]["reused"] == "false" and third["py2"]["digest"] != second["py2"]["digest"]

@@ -527,5 +527,43 @@ def test_provenance_from_another_repository_is_not_reused(publish, registry, bui
     )
     assert other.outputs.get("reused") == "false", other.stdout
     warnings = [line for line in other.stdout.splitlines() if line.startswith("::warning")]
-    assert any("not from this repository's workflows" in w for w in warnings), warnings
+    assert any("provenance was refused" in w and "fork/hello-world" in w for w in warnings), warnings
     assert other.outputs["digest"] != first.outputs["digest"]
+
+
+def test_a_manifest_whose_annotation_lies_is_not_reused_with_copied_provenance(
+    publish, registry, built_python, tmp_path
+):
+    """A registry writer copies an attested manifest, changes its source-key annotation to another key (the bytes
+    stay those of another source), tags it as that key's build and copies the attestation's referrers beside it.
+    The provenance names the original digest, not the copy's: refused, rebuilt, one warning."""
+    from tests.integration.test_reuse import KEY, OTHER_KEY
+    from wash_actions import registry as oci
+    from wash_actions import source_key
+
+    repo = "acme/attested-lying"
+    first = publish(registry=registry.host, repository=repo, tags="a", attest="true", **{"source-key": OTHER_KEY})
+    assert first.code == 0, first.stdout + first.stderr
+    original = first.outputs["digest"]
+    client = oci.Registry(registry.host, insecure=True)
+    data = json.loads(client.get_manifest(repo, original).body)
+    data["annotations"][source_key.ANNOTATION] = KEY  # the lie: "this is the build of KEY"
+    body = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    forged = oci.Manifest(body, data["mediaType"], oci.digest_of(body))
+    client.push_manifest(repo, forged.digest, forged)
+    client.push_manifest(repo, source_key.tag_for(KEY), forged)
+    index = client.get_manifest(repo, "sha256-" + original[7:])  # docker-registry 2.8: the referrers tag fallback
+    client.push_manifest(repo, "sha256-" + forged.digest[7:], index)
+
+    run = publish(
+        registry=registry.host,
+        repository=repo,
+        tags="b",
+        attest="true",
+        **{"source-key": KEY, "component-path": str(rebuilt(built_python, tmp_path, "honest"))},
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.outputs["reused"] == "false"
+    assert run.outputs["digest"] not in (forged.digest, original)
+    warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "provenance was refused" in warnings[0], warnings

@@ -27,6 +27,9 @@ from tests.contract.test_actions import ACTION_FILES, STEP_OUTPUTS, load_action,
 from tests.helpers import Run, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
+# the root action's outputs that a later step's output of the same name gives for the whole pipeline
+# (scripts/gen-root-action SHADOWED_OUTPUTS): (step, output) -> the later step
+SHADOWED_IN_ROOT = {("build", "reused"): "publish", ("build", "source-key"): "publish"}
 STEP_OUTPUT_REF = re.compile(r"steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
 
 OBSERVED: dict[str, set[str]] = {}  # command line ("setup-wash resolve") -> outputs written on some path
@@ -143,6 +146,11 @@ def test_written_outputs_reach_the_caller_and_read_outputs_exist(path: Path, obs
     for step_id, command in steps:
         for name in sorted(writes[step_id]):
             here = f"${{{{ steps.{step_id}.outputs.{name} }}}}"
+            if path == ROOT / "action.yml" and (step_id, name) in SHADOWED_IN_ROOT:
+                later = SHADOWED_IN_ROOT[(step_id, name)]
+                if str(declared[name].get("value") or "") != f"${{{{ steps.{later}.outputs.{name} }}}}":
+                    problems.append(f"output {name!r} must be {later}'s: it says it for the whole pipeline")
+                continue
             if name in declared:
                 value = str(declared[name].get("value") or "")
                 refs = STEP_OUTPUT_REF.findall(value)

@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import run_command
 from tests.stacks import proxy as proxy_stack
-from wash_actions import layout, reuse, source_key
+from wash_actions import layout, reuse, source_key, timestamps
 from wash_actions import registry as oci
 from wash_actions.wasm_sections import custom_section
 
@@ -109,7 +109,7 @@ def plant(registry, repository: str, component: Path, key: str, tag: str) -> str
     """Push ``component`` with ``key`` recorded and point ``tag`` at it: a registry writer's move."""
     client = oci.Registry(registry.host, insecure=True)
     wasm = component.read_bytes()
-    artifact = layout.build(wasm, layout.Instant(1_700_000_000), extra={source_key.ANNOTATION: key})
+    artifact = layout.build(wasm, timestamps.Instant(1_700_000_000), extra={source_key.ANNOTATION: key})
     client.upload_blob(repository, wasm)
     client.upload_blob(repository, artifact.config)
     client.push_manifest(repository, artifact.digest, artifact.manifest)
@@ -257,3 +257,15 @@ def test_build_pulls_what_was_published_for_the_same_source(
     assert changed.code == 0, changed.stdout
     assert changed.outputs["reused"] == "false"
     assert changed.outputs["source-key"] != first.outputs["source-key"]
+
+
+def test_the_digest_command_re_derives_a_digest_with_its_source_key(publish, registry, builds, monkeypatch):
+    from wash_actions.commands import digest
+
+    run = publish(
+        builds[0], registry=registry.host, repository="acme/reuse-derive", push="false", **{"source-key": KEY}
+    )
+    assert run.code == 0, run.stdout
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1777636800")  # the time run_command gives publish
+    assert digest.run([str(builds[0]), "--source-key", KEY]) == run.outputs["digest"]
+    assert digest.run([str(builds[0])]) != run.outputs["digest"]

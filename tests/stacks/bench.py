@@ -18,6 +18,9 @@ the machine it ran on to BENCHMARKS.md.
 8. verify before deploy: 5 attested images;
 9. check with ``manifests``: a 5-component WorkloadDeployment whose components are read from a local registry by
    image, vs the plain check of the same component (PyYAML installed by the warm-up, as by an earlier job step).
+10. same source, same digest: a re-run of the root action on an unchanged commit vs its first run (the build is
+   skipped); a 10-project monorepo commit that changes one project (reusable workflow, changed: only) vs one
+   project's pipeline, and the same commit without reuse (one run).
 
 The actions run from an export of this checkout taken at the start (what a runner downloads for
 ``acme/wash-actions@v1``), so edits made while the bench runs do not change what is measured.
@@ -58,7 +61,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WASH_VERSION = upstream.WASH_VERSION
 STEP_TIMEOUT = 600  # seconds, for any one command
 ACT_TIMEOUT = 900
-ITEMS = (1, 2, 3, 4, 5, 6, 7, 8, 9)
+ITEMS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 NOOP_ACTION = """\
@@ -984,7 +987,7 @@ class Bench:
             return elapsed
 
         samples = measure(
-            "8 check workload", {"plain": lambda: check(False), "workload": lambda: check(True)}, self.runs
+            "9 check workload", {"plain": lambda: check(False), "workload": lambda: check(True)}, self.runs
         )
         self.rows.append(
             timed_row(
@@ -1160,6 +1163,8 @@ class Bench:
                     step.setdefault("with", {})["verify"] = verify
                 if step.get("id") == "publish" and attest is not None:
                     step.setdefault("with", {})["attest"] = attest
+                if step.get("id") == "build":  # every run builds and pushes, as the by-hand script (no reuse)
+                    step.setdefault("with", {})["reuse"] = "false"
             return copy
 
         unverified = variant(verify="false")
@@ -1368,6 +1373,159 @@ mark "tag (GET + PUT manifest)"
             f"- fresh runner, wash in the manifest: {parts['fresh-known']}\n"
             f"- fresh runner, attest on: {parts['fresh-attest']}\n"
             f"- by hand: {parts['hand']}"
+        )
+
+    # 8. same source, same digest ----------------------------------------------------------------------------
+
+    def root_workflow(self, repository: str) -> str:
+        """The root action as a user writes it (warm runner: wash from the tool cache, verify false)."""
+        return f"""
+on: push
+jobs:
+  component:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09 # v5.1.0
+        with:
+          persist-credentials: false
+      - id: pipeline
+        uses: acme/wash-actions@v1
+        with:
+          wash-version: {WASH_VERSION}
+          github-api-url: {self.server.url}
+          verify: false
+          registry: {self.registry.host}
+          repository: {repository}
+          insecure: true
+          tags: v1.0.0
+          immutable-tags: releases
+"""
+
+    def monorepo_caller(self, *, changed: str, reuse: str = "true") -> str:
+        return f"""
+on: push
+jobs:
+  components:
+    uses: acme/wash-actions/.github/workflows/wasm-component.yml@v1
+    with:
+      wash-version: {WASH_VERSION}
+      github-api-url: {self.server.url}
+      verify: false
+      registry: {self.registry.host}
+      insecure: true
+      repository-prefix: bench/mono
+      include: components/*
+      changed: {changed}
+      reuse: {reuse}
+"""
+
+    def item10(self) -> None:
+        counter = iter(range(1_000_000))
+        cache = self.base / "act-cache-8"
+        date = "2026-05-01T12:00:00Z"
+
+        def pipeline_twice() -> dict[str, float]:
+            repository = f"bench/same-{next(counter)}"
+            runs = {}
+            for part, reused in (("first", "false"), ("rerun", "true")):
+                elapsed, result = run_act(
+                    self.act,
+                    self.root_workflow(repository),
+                    project=self.project_src,
+                    cache=cache,
+                    name=f"same-{part}",
+                    commit_date=date,
+                )
+                outputs = result.outputs("pipeline")
+                if outputs.get("reused") != reused or ("Skipped the build" in result.log) != (reused == "true"):
+                    raise BenchError(f"{part}: reused {outputs.get('reused')!r}")
+                runs[part] = elapsed
+            return runs
+
+        samples = measure("10 re-run", {"root": pipeline_twice}, self.runs)
+        self.rows.append(
+            timed_row(
+                10,
+                "re-run of the root action on an unchanged commit (fresh repository per round; warm runner: wash in "
+                "the tool cache): the build is skipped, the published component pulled, the tags pointed at its digest",
+                samples["root:rerun"],
+                samples["root:first"],
+                Target("ratio", 0.3),
+                baseline_name="its first run (builds and pushes)",
+            )
+        )
+
+        # a monorepo of 10 componentize-py projects, published once (untimed); then each round a commit that
+        # changes one project, run through the reusable workflow with changed: only, vs one project's pipeline
+        mono = fresh_dir(self.base / "mono-src")
+        single = fresh_dir(self.base / "single-src")
+        for index in range(10):
+            act_stack.copy_project(self.project_src, mono / "components" / f"p{index}")
+        act_stack.copy_project(self.project_src, single / "components" / "solo")
+        mono_cache = self.base / "act-cache-8mono"
+        warm = f"""
+on: push
+jobs:
+  setup:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: acme/wash-actions/actions/setup-wash@v1
+        with:
+          wash-version: {WASH_VERSION}
+          github-api-url: {self.server.url}
+          verify: false
+"""
+        run_act(self.act, warm, cache=mono_cache, name="mono-warm")  # legs share the tool cache: install once
+        progress("[8 monorepo] publishing the 10 projects once")
+        run_act(self.act, self.monorepo_caller(changed="all"), project=mono, cache=mono_cache, name="mono-all")
+
+        def change(root: Path, name: str) -> None:
+            app = root / "components" / name / "app.py"
+            app.write_text(app.read_text() + f"\n# change {next(counter)}\n")
+
+        def one_changed() -> float:
+            change(mono, "p3")
+            elapsed, result = run_act(
+                self.act, self.monorepo_caller(changed="only"), project=mono, cache=mono_cache, name="mono-one"
+            )
+            if "components/wasm-component/p3" not in result.log or "components/wasm-component/p4" in result.log:
+                raise BenchError("changed: only did not leave the unchanged projects out")
+            return elapsed
+
+        def one_project() -> float:
+            change(single, "solo")
+            return run_act(
+                self.act, self.monorepo_caller(changed="only"), project=single, cache=mono_cache, name="single"
+            )[0]
+
+        samples = measure("10 monorepo", {"one-changed": one_changed, "one-project": one_project}, self.runs)
+        self.rows.append(
+            timed_row(
+                10,
+                "10-project monorepo (componentize-py), a commit that changes one: reusable workflow with "
+                "changed: only (discover tags the 9 unchanged projects, one job builds)",
+                samples["one-changed"],
+                samples["one-project"],
+                Target("ratio", 1.5),
+                baseline_name="the reusable workflow on a repository of that one project",
+            )
+        )
+        change(mono, "p3")
+        elapsed, _ = run_act(
+            self.act,
+            self.monorepo_caller(changed="all", reuse="false"),
+            project=mono,
+            cache=mono_cache,
+            name="mono-noreuse",
+        )
+        self.rows.append(
+            timed_row(
+                10,
+                "the same commit without reuse (reuse: false: all 10 projects build and push; one run, reference)",
+                Sample([elapsed]),
+                samples["one-project"],
+                baseline_name="one project's pipeline",
+            )
         )
 
     # 7. sigstore for a signing step ------------------------------------------------------------------------

@@ -232,3 +232,13 @@ def test_errors_name_what_why_fix() -> None:
     assert isinstance(error, ActionError)
     assert error.docs == discover.DOCS
     assert "- uses: OWNER/wash-actions/actions/discover@v1" in error.fix
+
+
+@pytest.mark.parametrize(("raw", "only"), [("", False), ("all", False), ("only", True), (" ONLY ", True)])
+def test_changed_is_all_or_only(raw: str, only: bool) -> None:
+    assert discover.parse_changed(raw) is only
+
+
+def test_changed_anything_else_is_one_clear_error() -> None:
+    with pytest.raises(ActionError, match="not all or only"):
+        discover.parse_changed("some")

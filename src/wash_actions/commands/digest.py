@@ -1,6 +1,6 @@
 """digest: the manifest digest publish gives a component at a commit, re-derived anywhere from the source.
 
-    scripts/wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]
+    scripts/wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR] [--source-key K]
 
 It builds the same artifact publish pushes (:mod:`layout`) with the same ``created`` rule
 (:mod:`source_date`: ``SOURCE_DATE_EPOCH``, else the committer time of the commit in ``--repo``, default the
@@ -15,11 +15,11 @@ import argparse
 import os
 from pathlib import Path
 
-from .. import gha, layout, source_date
+from .. import gha, layout, source_date, source_key
 from ..component import load
 from ..errors import ActionError
 
-USAGE = "wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR]"
+USAGE = "wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR] [--source-key K]"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,6 +39,7 @@ def run(argv: list[str]) -> str:
     parser.add_argument("--commit", default="")
     parser.add_argument("--created", default="commit")
     parser.add_argument("--repo", default=".")
+    parser.add_argument("--source-key", default="")
     args = parser.parse_args(argv)
     component = Path(args.component)
     if not component.is_file():
@@ -52,7 +53,9 @@ def run(argv: list[str]) -> str:
     mode = source_date.check_mode(args.created)
     sha = args.commit.strip() or ((source_date.git(repo, "rev-parse", "HEAD") or "") if mode == "commit" else "")
     created = source_date.resolve(mode, sha=sha, workspace=repo, env=os.environ, event={})
+    key = source_key.check_key(args.source_key)
+    extra = {source_key.ANNOTATION: key} if key else None
     wasm = load(component, label="digest:", fix=USAGE, docs="#reproducible-digests")
-    artifact = layout.build(wasm, created.instant, name=component.name)
+    artifact = layout.build(wasm, created.instant, name=component.name, extra=extra)
     gha.stderr(f"created {created.instant.config_time()} ({created.source})")
     return artifact.digest

@@ -29,6 +29,8 @@ class DiscoverInputs:
     workspace: Path
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    changed_only: bool = False  # changed: only — leave out projects whose source already has a published digest
+    raw: gha.Inputs | None = None  # the rest is read only with changed: only (registry, credentials, tags)
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> DiscoverInputs:
@@ -36,7 +38,23 @@ class DiscoverInputs:
             workspace=gha.workspace(),
             include=tuple(normalize_pattern(p, "include") for p in inputs.list("include")),
             exclude=tuple(normalize_pattern(p, "exclude") for p in inputs.list("exclude")),
+            changed_only=parse_changed(inputs.get("changed")),
+            raw=inputs,
         )
+
+
+def parse_changed(raw: str) -> bool:
+    """``changed``: ``all`` (default: every project) or ``only`` (the projects whose source changed)."""
+    value = raw.strip().lower() or "all"
+    if value in ("all", "only"):
+        return value == "only"
+    raise ActionError(
+        what=f"Input 'changed' is {raw.strip()[:40]!r}, not all or only",
+        why="changed: only leaves out the projects whose source key already has a published digest; all keeps "
+        "every project.",
+        fix="with:\n  changed: only",
+        docs=DOCS,
+    )
 
 
 @dataclass(frozen=True)
@@ -195,6 +213,128 @@ def all_filtered(found: list[str], inputs: DiscoverInputs) -> ActionError:
     )
 
 
+@dataclass(frozen=True)
+class ChangedPlan:
+    """What changed: only needs: where each project is published and how its build is keyed and tagged."""
+
+    registry: str
+    prefix: str  # each project is <registry>/<prefix>/<name>, lower-cased (the reusable workflow's rule)
+    insecure: bool
+    username: str
+    password: str
+    attest: bool
+    wash_path: str
+    revision: str
+    tags: tuple[str, ...]
+    immutable: str
+
+    @classmethod
+    def from_env(cls, inputs: gha.Inputs) -> ChangedPlan:
+        from .. import attest_decision, tags
+        from ..oci import check_registry
+        from .build import event_payload, parse_revision
+
+        mode = attest_decision.attest_mode(inputs.get("attest"), "")
+        decision = attest_decision.decide(
+            mode,
+            push=True,
+            oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            server_url=gha.env("GITHUB_SERVER_URL"),
+            event_name=gha.env("GITHUB_EVENT_NAME"),
+            event=event_payload(),
+        )
+        return cls(
+            registry=check_registry(inputs.get("registry", "ghcr.io")),
+            prefix=(inputs.get("repository-prefix") or gha.env("GITHUB_REPOSITORY")).strip("/"),
+            insecure=inputs.bool("insecure"),
+            username=inputs.get("username"),
+            password=inputs.secret("password"),
+            attest=decision.enabled,
+            wash_path=inputs.get("wash-path"),
+            revision=parse_revision(inputs.get("revision")),
+            tags=tuple(inputs.list("tags")),
+            immutable=tags.immutable_mode(inputs.get("immutable-tags")),
+        )
+
+
+def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> list[dict[str, str]]:
+    """The projects whose source key already names a digest where they are published (verified, with
+    attestations): their tags for this commit are pointed at that digest here, side by side, and they leave the
+    matrix. Any doubt (no key, no hit, a lookup that fails, a refused tag) keeps a project in the matrix."""
+    from .. import registry, release, reuse, source_key, tags, wash
+    from ..oci import check_repository
+    from .publish import git_context
+
+    binary = wash.locate(plan.wash_path)
+    settings = source_key.BuildSettings(
+        wash_version=source_key.wash_version(binary),
+        repository=f"{gha.env('GITHUB_SERVER_URL')}/{gha.env('GITHUB_REPOSITORY')}",
+        job_commit=gha.env("GITHUB_SHA") if plan.revision == "job-commit" else "",
+    )
+    creds = registry.input_credentials(
+        plan.registry,
+        plan.username,
+        plan.password,
+        job_actor=gha.env("WASHACTIONS_GITHUB_ACTOR"),
+        job_token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
+    ) or registry.docker_config_credentials(gha.docker_config_dir(), plan.registry)
+    client = registry.Registry(
+        plan.registry, insecure=plan.insecure and registry.is_loopback(plan.registry), credentials=creds
+    )
+    tag_plan = tags.resolve_tags(list(plan.tags), git_context())
+
+    def one(project: Project) -> dict[str, str] | str:
+        key = source_key.compute(root / project.path, settings)
+        if isinstance(key, source_key.Unkeyed):
+            return f"no source key ({key.reason})"
+        repository = check_repository(f"{plan.prefix}/{project.name}".lower(), "")
+        image = f"{plan.registry}/{repository}"
+        outcome = reuse.Lookup(client, repository, key.key).result()
+        if outcome.hit is None:
+            return outcome.warning or "changed"
+        if plan.attest:
+            verified = reuse.provenance(
+                client,
+                repository,
+                outcome.hit.digest,
+                github_repository=gha.env("GITHUB_REPOSITORY"),
+                server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
+                api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
+                token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
+            )
+            if isinstance(verified, str):
+                return f"{image}@{outcome.hit.digest} is not reused: {verified}"
+        previous = release.TagReads(client, repository, tag_plan.tags).result()
+        release.check_immutable(previous, image, outcome.hit.digest, plan.immutable)
+        release.tag(client, repository, image, outcome.hit.manifest, previous)
+        return {
+            "name": project.name,
+            "path": project.path,
+            "outcome": "unchanged",
+            "digest": outcome.hit.digest,
+            "image-ref": f"{image}@{outcome.hit.digest}",
+            "attestation-url": "",
+            "sbom-attestation-url": "",
+            "component-sha256": outcome.hit.layer_digest.removeprefix("sha256:"),
+            "source-key": key.key,
+            "reused": "true",
+        }
+
+    results = release.side_by_side(
+        lambda path: one(next(p for p in projects if p.path == path)), [p.path for p in projects]
+    )
+    unchanged: list[dict[str, str]] = []
+    for project, result in zip(projects, results, strict=True):
+        if isinstance(result, dict):
+            gha.info(f"{project.name}: unchanged source, tagged {result['image-ref']} (no build)")
+            unchanged.append(result)
+        elif isinstance(result, ActionError):
+            gha.warning(f"{project.name} stays in the matrix: {result.what}", title="discover: changed")
+        else:
+            gha.info(f"{project.name}: {result}; it builds")
+    return unchanged
+
+
 def run(inputs: DiscoverInputs) -> dict[str, str]:
     root = inputs.workspace.resolve()
     if not root.is_dir():
@@ -217,9 +357,20 @@ def run(inputs: DiscoverInputs) -> dict[str, str]:
     if not selected:
         raise all_filtered(found, inputs)
     projects = name_projects(selected, root.name or "root")
+    unchanged: list[dict[str, str]] = []
+    if inputs.changed_only and inputs.raw is not None:
+        unchanged = tag_unchanged(ChangedPlan.from_env(inputs.raw), root, projects)
+        done = {entry["path"] for entry in unchanged}
+        projects = [p for p in projects if p.path not in done]
     rows = "".join(f"| {gha.code(p.name)} | {gha.code(p.path)} |\n" for p in projects)
     skipped = len(found) - len(selected)
     note = f"\n{skipped} more left out by include/exclude.\n" if skipped else ""
+    if unchanged:
+        note += (
+            f"\n{len(unchanged)} unchanged (same source, tags added to their published digest): "
+            + ", ".join(gha.code(entry["name"]) for entry in unchanged)
+            + ".\n"
+        )
     gha.summary(f"### wash projects ({len(projects)})\n\n| name | path |\n|---|---|\n{rows}{note}")
     for project in projects:
         gha.info(f"wash project {project.name}: {project.path}")
@@ -227,4 +378,5 @@ def run(inputs: DiscoverInputs) -> dict[str, str]:
         "matrix": matrix_json(projects),
         "projects": json.dumps([p.path for p in projects]),
         "count": str(len(projects)),
+        "unchanged": json.dumps(unchanged),
     }

@@ -20,6 +20,7 @@ from .. import (
     source_date,
     source_key,
     tags,
+    timestamps,
 )
 from ..attest_decision import Instance
 from ..errors import COMPONENT_PATH_FIX, ActionError
@@ -63,6 +64,8 @@ class PublishInputs(NamedTuple):
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> PublishInputs:
+        _EVENTS.clear()  # one publish per process; in-process tests run several
+        _CLIENTS.clear()
         raw_component = inputs.get("component-path")  # the action maps its alias component_path here too
         if not raw_component:
             raise ActionError(
@@ -165,15 +168,21 @@ def check_sbom_location(raw: str, workspace: Path) -> Path:
     return paths.workspace_input("sbom-path", raw, workspace, fix="with:\n  sbom-path: sbom.spdx.json", docs="#sbom")
 
 
+_EVENTS: dict[str, dict[str, object]] = {}
+
+
 def event_payload() -> dict[str, object]:
+    """The event payload (``GITHUB_EVENT_PATH``), read once per file; {} without one."""
     path = gha.env("GITHUB_EVENT_PATH")
     if not path:
         return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    if path not in _EVENTS:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            data = {}
+        _EVENTS[path] = data if isinstance(data, dict) else {}
+    return _EVENTS[path]
 
 
 def git_context() -> tags.GitContext:
@@ -204,6 +213,18 @@ def check_component_location(raw: str, workspace: Path) -> Path:
 def check_component(path: Path) -> memoryview:
     """The component's bytes (mapped), or one clear error when ``component-path`` names no component."""
     return component.load(path, label="component-path", fix=COMPONENT_PATH_FIX, docs="#publish")
+
+
+_CLIENTS: dict[tuple[str, bool, registry.Credentials | None], registry.Registry] = {}
+
+
+def client_for(inputs: PublishInputs) -> registry.Registry:
+    """The one registry client of this publish (its bearer tokens are kept for the tags, the referrers and the
+    attestations)."""
+    key = (inputs.registry, inputs.insecure, registry_credentials(inputs))
+    if key not in _CLIENTS:
+        _CLIENTS[key] = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=key[2])
+    return _CLIENTS[key]
 
 
 def registry_credentials(inputs: PublishInputs) -> registry.Credentials | None:
@@ -244,15 +265,19 @@ def summarize(
 def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memoryview]:
     """The artifact to publish, byte for byte wash's layout (plus the source key, when there is one), created at
     the source's commit's time (or as asked)."""
-    created = source_date.resolve(
-        inputs.created,
-        sha=source.commit or gha.env("GITHUB_SHA"),
-        workspace=gha.workspace(),
-        env=os.environ,
-        event=event_payload(),
-        job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
-        api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
-    )
+    if source.time and inputs.created == "commit" and not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        # build read it with the commit (git log): the last commit that changed what the build reads
+        created = source_date.Created(timestamps.Instant(source.time), f"commit {source.commit[:12]}, the source's")
+    else:
+        created = source_date.resolve(
+            inputs.created,
+            sha=source.commit or gha.env("GITHUB_SHA"),
+            workspace=gha.workspace(),
+            env=os.environ,
+            event=event_payload(),
+            job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
+            api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
+        )
     wasm = check_component(inputs.component)
     extra = {source_key.ANNOTATION: source.key} if source.key else None
     artifact = layout.build(wasm, created.instant, name=inputs.component.name, extra=extra)
@@ -276,6 +301,7 @@ class Source(NamedTuple):
     sha256: str = ""  # hand-off only: the component's bytes as build left them
     commit: str = ""  # hand-off only: the commit the component names
     pulled: bool = False  # hand-off only: build pulled these bytes (reuse-from) instead of building them
+    time: int = 0  # hand-off only: the commit's committer time (0: the job's commit decides, as before)
 
 
 def source_of(inputs: PublishInputs) -> Source:
@@ -285,7 +311,7 @@ def source_of(inputs: PublishInputs) -> Source:
     handoff = source_key.read_handoff(gha.temp_dir(), inputs.component)
     if handoff is None:
         return Source()
-    return Source(handoff.key, handoff.sha256, handoff.commit, handoff.reused)
+    return Source(handoff.key, handoff.sha256, handoff.commit, handoff.reused, handoff.time)
 
 
 class Connection(NamedTuple):
@@ -298,7 +324,7 @@ def connect(inputs: PublishInputs, source: Source) -> Connection:
     """The registry client, the reads of what every tag names now and the lookup of the source key, started at
     once: they run while the artifact is planned (the network and hashing the component overlap; nothing is
     written yet)."""
-    client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+    client = client_for(inputs)
     lookup = reuse.Lookup(client, inputs.repository, source.key) if source.key else None
     return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
 
@@ -567,7 +593,7 @@ def attest_all(
     published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
     client = None
     if inputs.push_attestation:
-        client = registry.Registry(inputs.registry, insecure=inputs.insecure, credentials=registry_credentials(inputs))
+        client = client_for(inputs)
     claims = provenance.token_claims(token)
     made = attest_one(
         inputs, client, digest, manifest, attest.provenance_predicate(claims, inputs.server_url), token, published
