@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from wash_actions.__main__ import main
-from wash_actions.timestamps import Instant
+from wash_actions.oci.timestamps import Instant
 
 _HEREDOC = re.compile(r"^([^=\n<]+)<<(\S+)\n(.*?)\n\2$", re.DOTALL | re.MULTILINE)
 

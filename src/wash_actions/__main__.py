@@ -6,8 +6,8 @@ import signal
 import sys
 from collections.abc import Callable
 
-from . import gha
 from .errors import ActionError
+from .runner import gha
 
 
 def usage(names: list[str]) -> str:
@@ -39,8 +39,9 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
 
     def setup_wash(inputs: gha.Inputs) -> dict[str, str]:
         """Both phases in one process (local use; the action runs them as separate steps)."""
-        from . import resolution, versions
+        from . import versions
         from .commands import setup_wash as cmd
+        from .toolchain import resolution
 
         setup = cmd.SetupInputs.from_env(inputs)
         resolved = cmd.run_resolve(setup)

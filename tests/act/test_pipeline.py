@@ -15,7 +15,7 @@ pytestmark = pytest.mark.act
 
 def source_tag(publish: dict[str, str]) -> str:
     """The tag publish points at the digest of a source key (build handed publish the key)."""
-    from wash_actions.source_key import tag_for
+    from wash_actions.reuse.source_key import tag_for
 
     assert publish["source-key"].startswith("sha256:"), publish
     return tag_for(publish["source-key"])

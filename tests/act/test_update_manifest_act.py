@@ -17,7 +17,7 @@ from tests.conftest import WASH_VERSION, sign_provenance
 from tests.integration.test_update_manifest import DARWIN, linux_asset, seeded_manifest, upstream_store
 from tests.stacks import act as act_stack
 from tests.stacks import releases
-from wash_actions import known
+from wash_actions.toolchain import known
 
 pytestmark = pytest.mark.act
 

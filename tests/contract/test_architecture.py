@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -24,18 +25,18 @@ ENTRY = {"__main__"}
 COMMANDS_PREFIX = "commands."
 # Modules other than the entry points that may write to the job log through gha: wash echoes the child's
 # output line by line, extras reports installing sigstore.
-GHA_IMPORTERS = {"wash", "extras"}
+GHA_IMPORTERS = {"toolchain.wash", "runner.extras"}
 # The one module that speaks HTTP (and opens sockets, and builds TLS contexts).
 NETWORK_MODULES = {"http.client", "urllib.request", "socket", "ssl", "http.cookiejar"}
-NETWORK_OWNER = {"transport"}
+NETWORK_OWNER = {"runner.transport"}
 # sigstore and its dependencies are an extra, installed on first use by steps that sign or verify: imported
 # only inside functions (or for type checking) of these modules.
 SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography", "rfc3161_client"}
-SIGSTORE_USERS = {"extras", "attest", "sigstore_verifier"}
+SIGSTORE_USERS = {"runner.extras", "trust.attest", "trust.sigstore_verifier"}
 # PyYAML is an extra too (requirements/yaml.txt), installed on first use by steps that read manifests: imported
 # only inside functions of the module that reads YAML.
 YAML_PACKAGES = {"yaml", "_yaml"}
-YAML_USERS = {"yaml_source"}
+YAML_USERS = {"workload.yaml_source"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _is_command(name: str) -> bool:
 
 
 def _internal(imported: str) -> str | None:
-    """``wash_actions.gha`` -> ``gha``; None for anything outside the package."""
+    """``wash_actions.runner.gha`` -> ``gha``; None for anything outside the package."""
     if imported == "wash_actions" or not imported.startswith("wash_actions."):
         return None
     return imported.removeprefix("wash_actions.")
@@ -112,7 +113,9 @@ ALL = sorted(modules())
 
 
 def test_the_map_sees_the_package() -> None:
-    assert {"transport", "gha", "commands.publish", "resolution", "metadata"} <= set(ALL)
+    assert {"runner.transport", "runner.gha", "commands.publish", "toolchain.resolution", "component.metadata"} <= set(
+        ALL
+    )
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -140,7 +143,9 @@ def test_only_transport_speaks_http(name: str) -> None:
         return
     bad = [i for i in imports(name) if i.module in NETWORK_MODULES or _top(i.module) in {"http", "socket", "ssl"}]
     bad = [i for i in bad if i.module not in {"http", "http.HTTPStatus"}]
-    assert not bad, f"{name} imports {bad[0].module} (line {bad[0].line}); HTTP goes through wash_actions.transport"
+    assert not bad, (
+        f"{name} imports {bad[0].module} (line {bad[0].line}); HTTP goes through wash_actions.runner.transport"
+    )
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -192,7 +197,9 @@ def test_public_functions_have_docstrings(name: str) -> None:
         and not node.name.startswith("_")
         and not ast.get_docstring(node)
     ]
-    assert not missing, f"wash_actions/{name}.py: public functions without a docstring: {', '.join(missing)}"
+    assert not missing, (
+        f"wash_actions/{name.replace('.', '/')}.py: public functions without a docstring: {', '.join(missing)}"
+    )
 
 
 def test_architecture_md_lists_every_module() -> None:
@@ -218,9 +225,9 @@ STARTUP_FORBIDDEN = (
     "http.client",  # the network stack: transport imports it when it sends, not when it is imported
     "ssl",
     "socket",
-    "wash_actions.attest",
-    "wash_actions.sbom",
-    "wash_actions.provenance",
+    "wash_actions.trust.attest",
+    "wash_actions.trust.sbom",
+    "wash_actions.trust.provenance",
     "sigstore",
 )
 # The steps ARCHITECTURE.md's Start-up cost holds to it, and what each may load besides (its own work needs it).
@@ -232,14 +239,14 @@ STEPS = {
     # domain): the only modules of a step's start-up that do; NamedTuples there would drop dataclasses, inspect
     "check": ("dataclasses", "inspect"),
 }
-DATACLASSES_PENDING = {"interfaces"}
+DATACLASSES_PENDING = {"component.interfaces"}
 
 
 def _startup_modules() -> list[str]:
     """The modules ARCHITECTURE.md's "Start-up cost" lists (its first paragraph)."""
     text = ARCHITECTURE.read_text(encoding="utf-8")
     section = text.split("## Start-up cost", 1)[1].split("\n## ", 1)[0]
-    return sorted(set(re.findall(r"`(\w+)`", section.split("\n\n", 1)[1].split("\n\n", 1)[0])))
+    return sorted(set(re.findall(r"`([\w.]+)`", section.split("\n\n", 1)[1].split("\n\n", 1)[0])))
 
 
 STARTUP_MODULES = _startup_modules()
@@ -267,7 +274,9 @@ def test_the_start_up_list_is_what_the_steps_load() -> None:
         name.removeprefix("wash_actions.")
         for step in STEPS
         for name in _loaded_by(step)
-        if name.startswith("wash_actions.") and not name.startswith("wash_actions.commands")
+        if name.startswith("wash_actions.")
+        and not name.startswith("wash_actions.commands")
+        and (PACKAGE / (name.removeprefix("wash_actions.").replace(".", "/") + ".py")).is_file()
     }
     assert set(STARTUP_MODULES) == loaded, (
         f"ARCHITECTURE.md's Start-up cost lists {sorted(set(STARTUP_MODULES) - loaded)} that no step loads "
@@ -278,10 +287,112 @@ def test_the_start_up_list_is_what_the_steps_load() -> None:
 @pytest.mark.parametrize("name", [n for n in STARTUP_MODULES if n not in DATACLASSES_PENDING])
 def test_start_up_modules_define_no_dataclasses(name: str) -> None:
     found = [i.line for i in imports(name) if i.module == "dataclasses"]
-    assert not found, f"wash_actions/{name}.py imports dataclasses (line {found[0]}): use typing.NamedTuple"
+    assert not found, (
+        f"wash_actions/{name.replace('.', '/')}.py imports dataclasses (line {found[0]}): use typing.NamedTuple"
+    )
 
 
 @pytest.mark.parametrize("step", [s for s in STEPS if "dataclasses" not in STEPS[s]])
 def test_start_up_commands_define_no_dataclasses(step: str) -> None:
     found = [i.line for i in imports(f"commands.{step}") if i.module == "dataclasses"]
     assert not found, f"wash_actions/commands/{step}.py imports dataclasses (line {found[0]}): use typing.NamedTuple"
+
+
+# --- rooms and layers (ARCHITECTURE.md "Module map") -------------------------------------------------------
+
+LAYER_MAY_IMPORT = {
+    "entry": {"entry", "runner I/O", "adapter", "domain", "base"},
+    "runner I/O": {"base"},
+    "adapter": {"adapter", "domain", "base", "runner I/O"},  # runner I/O only for GHA_IMPORTERS (test above)
+    "domain": {"domain", "base"},
+    "base": {"base"},
+}
+
+
+class Map(NamedTuple):
+    rooms: dict[str, int]  # "runner" -> level; "" is the package's own folder
+    layers: dict[str, str]  # "runner.gha" -> "runner I/O"
+
+
+def _section(text: str, title: str) -> str:
+    return text.split(f"## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def read_map(text: str) -> Map:
+    """The rooms table (room, level) and the modules table (module path, layer) of ARCHITECTURE.md's map."""
+    section = _section(text, "Module map")
+    rooms: dict[str, int] = {}
+    layers: dict[str, str] = {}
+    for row in section.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) < 2:
+            continue
+        room = re.fullmatch(r"`([a-z_]+)/`", cells[0])
+        if room and cells[1].isdigit():
+            rooms[room.group(1)] = int(cells[1])
+        elif cells[0] == "(package)" and cells[1].isdigit():
+            rooms[""] = int(cells[1])
+        module = re.fullmatch(r"`([\w/]+)\.py`", cells[0])
+        if module and cells[1] in LAYER_MAY_IMPORT:
+            layers[module.group(1).replace("/", ".")] = cells[1]
+    return Map(rooms, layers)
+
+
+MAP = read_map(ARCHITECTURE.read_text(encoding="utf-8"))
+
+
+def room_of(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else ""
+
+
+def violations(name: str, imported: list[str], the_map: Map) -> list[str]:
+    """What breaks the map when ``name`` imports ``imported`` (internal names): a room above its own level, or a
+    layer its own layer may not import."""
+    found = []
+    layer = the_map.layers[name]
+    for other in imported:
+        if other not in the_map.layers:
+            continue  # a package (`from . import x` names the package too)
+        if layer == "entry":
+            continue
+        if the_map.rooms[room_of(other)] > the_map.rooms[room_of(name)]:
+            found.append(
+                f"{name} ({room_of(name) or 'package'}/, level {the_map.rooms[room_of(name)]}) imports {other} "
+                f"({room_of(other)}/, level {the_map.rooms[room_of(other)]}): a room imports only its own level or "
+                "below; move the shared piece down"
+            )
+        if the_map.layers[other] not in LAYER_MAY_IMPORT[layer]:
+            found.append(
+                f"{name} ({layer}) imports {other} ({the_map.layers[other]}): a {layer} module may import only "
+                f"{', '.join(sorted(LAYER_MAY_IMPORT[layer]))}; move the pure part of {other} into a domain module"
+            )
+    return found
+
+
+MODULES = [n for n in ALL if not n.endswith("__init__")]
+
+
+def test_the_map_lists_every_module_in_its_room() -> None:
+    listed = set(MAP.layers)
+    assert listed == set(MODULES), (
+        f"ARCHITECTURE.md's module map lists {sorted(listed - set(MODULES))} that do not exist and misses "
+        f"{sorted(set(MODULES) - listed)}"
+    )
+    folders = {room_of(n) for n in MODULES}
+    assert folders == set(MAP.rooms), f"rooms in the map {sorted(MAP.rooms)}, folders {sorted(folders)}"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_rooms_and_layers(name: str) -> None:
+    internal = sorted({m for i in imports(name) if (m := _internal(i.module)) is not None})
+    found = violations(name, internal, MAP)
+    assert not found, "\n".join(found)
+
+
+def test_the_layer_check_can_fail() -> None:
+    """The checker itself: a domain module importing an adapter, and a room importing a room above it, are caught."""
+    the_map = Map({"": 0, "low": 1, "high": 2}, {"low.pure": "domain", "low.io": "adapter", "high.x": "domain"})
+    assert violations("low.pure", ["low.io"], the_map)
+    assert violations("low.pure", ["high.x"], the_map)
+    assert not violations("low.io", ["low.pure"], the_map)
+    assert not violations("high.x", ["low.pure"], the_map)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from wash_actions import __main__ as entry
-from wash_actions import known, registry
 from wash_actions.errors import COMPONENT_PATH_FIX
+from wash_actions.oci import registry
+from wash_actions.toolchain import known
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "wash_actions"
@@ -57,7 +58,7 @@ def test_readme_lists_every_command() -> None:
 
 @pytest.mark.parametrize("media_type", [registry.OCI_MANIFEST, registry.OCI_INDEX])
 def test_an_oci_media_type_is_written_once(media_type: str) -> None:
-    assert homes(lambda s: s == media_type) == ["registry.py"]
+    assert homes(lambda s: s == media_type) == ["oci/media.py"]
 
 
 def test_the_component_path_fix_is_written_once() -> None:
@@ -73,14 +74,14 @@ def test_every_module_names_the_same_upstream() -> None:
             value = getattr(importlib.import_module(name), "UPSTREAM", None)
             if value is not None:
                 found[name] = value
-    assert "wash_actions.known" in found
+    assert "wash_actions.toolchain.known" in found
     assert set(found.values()) == {known.UPSTREAM}, found
     shipped = (PACKAGE / "data" / "wash-releases.json").read_text(encoding="utf-8")
     assert f'"upstream": "{known.UPSTREAM}"' in shipped
 
 
 def test_readme_names_the_lock_files_the_sbom_is_read_from() -> None:
-    from wash_actions import sbom
+    from wash_actions.trust import sbom
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("| language | source |", 1)[1].split("\n\n", 1)[0]

@@ -207,8 +207,8 @@ def test_a_second_attestation_is_merged_into_the_fallback_index(publish, registr
     assert first.code == 0, first.stdout
     digest = first.outputs["digest"]
     # attest the same digest again (e.g. a re-run): the index keeps both referrers
-    from wash_actions import attest
-    from wash_actions import registry as oci
+    from wash_actions.oci import registry as oci
+    from wash_actions.trust import attest
 
     client = oci.Registry(registry.host, insecure=True)
     manifest = client.get_manifest("acme/twice", digest)
@@ -460,7 +460,7 @@ def test_a_bad_sbom_path_stops_before_anything_is_pushed(publish, registry, tmp_
 
 def rebuilt(built_python: Path, tmp_path: Path, name: str) -> Path:
     """Another build of the same source: other bytes (one more custom section), as componentize-py gives."""
-    from wash_actions.wasm_sections import custom_section
+    from wash_actions.component.sections import custom_section
 
     path = tmp_path / name / built_python.name
     path.parent.mkdir()
@@ -496,7 +496,7 @@ def test_reuses_a_digest_with_this_repositorys_verified_provenance(
 
 def test_a_planted_digest_without_provenance_is_rebuilt(publish, registry, built_python, tmp_path):
     from tests.integration.test_reuse import plant
-    from wash_actions import source_key
+    from wash_actions.reuse import source_key
 
     repo = "acme/attested-planted"
     planted = plant(
@@ -538,8 +538,8 @@ def test_a_manifest_whose_annotation_lies_is_not_reused_with_copied_provenance(
     stay those of another source), tags it as that key's build and copies the attestation's referrers beside it.
     The provenance names the original digest, not the copy's: refused, rebuilt, one warning."""
     from tests.integration.test_reuse import KEY, OTHER_KEY
-    from wash_actions import registry as oci
-    from wash_actions import source_key
+    from wash_actions.oci import registry as oci
+    from wash_actions.reuse import source_key
 
     repo = "acme/attested-lying"
     first = publish(registry=registry.host, repository=repo, tags="a", attest="true", **{"source-key": OTHER_KEY})

@@ -154,7 +154,7 @@ def test_metadata_reaches_the_registry_as_annotations(build, tmp_path, registry,
 
 
 def test_metadata_already_in_the_component_is_kept(build, tmp_path, monkeypatch):
-    from wash_actions import metadata
+    from wash_actions.component import metadata
 
     project = copy_example("hello-python", tmp_path)
     first = build(project, **{"working-directory": "hello-python"})

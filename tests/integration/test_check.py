@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import REAL_COMPONENTS, real_component
 from tests.helpers import assert_one_clear_error, rendered, run_command
-from wash_actions import component
+from wash_actions.component import world as component
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,7 @@ import yaml
 
 from tests.helpers import assert_one_clear_error, rendered, run_command
 from tests.stacks import workload_components as built
-from wash_actions import component
+from wash_actions.component import world as component
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_IMAGES = {  # the image each sample names -> the component built here with its world

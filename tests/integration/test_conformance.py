@@ -14,8 +14,8 @@ import pytest
 from tests.helpers import run_command
 from tests.stacks import proxy as proxy_stack
 from tests.stacks import sigstore_stack
-from wash_actions import attest, provenance
-from wash_actions import registry as oci
+from wash_actions.oci import registry as oci
+from wash_actions.trust import attest, provenance
 
 CREATED = "org.opencontainers.image.created"
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -230,7 +230,7 @@ SPDX_23 = {
 
 
 def our_sbom(built_python: Path) -> dict:
-    from wash_actions import sbom
+    from wash_actions.trust import sbom
 
     wasm = built_python.read_bytes()
     return sbom.document(wasm, sbom.inventory(wasm), name="ghcr.io/acme/hello-world")
@@ -259,7 +259,7 @@ AWKWARD_CYCLONEDX = r"""{
 def test_the_sbom_statement_is_what_actions_attest_builds_for_sbom_path(
     built_python, tmp_path, kind: str, predicate_type: str
 ) -> None:
-    from wash_actions import sbom
+    from wash_actions.trust import sbom
 
     path = tmp_path / "sbom.json"
     if kind == "awkward":
@@ -283,7 +283,7 @@ def test_the_sbom_statement_is_what_actions_attest_builds_for_sbom_path(
 
 def test_the_sbom_referrer_matches_attachArtifactToImage(pushed, registry, user_sigstore, built_python, tmp_path):
     """The SBOM bundle's referrer carries the SBOM's predicate type, as actions/attest annotates it."""
-    from wash_actions import sbom
+    from wash_actions.trust import sbom
 
     repository = "acme/conformance-sbom"
     digest = pushed(registry.host, repository)

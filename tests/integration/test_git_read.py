@@ -2,7 +2,7 @@
 another user owns is refused as git refuses it (CVE-2022-24765), except the runner's own job workspace.
 
 Each hostile case is first run with plain git, which must run the repository's program (so the case is real
-and the test can fail), then through :mod:`wash_actions.git_read`, which must not.
+and the test can fail), then through :mod:`wash_actions.runner.git_read`, which must not.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import git_read, source_date
 from wash_actions.errors import ActionError
+from wash_actions.oci import source_date
+from wash_actions.runner import git_read
 
 ROOT = Path(__file__).resolve().parents[2]
 NOBODY = 65534

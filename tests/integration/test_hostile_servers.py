@@ -25,7 +25,7 @@ import pytest
 from tests.conftest import WASH_VERSION
 from tests.helpers import assert_one_clear_error, run_command, time_limit
 from tests.stacks import proxy as proxy_stack
-from wash_actions import install
+from wash_actions.toolchain import install
 
 Respond = Callable[[proxy_stack._Handler], None]
 

@@ -11,7 +11,7 @@ import struct
 import subprocess
 
 from tests.stacks import sigstore_stack
-from wash_actions import js_json
+from wash_actions.trust import js_json
 
 TEXTS = [
     "10",

@@ -20,7 +20,8 @@ from tests.conftest import WASH_VERSION
 from tests.helpers import assert_one_clear_error, run_command
 from tests.stacks import upstream
 from tests.stacks.registry import free_port
-from wash_actions import install, known, versions
+from wash_actions import versions
+from wash_actions.toolchain import install, known
 
 SIGNER = upstream.RELEASE_IDENTITY  # what the local stack signs as: release-tag.yml on main
 
@@ -79,8 +80,8 @@ def downloads(store) -> list[str]:
 STEP = """
 import json, sys, threading
 from pathlib import Path
-import wash_actions.known
-wash_actions.known.MANIFEST = Path(sys.argv[1])
+import wash_actions.toolchain.known
+wash_actions.toolchain.known.MANIFEST = Path(sys.argv[1])
 from wash_actions.__main__ import main
 code = main(["setup-wash"])
 for thread in threading.enumerate():

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import time_limit
-from wash_actions import metadata, spdx
-from wash_actions.manifests import from_manifests
-from wash_actions.metadata import ANNOTATIONS, embed, from_git, plan, read_sections
-from wash_actions.wasm_sections import custom_section
+from wash_actions.component import metadata, spdx
+from wash_actions.component.metadata import ANNOTATIONS, embed, from_git, plan, read_sections
+from wash_actions.component.project_manifests import from_manifests
+from wash_actions.component.sections import custom_section
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "metadata"
 PREAMBLE = b"\0asm\x0d\x00\x01\x00"

@@ -109,7 +109,7 @@ def observed(monkeypatch, capfd, tmp_path_factory, release_server, registry, was
 
     from tests.integration.test_verifier_images import GH, push_image
     from tests.integration.test_verify import attach
-    from wash_actions.registry import Registry
+    from wash_actions.oci.registry import Registry
 
     client = Registry(registry.host, insecure=True)
     image = push_image(client, "acme/outputs-verify", b"\0asm attested for the outputs contract")

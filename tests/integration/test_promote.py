@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import Run, assert_one_clear_error, rendered, run_command
 from tests.stacks import git_http, pulls
-from wash_actions import git_commit
+from wash_actions.deploy import git_commit
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "deploy"

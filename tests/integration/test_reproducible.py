@@ -17,9 +17,10 @@ import pytest
 
 from tests.conftest import REAL_COMPONENTS, real_component
 from tests.helpers import assert_one_clear_error, run_command
-from wash_actions import layout, wasm_sections
-from wash_actions import registry as registry_client
-from wash_actions.timestamps import parse_rfc3339
+from wash_actions.component import sections
+from wash_actions.oci import layout
+from wash_actions.oci import registry as registry_client
+from wash_actions.oci.timestamps import parse_rfc3339
 
 
 def wash_push(wash_binary: Path, registry, repository: str, component: Path) -> tuple[bytes, bytes]:
@@ -39,7 +40,7 @@ def with_metadata(source: Path, dest: Path) -> Path:
     """The component with every section wash turns into an annotation, and a component name (the title)."""
     wasm = source.read_bytes()
     name = b"hello-component"
-    names = b"\x00" + wasm_sections.leb128(len(name) + 1) + wasm_sections.leb128(len(name)) + name
+    names = b"\x00" + sections.leb128(len(name) + 1) + sections.leb128(len(name)) + name
     extra = [
         ("component-name", names),
         ("version", b"1.4.2"),
@@ -50,7 +51,7 @@ def with_metadata(source: Path, dest: Path) -> Path:
         ("source", b"https://github.com/acme/hello-world"),
         ("revision", b"0123456789abcdef0123456789abcdef01234567"),
     ]
-    dest.write_bytes(wasm + b"".join(wasm_sections.custom_section(n, d) for n, d in extra))
+    dest.write_bytes(wasm + b"".join(sections.custom_section(n, d) for n, d in extra))
     return dest
 
 
@@ -151,7 +152,7 @@ def test_a_different_component_under_a_release_tag_is_still_refused(publish, bui
     assert publish(built_python, "acme/release-once", tags="2.0.0").code == 0
     before = registry.manifest("acme/release-once", "2.0.0").headers["Docker-Content-Digest"]
     changed = tmp_path / "changed.wasm"
-    changed.write_bytes(built_python.read_bytes() + wasm_sections.custom_section("version", b"2.0.0"))
+    changed.write_bytes(built_python.read_bytes() + sections.custom_section("version", b"2.0.0"))
     run = publish(changed, "acme/release-once", tags="2.0.0")
     assert_one_clear_error(run, "Refusing to move published release tag 2.0.0", "Nothing was pushed")
     assert registry.manifest("acme/release-once", "2.0.0").headers["Docker-Content-Digest"] == before

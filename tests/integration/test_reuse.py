@@ -14,9 +14,11 @@ import pytest
 
 from tests.helpers import run_command
 from tests.stacks import proxy as proxy_stack
-from wash_actions import layout, reuse, source_key, timestamps
-from wash_actions import registry as oci
-from wash_actions.wasm_sections import custom_section
+from wash_actions.component.sections import custom_section
+from wash_actions.oci import layout, timestamps
+from wash_actions.oci import registry as oci
+from wash_actions.reuse import published as reuse
+from wash_actions.reuse import source_key
 
 KEY = "sha256:" + "ab" * 32
 OTHER_KEY = "sha256:" + "cd" * 32

@@ -273,7 +273,7 @@ def test_sigstore_without_pip_is_one_clear_error(tmp_path):
     python = host / "bin" / "python"
     code = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from wash_actions import extras\n"
+        "from wash_actions.runner import extras\n"
         "from wash_actions.errors import ActionError\n"
         "try:\n    extras.ensure_sigstore()\nexcept ActionError as e:\n    print(e.one_line()); sys.exit(3)\n"
     )

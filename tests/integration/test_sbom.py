@@ -20,7 +20,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 
 from tests.conftest import REAL_COMPONENTS, real_component
 from tests.stacks import sigstore_stack
-from wash_actions import sbom
+from wash_actions.trust import sbom
 
 ROOT = Path(__file__).resolve().parents[2]
 

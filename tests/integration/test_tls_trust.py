@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import assert_one_clear_error, run_command
-from wash_actions import transport
-from wash_actions.transport import TransportError
+from wash_actions.runner import transport
+from wash_actions.runner.transport import TransportError
 
 
 def _openssl(*args: str, cwd: Path) -> None:

@@ -11,7 +11,8 @@ import pytest
 from tests.conftest import WASH_VERSION, sign_provenance
 from tests.helpers import assert_one_clear_error, run_command
 from tests.stacks import releases, upstream
-from wash_actions import install, known, versions
+from wash_actions import versions
+from wash_actions.toolchain import install, known
 
 DARWIN = "wash-aarch64-apple-darwin"
 SIGNER = upstream.RELEASE_IDENTITY  # what the local stack signs as: release-tag.yml on main

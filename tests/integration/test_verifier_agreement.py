@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.stacks import upstream
-from wash_actions import bundle_sources, gh_verifier, verifier
-from wash_actions.trust_policy import WASH_POLICY
+from wash_actions.trust import bundle_sources, gh_verifier, verifier
+from wash_actions.trust.policy import WASH_POLICY
 
 GH = Path(sys.executable).parent / "gh"
 PULL_REQUEST_CLAIMS = {

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import USER_WORKFLOW_REF
-from wash_actions import attest, provenance, registry, verifier
-from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD, Instance
-from wash_actions.trust_policy import Policy
+from wash_actions.oci import registry
+from wash_actions.trust import attest, provenance, verifier
+from wash_actions.trust.attest_decision import SIGSTORE_PUBLIC_GOOD, Instance
+from wash_actions.trust.policy import Policy
 
 GH = Path(sys.executable).parent / "gh"
 REPOSITORY = "acme/hello-world"
@@ -93,7 +94,7 @@ def oracle(host: str, repository: str, digest: str, policy: Policy, trust: list[
 
 @pytest.fixture
 def client(registry) -> registry.Registry:
-    from wash_actions.registry import Registry
+    from wash_actions.oci.registry import Registry
 
     return Registry(registry.host, insecure=True)
 
@@ -288,7 +289,7 @@ def test_a_tampered_timestamped_bundle_is_refused_by_sigstore_python_gh_and_sigs
 
 
 def attest_issuer() -> str:
-    from wash_actions.trust_policy import ISSUER
+    from wash_actions.trust.policy import ISSUER
 
     return ISSUER
 

@@ -14,9 +14,9 @@ import pytest
 from tests.helpers import Run, assert_one_clear_error, rendered, run_command
 from tests.integration.test_attest import event_file
 from tests.integration.test_verifier_images import GH, push_image
-from wash_actions import attest, provenance, verifier
-from wash_actions import registry as registry_module
-from wash_actions.attest_decision import SIGSTORE_PUBLIC_GOOD
+from wash_actions.oci import registry as registry_module
+from wash_actions.trust import attest, provenance, verifier
+from wash_actions.trust.attest_decision import SIGSTORE_PUBLIC_GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ".github/workflows/component.yml"

@@ -554,7 +554,8 @@ class Bench:
             progress("exporting the actions again, with wash 2.10.3 in the manifest of known releases")
             act = act_stack.Act.create(self.base / "act-known")
             store = releases.ReleaseStore()
-            from wash_actions import install, versions
+            from wash_actions import versions
+            from wash_actions.toolchain import install
 
             version = versions.parse_version(WASH_VERSION)
             assert version is not None
@@ -581,7 +582,8 @@ class Bench:
 
     @property
     def asset_url(self) -> str:
-        from wash_actions import install, versions
+        from wash_actions import versions
+        from wash_actions.toolchain import install
 
         version = versions.parse_version(WASH_VERSION)
         assert version is not None
@@ -1538,7 +1540,7 @@ jobs:
         root = self.base / "sigstore-7"
         probe = "import sigstore.sign, sigstore.verify"
         install = self.on_path + (
-            "from wash_actions import extras; extras.install(extras.place()); "
+            "from wash_actions.runner import extras; extras.install(extras.place()); "
             "sys.path.insert(0, str(extras.place().target)); " + probe
         )
 
@@ -1576,7 +1578,7 @@ jobs:
             return {"untar": untar, "unpack": unpack, "sum": untar + unpack}
 
         def import_only() -> float:  # sigstore already unpacked: what importing it costs a signing step
-            code = self.on_path + "from wash_actions import extras; extras.ensure_sigstore(); " + probe
+            code = self.on_path + "from wash_actions.runner import extras; extras.ensure_sigstore(); " + probe
             tool_cache = root / "restore-cache"
             return run_timed([py, "-I", "-c", code], env=env_for(tool_cache, root / "restore-home"))[0]
 
@@ -1622,8 +1624,8 @@ jobs:
         job runs it; the baseline is the same command given no image to verify (start-up and input parsing)."""
         from tests.integration.test_verifier_images import push_image
         from tests.integration.test_verify import sign_image
-        from wash_actions import attest
-        from wash_actions.registry import Registry
+        from wash_actions.oci.registry import Registry
+        from wash_actions.trust import attest
 
         _ = self.runtime
         reg, sigstore = self.registry, self.sigstore

@@ -16,7 +16,8 @@ WASH_VERSION = "2.10.3"
 def release_store(wash_binary: Path) -> releases.ReleaseStore:
     """wash releases as upstream has them: the real binary is 2.10.3, the newest stable release with a
     binary for this platform; the others exist for version resolution (their assets are not wash)."""
-    from wash_actions import install, versions
+    from wash_actions import versions
+    from wash_actions.toolchain import install
 
     plat = install.host_platform()
     store = releases.ReleaseStore()
@@ -131,7 +132,8 @@ def sign_provenance(
 
 def publish_provenance(store: releases.ReleaseStore, stack: sigstore_stack.SigstoreStack, wash_binary: Path) -> None:
     """Cover the real binary with a release bundle (wash.sigstore.json) and a GitHub attestation."""
-    from wash_actions import install, versions
+    from wash_actions import versions
+    from wash_actions.toolchain import install
 
     version = versions.parse_version(WASH_VERSION)
     assert version is not None

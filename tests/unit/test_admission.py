@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from wash_actions import admission, yaml_source
+from wash_actions.workload import admission, yaml_source
 
 ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / "tests" / "fixtures" / "wasmcloud-crds"

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from wash_actions import attest, attest_decision
 from wash_actions.errors import ActionError
+from wash_actions.trust import attest, attest_decision
 
 PUBLIC_GOOD = attest_decision.Instance(
     "public-good", "https://fulcio.sigstore.dev", rekor_url="https://rekor.sigstore.dev"

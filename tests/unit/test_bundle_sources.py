@@ -10,8 +10,8 @@ import pytest
 
 from tests.unit.test_transport import reply, start_server
 from tests.unit.test_verifier_unit import SHA
-from wash_actions import bundle_sources
-from wash_actions.transport import Auth
+from wash_actions.runner.transport import Auth
+from wash_actions.trust import bundle_sources
 
 
 @pytest.fixture

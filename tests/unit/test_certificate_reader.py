@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.unit.test_verifier_unit import RELEASE_SAN, WORKFLOWS, bundle, certificate, statement
-from wash_actions import certificate_reader, sigstore_verifier
-from wash_actions.certificate_reader import DerError, oid_text
+from wash_actions.trust import certificate_reader, sigstore_verifier
+from wash_actions.trust.certificate_reader import DerError, oid_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +94,7 @@ def hostile(kind: str) -> bytes:
 
 READER = """
 import base64, json, sys
-from wash_actions import certificate_reader
+from wash_actions.trust import certificate_reader
 der = open(sys.argv[1], "rb").read()
 print(json.dumps([certificate_reader.certificate_identity(der[:65536]) is None,
                   certificate_reader.bundle_identity(json.dumps({"verificationMaterial": {"certificate": {

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import component, layout, wasm_sections
+from wash_actions.component import sections
+from wash_actions.component import world as component
+from wash_actions.component.sections import MalformedWasm, custom_section, leb128, read_leb128, read_s33
 from wash_actions.errors import ActionError
-from wash_actions.timestamps import Instant
-from wash_actions.wasm_sections import MalformedWasm, custom_section, leb128, read_leb128, read_s33
+from wash_actions.oci import layout
+from wash_actions.oci.timestamps import Instant
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = "with:\n  component-path: build/x.wasm"
@@ -160,10 +162,10 @@ def test_component_name_ignores_an_overlong_number():
 
 def test_nesting_deeper_than_the_bound_is_malformed():
     wasm = component.PREAMBLE
-    for _ in range(wasm_sections.MAX_DEPTH + 2):
+    for _ in range(sections.MAX_DEPTH + 2):
         wasm = component.PREAMBLE + section(4, wasm)
     with pytest.raises(MalformedWasm, match="nest deeper"):
-        wasm_sections.all_custom_sections(wasm)
+        sections.all_custom_sections(wasm)
     assert component.parse(wasm) == component.World((), ())  # the world reader skips nested components whole
 
 
@@ -231,11 +233,12 @@ HOSTILE = {
 def test_crafted_components_cost_linear_time(case):
     out = _bounded(
         f"""
-        from wash_actions import component, layout, wasm_sections
-        from wash_actions.component import PREAMBLE
+        from wash_actions.component import world as component, sections as wasm_sections
+        from wash_actions.oci import layout
+        from wash_actions.component.world import PREAMBLE
         from wash_actions.errors import ActionError
-        from wash_actions.timestamps import Instant
-        from wash_actions.wasm_sections import MalformedWasm, custom_section, leb128
+        from wash_actions.oci.timestamps import Instant
+        from wash_actions.component.sections import MalformedWasm, custom_section, leb128
 
         def section(i, payload):
             return bytes([i]) + leb128(len(payload)) + payload

@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from tests.unit.test_sbom import COMPONENT_PREAMBLE, MODULE_PREAMBLE, producers_section, section
-from wash_actions import component_runtime, sbom
-from wash_actions.wasm_sections import custom_section, leb128
+from wash_actions.component import runtime as component_runtime
+from wash_actions.component.sections import custom_section, leb128
+from wash_actions.trust import sbom
 
 SYS_VERSION = b"3.12.7 (main, Sep 11 2026, 23:47:35) [Clang 22.1.0-wasi-sdk (https://github.com/llvm/llvm-project)]"
 
@@ -121,7 +122,7 @@ def test_a_hostile_version_string_costs_linear_time() -> None:
     """Near-misses of sys.version repeated through 16 MiB: the pattern has no repetition inside repetition, so the
     search ends (bounded by the subprocess's timeout, not by a clock in the test)."""
     script = (
-        "from wash_actions import component_runtime\n"
+        "from wash_actions.component import runtime as component_runtime\n"
         "near_miss = b'3.12.1 (main, Sep 11 2026, 23:47:3'\n"
         "data = near_miss * (16 * 1024 * 1024 // len(near_miss))\n"
         "print(repr(component_runtime.python_version(data, '3.12')))\n"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from wash_actions.wash import Envelope, clean_message, find_envelope
+from wash_actions.toolchain.wash import Envelope, clean_message, find_envelope
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wash"
 

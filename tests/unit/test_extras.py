@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import extras
+from wash_actions.runner import extras
 
 
 def wheel(directory: Path, name: str, files: dict[str, str]) -> Path:

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.unit.test_verifier_unit import bundle, statement, verifiers  # noqa: F401 - verifiers: a fixture
-from wash_actions import bundle_sources, gh_verifier, trust_policy, verifier
-from wash_actions.trust_policy import WASH_POLICY, Policy
+from wash_actions.trust import bundle_sources, gh_verifier, verifier
+from wash_actions.trust import policy as trust_policy
+from wash_actions.trust.policy import WASH_POLICY, Policy
 
 SHA = "d5a3115f597f83e8f8207afd42f0f9d8e31201ca0d08688eae4e95c9f967a6e7"
 RELEASE = {

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import parse_command_file
-from wash_actions import gha
 from wash_actions.errors import ActionError
+from wash_actions.runner import gha
 
 
 def inputs(**values: str) -> gha.Inputs:

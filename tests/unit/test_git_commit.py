@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from wash_actions import git_commit
+from wash_actions.deploy import git_commit
 from wash_actions.errors import ActionError
 
 
@@ -74,7 +74,7 @@ def test_transport_of_allows_https_http_and_local_paths_only(url: str, transport
 
 
 def test_one_transport_is_allowed_after_every_other_is_refused() -> None:
-    from wash_actions import git_read
+    from wash_actions.runner import git_read
 
     args = git_read.command("push", "x", transport="https")
     settings = [args[i + 1] for i, a in enumerate(args) if a == "-c"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import host_binding, interfaces
-from wash_actions.host_binding import Declared, Entry, Member
+from wash_actions.component import interfaces
+from wash_actions.workload import host_binding
+from wash_actions.workload.host_binding import Declared, Entry, Member
 
 WASI = (
     "wasi:io/poll@0.2.2",

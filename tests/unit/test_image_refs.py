@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import image_refs
 from wash_actions.errors import ActionError
+from wash_actions.oci import references
 
 A = "sha256:" + "a" * 64
 
@@ -25,7 +25,7 @@ A = "sha256:" + "a" * 64
     ],
 )
 def test_parse(text, name, tag, digest, key, registry, repository) -> None:
-    ref = image_refs.parse(text, where="t")
+    ref = references.parse(text, where="t")
     assert (ref.name, ref.tag, ref.digest) == (name, tag, digest)
     assert (ref.key, ref.registry, ref.repository) == (key, registry, repository)
     assert str(ref) == text
@@ -50,7 +50,7 @@ def test_parse(text, name, tag, digest, key, registry, repository) -> None:
 )
 def test_bad_references_are_one_clear_error(text: str, fragment: str) -> None:
     with pytest.raises(ActionError) as caught:
-        image_refs.parse(text, where="deploy/app.yaml:3")
+        references.parse(text, where="deploy/app.yaml:3")
     assert caught.value.what.startswith("deploy/app.yaml:3: ")
     assert fragment in str(caught.value)
     assert "\n::" not in caught.value.what  # the text is shown escaped
@@ -58,10 +58,10 @@ def test_bad_references_are_one_clear_error(text: str, fragment: str) -> None:
 
 def test_sha512_digests_have_their_own_length() -> None:
     digest = "sha512:" + "b" * 128
-    assert image_refs.parse(f"ghcr.io/acme/app@{digest}", where="t").digest == digest
+    assert references.parse(f"ghcr.io/acme/app@{digest}", where="t").digest == digest
 
 
 def test_pinned_keeps_the_tag_unless_given_one() -> None:
-    ref = image_refs.parse("ghcr.io/acme/app:1.0", where="t")
+    ref = references.parse("ghcr.io/acme/app:1.0", where="t")
     assert str(ref.pinned(A)) == f"ghcr.io/acme/app:1.0@{A}"
     assert str(ref.pinned(A, "1.1")) == f"ghcr.io/acme/app:1.1@{A}"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import install
 from wash_actions.errors import ActionError
-from wash_actions.install import Platform
-from wash_actions.transport import Auth
+from wash_actions.runner.transport import Auth
+from wash_actions.toolchain import install
+from wash_actions.toolchain.install import Platform
 from wash_actions.versions import Version, parse_version
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import interfaces
+from wash_actions.component import interfaces
 from wash_actions.errors import ActionError
-from wash_actions.sizes import parse_size
+from wash_actions.runner.sizes import parse_size
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import js_json
+from wash_actions.trust import js_json
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import known
 from wash_actions.errors import ActionError
+from wash_actions.toolchain import known
 from wash_actions.versions import parse_version
 
 SHA_A = "a" * 64

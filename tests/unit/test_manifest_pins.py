@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import manifest_pins
+from wash_actions.deploy import pins
 from wash_actions.errors import ActionError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "deploy"
@@ -37,11 +37,11 @@ IMAGES = "\n".join(
 FILES = sorted([*SAMPLES.glob("*.yaml"), *FIXTURES.glob("crafted/*.yaml")])
 
 
-def promote(text: str, name: str, images: str = IMAGES) -> tuple[str, manifest_pins.Plan]:
-    sites, skipped = manifest_pins.find_sites(text, name, name=Path(name).name)
-    plan = manifest_pins.plan(sites, manifest_pins.parse_images(images), skipped)
-    new = manifest_pins.apply(text, plan.changes)
-    manifest_pins.check_applied(new, name, Path(name).name, plan.changes)
+def promote(text: str, name: str, images: str = IMAGES) -> tuple[str, pins.Plan]:
+    sites, skipped = pins.find_sites(text, name, name=Path(name).name)
+    plan = pins.plan(sites, pins.parse_images(images), skipped)
+    new = pins.apply(text, plan.changes)
+    pins.check_applied(new, name, Path(name).name, plan.changes)
     return new, plan
 
 
@@ -65,7 +65,7 @@ def test_golden(path: Path) -> None:
         golden.write_bytes(new.encode())
     assert new == golden.read_bytes().decode()
     # the diff is exactly the image lines: one changed line per edited scalar (or one added digest line)
-    edits = list(manifest_pins.changed(plan.changes))
+    edits = list(pins.changed(plan.changes))
     removed, added = changed_lines(source, new)
     new_lines = [c for c in edits if c.site.start == c.site.end and "\n" in c.site.add_prefix]
     touched = {source.count("\n", 0, c.site.start) for c in edits if c not in new_lines}
@@ -113,7 +113,7 @@ def test_idempotent(path: Path) -> None:
     once, _ = promote(path.read_text(), path.name)
     twice, plan = promote(once, path.name)
     assert twice == once
-    assert not list(manifest_pins.changed(plan.changes))
+    assert not list(pins.changed(plan.changes))
 
 
 def test_not_promoted_and_skipped_are_listed() -> None:
@@ -135,7 +135,7 @@ def test_artifact_references_are_not_images() -> None:
         "apiVersion: runtime.wasmcloud.dev/v1alpha1\nkind: WorkloadDeployment\nspec:\n  template:\n    spec:\n"
         "      components:\n        - name: a\n          image: artifact://shop-api\n"
     )
-    sites, _ = manifest_pins.find_sites(text, "d.yaml")
+    sites, _ = pins.find_sites(text, "d.yaml")
     assert sites == []
 
 
@@ -160,7 +160,7 @@ def workload(image: str) -> str:
 )
 def test_bad_manifests_get_one_clear_error(text: str, expected: str) -> None:
     with pytest.raises(ActionError) as caught:
-        manifest_pins.find_sites(text, "deploy/app.yaml")
+        pins.find_sites(text, "deploy/app.yaml")
     assert expected in caught.value.what
     assert "deploy/app.yaml" in caught.value.what
 
@@ -179,22 +179,22 @@ def test_bad_manifests_get_one_clear_error(text: str, expected: str) -> None:
 )
 def test_bad_images_get_one_clear_error(images: str, expected: str) -> None:
     with pytest.raises(ActionError) as caught:
-        manifest_pins.parse_images(images)
+        pins.parse_images(images)
     assert expected in str(caught.value)
 
 
 def test_json_list_of_images() -> None:
-    parsed = manifest_pins.parse_images(f'["ghcr.io/acme/a:1@{A}", "ghcr.io/acme/b@{B}"]')
+    parsed = pins.parse_images(f'["ghcr.io/acme/a:1@{A}", "ghcr.io/acme/b@{B}"]')
     assert sorted(parsed) == ["ghcr.io/acme/a", "ghcr.io/acme/b"]
 
 
 def test_ambiguous_images_are_an_error() -> None:
-    sites, _ = manifest_pins.find_sites(workload("ghcr.io/acme/a:3"), "w.yaml")
-    images = manifest_pins.parse_images(f"ghcr.io/acme/a:1@{A}\nghcr.io/acme/a:2@{B}")
+    sites, _ = pins.find_sites(workload("ghcr.io/acme/a:3"), "w.yaml")
+    images = pins.parse_images(f"ghcr.io/acme/a:1@{A}\nghcr.io/acme/a:2@{B}")
     with pytest.raises(ActionError, match="matches 2 lines of images"):
-        manifest_pins.plan(sites, images)
-    sites, _ = manifest_pins.find_sites(workload("ghcr.io/acme/a:2"), "w.yaml")
-    assert manifest_pins.plan(sites, images).changes[0].new == f"ghcr.io/acme/a:2@{B}"
+        pins.plan(sites, images)
+    sites, _ = pins.find_sites(workload("ghcr.io/acme/a:2"), "w.yaml")
+    assert pins.plan(sites, images).changes[0].new == f"ghcr.io/acme/a:2@{B}"
 
 
 # -- hostile ----------------------------------------------------------------------------------------------------

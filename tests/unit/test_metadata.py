@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import manifests, metadata
-from wash_actions.manifests import from_manifests
-from wash_actions.metadata import embed, from_git, plan, read_sections
-from wash_actions.spdx import spdx_expression
-from wash_actions.urls import normalize_url, repository_url
-from wash_actions.wasm_sections import MalformedWasm, custom_section, custom_sections, leb128, read_leb128
+from wash_actions.component import metadata, project_manifests
+from wash_actions.component.metadata import embed, from_git, plan, read_sections
+from wash_actions.component.project_manifests import from_manifests
+from wash_actions.component.sections import MalformedWasm, custom_section, custom_sections, leb128, read_leb128
+from wash_actions.component.spdx import spdx_expression
+from wash_actions.component.urls import normalize_url, repository_url
 
 PREAMBLE = b"\0asm\x0d\x00\x01\x00"
 MODULE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
@@ -539,7 +539,7 @@ def test_manifest_that_cannot_be_decoded(tmp_path):
 
 
 def test_no_manifest(tmp_path):
-    assert from_manifests(tmp_path) == manifests.ManifestValues()
+    assert from_manifests(tmp_path) == project_manifests.ManifestValues()
 
 
 def test_first_manifest_in_the_fixed_order_wins(tmp_path):
@@ -549,7 +549,7 @@ def test_first_manifest_in_the_fixed_order_wins(tmp_path):
     assert from_manifests(tmp_path).values == {"version": "2.0.0"}
     write(tmp_path, "Cargo.toml", '[package]\nversion = "1.0.0"\n')
     assert from_manifests(tmp_path).values == {"version": "1.0.0"}
-    assert manifests.MANIFESTS == ("Cargo.toml", "package.json", "pyproject.toml", "go.mod")
+    assert project_manifests.MANIFESTS == ("Cargo.toml", "package.json", "pyproject.toml", "go.mod")
 
 
 def test_a_malformed_first_manifest_still_wins(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import oci, registry
 from wash_actions.errors import ActionError
+from wash_actions.oci import names, registry
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from wash_actions.errors import ActionError
     ],
 )
 def test_check_registry_accepts_hosts(value: str, expected: str) -> None:
-    assert oci.check_registry(value) == expected
+    assert names.check_registry(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_check_registry_accepts_hosts(value: str, expected: str) -> None:
 )
 def test_check_registry_rejects_a_scheme(value: str, fix: str) -> None:
     with pytest.raises(ActionError) as caught:
-        oci.check_registry(value)
+        names.check_registry(value)
     assert "must not include a scheme" in caught.value.what
     assert caught.value.fix == fix
     assert "://" not in caught.value.fix
@@ -47,7 +47,7 @@ def test_check_registry_rejects_a_scheme(value: str, fix: str) -> None:
 @pytest.mark.parametrize("value", ["ghcr.io/acme/x", "ghcr.io/acme", "ghcr.io:5000/x", "", "a b"])
 def test_check_registry_rejects_non_hosts(value: str) -> None:
     with pytest.raises(ActionError) as caught:
-        oci.check_registry(value)
+        names.check_registry(value)
     assert "is not a registry host" in caught.value.what
     assert "repository:" in caught.value.fix
 
@@ -66,7 +66,7 @@ def test_check_registry_rejects_non_hosts(value: str) -> None:
     ],
 )
 def test_check_repository(value: str, github_repository: str, expected: str) -> None:
-    assert oci.check_repository(value, github_repository) == expected
+    assert names.check_repository(value, github_repository) == expected
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_check_repository(value: str, github_repository: str, expected: str) -> 
 )
 def test_check_repository_rejects(value: str, github_repository: str, what: str, fix: str | None) -> None:
     with pytest.raises(ActionError) as caught:
-        oci.check_repository(value, github_repository)
+        names.check_repository(value, github_repository)
     assert what in caught.value.what
     if fix is not None:
         assert caught.value.fix == fix
@@ -109,14 +109,14 @@ def test_check_repository_rejects(value: str, github_repository: str, what: str,
 )
 def test_the_github_default_is_made_a_valid_name(github_repository: str, expected: str) -> None:
     # a valid name now, never an invalid one that fails later inside the registry
-    assert oci.check_repository("", github_repository) == expected
-    assert oci.REPOSITORY.match(expected)
+    assert names.check_repository("", github_repository) == expected
+    assert names.REPOSITORY.match(expected)
 
 
 @pytest.mark.parametrize("github_repository", ["...", "_/_", "-/."])
 def test_a_github_repository_with_nothing_usable_is_one_clear_error(github_repository: str) -> None:
     with pytest.raises(ActionError, match="No valid OCI repository name can be made"):
-        oci.check_repository("", github_repository)
+        names.check_repository("", github_repository)
 
 
 @pytest.mark.parametrize(

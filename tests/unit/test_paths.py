@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import paths
 from wash_actions.errors import ActionError, cap
+from wash_actions.runner import paths
 
 
 @pytest.fixture

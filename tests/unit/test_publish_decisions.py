@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import registry, tags
 from wash_actions.errors import ActionError
+from wash_actions.oci import registry, tags
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import oci
-from wash_actions.attest_decision import attest_mode
 from wash_actions.commands import publish
 from wash_actions.errors import ActionError
+from wash_actions.oci import names
+from wash_actions.trust.attest_decision import attest_mode
 
 COMPONENT = b"\0asm\x0d\x00\x01\x00"
 CORE = b"\0asm\x01\x00\x00\x00"
@@ -63,7 +63,7 @@ def test_check_component_core_module_says_how_to_componentize(tmp_path: Path) ->
 )
 def test_check_registry_refuses_credentials_without_echoing_them(value: str) -> None:
     with pytest.raises(ActionError) as caught:
-        oci.check_registry(value)
+        names.check_registry(value)
     error = caught.value
     assert "must not carry credentials" in error.what
     assert "registry: ghcr.io" in error.fix
@@ -120,7 +120,7 @@ def test_attest_has_no_default_that_would_hide_its_alias(action: str) -> None:
     ],
 )
 def test_sbom_true_refuses_a_publish_that_cannot_attest(mode: str, push: bool, enabled: bool, refused: bool) -> None:
-    from wash_actions import attest_decision, sbom_inputs
+    from wash_actions.trust import attest_decision, sbom_inputs
 
     options = sbom_inputs.SbomOptions(mode, "", ())
     decision = attest_decision.Decision(enabled, "" if enabled else "Attestation skipped: the job has no OIDC token.")
@@ -144,7 +144,7 @@ def test_sbom_path_stays_in_the_workspace(tmp_path: Path) -> None:
 
 
 def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, oidc: bool = False, **given: str) -> publish.PublishInputs:
-    from wash_actions import gha
+    from wash_actions.runner import gha
 
     for key in ("ACTIONS_ID_TOKEN_REQUEST_URL", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
         monkeypatch.delenv(key, raising=False)

@@ -15,9 +15,9 @@ import pytest
 
 from tests.helpers import commit_time
 from tests.stacks import registry as registry_stack
-from wash_actions import layout
 from wash_actions.errors import ActionError
-from wash_actions.registry import (
+from wash_actions.oci import layout
+from wash_actions.oci.registry import (
     Credentials,
     Registry,
     RegistryError,

@@ -15,7 +15,8 @@ import json
 import pytest
 
 from tests.unit.test_transport import reply, start_server
-from wash_actions import bundle_sources, registry
+from wash_actions.oci import registry
+from wash_actions.trust import bundle_sources
 
 INDEX = "application/vnd.oci.image.index.v1+json"
 SUBJECT = "sha256:" + hashlib.sha256(b"the image manifest").hexdigest()

@@ -11,9 +11,9 @@ import pytest
 from tests.helpers import commit_time
 from tests.stacks import proxy as proxy_stack
 from tests.stacks import registry as registry_stack
-from wash_actions import layout, release
 from wash_actions.errors import ActionError
-from wash_actions.registry import Credentials, Registry, RegistryError
+from wash_actions.oci import layout, push
+from wash_actions.oci.registry import Credentials, Registry, RegistryError
 
 
 def test_results_come_in_the_order_of_the_names_whatever_the_order_they_finish() -> None:
@@ -21,7 +21,7 @@ def test_results_come_in_the_order_of_the_names_whatever_the_order_they_finish()
         time.sleep(0.01 * (5 - int(name)))  # the last name finishes first
         return f"done {name}"
 
-    assert release.side_by_side(work, ["0", "1", "2", "3", "4"]) == [f"done {n}" for n in "01234"]
+    assert push.side_by_side(work, ["0", "1", "2", "3", "4"]) == [f"done {n}" for n in "01234"]
 
 
 def test_an_exception_takes_the_place_of_its_result_and_the_others_still_run() -> None:
@@ -33,7 +33,7 @@ def test_an_exception_takes_the_place_of_its_result_and_the_others_still_run() -
             raise ValueError("b failed")
         return name
 
-    a, b, c = release.side_by_side(work, ["a", "b", "c"])
+    a, b, c = push.side_by_side(work, ["a", "b", "c"])
     assert (a, c) == ("a", "c")
     assert isinstance(b, ValueError) and str(b) == "b failed"
     assert sorted(ran) == ["a", "b", "c"]
@@ -53,9 +53,9 @@ def test_at_most_side_by_side_calls_run_at_once_and_they_do_overlap() -> None:
             running -= 1
         return name
 
-    names = [str(n) for n in range(3 * release.SIDE_BY_SIDE)]
-    assert release.side_by_side(work, names) == names
-    assert 2 <= peak <= release.SIDE_BY_SIDE
+    names = [str(n) for n in range(3 * push.SIDE_BY_SIDE)]
+    assert push.side_by_side(work, names) == names
+    assert 2 <= peak <= push.SIDE_BY_SIDE
 
 
 def test_the_calls_start_at_once_and_the_caller_goes_on_meanwhile() -> None:
@@ -67,14 +67,14 @@ def test_the_calls_start_at_once_and_the_caller_goes_on_meanwhile() -> None:
         release_it.wait(5)
         return name
 
-    pending = release.SideBySide(work, ["only"])
+    pending = push.SideBySide(work, ["only"])
     assert started.wait(5), "the call did not start before results() was asked for"
     release_it.set()
     assert pending.results() == ["only"]
 
 
 def test_no_names() -> None:
-    assert release.side_by_side(lambda name: name, []) == []
+    assert push.side_by_side(lambda name: name, []) == []
 
 
 @pytest.mark.parametrize("failing", [0, 2])
@@ -85,7 +85,7 @@ def test_tag_reads_raise_the_first_failure_in_tag_order(failing: int) -> None:
                 raise RuntimeError(f"{tag} unreachable")
             return None
 
-    reads = release.TagReads(Client(), "acme/x", ["t0", "t1", "t2", "t3"])  # type: ignore[arg-type]
+    reads = push.TagReads(Client(), "acme/x", ["t0", "t1", "t2", "t3"])  # type: ignore[arg-type]
     with pytest.raises(RuntimeError, match=f"t{failing} unreachable"):
         reads.result()
 
@@ -106,19 +106,19 @@ def _client(host: str, credentials: Credentials | None = None) -> Registry:
 def test_push_sends_what_is_missing_once(registry):
     made, wasm = _artifact()
     client = _client(registry.host)
-    first = release.push(client, "unit/push", made, wasm, {})
-    assert first == release.Pushed((made.layer_digest, made.config_digest), manifest_stored=True)
+    first = push.push(client, "unit/push", made, wasm, {})
+    assert first == push.Pushed((made.layer_digest, made.config_digest), manifest_stored=True)
     assert registry.manifest("unit/push", made.digest).content == made.manifest.body
-    assert release.push(client, "unit/push", made, wasm, {}) == release.Pushed((), manifest_stored=False)
+    assert push.push(client, "unit/push", made, wasm, {}) == push.Pushed((), manifest_stored=False)
     # a tag already naming the digest proves it is there: not even a HEAD
-    assert release.push(client, "unit/push", made, wasm, {"v1": made.digest}) == release.Pushed((), False)
+    assert push.push(client, "unit/push", made, wasm, {"v1": made.digest}) == push.Pushed((), False)
 
 
 def test_push_uploads_only_the_blob_the_repository_lacks(registry):
     made, wasm = _artifact()
     client = _client(registry.host)
     client.upload_blob("unit/partial", wasm)
-    assert release.push(client, "unit/partial", made, wasm, {}).uploaded == (made.config_digest,)
+    assert push.push(client, "unit/partial", made, wasm, {}).uploaded == (made.config_digest,)
 
 
 def test_tag_creates_moves_and_leaves_tags(registry):
@@ -126,21 +126,21 @@ def test_tag_creates_moves_and_leaves_tags(registry):
     new, new_wasm = _artifact()
     client = _client(registry.host)
     repo = "unit/tags"
-    release.push(client, repo, old, old_wasm, {})
-    first = release.tag(client, repo, "img", old.manifest, {"v1": "", "latest": ""})
-    assert first == release.Tagged(moved={}, created=("v1", "latest"), unchanged=())
-    release.push(client, repo, new, new_wasm, {})
-    previous = release.TagReads(client, repo, ["v1", "latest", "v2"]).result()
+    push.push(client, repo, old, old_wasm, {})
+    first = push.tag(client, repo, "img", old.manifest, {"v1": "", "latest": ""})
+    assert first == push.Tagged(moved={}, created=("v1", "latest"), unchanged=())
+    push.push(client, repo, new, new_wasm, {})
+    previous = push.TagReads(client, repo, ["v1", "latest", "v2"]).result()
     assert previous == {"v1": old.digest, "latest": old.digest, "v2": ""}
-    second = release.tag(client, repo, "img", new.manifest, {"latest": old.digest, "v2": ""})
-    assert second == release.Tagged(moved={"latest": old.digest}, created=("v2",), unchanged=())
+    second = push.tag(client, repo, "img", new.manifest, {"latest": old.digest, "v2": ""})
+    assert second == push.Tagged(moved={"latest": old.digest}, created=("v2",), unchanged=())
     assert {t: client.resolve(repo, t) for t in ("v1", "latest", "v2")} == {
         "v1": old.digest,
         "latest": new.digest,
         "v2": new.digest,
     }
-    again = release.tag(client, repo, "img", new.manifest, {"latest": new.digest, "v2": new.digest})
-    assert again == release.Tagged(moved={}, created=(), unchanged=("latest", "v2"))
+    again = push.tag(client, repo, "img", new.manifest, {"latest": new.digest, "v2": new.digest})
+    assert again == push.Tagged(moved={}, created=(), unchanged=("latest", "v2"))
 
 
 def test_a_tag_that_fails_is_named_and_the_others_still_move(registry):
@@ -148,20 +148,20 @@ def test_a_tag_that_fails_is_named_and_the_others_still_move(registry):
     with proxy_stack.serving(registry.url) as proxy:
         proxy.faults.put(proxy_stack.Fault.status(400, method="PUT", path=r"/manifests/b$").persistent())
         client = _client(proxy.host)
-        release.push(client, "unit/failing", made, wasm, {})
+        push.push(client, "unit/failing", made, wasm, {})
         with pytest.raises(ActionError) as caught:
-            release.tag(client, "unit/failing", "img", made.manifest, {"a": "", "b": "", "c": ""})
+            push.tag(client, "unit/failing", "img", made.manifest, {"a": "", "b": "", "c": ""})
     assert caught.value.what.startswith(f"Published img@{made.digest} but could not tag b (1 of 3 tags)")
     assert "Naming " + made.digest + ": a, c." in caught.value.why and "HTTP 400" in caught.value.why
     assert registry.tags("unit/failing") == ["a", "c"]
 
 
 def test_a_tag_read_denied_is_unknown_and_any_other_failure_stops(auth_registry, registry):
-    assert release.previous_digest(_client(auth_registry.host), "unit/x", "v1") == release.UNKNOWN
-    assert release.previous_digest(_client(registry.host), "unit/none", "v1") == ""
+    assert push.previous_digest(_client(auth_registry.host), "unit/x", "v1") == push.UNKNOWN
+    assert push.previous_digest(_client(registry.host), "unit/none", "v1") == ""
     closed = _client(f"127.0.0.1:{registry_stack.free_port()}")
     with pytest.raises(RegistryError) as caught:
-        release.previous_digest(closed, "unit/x", "v1")
+        push.previous_digest(closed, "unit/x", "v1")
     assert caught.value.kind == "unreachable"
 
 
@@ -172,10 +172,10 @@ def test_what_a_failed_tag_read_means_follows_the_kind_not_the_wording(kind, unk
             raise RegistryError("Reworded", "whatever", "fix", "#publish", kind=kind, host="r.test", status=403)
 
     if unknown:
-        assert release.previous_digest(Client(), "acme/x", "v1") == release.UNKNOWN  # type: ignore[arg-type]
+        assert push.previous_digest(Client(), "acme/x", "v1") == push.UNKNOWN  # type: ignore[arg-type]
     else:
         with pytest.raises(RegistryError):
-            release.previous_digest(Client(), "acme/x", "v1")  # type: ignore[arg-type]
+            push.previous_digest(Client(), "acme/x", "v1")  # type: ignore[arg-type]
 
 
 IMMUTABLE_IMAGE = "ghcr.io/acme/c"
@@ -192,12 +192,12 @@ OLD = "sha256:" + "2" * 64
         ({"1.0.0": OLD}, "none", False),
         ({"latest": OLD}, "all", True),
         ({"latest": NEW}, "all", False),
-        ({"latest": release.UNKNOWN}, "all", False),  # unreadable: warned about, not enforceable
+        ({"latest": push.UNKNOWN}, "all", False),  # unreadable: warned about, not enforceable
     ],
 )
 def test_immutable_tags_accept_the_same_digest_only(previous, mode, refused):
     if refused:
         with pytest.raises(ActionError, match="Refusing to move published release tag"):
-            release.check_immutable(previous, IMMUTABLE_IMAGE, NEW, mode)
+            push.check_immutable(previous, IMMUTABLE_IMAGE, NEW, mode)
     else:
-        release.check_immutable(previous, IMMUTABLE_IMAGE, NEW, mode)
+        push.check_immutable(previous, IMMUTABLE_IMAGE, NEW, mode)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import install, known, releases, resolution
 from wash_actions.errors import ActionError
-from wash_actions.resolution import Resolved
+from wash_actions.toolchain import install, known, resolution, wash_releases
+from wash_actions.toolchain.resolution import Resolved
 from wash_actions.versions import Version, parse_version
 
 LINUX_X64 = install.Platform("linux", "x86_64")
@@ -70,8 +70,8 @@ def test_a_pin_that_disagrees_with_the_manifest_is_one_clear_error(listed: Path)
 
 
 def test_a_listed_digest_wins_over_the_api_and_a_pin_over_both(listed: Path) -> None:
-    asset = releases.Asset(GNU, f"https://github.com/dl/{GNU}", digest=f"sha256:{API}")
-    release = releases.Release("v2.10.3", V("2.10.3"), False, {GNU: asset})
+    asset = wash_releases.Asset(GNU, f"https://github.com/dl/{GNU}", digest=f"sha256:{API}")
+    release = wash_releases.Release("v2.10.3", V("2.10.3"), False, {GNU: asset})
     got = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="")
     assert got is not None and got.sha256 == LISTED
     pinned = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="33" * 32)

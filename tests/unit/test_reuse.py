@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from wash_actions import reuse, source_key
-from wash_actions.layout import CONFIG_MEDIA_TYPE, LAYER_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
-from wash_actions.registry import Manifest, digest_of
+from wash_actions.oci.layout import CONFIG_MEDIA_TYPE, LAYER_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from wash_actions.oci.registry import Manifest, digest_of
+from wash_actions.reuse import published, source_key
 
 KEY = "sha256:" + "12" * 32
 
@@ -27,8 +27,8 @@ def manifest(*, key: str = KEY, media_type: str = MANIFEST_MEDIA_TYPE, **changes
 
 
 def test_a_component_manifest_that_records_the_key_is_a_hit() -> None:
-    hit = reuse.check_manifest(manifest(), KEY)
-    assert isinstance(hit, reuse.Hit)
+    hit = published.check_manifest(manifest(), KEY)
+    assert isinstance(hit, published.Hit)
     assert hit.layer_digest == "sha256:" + "d" * 64 and hit.layer_size == 1234
     assert hit.commit == "abc123"
 
@@ -50,9 +50,9 @@ def test_a_component_manifest_that_records_the_key_is_a_hit() -> None:
     ],
 )
 def test_anything_else_is_refused_with_a_reason(found: Manifest, why: str) -> None:
-    result = reuse.check_manifest(found, KEY)
+    result = published.check_manifest(found, KEY)
     assert isinstance(result, str) and why in result
 
 
 def test_a_manifest_that_is_not_json_is_refused() -> None:
-    assert "not JSON" in str(reuse.check_manifest(Manifest(b"{", MANIFEST_MEDIA_TYPE, digest_of(b"{")), KEY))
+    assert "not JSON" in str(published.check_manifest(Manifest(b"{", MANIFEST_MEDIA_TYPE, digest_of(b"{")), KEY))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wash_actions import rust
 from wash_actions.errors import ActionError
+from wash_actions.toolchain import rust
 
 RUSTUP, CARGO = "/home/runner/.cargo/bin/rustup", "/home/runner/.cargo/bin/cargo"
 AUDITABLE = (CARGO, "install", "--locked", "cargo-auditable", "--version", rust.CARGO_AUDITABLE_VERSION)

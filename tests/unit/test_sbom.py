@@ -16,9 +16,9 @@ from cyclonedx.model.bom import Bom
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from wash_actions import sbom, sbom_inputs
+from wash_actions.component.sections import all_custom_sections, custom_section, custom_sections, leb128
 from wash_actions.errors import ActionError
-from wash_actions.wasm_sections import all_custom_sections, custom_section, custom_sections, leb128
+from wash_actions.trust import sbom, sbom_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE_PREAMBLE = b"\0asm\x01\x00\x00\x00"
@@ -361,7 +361,7 @@ def test_an_sbom_at_the_depth_limit_can_be_signed(tmp_path: Path) -> None:
     more is refused when it is read, before anything is published."""
     from sigstore import dsse
 
-    from wash_actions import attest, js_json
+    from wash_actions.trust import attest, js_json
 
     def nested(levels: int) -> str:  # the document object, then levels - 1 arrays inside it
         return '{"bomFormat": "CycloneDX", "specVersion": "1.6", "serialNumber": "x", "x": ' + (
@@ -390,7 +390,7 @@ def test_a_missing_or_huge_sbom_path(tmp_path: Path) -> None:
 
 
 def test_statement() -> None:
-    from wash_actions import attest
+    from wash_actions.trust import attest
 
     digest = "sha256:" + "ab" * 32
     document = sbom.classify({**CDX, "version": 1.0, "10": "x"})

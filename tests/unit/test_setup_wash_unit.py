@@ -1,4 +1,4 @@
-"""setup-wash's decisions (wash_actions.resolution, called with plain values: the API default, cache keys,
+"""setup-wash's decisions (wash_actions.toolchain.resolution, called with plain values: the API default, cache keys,
 candidate tags, Resolved, picking a release from a list) and its input validation.
 
 Also the command's ``resolve`` with the Releases API replaced, for what it asks the API and when.
@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import gha, install, releases, resolution
 from wash_actions.commands import setup_wash
 from wash_actions.commands.setup_wash import SetupInputs
 from wash_actions.errors import ActionError
-from wash_actions.resolution import Resolved
+from wash_actions.runner import gha
+from wash_actions.toolchain import install, resolution, wash_releases
+from wash_actions.toolchain.resolution import Resolved
 from wash_actions.versions import Version, parse_request, parse_version
 
 SHA = "ab" * 32
@@ -285,15 +286,17 @@ def test_install_inputs_without_any_version(runner: pytest.MonkeyPatch) -> None:
 # --- from_release, pick, and resolve over a fixed release list -----------------------------------
 
 
-def _release(tag: str, *names: str, prerelease: bool = False, bundle: bool = True) -> releases.Release:
+def _release(tag: str, *names: str, prerelease: bool = False, bundle: bool = True) -> wash_releases.Release:
     version = V(tag)
     assets = {
-        n: releases.Asset(n, f"https://github.com/dl/{tag}/{n}", 10, f"sha256:{n.encode().hex()[:64].ljust(64, '0')}")
+        n: wash_releases.Asset(
+            n, f"https://github.com/dl/{tag}/{n}", 10, f"sha256:{n.encode().hex()[:64].ljust(64, '0')}"
+        )
         for n in names
     }
     if bundle:
-        assets[install.BUNDLE_ASSET] = releases.Asset(install.BUNDLE_ASSET, f"https://github.com/dl/{tag}/bundle")
-    return releases.Release(tag, version, prerelease or version.prerelease, assets)
+        assets[install.BUNDLE_ASSET] = wash_releases.Asset(install.BUNDLE_ASSET, f"https://github.com/dl/{tag}/bundle")
+    return wash_releases.Release(tag, version, prerelease or version.prerelease, assets)
 
 
 def _setup(request: str = "latest", *, base: str = "", checksum: str = "", explicit: bool = False) -> SetupInputs:
@@ -338,10 +341,10 @@ def test_from_release_with_a_mirror_and_a_pinned_checksum() -> None:
 
 
 def test_from_release_without_a_bundle_or_digest() -> None:
-    release = releases.Release("v2.0.4", V("2.0.4"), False, {GNU: releases.Asset(GNU, "https://x/" + GNU)})
+    release = wash_releases.Release("v2.0.4", V("2.0.4"), False, {GNU: wash_releases.Asset(GNU, "https://x/" + GNU)})
     assert resolution.from_release(release, LINUX_X64, download_base_url="", checksum="") is None  # linux: musl
     musl = "wash-x86_64-unknown-linux-musl"
-    release = releases.Release("v2.0.4", V("2.0.4"), False, {musl: releases.Asset(musl, "https://x/" + musl)})
+    release = wash_releases.Release("v2.0.4", V("2.0.4"), False, {musl: wash_releases.Asset(musl, "https://x/" + musl)})
     got = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="")
     assert got is not None
     assert (got.sha256, got.bundle_url) == ("", "")
@@ -397,10 +400,10 @@ def test_pick_with_no_match() -> None:
 
 
 def test_resolve_range_without_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    def unavailable(api: str, token: str) -> list[releases.Release]:
-        raise releases.ApiUnavailable("connection refused")
+    def unavailable(api: str, token: str) -> list[wash_releases.Release]:
+        raise wash_releases.ApiUnavailable("connection refused")
 
-    monkeypatch.setattr(releases, "list_releases", unavailable)
+    monkeypatch.setattr(wash_releases, "list_releases", unavailable)
     with pytest.raises(ActionError) as caught:
         setup_wash.resolve(_setup("latest"), LINUX_X64)
     assert "unreachable" in caught.value.what
@@ -422,8 +425,8 @@ def test_resolve_exact_makes_no_api_call(monkeypatch: pytest.MonkeyPatch, reques
     def no_api(*args: object) -> None:
         raise AssertionError("an exact version must not call the Releases API")
 
-    monkeypatch.setattr(releases, "get_release", no_api)
-    monkeypatch.setattr(releases, "list_releases", no_api)
+    monkeypatch.setattr(wash_releases, "get_release", no_api)
+    monkeypatch.setattr(wash_releases, "list_releases", no_api)
     got = setup_wash.resolve(_setup(request_text), LINUX_X64)
     assert got.version == V(request_text)
     assert got.tag == tag
@@ -457,9 +460,11 @@ def test_resolve_exact_makes_no_api_call(monkeypatch: pytest.MonkeyPatch, reques
 def test_the_token_goes_only_to_the_host_it_belongs_to(
     server: str, job_api: str, api: str, explicit: bool, token_host: str | None
 ) -> None:
-    auth = releases.api_auth(api, "tok", job_api_url=resolution.job_api_url(server, job_api), explicit_api=explicit)
+    auth = wash_releases.api_auth(
+        api, "tok", job_api_url=resolution.job_api_url(server, job_api), explicit_api=explicit
+    )
     assert (auth.host if auth else None) == token_host
-    assert releases.api_auth(api, "", job_api_url=job_api, explicit_api=explicit) is None
+    assert wash_releases.api_auth(api, "", job_api_url=job_api, explicit_api=explicit) is None
 
 
 @pytest.mark.parametrize(
@@ -490,11 +495,11 @@ def test_resolve_exact_from_an_explicit_api(
     by_tag = {r.tag: r for r in RELEASES}
     seen: list[str] = []
 
-    def get_release(api: str, token: str, tag: str) -> releases.Release | None:
+    def get_release(api: str, token: str, tag: str) -> wash_releases.Release | None:
         seen.append(tag)
         return by_tag.get(tag)
 
-    monkeypatch.setattr(releases, "get_release", get_release)
+    monkeypatch.setattr(wash_releases, "get_release", get_release)
     got = setup_wash.resolve(_setup(request_text, explicit=True), LINUX_X64)
     assert got.version == V(request_text)
     assert seen == asked
@@ -502,7 +507,7 @@ def test_resolve_exact_from_an_explicit_api(
 
 def test_resolve_exact_tries_the_other_tag_then_reports(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
-    monkeypatch.setattr(releases, "get_release", lambda api, token, tag: seen.append(tag))
+    monkeypatch.setattr(wash_releases, "get_release", lambda api, token, tag: seen.append(tag))
     with pytest.raises(ActionError) as caught:
         setup_wash.resolve(_setup("2.10.4", explicit=True), LINUX_X64)
     assert seen == ["v2.10.4", "wash-v2.10.4"]
@@ -512,7 +517,7 @@ def test_resolve_exact_tries_the_other_tag_then_reports(monkeypatch: pytest.Monk
 
 def test_resolve_exact_release_without_this_platform(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        releases, "get_release", lambda api, token, tag: _release("v3.0.0", "wash-aarch64-apple-darwin")
+        wash_releases, "get_release", lambda api, token, tag: _release("v3.0.0", "wash-aarch64-apple-darwin")
     )
     with pytest.raises(ActionError) as caught:
         setup_wash.resolve(_setup("3.0.0", explicit=True), LINUX_X64)
@@ -541,10 +546,10 @@ def test_resolve_exact_release_without_this_platform(monkeypatch: pytest.MonkeyP
 def test_resolve_exact_without_the_api(
     monkeypatch: pytest.MonkeyPatch, request_text: str, base: str, checksum: str, url: str, bundle: str
 ) -> None:
-    def unavailable(api: str, token: str, tag: str) -> releases.Release | None:
-        raise releases.ApiUnavailable("connection refused")
+    def unavailable(api: str, token: str, tag: str) -> wash_releases.Release | None:
+        raise wash_releases.ApiUnavailable("connection refused")
 
-    monkeypatch.setattr(releases, "get_release", unavailable)
+    monkeypatch.setattr(wash_releases, "get_release", unavailable)
     got = setup_wash.resolve(_setup(request_text, base=base, checksum=checksum, explicit=True), LINUX_X64)
     assert got.url == url
     assert got.bundle_url == bundle
@@ -559,7 +564,7 @@ def test_resolve_latest_skips_a_release_github_marks_as_prerelease(monkeypatch: 
     )
     assert picked.tag == "v2.10.3"
     # the command hands the API's list to pick
-    monkeypatch.setattr(releases, "list_releases", lambda api, token: [flagged, *RELEASES])
+    monkeypatch.setattr(wash_releases, "list_releases", lambda api, token: [flagged, *RELEASES])
     assert setup_wash.resolve(_setup("latest"), LINUX_X64).tag == "v2.10.3"
 
 

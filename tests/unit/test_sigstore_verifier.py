@@ -20,14 +20,14 @@ from tests.unit.test_verifier_unit import (  # noqa: F401 - verifiers: a fixture
     statement,
     verifiers,
 )
-from wash_actions import sigstore_verifier, trust_policy
+from wash_actions.trust import policy, sigstore_verifier
 
 
 def test_verify_bundle_returns_the_signer_and_the_signed_statement(verifiers: Fakes) -> None:  # noqa: F811 - the fixture imported above
     verified = sigstore_verifier.verify_bundle(bundle(payload=statement(OTHER, SHA)))
     assert verified.identity.build_signer == RELEASE_SAN and verified.identity.sans == (RELEASE_SAN,)
-    assert verified.envelope.payload_type == trust_policy.IN_TOTO_PAYLOAD_TYPE
-    assert trust_policy.parse_statement(verified.envelope.payload).subjects == {OTHER, SHA}
+    assert verified.envelope.payload_type == policy.IN_TOTO_PAYLOAD_TYPE
+    assert policy.parse_statement(verified.envelope.payload).subjects == {OTHER, SHA}
     [fake] = verifiers.made
     assert [kind for kind, _ in fake.calls] == ["dsse"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import source_date
 from wash_actions.errors import ActionError
-from wash_actions.timestamps import Instant
+from wash_actions.oci import source_date
+from wash_actions.oci.timestamps import Instant
 
 
 def test_created_modes():

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import source_key
 from wash_actions.errors import ActionError
-from wash_actions.source_key import BuildSettings, SourceKey, Unkeyed
+from wash_actions.reuse import source_key
+from wash_actions.reuse.source_key import BuildSettings, SourceKey, Unkeyed
 
 SETTINGS = BuildSettings(wash_version="2.10.4", repository="https://github.com/o/r")
 CONFIG = "build:\n  command: make\n  component_path: out.wasm\n"

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from wash_actions import tags
 from wash_actions.errors import ActionError
-from wash_actions.tags import GitContext, parse_semver, resolve_tags
+from wash_actions.oci import tags
+from wash_actions.oci.tags import GitContext, parse_semver, resolve_tags
 
 OCI_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
@@ -166,7 +166,7 @@ def test_errors(explicit: list[str], ctx: GitContext, what: str) -> None:
     ],
 )
 def test_invalid_reason(tag: str, reason: str) -> None:
-    from wash_actions.tags import invalid_reason
+    from wash_actions.oci.tags import invalid_reason
 
     assert (reason in invalid_reason(tag)) if reason else invalid_reason(tag) == ""
 
@@ -182,7 +182,7 @@ def test_a_sanitised_template_warns_before_and_after() -> None:
 
 @pytest.mark.parametrize(("tag", "release"), [("1.2.3", True), ("v1.2.3", True), ("1.2", False), ("1.2.3-rc.1", False)])
 def test_is_release(tag: str, release: bool) -> None:
-    from wash_actions.tags import is_release
+    from wash_actions.oci.tags import is_release
 
     assert is_release(tag) is release
 

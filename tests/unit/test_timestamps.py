@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import source_date
 from wash_actions.errors import ActionError
-from wash_actions.timestamps import MAX_SECONDS, MIN_SECONDS, Instant, parse_rfc3339
+from wash_actions.oci import source_date
+from wash_actions.oci.timestamps import MAX_SECONDS, MIN_SECONDS, Instant, parse_rfc3339
 
 
 @pytest.mark.parametrize(

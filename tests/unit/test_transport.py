@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import time_limit
-from wash_actions import transport
-from wash_actions.transport import Auth, RetryPolicy, TransportError
+from wash_actions.runner import transport
+from wash_actions.runner.transport import Auth, RetryPolicy, TransportError
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
 

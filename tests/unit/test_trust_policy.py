@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from wash_actions.trust_policy import (
+from wash_actions.trust.policy import (
     SLSA_PROVENANCE_V1,
     Envelope,
     Policy,
@@ -244,6 +244,6 @@ def test_bundle_envelope_reads_the_payload() -> None:
     ],
 )
 def test_parse_repository(text: str, parsed: str) -> None:
-    from wash_actions.trust_policy import parse_repository
+    from wash_actions.trust.policy import parse_repository
 
     assert parse_repository(text) == parsed

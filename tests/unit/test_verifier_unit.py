@@ -25,10 +25,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 from sigstore.errors import VerificationError
 
-from wash_actions import bundle_sources, sigstore_verifier, trust_policy, verifier
 from wash_actions.commands import setup_wash
 from wash_actions.errors import ActionError
-from wash_actions.trust_policy import WASH_POLICY
+from wash_actions.trust import bundle_sources, sigstore_verifier, verifier
+from wash_actions.trust import policy as trust_policy
+from wash_actions.trust.policy import WASH_POLICY
 
 WORKFLOWS = "https://github.com/wasmCloud/wasmCloud/.github/workflows/"
 RELEASE_SAN = WORKFLOWS + "release.yml@refs/tags/v2.10.3"

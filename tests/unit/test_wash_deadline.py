@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import time_limit
-from wash_actions import wash
 from wash_actions.errors import ActionError
+from wash_actions.toolchain import wash
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import workload_manifests, yaml_source
 from wash_actions.errors import ActionError
+from wash_actions.workload import manifests, yaml_source
 
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "wasmcloud-samples"
 
 
-def read(*names: str) -> workload_manifests.Manifests:
-    return workload_manifests.read([yaml_source.read_file(SAMPLES / n, name=n) for n in names])
+def read(*names: str) -> manifests.Manifests:
+    return manifests.read([yaml_source.read_file(SAMPLES / n, name=n) for n in names])
 
 
 def test_the_samples_as_workloads() -> None:
@@ -59,16 +59,16 @@ spec: {image: "ghcr.io/org/main:2.0"}
 
 
 def test_artifact_references_resolve_as_the_operator_does() -> None:
-    found = workload_manifests.read([yaml_source.load(ARTIFACT, name="a.yaml")])
+    found = manifests.read([yaml_source.load(ARTIFACT, name="a.yaml")])
     (workload,) = found.workloads
     main, other = workload.components
-    image, via = workload_manifests.image_of(workload, main, found.artifacts)
+    image, via = manifests.image_of(workload, main, found.artifacts)
     assert image == "ghcr.io/org/main:2.0"
     assert via == "artifact://main → Artifact main-release (a.yaml:19)"
     with pytest.raises(ActionError, match=r"a\.yaml:13: component other names 'artifact://nothing'"):
-        workload_manifests.image_of(workload, other, found.artifacts)
+        manifests.image_of(workload, other, found.artifacts)
     with pytest.raises(ActionError, match="which no manifest defines"):
-        workload_manifests.image_of(workload, main, {})
+        manifests.image_of(workload, main, {})
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_artifact_references_resolve_as_the_operator_does() -> None:
 )
 def test_the_stand_in(chosen: str, stem: str, expected: str | None) -> None:
     found = read("blobby.yaml")
-    assert workload_manifests.stand_in(found.workloads, chosen, stem) == expected
+    assert manifests.stand_in(found.workloads, chosen, stem) == expected
 
 
 def test_the_stand_in_must_be_chosen_when_ambiguous() -> None:
@@ -89,7 +89,7 @@ def test_the_stand_in_must_be_chosen_when_ambiguous() -> None:
         ),
     ]
     with pytest.raises(ActionError, match="manifest-component is required"):
-        workload_manifests.stand_in(workloads, "", "http-hello-world-rust")
+        manifests.stand_in(workloads, "", "http-hello-world-rust")
 
 
 def test_a_workloads_service_is_bound_with_its_components() -> None:
@@ -98,7 +98,7 @@ def test_a_workloads_service_is_bound_with_its_components() -> None:
         "  components:\n    - {name: api, image: ghcr.io/o/api:1}\n"
         "  service:\n    image: ghcr.io/o/svc:1\n    localResources: {allowedHosts: ['*']}\n"
     )
-    (workload,) = workload_manifests.read([yaml_source.load(text, name="w.yaml")]).workloads
+    (workload,) = manifests.read([yaml_source.load(text, name="w.yaml")]).workloads
     assert [(c.name, c.image, c.line, c.allowed_hosts) for c in workload.components] == [
         ("api", "ghcr.io/o/api:1", 6, None),
         ("(service)", "ghcr.io/o/svc:1", 8, ("*",)),

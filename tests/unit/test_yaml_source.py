@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from wash_actions import yaml_source
 from wash_actions.errors import ActionError
+from wash_actions.workload import yaml_source
 
 WORKLOAD = textwrap.dedent(
     """\
@@ -156,7 +156,7 @@ def test_hostile_files_end_in_one_error_in_bounded_time(tmp_path: Path, case: st
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
         from pathlib import Path
-        from wash_actions import yaml_source
+        from wash_actions.workload import yaml_source
         from wash_actions.errors import ActionError
         try:
             yaml_source.read_file(Path({str(path)!r}), name="hostile.yaml")

@@ -1,1 +1,1 @@
-"""One module per command: parse inputs once into a frozen dataclass, call the domain, write outputs."""
+"""One module per command: parse inputs once, call the rooms below, write outputs."""

@@ -9,10 +9,14 @@ import shlex
 from pathlib import Path
 from typing import NamedTuple
 
-from .. import attest_decision, gha, paths, registry, source_key, wash
 from ..errors import ActionError
-from ..install import sha256_file
-from ..oci import check_registry, check_repository
+from ..oci import registry
+from ..oci.names import check_registry, check_repository
+from ..reuse import source_key
+from ..runner import gha, paths
+from ..toolchain import wash
+from ..toolchain.install import sha256_file
+from ..trust import attest_decision
 
 CONFIG = Path(".wash") / "config.yaml"
 EXPORTED_BY_SETUP = frozenset({"WASH_HOST_PLUGINS"})  # setup-wash's plugins, set on purpose
@@ -370,7 +374,7 @@ def pull_reused(
     """On a hit for the source key in ``target``, write the component published for it where the build would
     have (its layer, checked against its digest) and return build's outputs; None: build as usual (with one
     warning when something was found but not taken)."""
-    from .. import reuse
+    from ..reuse import published as reuse
 
     image = f"{target.host}/{target.repository}"
     client = registry.Registry(target.host, insecure=target.insecure, credentials=target.credentials)
@@ -498,7 +502,7 @@ def source_commit(inputs: BuildInputs, source: source_key.SourceKey | source_key
 
 def embed_metadata(component: Path, project: Path, commit: str = "") -> dict[str, str]:
     """Fill the provenance sections the toolchain left empty; never overwrite one it set."""
-    from .. import metadata
+    from ..component import metadata
 
     try:
         existing = metadata.read_sections(component.read_bytes())

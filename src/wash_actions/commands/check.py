@@ -17,8 +17,11 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .. import component, gha, host_binding, interfaces, paths, sizes
+from ..component import interfaces
+from ..component import world as component
 from ..errors import COMPONENT_PATH_FIX, ActionError, cap
+from ..runner import gha, paths, sizes
+from ..workload import host_binding
 
 MODES = ("true", "report", "false")
 READ_LIMIT = 1 << 30  # a component larger than 1 GiB is not read (max-size says how big is too big)
@@ -118,7 +121,7 @@ def files(name: str, entries: list[str], workspace: Path, *, fix: str) -> tuple[
 
 def read(path: Path, *, label: str) -> component.World:
     """A component's world, with clear errors for a missing, huge, or non-component file."""
-    from .. import component_images
+    from ..workload import component_images
 
     data = component.load(path, label=label, fix=COMPONENT_PATH_FIX, docs="#check", limit=READ_LIMIT)
     world = component.read_world(data, name=f"{label} {path.name}")
@@ -209,7 +212,10 @@ def check_workloads(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Every workload of ``manifests``, admitted and bound; the workloads output, and whether the component under
     check stands in for one of their components."""
-    from .. import component_images, extras, image_refs, workload_manifests, yaml_source
+    from ..oci import references
+    from ..runner import extras
+    from ..workload import component_images, yaml_source
+    from ..workload import manifests as workload_manifests
 
     extras.ensure_yaml()
     sources = [yaml_source.read_file(path, name=relative(path)) for path in inputs.manifests]
@@ -248,7 +254,7 @@ def check_workloads(
             else:
                 where = f"{workload.file}:{entry.line}"
                 reference, via = workload_manifests.image_of(workload, entry, found.artifacts)
-                parsed = image_refs.parse(reference, where=where)
+                parsed = references.parse(reference, where=where)
                 if str(parsed) not in reads:
                     reads[str(parsed)] = component_images.read(parsed, access, where=where)
                 got = reads[str(parsed)]

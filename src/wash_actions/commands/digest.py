@@ -15,9 +15,11 @@ import argparse
 import os
 from pathlib import Path
 
-from .. import gha, layout, source_date, source_key
-from ..component import load
+from ..component.world import load
 from ..errors import ActionError
+from ..oci import layout, source_date
+from ..reuse import source_key
+from ..runner import gha
 
 USAGE = "wash-actions digest COMPONENT [--commit SHA | --created commit|now|RFC3339] [--repo DIR] [--source-key K]"
 

@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .. import gha
 from ..errors import ActionError
+from ..runner import gha
 
 CONFIG = Path(".wash") / "config.yaml"
 SKIPPED_DIRS = frozenset({"node_modules", "target", "build", ".git"})
@@ -230,8 +230,9 @@ class ChangedPlan:
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> ChangedPlan:
-        from .. import attest_decision, tags
-        from ..oci import check_registry
+        from ..oci import tags
+        from ..oci.names import check_registry
+        from ..trust import attest_decision
         from .build import event_payload, parse_revision
 
         mode = attest_decision.attest_mode(inputs.get("attest"), "")
@@ -261,8 +262,10 @@ def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> lis
     """The projects whose source key already names a digest where they are published (verified, with
     attestations): their tags for this commit are pointed at that digest here, side by side, and they leave the
     matrix. Any doubt (no key, no hit, a lookup that fails, a refused tag) keeps a project in the matrix."""
-    from .. import registry, release, reuse, source_key, tags, wash
-    from ..oci import check_repository
+    from ..oci import push, registry, tags
+    from ..oci.names import check_repository
+    from ..reuse import published, source_key
+    from ..toolchain import wash
     from .publish import git_context
 
     binary = wash.locate(plan.wash_path)
@@ -289,11 +292,11 @@ def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> lis
             return f"no source key ({key.reason})"
         repository = check_repository(f"{plan.prefix}/{project.name}".lower(), "")
         image = f"{plan.registry}/{repository}"
-        outcome = reuse.Lookup(client, repository, key.key).result()
+        outcome = published.Lookup(client, repository, key.key).result()
         if outcome.hit is None:
             return outcome.warning or "changed"
         if plan.attest:
-            verified = reuse.provenance(
+            verified = published.provenance(
                 client,
                 repository,
                 outcome.hit.digest,
@@ -304,9 +307,9 @@ def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> lis
             )
             if isinstance(verified, str):
                 return f"{image}@{outcome.hit.digest} is not reused: {verified}"
-        previous = release.TagReads(client, repository, tag_plan.tags).result()
-        release.check_immutable(previous, image, outcome.hit.digest, plan.immutable)
-        release.tag(client, repository, image, outcome.hit.manifest, previous)
+        previous = push.TagReads(client, repository, tag_plan.tags).result()
+        push.check_immutable(previous, image, outcome.hit.digest, plan.immutable)
+        push.tag(client, repository, image, outcome.hit.manifest, previous)
         return {
             "name": project.name,
             "path": project.path,
@@ -320,7 +323,7 @@ def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> lis
             "reused": "true",
         }
 
-    results = release.side_by_side(
+    results = push.side_by_side(
         lambda path: one(next(p for p in projects if p.path == path)), [p.path for p in projects]
     )
     unchanged: list[dict[str, str]] = []

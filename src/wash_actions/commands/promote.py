@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .. import extras, gha, git_commit, manifest_pins, pulls, transport
+from ..deploy import git_commit, pins, pulls
 from ..errors import ActionError
-from ..image_refs import ImageRef
+from ..oci.references import ImageRef
+from ..runner import extras, gha, transport
 
 DOCS = "#deploy"
 MODES = ("write", "push", "pull-request")
@@ -52,7 +53,7 @@ class PromoteInputs:
                 fix="with:\n  manifests: deploy/*.yaml",
                 docs=DOCS,
             )
-        images = manifest_pins.parse_images(inputs.get("images"))
+        images = pins.parse_images(inputs.get("images"))
         if not images:
             raise ActionError(
                 what="Input 'images' is empty",
@@ -134,39 +135,39 @@ def write_text(path: Path, text: str) -> None:
 class Edited:
     """The plan over every file, and each file's new text."""
 
-    def __init__(self, plan: manifest_pins.Plan, texts: dict[Path, str]) -> None:
+    def __init__(self, plan: pins.Plan, texts: dict[Path, str]) -> None:
         self.plan = plan
         self.texts = texts  # only the files that change
 
 
 def edit(files: list[Path], workspace: Path, images: dict[str, list[ImageRef]]) -> Edited:
     """Plan and apply every pin in memory; each edited file is parsed again before anything is written."""
-    sites: list[manifest_pins.Site] = []
+    sites: list[pins.Site] = []
     skipped: list[str] = []
     originals: dict[str, tuple[Path, str]] = {}
     for file in files:
         shown = file.relative_to(workspace).as_posix()
-        text = manifest_pins.read_text(file, shown)
-        found, others = manifest_pins.find_sites(text, shown, name=file.name)
+        text = pins.read_text(file, shown)
+        found, others = pins.find_sites(text, shown, name=file.name)
         sites += found
         skipped += others
         originals[shown] = (file, text)
-    plan = manifest_pins.plan(sites, images, skipped)
+    plan = pins.plan(sites, images, skipped)
     texts: dict[Path, str] = {}
     for shown, (file, text) in originals.items():
         mine = [c for c in plan.changes if c.site.path == shown]
-        if not any(True for _ in manifest_pins.changed(mine)):
+        if not any(True for _ in pins.changed(mine)):
             continue
-        new = manifest_pins.apply(text, mine)
-        manifest_pins.check_applied(new, shown, file.name, mine)
+        new = pins.apply(text, mine)
+        pins.check_applied(new, shown, file.name, mine)
         texts[file] = new
     return Edited(plan, texts)
 
 
-def pr_body(inputs: PromoteInputs, plan: manifest_pins.Plan) -> str:
+def pr_body(inputs: PromoteInputs, plan: pins.Plan) -> str:
     """The pull request's body (also the job summary): what changes, how to verify it, what was left."""
     lines = ["Pins the images below to the digests this release produced (wash-actions promote).", ""]
-    changes = list(manifest_pins.changed(plan.changes))
+    changes = list(pins.changed(plan.changes))
     if changes:
         lines += ["| image | manifest | old | new |", "|---|---|---|---|"]
         for change in changes:
@@ -197,7 +198,7 @@ def pr_body(inputs: PromoteInputs, plan: manifest_pins.Plan) -> str:
 
 
 def run(inputs: PromoteInputs) -> dict[str, str]:
-    files = manifest_pins.manifest_files(inputs.manifests, inputs.workspace)
+    files = pins.manifest_files(inputs.manifests, inputs.workspace)
     extras.ensure_yaml()
     edited = edit(files, inputs.workspace, inputs.images)
     plan = edited.plan
@@ -228,7 +229,7 @@ def run(inputs: PromoteInputs) -> dict[str, str]:
         "changes": json.dumps(
             [
                 {"file": c.site.path, "line": c.site.line, "where": c.site.where, "old": c.old, "new": c.new}
-                for c in manifest_pins.changed(plan.changes)
+                for c in pins.changed(plan.changes)
             ]
         ),
         "not-promoted": json.dumps([{"file": s.path, "line": s.line, "image": str(s.ref)} for s in plan.not_promoted]),

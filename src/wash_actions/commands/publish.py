@@ -7,28 +7,20 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .. import (
-    attest_decision,
-    component,
-    gha,
-    layout,
-    paths,
-    registry,
-    release,
-    reuse,
-    sbom_inputs,
-    source_date,
-    source_key,
-    tags,
-    timestamps,
-)
-from ..attest_decision import Instance
+from ..component import world as component
 from ..errors import COMPONENT_PATH_FIX, ActionError
-from ..oci import check_registry, check_repository
-from ..registry import Credentials
+from ..oci import layout, registry, source_date, tags, timestamps
+from ..oci import push as release
+from ..oci.names import check_registry, check_repository
+from ..oci.registry import Credentials
+from ..reuse import published as reuse
+from ..reuse import source_key
+from ..runner import gha, paths
+from ..trust import attest_decision, sbom_inputs
+from ..trust.attest_decision import Instance
 
 if TYPE_CHECKING:  # imported where publish attests: a publish that attests nothing starts without them
-    from .. import attest, sbom
+    from ..trust import attest, sbom
 
 
 class PublishInputs(NamedTuple):
@@ -471,7 +463,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     outputs = {"sbom-path": str(bom[0]) if bom else "", "image": inputs.image, "tags": json.dumps(refs)}
     preload = None
     if inputs.attest:  # sigstore installs and imports while the component is pushed
-        from .. import extras
+        from ..runner import extras
 
         preload = extras.preload_sigstore("sigstore.dsse", "sigstore.models", "sigstore.oidc", "sigstore.sign")
     source = source_of(inputs)
@@ -549,7 +541,7 @@ def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
     """The SBOM to attest, written under RUNNER_TEMP (ours) or read from ``sbom-path`` (the user's)."""
     if not inputs.sbom:
         return None
-    from .. import provenance, sbom
+    from ..trust import provenance, sbom
 
     if inputs.sbom_path is not None:
         theirs = sbom.read_sbom(inputs.sbom_path)
@@ -587,7 +579,7 @@ def attest_all(
     inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
 ) -> dict[str, str]:
     """The provenance, then (with an SBOM) the SBOM attestation: one OIDC token, one registry client, one path."""
-    from .. import attest, provenance
+    from ..trust import attest, provenance
 
     token = oidc_token(inputs, digest)
     published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
@@ -643,7 +635,7 @@ def attest_all(
 
 def oidc_token(inputs: PublishInputs, digest: str) -> str:
     """The job's OIDC token, asked for once and used for both attestations."""
-    from .. import attest
+    from ..trust import attest
 
     published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
     try:
@@ -663,7 +655,7 @@ def attest_one(
 ) -> Attested:
     """Sign the statement that the image has ``predicate``, store it with GitHub, push it to the registry as a
     referrer of the image (with ``client``). ``done`` says what already stands, for the error when this fails."""
-    from .. import attest, provenance
+    from ..trust import attest, provenance
 
     subject = provenance.subject_name(inputs.image)
     instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
@@ -712,7 +704,7 @@ def attestation_failed(
 ) -> ActionError:
     """Attesting the ``kind`` (provenance or SBOM) failed at ``stage`` (sign, store or referrer), after ``done``
     (what stands: the image, and for the SBOM the provenance)."""
-    from .. import provenance
+    from ..trust import provenance
 
     sbom_failed = kind == "sbom"
     it = "the SBOM attestation" if sbom_failed else "the attestation"

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .. import gha, install, known, releases, resolution, rust, transport, versions
+from .. import versions
 from ..errors import ActionError
-from ..resolution import Resolved
+from ..runner import gha, transport
+from ..toolchain import install, known, resolution, rust, wash_releases
+from ..toolchain.resolution import Resolved
 
 if TYPE_CHECKING:
-    from .. import bundle_sources, verifier
+    from ..trust import bundle_sources, verifier
 
 DEFAULT_VERSION = "latest"
 _SHA256 = 64
@@ -81,7 +83,7 @@ class SetupInputs(NamedTuple):
             request=versions.parse_request(inputs.get("wash-version", DEFAULT_VERSION)),
             api_url=api_url,
             token=token,
-            api_auth=releases.api_auth(
+            api_auth=wash_releases.api_auth(
                 api_url,
                 token,
                 job_api_url=resolution.job_api_url(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_API_URL")),
@@ -103,7 +105,8 @@ def check_plugins(items: list[str], insecure: bool) -> tuple[str, ...]:
     """Validate plugin references before anything is downloaded."""
     if not items:
         return ()
-    from .. import plugins, registry
+    from ..oci import registry
+    from ..toolchain import plugins
 
     wanted = plugins.parse(items)
     if insecure and not all(registry.is_loopback(p.host) for p in wanted):
@@ -136,8 +139,8 @@ def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
             return resolution.direct(request, plat, **where)  # no API call at all (GHES, GHE.com, rate limits)
         for tag in resolution.tags_for(request):
             try:
-                release = releases.get_release(inputs.api_url, inputs.api_auth, tag)
-            except releases.ApiUnavailable as exc:
+                release = wash_releases.get_release(inputs.api_url, inputs.api_auth, tag)
+            except wash_releases.ApiUnavailable as exc:
                 gha.warning(
                     f"GitHub's API at {inputs.api_url} is unreachable ({str(exc)[:120]}); installing wash "
                     f"{request.exact} from the release download URL without it.",
@@ -148,8 +151,8 @@ def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
                 return resolution.from_exact_release(request, release, plat, **where)
         raise resolution.not_released(request)
     try:
-        available = releases.list_releases(inputs.api_url, inputs.api_auth)
-    except releases.ApiUnavailable as exc:
+        available = wash_releases.list_releases(inputs.api_url, inputs.api_auth)
+    except wash_releases.ApiUnavailable as exc:
         raise ActionError(
             what=f"Cannot resolve wash-version {request.text!r}: GitHub's API at {inputs.api_url} is unreachable",
             why=f"'latest' and ranges are resolved from the Releases API ({str(exc)[:160]}).",
@@ -247,12 +250,12 @@ def reported_version(binary: Path) -> str:
 
 def _sources(inputs: SetupInputs, resolved: Resolved, sha256: str) -> list[bundle_sources.Source]:
     """Where wash's provenance comes from: the release's bundle asset (2.1.0 on), then GitHub's attestations API."""
-    from .. import bundle_sources, trust_policy
+    from ..trust import bundle_sources, policy
 
     sources: list[bundle_sources.Source] = []
     if resolved.bundle_url:
         sources.append(bundle_sources.release_asset(resolved.bundle_url, install.BUNDLE_ASSET))
-    repository = trust_policy.WASH_POLICY.source
+    repository = policy.WASH_POLICY.source
     sources.append(bundle_sources.attestations_api(inputs.api_url, inputs.api_auth, repository, sha256))
     return sources
 
@@ -278,7 +281,7 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, gh: str | None) -> Callab
     judge, a refusal by gh final) with wasmCloud's release policy; sigstore-python preloaded when there is no gh."""
     preload: threading.Thread | None = None
     if gh is None:
-        from .. import extras  # only a download verified by sigstore-python needs it
+        from ..runner import extras  # only a download verified by sigstore-python needs it
 
         if not extras.sigstore_cached():
             gha.notice(
@@ -292,7 +295,7 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, gh: str | None) -> Callab
     def verify(binary: Path, sha256: str) -> str:
         import os
 
-        from .. import trust_policy, verifier
+        from ..trust import policy, verifier
 
         if preload is not None:
             preload.join()  # the verifier installs sigstore itself: never while the preload still does
@@ -301,7 +304,7 @@ def _verifier(inputs: SetupInputs, resolved: Resolved, gh: str | None) -> Callab
             evidence = verifier.verify(
                 artifact,
                 _sources(inputs, resolved, sha256),
-                trust_policy.WASH_POLICY,
+                policy.WASH_POLICY,
                 gh=gh,
                 trust_configs=verifier.trust_configs_from(dict(os.environ)),
             )
@@ -476,7 +479,8 @@ def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
     """Pull the requested host plugins (cached by digest) and export WASH_HOST_PLUGINS for later steps."""
     if not setup.plugins:
         return {}
-    from .. import plugins, registry
+    from ..oci import registry
+    from ..toolchain import plugins
 
     wanted = plugins.parse(list(setup.plugins))
     config = gha.docker_config_dir()
@@ -492,7 +496,7 @@ def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
 
 def wit_cache_dir(binary: Path) -> str:
     """wash's WIT package cache (``<cache_dir>/package_cache``), from ``wash config info -o json``."""
-    from .. import wash
+    from ..toolchain import wash
 
     result = wash.run(str(binary), ["config", "info"])
     data = result.envelope.data if result.envelope and isinstance(result.envelope.data, dict) else {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import extras, gha
+from ..runner import extras, gha
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gha, install, known, releases, resolution, transport, verifier, versions
+from .. import versions
 from ..errors import ActionError
+from ..runner import gha, transport
+from ..toolchain import install, known, resolution, wash_releases
+from ..trust import verifier
 
 # the platform binaries a wash release carries (release-tag.yml attests ./artifacts/*/wash*)
 BINARY = re.compile(r"wash-(?:x86_64|aarch64)-(?:unknown-linux-(?:gnu|musl)|apple-darwin|pc-windows-msvc)(?:\.exe)?")
@@ -72,14 +75,14 @@ class Outcome:
 
 
 def candidates(
-    listed: list[releases.Release], manifest: dict[str, known.KnownRelease], minimum: versions.Version
-) -> list[releases.Release]:
+    listed: list[wash_releases.Release], manifest: dict[str, known.KnownRelease], minimum: versions.Version
+) -> list[wash_releases.Release]:
     """Releases to consider: at least ``minimum``, not in the manifest yet, oldest first."""
     fresh = {r.version: r for r in listed if str(r.version) not in manifest and not r.version < minimum}
     return [fresh[v] for v in sorted(fresh, key=versions.Version.key)]
 
 
-def binaries(release: releases.Release) -> list[releases.Asset]:
+def binaries(release: wash_releases.Release) -> list[wash_releases.Asset]:
     """The release's wash binaries (``wash-<target triple>[.exe]``), by name."""
     return [a for name, a in sorted(release.assets.items()) if BINARY.fullmatch(name)]
 
@@ -88,7 +91,7 @@ Verify = Callable[[str, bytes | None, Path], tuple[str, str]]  # (sha256, releas
 
 
 def check_release(
-    release: releases.Release, workdir: Path, verify: Verify, now: str, fetch: Callable[[str], bytes | None]
+    release: wash_releases.Release, workdir: Path, verify: Verify, now: str, fetch: Callable[[str], bytes | None]
 ) -> known.KnownRelease:
     """Download and verify every binary of one release; raises ActionError naming the first that fails."""
     bundle_asset = release.assets.get(install.BUNDLE_ASSET)
@@ -126,7 +129,8 @@ def release_verifier(inputs: UpdateInputs) -> Verify:
     the release's bundle, then GitHub's attestations API."""
     import shutil
 
-    from .. import bundle_sources, trust_policy, verifier
+    from ..trust import bundle_sources, verifier
+    from ..trust import policy as trust_policy
 
     gh = shutil.which("gh")
     policy = trust_policy.WASH_POLICY
@@ -182,7 +186,7 @@ def run(
 ) -> dict[str, str]:
     """List new releases, verify every binary, write the merged manifest and the PR body; fail if one release failed."""
     manifest = known.load(inputs.manifest)
-    listed = releases.list_releases(inputs.api_url, inputs.auth)
+    listed = wash_releases.list_releases(inputs.api_url, inputs.auth)
     todo = candidates(listed, manifest, inputs.min_version)
     outcome = Outcome()
     stamp = now or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -191,7 +195,7 @@ def run(
         verify = verifier or release_verifier(inputs)
         fetch_bundle: Callable[[str], bytes | None]
         if fetch is None:
-            from ..bundle_sources import fetch_asset as fetch_bundle
+            from ..trust.bundle_sources import fetch_asset as fetch_bundle
         else:
             fetch_bundle = fetch
         with tempfile.TemporaryDirectory(prefix="wash-manifest-") as workdir:

@@ -18,10 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
-from .. import extras, gha, image_refs, manifest_pins, registry, transport, verifier
+from ..deploy import pins
 from ..errors import ActionError
-from ..image_refs import ImageRef
-from ..trust_policy import SBOM_PREDICATE_TYPES, SLSA_PROVENANCE_V1, Policy, check_pattern, parse_repository
+from ..oci import references, registry
+from ..oci.references import ImageRef
+from ..runner import extras, gha, transport
+from ..trust import verifier
+from ..trust.policy import SBOM_PREDICATE_TYPES, SLSA_PROVENANCE_V1, Policy, check_pattern, parse_repository
 
 DOCS = "#verify"
 T = TypeVar("T")
@@ -45,7 +48,7 @@ class VerifyInputs:
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> VerifyInputs:
         images = tuple(
-            image_refs.parse(item, where=f"images line {number}")
+            references.parse(item, where=f"images line {number}")
             for number, item in enumerate(inputs.list("images"), 1)
         )
         manifests = tuple(inputs.list("manifests"))
@@ -121,7 +124,7 @@ class Verified(NamedTuple):
     def pinned(self) -> str:
         ref = self.target.ref
         return (
-            f"{ref.registry if ref.registry != image_refs.DOCKER_HUB_API else 'docker.io'}/{ref.repository}"
+            f"{ref.registry if ref.registry != references.DOCKER_HUB_API else 'docker.io'}/{ref.repository}"
             + (f":{ref.tag}" if ref.tag else "")
             + f"@{self.digest}"
         )
@@ -150,11 +153,11 @@ def targets(inputs: VerifyInputs) -> list[Target]:
     found = [Target(ref, "images") for ref in inputs.images]
     if inputs.manifests:
         workspace = gha.workspace().resolve()
-        files = manifest_pins.manifest_files(inputs.manifests, workspace)
+        files = pins.manifest_files(inputs.manifests, workspace)
         extras.ensure_yaml()
         for file in files:
             shown = file.relative_to(workspace).as_posix()
-            sites, _ = manifest_pins.find_sites(manifest_pins.read_text(file, shown), shown, name=file.name)
+            sites, _ = pins.find_sites(pins.read_text(file, shown), shown, name=file.name)
             found += [Target(s.ref, f"{s.path}:{s.line}") for s in sites if not s.digest_only]
     unique: dict[tuple[str, str, str], Target] = {}
     for target in found:

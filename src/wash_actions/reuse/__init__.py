@@ -1,0 +1,1 @@
+"""Same source, same digest: the source key and the published build it finds."""

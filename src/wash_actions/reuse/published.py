@@ -1,0 +1,173 @@
+"""Same source, same digest: find the digest this repository already published for a source key.
+
+publish records a component's source key (:mod:`source_key`) in its manifest (the annotation
+:data:`source_key.ANNOTATION`) and points one tag at it, ``source-<32 hex digits of the key>``
+(:func:`source_key.tag_for`), so the digest is found with one manifest ``GET``, without listing tags. The tag is
+only an index: anyone who can push may move it, so a hit counts only when
+
+- the manifest it names is a component manifest (one ``application/wasm`` layer) that records this very key
+  (:func:`check_manifest`: a tag moved to another source's digest, or a key prefix shared by chance, is refused);
+- with attestations on, the digest carries SLSA provenance signed by this repository's workflows, verified (the
+  command asks :mod:`verifier`): a registry writer cannot plant a build, and a fork's signature does not count.
+
+The lookup runs beside the rest of publish and is waited for at most :data:`LOOKUP_SECONDS`: a registry that does
+not answer in time costs one warning and a build published as before, never a failed release.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import NamedTuple
+
+from ..errors import ActionError
+from ..oci.layout import CONFIG_MEDIA_TYPE, LAYER_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
+from ..oci.registry import Manifest, Registry
+from .source_key import ANNOTATION, tag_for
+
+LOOKUP_SECONDS = 20.0
+REVISION = "org.opencontainers.image.revision"
+
+
+class Hit(NamedTuple):
+    """A manifest published for the key: what the requested tags will name."""
+
+    manifest: Manifest
+    annotations: dict[str, str]
+    layer_digest: str
+    layer_size: int
+
+    @property
+    def digest(self) -> str:
+        """The manifest's digest."""
+        return self.manifest.digest
+
+    @property
+    def commit(self) -> str:
+        """The commit the component names (its revision annotation), or "" when it names none."""
+        return self.annotations.get(REVISION, "")
+
+
+class Outcome(NamedTuple):
+    """A hit, or none; ``warning`` says why a lookup that found something (or failed) did not count."""
+
+    hit: Hit | None
+    warning: str = ""
+
+
+def check_manifest(manifest: Manifest, key: str) -> Hit | str:
+    """The manifest as a :class:`Hit` for ``key``, or why it is not one."""
+    if manifest.media_type.split(";")[0].strip() != MANIFEST_MEDIA_TYPE:
+        return f"it is a {manifest.media_type or 'manifest without a media type'}, not an OCI image manifest"
+    try:
+        data = json.loads(manifest.body)
+    except ValueError:
+        return "its manifest is not JSON"
+    if not isinstance(data, dict):
+        return "its manifest is not a JSON object"
+    notes = data.get("annotations")
+    layers = data.get("layers")
+    config = data.get("config")
+    if not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values()):
+        return "its manifest has no annotations"
+    recorded = notes.get(ANNOTATION, "")
+    if recorded != key:
+        return f"its manifest records the source key {str(recorded)[:80] or '(none)'}, not {key}"
+    if not isinstance(config, dict) or config.get("mediaType") != CONFIG_MEDIA_TYPE:
+        return "its config is not a wasm component's"
+    if not isinstance(layers, list) or len(layers) != 1 or not isinstance(layers[0], dict):
+        return "it does not have exactly one layer"
+    layer = layers[0]
+    digest, size = layer.get("digest"), layer.get("size")
+    if layer.get("mediaType") != LAYER_MEDIA_TYPE or not isinstance(digest, str) or not isinstance(size, int):
+        return "its layer is not an application/wasm component"
+    return Hit(manifest, dict(notes), digest, size)
+
+
+def find(client: Registry, repository: str, key: str) -> Outcome:
+    """What ``source-<key>`` names in ``repository``, checked (:func:`check_manifest`)."""
+    tag = tag_for(key)
+    try:
+        found = client.find_manifest(repository, tag)
+    except ActionError as exc:
+        return Outcome(None, f"looking up {repository}:{tag} failed ({exc.what})")
+    if found is None:
+        return Outcome(None)
+    checked = check_manifest(found[0], key)
+    if isinstance(checked, str):
+        return Outcome(None, f"{repository}:{tag} names {found[0].digest}, which is not reused: {checked}")
+    return Outcome(checked)
+
+
+class Lookup:
+    """:func:`find`, started now on a daemon thread; :meth:`result` waits at most ``seconds``."""
+
+    def __init__(self, client: Registry, repository: str, key: str, *, seconds: float = 0.0) -> None:
+        self.key = key
+        self._seconds = seconds or LOOKUP_SECONDS
+        self._outcome: Outcome | None = None
+        self._thread = threading.Thread(target=self._run, args=(client, repository, key), daemon=True)
+        self._thread.start()
+
+    def _run(self, client: Registry, repository: str, key: str) -> None:
+        try:
+            self._outcome = find(client, repository, key)
+        except Exception as exc:  # handed to the caller as a warning: a lookup never fails a publish
+            self._outcome = Outcome(None, f"looking up {tag_for(key)} failed ({type(exc).__name__}: {exc})")
+
+    def result(self) -> Outcome:
+        """The lookup's outcome; a lookup still running after ``seconds`` is given up (one warning)."""
+        self._thread.join(self._seconds)
+        if self._outcome is None:
+            return Outcome(
+                None, f"the registry did not answer the lookup of {tag_for(self.key)} within {self._seconds:g} s"
+            )
+        return self._outcome
+
+
+def provenance(
+    client: Registry,
+    repository: str,
+    digest: str,
+    *,
+    github_repository: str,
+    server_url: str,
+    api_url: str = "",
+    token: str = "",
+) -> tuple[str] | str:
+    """Verify that ``repository@digest`` carries SLSA provenance signed by a workflow of ``github_repository``
+    (bundles from the registry's referrers, then GitHub's attestations API when a token is given): a 1-tuple with
+    the evidence in one line, or why not (a string)."""
+    import os
+    import shutil
+
+    from ..runner import transport
+    from ..trust import verifier
+    from ..trust.policy import Policy
+
+    policy = Policy(
+        github_repository, server_url=server_url or "https://github.com", label=f"a workflow of {github_repository}"
+    )
+    api = (api_url, transport.Auth.bearer(token, api_url)) if token and api_url else None
+    try:
+        evidence = verifier.verify_image(
+            client,
+            repository,
+            digest,
+            policy,
+            gh=shutil.which("gh"),
+            api=api,
+            trust_configs=verifier.trust_configs_from(dict(os.environ)),
+        )
+    except verifier.Unverified as exc:
+        return f"{_UNVERIFIED[exc.kind]} ({exc.reasons()})"
+    except ActionError as exc:
+        return f"its provenance could not be verified ({exc.what})"
+    return (evidence.describe(),)
+
+
+_UNVERIFIED = {
+    "unattested": "it has no provenance",
+    "unreachable": "its provenance could not be read",
+    "refused": "its provenance was refused (not signed by this repository's workflows, or not for this digest)",
+}

@@ -1,0 +1,1 @@
+"""Wash itself: versions resolved, releases, download, tool cache, plugins, Rust."""

@@ -1,0 +1,1 @@
+"""Attestations: the one verifier and its policy, signing, storing, SLSA provenance, SBOMs."""

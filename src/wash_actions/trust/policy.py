@@ -1,0 +1,300 @@
+"""Who may have signed an attestation, and what it must say: the identity rules on Fulcio's certificate extensions
+and the in-toto statement rules, as plain values (no I/O, no sigstore).
+
+A :class:`Policy` names a signer repository (any repository), optionally the workflow file that must have signed
+(matched against the Build Signer URI), the source repository of the run, glob patterns for the run's ref, the
+predicate type and the OIDC issuer. wasmCloud's wash releases are one instance of it (:data:`WASH_POLICY`).
+
+Fulcio fills its extensions from the GitHub Actions OIDC token (sigstore/fulcio pkg/certificate/extensions.go,
+docs/oid-info.md, pkg/identity/github/principal.go): Build Signer URI = server + ``job_workflow_ref`` (also the
+SAN), Source Repository URI = server + ``repository``, Source Repository Ref = ``ref``. A reusable workflow called
+from another repository gets a Build Signer URI in the called repository and the caller's Source Repository.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import NamedTuple
+
+from ..toolchain.known import UPSTREAM
+
+ISSUER = "https://token.actions.githubusercontent.com"
+GITHUB = "https://github.com"
+SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+# the predicate types actions/attest-sbom (and publish) give an SBOM: CycloneDX, SPDX 2.3
+SBOM_PREDICATE_TYPES = ("https://cyclonedx.org/bom", "https://spdx.dev/Document/v2.3")
+IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+# in-toto's Statement layer: v1 (what @actions/attest writes) and v0.1 (its predecessor, same fields)
+STATEMENT_TYPES = ("https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1")
+# The client trust configuration (sigstore ClientTrustConfig JSON) verification uses instead of Sigstore's
+# production trust root: how tests and the demo point the verifiers at a local Sigstore stack. The one home of
+# this name (attest reads it too).
+TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
+# The trust configuration of GitHub's own Sigstore instance (Fulcio + timestamp authority, no Rekor) when it is
+# not production's (tests): publish signs with it, the verifiers also trust its root.
+GITHUB_TRUST_CONFIG_ENV = "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG"
+
+# Fulcio's certificate extensions: each a DER UTF8String.
+OID_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"  # the token's iss
+OID_BUILD_SIGNER_URI = "1.3.6.1.4.1.57264.1.9"  # server + job_workflow_ref (also the SAN)
+OID_SOURCE_REPOSITORY_URI = "1.3.6.1.4.1.57264.1.12"  # server + repository
+OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"  # ref
+OID_SOURCE_REPOSITORY_OWNER_URI = "1.3.6.1.4.1.57264.1.16"  # server + repository_owner
+OID_SUBJECT_ALT_NAME = "2.5.29.17"
+
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", re.ASCII)
+_WORKFLOW_FILE = re.compile(r"\.github/workflows/[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml", re.ASCII)
+# git check-ref-format: no control characters, space, ~ ^ : ? * [ \, no "..", "@{", "//", no component starting
+# with "." or ending with ".lock", not ending with "/" or "."
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(?:/|$)|[/.]$|^[/.]")
+
+
+class SignerIdentity(NamedTuple):
+    """What a Fulcio certificate says about the workflow run that signed."""
+
+    sans: tuple[str, ...]
+    issuer: str
+    build_signer: str
+    source_repository: str
+    source_ref: str
+    owner: str = ""
+
+    def describe(self) -> str:
+        """The identity in one line, for an error that says whom it refused."""
+        return (
+            f"SAN {', '.join(self.sans) or '(none)'}, issuer {self.issuer or '(none)'}, "
+            f"source repository {self.source_repository or '(none)'}, ref {self.source_ref or '(none)'}"
+        )
+
+
+class Policy(NamedTuple):
+    """Whose attestation counts, and what it must attest.
+
+    ``signer_repository``: ``owner/repo`` whose workflow file signed (the Build Signer URI);
+    ``source_repository``: the run's repository ("" = the signer repository: a reusable workflow of the signer
+    repository called from elsewhere is refused); ``signer_workflow``: a workflow path in the signer repository
+    (``.github/workflows/release.yml``; "" = any workflow file); ``source_refs``: glob patterns the run's ref must
+    match (``refs/tags/v*``; () = any ref); ``signer_refs``: patterns for the ref of the signing workflow (None =
+    ``source_refs``); ``predicate_type``: the in-toto predicate type the statement must carry; ``issuer``: the
+    OIDC issuer; ``server_url``: the GitHub server whose URLs the certificate names.
+    """
+
+    signer_repository: str
+    source_repository: str = ""
+    signer_workflow: str = ""
+    source_refs: tuple[str, ...] = ()
+    signer_refs: tuple[str, ...] | None = None
+    predicate_type: str = SLSA_PROVENANCE_V1
+    issuer: str = ISSUER
+    server_url: str = GITHUB
+    label: str = ""  # how messages name what the policy accepts, e.g. "a wasmCloud/wasmCloud release"
+
+    @property
+    def source(self) -> str:
+        """The repository the run must belong to."""
+        return self.source_repository or self.signer_repository
+
+    @property
+    def host(self) -> str:
+        """The server's host name (``github.com``), what gh's ``--hostname`` takes."""
+        return self.server_url.split("://", 1)[-1].split("/", 1)[0]
+
+    def describe(self) -> str:
+        """What this policy accepts, in one line."""
+        if self.label:
+            return self.label
+        workflow = self.signer_workflow or "any workflow"
+        refs = ", ".join(self.source_refs) or "any ref"
+        return f"{workflow} of {self.signer_repository} on {refs}"
+
+
+# wasmCloud releases wash from (wasmCloud/wasmCloud .github/workflows): release-tag.yml since 2026-05-01
+# ("ci: automated release train"; workflow_run / workflow_dispatch, which run on the default branch, so
+# refs/heads/main), wash.yml before that on a pushed tag "wash-v*" (from 2025-09-26) then "v*" (from 2026-03).
+WASH_POLICY = Policy(
+    UPSTREAM,
+    source_refs=("refs/heads/main", "refs/tags/v[0-9]*", "refs/tags/wash-v[0-9]*"),
+    label=f"a {UPSTREAM} release",
+)
+
+
+def parse_repository(text: str) -> str:
+    """``owner/repo`` as given, or "" when it is not one (whitespace, a URL, a third segment)."""
+    return text if _REPOSITORY.fullmatch(text) and ".." not in text else ""
+
+
+def valid_ref(ref: str) -> bool:
+    """Whether ``ref`` is a full Git ref name git itself would accept (``refs/…``, git check-ref-format)."""
+    return ref.startswith("refs/") and _BAD_REF.search(ref) is None and len(ref) <= 1024
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A ref pattern: ``*`` any characters but ``/``, ``**`` any characters, ``?`` one, ``[…]`` a class."""
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and (end := pattern.find("]", i + 2)) > 0:
+            body = pattern[i + 1 : end]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\").replace("^", "\\^") + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def ref_matches(ref: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a valid Git ref matches one of the glob patterns (no patterns: any valid ref)."""
+    if not valid_ref(ref):
+        return False
+    return not patterns or any(_glob(p).fullmatch(ref) for p in patterns)
+
+
+def check_pattern(pattern: str) -> str:
+    """Why a source-ref pattern cannot match anything ("" when it is usable)."""
+    if not pattern.startswith("refs/"):
+        return f"{pattern!r} is not a full ref pattern (refs/heads/… or refs/tags/…)"
+    if any(c.isspace() or ord(c) < 32 for c in pattern):
+        return f"{pattern!r} has spaces or control characters"
+    return ""
+
+
+def _same(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()  # GitHub owner and repository names are case-insensitive
+
+
+def _refs_text(patterns: tuple[str, ...]) -> str:
+    return " or ".join(patterns) if patterns else "a valid ref"
+
+
+def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> str:
+    """Why this signer is not one ``policy`` accepts ("" when it is one).
+
+    Checked: the OIDC issuer; the run's repository (Source Repository URI, and its owner when present), so a
+    reusable workflow of the signer repository called from another repository or a fork is refused; the workflow
+    that signed (Build Signer URI, also the SAN) is a workflow file of the signer repository (the one named, when
+    one is); the run's ref and the signing workflow's ref match the policy's patterns.
+    """
+    server = policy.server_url.rstrip("/") + "/"
+    if identity.issuer != policy.issuer:
+        return f"the OIDC issuer is {identity.issuer or 'missing'}, not GitHub Actions ({policy.issuer})"
+    source_uri = server + policy.source
+    if not _same(identity.source_repository, source_uri):
+        return f"the run's source repository is {identity.source_repository or 'missing'}, not {source_uri}"
+    owner_uri = server + policy.source.split("/")[0]
+    if identity.owner and not _same(identity.owner, owner_uri):
+        return f"the source repository's owner is {identity.owner}"
+    prefix = server + policy.signer_repository + "/"
+    signer = identity.build_signer
+    workflow, at, signer_ref = signer[len(prefix) :].partition("@")
+    if not _same(signer[: len(prefix)], prefix) or not at or not _WORKFLOW_FILE.fullmatch(workflow):
+        return f"the signing workflow {signer or '(none)'} is not a {policy.signer_repository} workflow"
+    if policy.signer_workflow and workflow != policy.signer_workflow:
+        return f"the signing workflow is {workflow}, not {policy.signer_workflow}"
+    if signer not in identity.sans:
+        return f"the certificate's SAN does not name its build signer {signer}"
+    if not ref_matches(identity.source_ref, policy.source_refs):
+        return f"the run's ref {identity.source_ref or '(none)'} is not {_refs_text(policy.source_refs)}"
+    signer_refs = policy.source_refs if policy.signer_refs is None else policy.signer_refs
+    if not ref_matches(signer_ref, signer_refs):
+        return f"the signing workflow's ref {signer_ref or '(none)'} is not {_refs_text(signer_refs)}"
+    return ""
+
+
+def workflow_of(build_signer: str, policy: Policy) -> tuple[str, str]:
+    """The signing workflow's path and ref from a Build Signer URI the policy accepted."""
+    prefix = policy.server_url.rstrip("/") + "/" + policy.signer_repository + "/"
+    workflow, _, ref = build_signer[len(prefix) :].partition("@")
+    return workflow, ref
+
+
+class Statement(NamedTuple):
+    """The parts of an in-toto statement a policy checks."""
+
+    type: str
+    predicate_type: str
+    subjects: frozenset[str]  # sha256 hex digests, lower case
+
+
+def parse_statement(payload: bytes | dict[str, object]) -> Statement:
+    """The statement's type, predicate type and sha256 subjects; ValueError when it is not a JSON object."""
+    statement = json.loads(payload) if isinstance(payload, bytes) else payload
+    if not isinstance(statement, dict):
+        raise ValueError("the statement is not a JSON object")
+    subjects = statement.get("subject")
+    digests = set()
+    for subject in subjects if isinstance(subjects, list) else []:
+        digest = subject.get("digest") if isinstance(subject, dict) else None
+        value = digest.get("sha256") if isinstance(digest, dict) else None
+        digests.add(value.lower() if isinstance(value, str) else "")
+    kind, predicate = statement.get("_type"), statement.get("predicateType")
+    return Statement(
+        kind if isinstance(kind, str) else "", predicate if isinstance(predicate, str) else "", frozenset(digests)
+    )
+
+
+def statement_problem(statement: Statement, sha256: str, policy: Policy) -> str:
+    """Why this statement does not attest ``policy.predicate_type`` about the artifact ("" when it does)."""
+    if statement.type not in STATEMENT_TYPES:
+        return f"the payload is not an in-toto statement (_type {statement.type or 'missing'})"
+    if statement.predicate_type != policy.predicate_type:
+        return f"the statement's predicate type is {statement.predicate_type or 'missing'}, not {policy.predicate_type}"
+    if sha256.lower() not in statement.subjects:
+        return f"the statement's subjects do not include this artifact (sha256 {sha256.lower()})"
+    return ""
+
+
+class Envelope(NamedTuple):
+    """A bundle's DSSE envelope as the JSON says (not verified): its payload type and payload."""
+
+    payload_type: str
+    payload: bytes
+
+
+def bundle_envelope(bundle_json: bytes) -> Envelope | None:
+    """The DSSE envelope of a Sigstore bundle (JSON), None when the bundle has none (a message signature);
+    ValueError when the bytes are not a bundle's JSON or the envelope's payload is not base64."""
+    bundle = json.loads(bundle_json)  # ValueError (UnicodeDecodeError included) when it is not JSON
+    if not isinstance(bundle, dict) or not isinstance(bundle.get("verificationMaterial"), dict):
+        raise ValueError("not a Sigstore bundle (a JSON object with verificationMaterial)")
+    envelope = bundle.get("dsseEnvelope")
+    if envelope is None:
+        return None
+    if not isinstance(envelope, dict):
+        raise ValueError("the bundle's dsseEnvelope is not an object")
+    try:
+        payload = base64.b64decode(str(envelope.get("payload", "")), validate=True)
+    except binascii.Error:
+        raise ValueError("the DSSE payload is not base64") from None
+    payload_type = envelope.get("payloadType")
+    return Envelope(payload_type if isinstance(payload_type, str) else "", payload)
+
+
+def envelope_problem(envelope: Envelope | None, sha256: str, policy: Policy) -> str:
+    """Why a bundle's (verified or not) envelope is not an in-toto statement the policy wants ("" when it is)."""
+    if envelope is None:
+        return (
+            "the bundle is a plain message signature, not a DSSE in-toto attestation "
+            f"(a {policy.predicate_type} statement is required)"
+        )
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE:
+        return f"the DSSE payload type is {envelope.payload_type or 'missing'}, not {IN_TOTO_PAYLOAD_TYPE}"
+    try:
+        statement = parse_statement(envelope.payload)
+    except ValueError:
+        return "the DSSE payload is not a JSON in-toto statement"
+    return statement_problem(statement, sha256, policy)
