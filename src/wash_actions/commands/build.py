@@ -94,13 +94,8 @@ class ReuseFrom(NamedTuple):
             job_actor=gha.env("WASHACTIONS_GITHUB_ACTOR"),
             job_token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
         )
-        decision = attest_decision.decide(
-            attest_decision.attest_mode(inputs.get("attest"), ""),
-            push=True,
-            oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
-            server_url=gha.env("GITHUB_SERVER_URL"),
-            event_name=gha.env("GITHUB_EVENT_NAME"),
-            event=event_payload(),
+        decision = attest_decision.decide_in_job(
+            attest_decision.attest_mode(inputs.get("attest"), ""), push=True, env=os.environ, event=gha.event_payload()
         )
         return cls(
             host,
@@ -111,18 +106,6 @@ class ReuseFrom(NamedTuple):
             gha.env("GITHUB_API_URL", "https://api.github.com"),
             gha.env("WASHACTIONS_GITHUB_TOKEN"),
         )
-
-
-def event_payload() -> dict[str, object]:
-    """The event payload (GITHUB_EVENT_PATH), or {}."""
-    path = gha.env("GITHUB_EVENT_PATH")
-    if not path:
-        return {}
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 REVISIONS = ("source", "job-commit")

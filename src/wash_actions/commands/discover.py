@@ -233,17 +233,10 @@ class ChangedPlan:
         from ..oci import tags
         from ..oci.names import check_registry
         from ..trust import attest_decision
-        from .build import event_payload, parse_revision
+        from .build import parse_revision
 
         mode = attest_decision.attest_mode(inputs.get("attest"), "")
-        decision = attest_decision.decide(
-            mode,
-            push=True,
-            oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
-            server_url=gha.env("GITHUB_SERVER_URL"),
-            event_name=gha.env("GITHUB_EVENT_NAME"),
-            event=event_payload(),
-        )
+        decision = attest_decision.decide_in_job(mode, push=True, env=os.environ, event=gha.event_payload())
         return cls(
             registry=check_registry(inputs.get("registry", "ghcr.io")),
             prefix=(inputs.get("repository-prefix") or gha.env("GITHUB_REPOSITORY")).strip("/"),

@@ -56,7 +56,6 @@ class PublishInputs(NamedTuple):
 
     @classmethod
     def from_env(cls, inputs: gha.Inputs) -> PublishInputs:
-        _EVENTS.clear()  # one publish per process; in-process tests run several
         _CLIENTS.clear()
         raw_component = inputs.get("component-path")  # the action maps its alias component_path here too
         if not raw_component:
@@ -95,14 +94,7 @@ class PublishInputs(NamedTuple):
         push = inputs.bool("push", default=True)
         immutable = tags.immutable_mode(inputs.get("immutable-tags"))
         mode = attest_decision.attest_mode(inputs.get("attest"), inputs.get("attestation"))
-        decision = attest_decision.decide(
-            mode,
-            push=push,
-            oidc_url=gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"),
-            server_url=gha.env("GITHUB_SERVER_URL"),
-            event_name=gha.env("GITHUB_EVENT_NAME"),
-            event=event_payload(),
-        )
+        decision = attest_decision.decide_in_job(mode, push=push, env=os.environ, event=gha.event_payload())
         options = sbom_inputs.sbom_options(
             {
                 "sbom": inputs.get("sbom"),
@@ -160,29 +152,12 @@ def check_sbom_location(raw: str, workspace: Path) -> Path:
     return paths.workspace_input("sbom-path", raw, workspace, fix="with:\n  sbom-path: sbom.spdx.json", docs="#sbom")
 
 
-_EVENTS: dict[str, dict[str, object]] = {}
-
-
-def event_payload() -> dict[str, object]:
-    """The event payload (``GITHUB_EVENT_PATH``), read once per file; {} without one."""
-    path = gha.env("GITHUB_EVENT_PATH")
-    if not path:
-        return {}
-    if path not in _EVENTS:
-        try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, ValueError):
-            data = {}
-        _EVENTS[path] = data if isinstance(data, dict) else {}
-    return _EVENTS[path]
-
-
 def git_context() -> tags.GitContext:
     """The run's Git context; for pull requests, the PR number and head commit from the event payload."""
     number: int | None = None
     head = ""
     if gha.env("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target"):
-        pull = event_payload().get("pull_request") or {}
+        pull = gha.event_payload().get("pull_request") or {}
         assert isinstance(pull, dict)
         if isinstance(pull.get("number"), int):
             number = pull["number"]
@@ -266,7 +241,7 @@ def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memory
             sha=source.commit or gha.env("GITHUB_SHA"),
             workspace=gha.workspace(),
             env=os.environ,
-            event=event_payload(),
+            event=gha.event_payload(),
             job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
             api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
         )

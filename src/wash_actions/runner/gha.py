@@ -88,6 +88,31 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, "") or default
 
 
+_EVENTS: dict[str, dict[str, object]] = {}
+
+
+def event_payload() -> dict[str, object]:
+    """The event payload (``GITHUB_EVENT_PATH``), read once per file; {} without one or when it is not a JSON
+    object."""
+    import json
+
+    path = env("GITHUB_EVENT_PATH")
+    if not path:
+        return {}
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return {}
+    key = f"{path}\0{stat.st_ino}\0{stat.st_size}\0{stat.st_mtime_ns}"  # the same file, unchanged
+    if key not in _EVENTS:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        _EVENTS[key] = data if isinstance(data, dict) else {}
+    return _EVENTS[key]
+
+
 def workspace() -> Path:
     """The job's workspace (``GITHUB_WORKSPACE``), else the current directory."""
     return Path(env("GITHUB_WORKSPACE") or os.getcwd())

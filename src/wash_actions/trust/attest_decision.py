@@ -3,6 +3,7 @@ work is done, apart from the signing code (:mod:`attest`, which a publish that d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
@@ -123,3 +124,16 @@ def decide(
             "`attestations: write` to attest the published digest.",
         )
     return Decision(True, instance=signing_instance(event, server_url))
+
+
+def decide_in_job(mode: str, *, push: bool, env: Mapping[str, str], event: dict[str, Any]) -> Decision:
+    """:func:`decide` with what the job's environment says: the OIDC endpoint (``id-token: write``), the
+    server, the event's name; the one place build, discover and publish read them for it."""
+    return decide(
+        mode,
+        push=push,
+        oidc_url=env.get("ACTIONS_ID_TOKEN_REQUEST_URL", ""),
+        server_url=env.get("GITHUB_SERVER_URL", ""),
+        event_name=env.get("GITHUB_EVENT_NAME", ""),
+        event=event,
+    )
