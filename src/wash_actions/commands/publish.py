@@ -238,7 +238,7 @@ def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memory
     else:
         created = source_date.resolve(
             inputs.created,
-            sha=source.commit or gha.env("GITHUB_SHA"),
+            sha=gha.env("GITHUB_SHA"),
             workspace=gha.workspace(),
             env=os.environ,
             event=gha.event_payload(),
