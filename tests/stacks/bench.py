@@ -1478,7 +1478,7 @@ jobs:
           verify: false
 """
         run_act(self.act, warm, cache=mono_cache, name="mono-warm")  # legs share the tool cache: install once
-        progress("[8 monorepo] publishing the 10 projects once")
+        progress("[10 monorepo] publishing the 10 projects once")
         run_act(self.act, self.monorepo_caller(changed="all"), project=mono, cache=mono_cache, name="mono-all")
 
         def change(root: Path, name: str) -> None:
