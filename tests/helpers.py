@@ -151,3 +151,20 @@ def rendered(markdown: str) -> str:
     import re
 
     return html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"\\(.)", r"\1", markdown)))
+
+
+def run_git(repo: Path, *args: str) -> str:
+    """git in ``repo`` with a fixed identity and nothing from the machine's configuration (HOME is the repo);
+    its stdout, stripped. A failure raises."""
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(repo),
+    }
+    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT, WASH_VERSION
+from tests.stacks.act import setup_wash_only
 
 pytestmark = pytest.mark.act
 
@@ -82,18 +83,7 @@ def test_every_component_of_the_monorepo_is_built_and_published(act, release_ser
     # shared tool cache. With a cold cache both legs save the same actions/cache key at the same moment, and
     # the local actions/cache stand-in fails the second save (ENOTEMPTY), where GitHub's only warns.
     warm = act.run(
-        f"""
-on: push
-jobs:
-  setup:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: {WASH_VERSION}
-          github-api-url: {release_server.url}
-          verify: false
-""",
+        setup_wash_only(WASH_VERSION, release_server.url),
         name="reusable-warm",
     )
     assert warm.returncode == 0, warm.log[-3000:]
@@ -159,18 +149,7 @@ def test_a_commit_that_changes_one_project_publishes_one_new_digest(act, release
     them: that one builds and gets a new digest; the other two are pulled (not built) and their tags for the new
     commit resolve to the digests they already had."""
     warm = act.run(
-        f"""
-on: push
-jobs:
-  setup:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: {WASH_VERSION}
-          github-api-url: {release_server.url}
-          verify: false
-""",
+        setup_wash_only(WASH_VERSION, release_server.url),
         name="same-source-warm",
     )
     assert warm.returncode == 0, warm.log[-3000:]

@@ -148,27 +148,32 @@ def test_only_transport_speaks_http(name: str) -> None:
     )
 
 
+def _imported_lazily_and_only_by(name: str, packages: set[str], users: set[str], why: str) -> None:
+    found = [i for i in imports(name) if _top(i.module) in packages]
+    if name not in users:
+        assert not found, f"{name} imports {found[0].module} (line {found[0].line}); only {users} may"
+    eager = [i for i in found if i.top_level]
+    assert not eager, f"{name} imports {eager[0].module} at module scope (line {eager[0].line}): {why}"
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_sigstore_is_imported_lazily_and_only_where_it_signs_or_verifies(name: str) -> None:
-    found = [i for i in imports(name) if _top(i.module) in SIGSTORE_PACKAGES]
-    if name not in SIGSTORE_USERS:
-        assert not found, f"{name} imports {found[0].module} (line {found[0].line}); only {SIGSTORE_USERS} may"
-    eager = [i for i in found if i.top_level]
-    assert not eager, (
-        f"{name} imports {eager[0].module} at module scope (line {eager[0].line}): sigstore is installed on first "
-        "use (extras.ensure_sigstore), so import it inside the function that needs it, or under TYPE_CHECKING"
+    _imported_lazily_and_only_by(
+        name,
+        SIGSTORE_PACKAGES,
+        SIGSTORE_USERS,
+        "sigstore is installed on first use (extras.ensure_sigstore), so import it inside the function that needs "
+        "it, or under TYPE_CHECKING",
     )
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_yaml_is_imported_lazily_and_only_by_the_yaml_reader(name: str) -> None:
-    found = [i for i in imports(name) if _top(i.module) in YAML_PACKAGES]
-    if name not in YAML_USERS:
-        assert not found, f"{name} imports {found[0].module} (line {found[0].line}); only {YAML_USERS} may"
-    eager = [i for i in found if i.top_level]
-    assert not eager, (
-        f"{name} imports {eager[0].module} at module scope (line {eager[0].line}): PyYAML is installed on first use "
-        "(extras.ensure_yaml), so import it inside the function that needs it"
+    _imported_lazily_and_only_by(
+        name,
+        YAML_PACKAGES,
+        YAML_USERS,
+        "PyYAML is installed on first use (extras.ensure_yaml), so import it inside the function that needs it",
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_command
+from tests.helpers import run_command, run_git
 from tests.stacks import proxy as proxy_stack
 from wash_actions.component.sections import custom_section
 from wash_actions.oci import layout, timestamps
@@ -154,21 +154,6 @@ def test_a_dry_run_reports_the_key_and_looks_nothing_up(publish, registry, build
 # ------------------------------------------------------------------------ build skips the build on a hit (reuse-from)
 
 
-def git(repo: Path, *args: str) -> str:
-    import subprocess
-
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(repo),
-    }
-    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A repository with the hello-python example in a sub-directory, committed."""
@@ -177,9 +162,9 @@ def checkout(tmp_path: Path) -> Path:
     workspace = tmp_path / "ws"
     workspace.mkdir()
     copy_example("hello-python", workspace)
-    git(workspace, "init", "-q", "-b", "main")
-    git(workspace, "add", "-A")
-    git(workspace, "commit", "-q", "-m", "hello")
+    run_git(workspace, "init", "-q", "-b", "main")
+    run_git(workspace, "add", "-A")
+    run_git(workspace, "commit", "-q", "-m", "hello")
     return workspace
 
 
@@ -187,7 +172,7 @@ def run_in(monkeypatch, capfd, runner: Path, workspace: Path, command: str, inpu
     import os
     import sys
 
-    sha = git(workspace, "rev-parse", "HEAD")
+    sha = run_git(workspace, "rev-parse", "HEAD")
     env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "GITHUB_SHA": sha}
     return run_command(
         command, inputs, monkeypatch=monkeypatch, capfd=capfd, runner=runner, workspace=workspace, env=env
@@ -254,7 +239,7 @@ def test_build_pulls_what_was_published_for_the_same_source(
     assert tagged.outputs["reused"] == "true" and tagged.outputs["digest"] == published.outputs["digest"]
     # a commit that changes the project builds again
     (checkout / "hello-python" / "app.py").write_text((checkout / "hello-python" / "app.py").read_text() + "\n# x\n")
-    git(checkout, "commit", "-q", "-am", "change")
+    run_git(checkout, "commit", "-q", "-am", "change")
     changed = run_in(monkeypatch, capfd, tmp_path / "runner3", checkout, "build", build_inputs)
     assert changed.code == 0, changed.stdout
     assert changed.outputs["reused"] == "false"

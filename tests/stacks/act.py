@@ -41,6 +41,23 @@ _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
 _PROJECT_OUTPUTS = {"build", "__pycache__", "wit_world", "node_modules"}
 
 
+def setup_wash_only(wash_version: str, release_url: str) -> str:
+    """A workflow that only installs wash (verify false): run once before a matrix, so that its legs, which act
+    runs at once on one host, find wash in the shared tool cache instead of saving one cache key together."""
+    return f"""
+on: push
+jobs:
+  setup:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: acme/wash-actions/actions/setup-wash@v1
+        with:
+          wash-version: {wash_version}
+          github-api-url: {release_url}
+          verify: false
+"""
+
+
 def copy_project(src: Path, dest: Path) -> Path:
     """Copy an example project without its build outputs; its node_modules is linked, not copied."""
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_git
 from wash_actions.errors import ActionError
 from wash_actions.reuse import source_key
 from wash_actions.reuse.source_key import BuildSettings, SourceKey, Unkeyed
@@ -15,34 +16,21 @@ SETTINGS = BuildSettings(wash_version="2.10.4", repository="https://github.com/o
 CONFIG = "build:\n  command: make\n  component_path: out.wasm\n"
 
 
-def git(repo: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(repo),
-    }
-    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
 def commit(repo: Path, files: dict[str, str], message: str = "change") -> str:
     for name, text in files.items():
         path = repo / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
+    run_git(repo, "add", "-A")
+    run_git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return run_git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    git(root, "init", "-q", "-b", "main")
+    run_git(root, "init", "-q", "-b", "main")
     commit(
         root,
         {
