@@ -21,7 +21,7 @@ from tests.helpers import assert_one_clear_error, run_command
 from tests.stacks import upstream
 from tests.stacks.registry import free_port
 from wash_actions import versions
-from wash_actions.toolchain import install, known
+from wash_actions.toolchain import assets, install, known
 
 SIGNER = upstream.RELEASE_IDENTITY  # what the local stack signs as: release-tag.yml on main
 
@@ -29,7 +29,7 @@ SIGNER = upstream.RELEASE_IDENTITY  # what the local stack signs as: release-tag
 def host_asset(version: str = WASH_VERSION) -> str:
     parsed = versions.parse_version(version)
     assert parsed is not None
-    return install.asset_name(install.host_platform(), parsed)
+    return assets.asset_name(install.host_platform(), parsed)
 
 
 def write_manifest(path: Path, releases: dict[str, str]) -> Path:

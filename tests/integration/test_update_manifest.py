@@ -12,14 +12,14 @@ from tests.conftest import WASH_VERSION, sign_provenance
 from tests.helpers import assert_one_clear_error, run_command
 from tests.stacks import releases, upstream
 from wash_actions import versions
-from wash_actions.toolchain import install, known
+from wash_actions.toolchain import assets, known
 
 DARWIN = "wash-aarch64-apple-darwin"
 SIGNER = upstream.RELEASE_IDENTITY  # what the local stack signs as: release-tag.yml on main
 
 
 def linux_asset() -> str:
-    return install.asset_names(install.Platform("linux", "x86_64"), versions.parse_version(WASH_VERSION))[0]
+    return assets.asset_names(assets.Platform("linux", "x86_64"), versions.parse_version(WASH_VERSION))[0]
 
 
 def upstream_store(sigstore, wash_binary: Path) -> releases.ReleaseStore:

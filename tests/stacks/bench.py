@@ -555,11 +555,11 @@ class Bench:
             act = act_stack.Act.create(self.base / "act-known")
             store = releases.ReleaseStore()
             from wash_actions import versions
-            from wash_actions.toolchain import install
+            from wash_actions.toolchain import assets, install
 
             version = versions.parse_version(WASH_VERSION)
             assert version is not None
-            store.add(f"v{WASH_VERSION}", install.asset_name(install.host_platform(), version), self.wash.read_bytes())
+            store.add(f"v{WASH_VERSION}", assets.asset_name(install.host_platform(), version), self.wash.read_bytes())
             upstream.publish_provenance(store, self.sigstore, self.wash)
             with releases.serving(store) as server:
                 env = self.runner.env(
@@ -583,11 +583,11 @@ class Bench:
     @property
     def asset_url(self) -> str:
         from wash_actions import versions
-        from wash_actions.toolchain import install
+        from wash_actions.toolchain import assets, install
 
         version = versions.parse_version(WASH_VERSION)
         assert version is not None
-        asset = install.asset_name(install.host_platform(), version)
+        asset = assets.asset_name(install.host_platform(), version)
         server = self.server
         return f"{server.url}/{server.store.owner_repo}/releases/download/v{WASH_VERSION}/{asset}"
 
@@ -1377,7 +1377,7 @@ mark "tag (GET + PUT manifest)"
             f"- by hand: {parts['hand']}"
         )
 
-    # 8. same source, same digest ----------------------------------------------------------------------------
+    # 10. same source, same digest ---------------------------------------------------------------------------
 
     def root_workflow(self, repository: str) -> str:
         """The root action as a user writes it (warm runner: wash from the tool cache, verify false)."""
@@ -1465,18 +1465,7 @@ jobs:
             act_stack.copy_project(self.project_src, mono / "components" / f"p{index}")
         act_stack.copy_project(self.project_src, single / "components" / "solo")
         mono_cache = self.base / "act-cache-8mono"
-        warm = f"""
-on: push
-jobs:
-  setup:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: acme/wash-actions/actions/setup-wash@v1
-        with:
-          wash-version: {WASH_VERSION}
-          github-api-url: {self.server.url}
-          verify: false
-"""
+        warm = act_stack.setup_wash_only(WASH_VERSION, self.server.url)
         run_act(self.act, warm, cache=mono_cache, name="mono-warm")  # legs share the tool cache: install once
         progress("[10 monorepo] publishing the 10 projects once")
         run_act(self.act, self.monorepo_caller(changed="all"), project=mono, cache=mono_cache, name="mono-all")

@@ -17,7 +17,7 @@ def release_store(wash_binary: Path) -> releases.ReleaseStore:
     """wash releases as upstream has them: the real binary is 2.10.3, the newest stable release with a
     binary for this platform; the others exist for version resolution (their assets are not wash)."""
     from wash_actions import versions
-    from wash_actions.toolchain import install
+    from wash_actions.toolchain import assets, install
 
     plat = install.host_platform()
     store = releases.ReleaseStore()
@@ -33,7 +33,7 @@ def release_store(wash_binary: Path) -> releases.ReleaseStore:
     ]:
         version = versions.parse_version(tag)
         data = wash_binary.read_bytes() if tag == f"v{WASH_VERSION}" else f"not wash {tag}".encode()
-        store.add(tag, install.asset_name(plat, version), data, prerelease=prerelease)
+        store.add(tag, assets.asset_name(plat, version), data, prerelease=prerelease)
     # a newer release without a binary for this platform is skipped by resolution
     store.add("v2.11.0", "wash-aarch64-apple-darwin", b"darwin only")
     return store
@@ -133,14 +133,14 @@ def sign_provenance(
 def publish_provenance(store: releases.ReleaseStore, stack: sigstore_stack.SigstoreStack, wash_binary: Path) -> None:
     """Cover the real binary with a release bundle (wash.sigstore.json) and a GitHub attestation."""
     from wash_actions import versions
-    from wash_actions.toolchain import install
+    from wash_actions.toolchain import assets, install
 
     version = versions.parse_version(WASH_VERSION)
     assert version is not None
-    asset = install.asset_name(install.host_platform(), version)
+    asset = assets.asset_name(install.host_platform(), version)
     binary = wash_binary.read_bytes()
     bundle = sign_provenance(stack, {asset: binary})
-    store.add(f"v{WASH_VERSION}", install.BUNDLE_ASSET, json.dumps(bundle).encode())
+    store.add(f"v{WASH_VERSION}", assets.BUNDLE_ASSET, json.dumps(bundle).encode())
     store.attestations["sha256:" + hashlib.sha256(binary).hexdigest()] = [bundle]
 
 

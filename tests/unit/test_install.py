@@ -14,8 +14,8 @@ import pytest
 
 from wash_actions.errors import ActionError
 from wash_actions.runner.transport import Auth
-from wash_actions.toolchain import install
-from wash_actions.toolchain.install import Platform
+from wash_actions.toolchain import assets, install
+from wash_actions.toolchain.assets import Platform
 from wash_actions.versions import Version, parse_version
 
 
@@ -61,8 +61,8 @@ WIN_X64 = Platform("windows", "x86_64")
     ],
 )
 def test_target_triple_and_asset_name(plat: Platform, version: str, triple: str, asset: str) -> None:
-    assert install.target_triple(plat, V(version)) == triple
-    assert install.asset_name(plat, V(version)) == asset
+    assert assets.target_triple(plat, V(version)) == triple
+    assert assets.asset_name(plat, V(version)) == asset
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,8 @@ def test_target_triple_and_asset_name(plat: Platform, version: str, triple: str,
     ],
 )
 def test_asset_names(plat: Platform, version: str, names: list[str]) -> None:
-    assert install.asset_names(plat, V(version)) == names
-    assert install.asset_name(plat, V(version)) == names[0]
+    assert assets.asset_names(plat, V(version)) == names
+    assert assets.asset_name(plat, V(version)) == names[0]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ def test_host_platform_unsupported(monkeypatch: pytest.MonkeyPatch, system: str,
         install.host_platform(system, machine)
     error = caught.value
     assert f"({system.lower()} {machine.lower()})" in error.what
-    for supported in install.SUPPORTED:
+    for supported in assets.SUPPORTED:
         assert supported in error.why
     assert "runs-on:" in error.fix
 
@@ -168,13 +168,13 @@ def test_host_platform_unsupported(monkeypatch: pytest.MonkeyPatch, system: str,
         (
             "https://github.com",
             "wash-v2.0.0-rc.8",
-            install.BUNDLE_ASSET,
+            assets.BUNDLE_ASSET,
             "https://github.com/wasmCloud/wasmCloud/releases/download/wash-v2.0.0-rc.8/wash.sigstore.json",
         ),
     ],
 )
 def test_download_url(base: str, tag: str, asset: str, url: str) -> None:
-    assert install.download_url(base, tag, asset) == url
+    assert assets.download_url(base, tag, asset) == url
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from wash_actions.errors import ActionError
-from wash_actions.toolchain import install, known, resolution, wash_releases
+from wash_actions.toolchain import assets, known, resolution
 from wash_actions.toolchain.resolution import Resolved
 from wash_actions.versions import Version, parse_version
 
-LINUX_X64 = install.Platform("linux", "x86_64")
+LINUX_X64 = assets.Platform("linux", "x86_64")
 GNU = "wash-x86_64-unknown-linux-gnu"
 LISTED = "11" * 32
 API = "22" * 32
@@ -58,7 +58,7 @@ def test_a_listed_version_needs_no_api(listed: Path) -> None:
 
 def test_an_unlisted_version_or_platform_is_not_in_the_manifest(listed: Path) -> None:
     assert resolution.from_manifest(V("2.10.4"), LINUX_X64, download_base_url="", checksum="") is None
-    mac = install.Platform("macos", "aarch64")
+    mac = assets.Platform("macos", "aarch64")
     assert resolution.from_manifest(V("2.10.3"), mac, download_base_url="", checksum="") is None
 
 
@@ -70,8 +70,8 @@ def test_a_pin_that_disagrees_with_the_manifest_is_one_clear_error(listed: Path)
 
 
 def test_a_listed_digest_wins_over_the_api_and_a_pin_over_both(listed: Path) -> None:
-    asset = wash_releases.Asset(GNU, f"https://github.com/dl/{GNU}", digest=f"sha256:{API}")
-    release = wash_releases.Release("v2.10.3", V("2.10.3"), False, {GNU: asset})
+    asset = assets.Asset(GNU, f"https://github.com/dl/{GNU}", digest=f"sha256:{API}")
+    release = assets.Release("v2.10.3", V("2.10.3"), False, {GNU: asset})
     got = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="")
     assert got is not None and got.sha256 == LISTED
     pinned = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="33" * 32)

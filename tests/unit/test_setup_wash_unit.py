@@ -15,16 +15,16 @@ from wash_actions.commands import setup_wash
 from wash_actions.commands.setup_wash import SetupInputs
 from wash_actions.errors import ActionError
 from wash_actions.runner import gha
-from wash_actions.toolchain import install, resolution, wash_releases
+from wash_actions.toolchain import assets, resolution, wash_releases
 from wash_actions.toolchain.resolution import Resolved
 from wash_actions.versions import Version, parse_request, parse_version
 
 SHA = "ab" * 32
 RUNNER_ENV = ("GITHUB_SERVER_URL", "GITHUB_API_URL", "RUNNER_TOOL_CACHE", "RUNNER_TEMP")
-LINUX_X64 = install.Platform("linux", "x86_64")
-MUSL_ARM = install.Platform("linux", "aarch64", musl=True)
-MAC_ARM = install.Platform("macos", "aarch64")
-WIN_X64 = install.Platform("windows", "x86_64")
+LINUX_X64 = assets.Platform("linux", "x86_64")
+MUSL_ARM = assets.Platform("linux", "aarch64", musl=True)
+MAC_ARM = assets.Platform("macos", "aarch64")
+WIN_X64 = assets.Platform("windows", "x86_64")
 
 
 def V(text: str) -> Version:
@@ -75,8 +75,8 @@ def test_default_api_url(server_url: str, api_url: str, expected: str) -> None:
 def _resolved(version: str = "2.10.3", sha256: str = SHA, bundle_url: str = "") -> Resolved:
     v = V(version)
     tag = f"v{v}" if not v.prerelease else f"wash-v{v}"
-    asset = install.asset_name(LINUX_X64, v)
-    return Resolved(v, tag, asset, install.download_url("https://github.com", tag, asset), sha256, bundle_url)
+    asset = assets.asset_name(LINUX_X64, v)
+    return Resolved(v, tag, asset, assets.download_url("https://github.com", tag, asset), sha256, bundle_url)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def _resolved(version: str = "2.10.3", sha256: str = SHA, bundle_url: str = "") 
         ),
     ],
 )
-def test_cache_key(resolved: Resolved, plat: install.Platform, key: str) -> None:
+def test_cache_key(resolved: Resolved, plat: assets.Platform, key: str) -> None:
     assert resolution.cache_key(resolved, plat) == key
 
 
@@ -286,17 +286,15 @@ def test_install_inputs_without_any_version(runner: pytest.MonkeyPatch) -> None:
 # --- from_release, pick, and resolve over a fixed release list -----------------------------------
 
 
-def _release(tag: str, *names: str, prerelease: bool = False, bundle: bool = True) -> wash_releases.Release:
+def _release(tag: str, *names: str, prerelease: bool = False, bundle: bool = True) -> assets.Release:
     version = V(tag)
-    assets = {
-        n: wash_releases.Asset(
-            n, f"https://github.com/dl/{tag}/{n}", 10, f"sha256:{n.encode().hex()[:64].ljust(64, '0')}"
-        )
+    by_name = {
+        n: assets.Asset(n, f"https://github.com/dl/{tag}/{n}", 10, f"sha256:{n.encode().hex()[:64].ljust(64, '0')}")
         for n in names
     }
     if bundle:
-        assets[install.BUNDLE_ASSET] = wash_releases.Asset(install.BUNDLE_ASSET, f"https://github.com/dl/{tag}/bundle")
-    return wash_releases.Release(tag, version, prerelease or version.prerelease, assets)
+        by_name[assets.BUNDLE_ASSET] = assets.Asset(assets.BUNDLE_ASSET, f"https://github.com/dl/{tag}/bundle")
+    return assets.Release(tag, version, prerelease or version.prerelease, by_name)
 
 
 def _setup(request: str = "latest", *, base: str = "", checksum: str = "", explicit: bool = False) -> SetupInputs:
@@ -336,15 +334,15 @@ def test_from_release_with_a_mirror_and_a_pinned_checksum() -> None:
     assert got is not None
     prefix = "http://mirror.example/m/wasmCloud/wasmCloud/releases/download/wash-v2.0.0-rc.8"
     assert got.url == f"{prefix}/wash-x86_64-unknown-linux-musl"
-    assert got.bundle_url == f"{prefix}/{install.BUNDLE_ASSET}"
+    assert got.bundle_url == f"{prefix}/{assets.BUNDLE_ASSET}"
     assert got.sha256 == SHA  # the user's pin wins over the API's digest
 
 
 def test_from_release_without_a_bundle_or_digest() -> None:
-    release = wash_releases.Release("v2.0.4", V("2.0.4"), False, {GNU: wash_releases.Asset(GNU, "https://x/" + GNU)})
+    release = assets.Release("v2.0.4", V("2.0.4"), False, {GNU: assets.Asset(GNU, "https://x/" + GNU)})
     assert resolution.from_release(release, LINUX_X64, download_base_url="", checksum="") is None  # linux: musl
     musl = "wash-x86_64-unknown-linux-musl"
-    release = wash_releases.Release("v2.0.4", V("2.0.4"), False, {musl: wash_releases.Asset(musl, "https://x/" + musl)})
+    release = assets.Release("v2.0.4", V("2.0.4"), False, {musl: assets.Asset(musl, "https://x/" + musl)})
     got = resolution.from_release(release, LINUX_X64, download_base_url="", checksum="")
     assert got is not None
     assert (got.sha256, got.bundle_url) == ("", "")
@@ -400,7 +398,7 @@ def test_pick_with_no_match() -> None:
 
 
 def test_resolve_range_without_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
-    def unavailable(api: str, token: str) -> list[wash_releases.Release]:
+    def unavailable(api: str, token: str) -> list[assets.Release]:
         raise wash_releases.ApiUnavailable("connection refused")
 
     monkeypatch.setattr(wash_releases, "list_releases", unavailable)
@@ -495,7 +493,7 @@ def test_resolve_exact_from_an_explicit_api(
     by_tag = {r.tag: r for r in RELEASES}
     seen: list[str] = []
 
-    def get_release(api: str, token: str, tag: str) -> wash_releases.Release | None:
+    def get_release(api: str, token: str, tag: str) -> assets.Release | None:
         seen.append(tag)
         return by_tag.get(tag)
 
@@ -546,7 +544,7 @@ def test_resolve_exact_release_without_this_platform(monkeypatch: pytest.MonkeyP
 def test_resolve_exact_without_the_api(
     monkeypatch: pytest.MonkeyPatch, request_text: str, base: str, checksum: str, url: str, bundle: str
 ) -> None:
-    def unavailable(api: str, token: str, tag: str) -> wash_releases.Release | None:
+    def unavailable(api: str, token: str, tag: str) -> assets.Release | None:
         raise wash_releases.ApiUnavailable("connection refused")
 
     monkeypatch.setattr(wash_releases, "get_release", unavailable)

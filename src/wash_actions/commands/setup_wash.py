@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .. import versions
 from ..errors import ActionError
 from ..runner import gha, transport
-from ..toolchain import install, known, resolution, rust, wash_releases
+from ..toolchain import assets, install, known, resolution, rust, wash_releases
 from ..toolchain.resolution import Resolved
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def check_pin(binary: Path, checksum: str) -> None:
             raise install.checksum_mismatch(str(binary), checksum, actual)
 
 
-def resolve(inputs: SetupInputs, plat: install.Platform) -> Resolved:
+def resolve(inputs: SetupInputs, plat: assets.Platform) -> Resolved:
     """Ask the Releases API what the request needs (nothing for an exact version without github-api-url)."""
     request = inputs.request
     where = {"download_base_url": inputs.download_base_url, "checksum": inputs.checksum}
@@ -186,7 +186,7 @@ def run_resolve(inputs: SetupInputs) -> dict[str, str]:
     return outputs
 
 
-def _cached(entry: install.CacheEntry, plat: install.Platform, inputs: SetupInputs) -> bool:
+def _cached(entry: install.CacheEntry, plat: assets.Platform, inputs: SetupInputs) -> bool:
     """A tool-cache entry usable as it is: its binary still has the sha256 recorded when it was installed, and
     under ``verify: true`` that record says its provenance was verified (see ``install.trusted_entry``)."""
     if install.trusted_entry(entry, plat, verify=inputs.verify) is not None:
@@ -203,7 +203,7 @@ def _cached(entry: install.CacheEntry, plat: install.Platform, inputs: SetupInpu
 def _resolve_outputs(
     version: versions.Version,
     entry: install.CacheEntry,
-    plat: install.Platform,
+    plat: assets.Platform,
     *,
     resolved: Resolved | None,
 ) -> dict[str, str]:
@@ -254,7 +254,7 @@ def _sources(inputs: SetupInputs, resolved: Resolved, sha256: str) -> list[bundl
 
     sources: list[bundle_sources.Source] = []
     if resolved.bundle_url:
-        sources.append(bundle_sources.release_asset(resolved.bundle_url, install.BUNDLE_ASSET))
+        sources.append(bundle_sources.release_asset(resolved.bundle_url, assets.BUNDLE_ASSET))
     repository = policy.WASH_POLICY.source
     sources.append(bundle_sources.attestations_api(inputs.api_url, inputs.api_auth, repository, sha256))
     return sources
@@ -379,7 +379,7 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
                 asset=resolved.asset,
             )
         except install.NotFound:
-            raise install.not_found(resolved.version, resolved.asset) from None
+            raise assets.not_found(resolved.version, resolved.asset) from None
         if not setup.verify:
             gha.warning(
                 "verify: false — wash was installed without checking its provenance"

@@ -22,7 +22,7 @@ from pathlib import Path
 from .. import versions
 from ..errors import ActionError
 from ..runner import gha, transport
-from ..toolchain import install, known, resolution, wash_releases
+from ..toolchain import assets, install, known, resolution, wash_releases
 from ..trust import verifier
 
 # the platform binaries a wash release carries (release-tag.yml attests ./artifacts/*/wash*)
@@ -75,14 +75,14 @@ class Outcome:
 
 
 def candidates(
-    listed: list[wash_releases.Release], manifest: dict[str, known.KnownRelease], minimum: versions.Version
-) -> list[wash_releases.Release]:
+    listed: list[assets.Release], manifest: dict[str, known.KnownRelease], minimum: versions.Version
+) -> list[assets.Release]:
     """Releases to consider: at least ``minimum``, not in the manifest yet, oldest first."""
     fresh = {r.version: r for r in listed if str(r.version) not in manifest and not r.version < minimum}
     return [fresh[v] for v in sorted(fresh, key=versions.Version.key)]
 
 
-def binaries(release: wash_releases.Release) -> list[wash_releases.Asset]:
+def binaries(release: assets.Release) -> list[assets.Asset]:
     """The release's wash binaries (``wash-<target triple>[.exe]``), by name."""
     return [a for name, a in sorted(release.assets.items()) if BINARY.fullmatch(name)]
 
@@ -91,10 +91,10 @@ Verify = Callable[[str, bytes | None, Path], tuple[str, str]]  # (sha256, releas
 
 
 def check_release(
-    release: wash_releases.Release, workdir: Path, verify: Verify, now: str, fetch: Callable[[str], bytes | None]
+    release: assets.Release, workdir: Path, verify: Verify, now: str, fetch: Callable[[str], bytes | None]
 ) -> known.KnownRelease:
     """Download and verify every binary of one release; raises ActionError naming the first that fails."""
-    bundle_asset = release.assets.get(install.BUNDLE_ASSET)
+    bundle_asset = release.assets.get(assets.BUNDLE_ASSET)
     bundle = fetch(bundle_asset.url) if bundle_asset else None
     verified: dict[str, known.KnownAsset] = {}
     for asset in binaries(release):
@@ -137,7 +137,7 @@ def release_verifier(inputs: UpdateInputs) -> Verify:
 
     def verify(sha256: str, bundle: bytes | None, binary: Path) -> tuple[str, str]:
         sources = [
-            bundle_sources.given(f"release asset {install.BUNDLE_ASSET}", [bundle] if bundle else []),
+            bundle_sources.given(f"release asset {assets.BUNDLE_ASSET}", [bundle] if bundle else []),
             bundle_sources.attestations_api(inputs.api_url, inputs.auth, policy.source, sha256),
         ]
         artifact = verifier.Artifact(sha256, binary.name, path=binary)

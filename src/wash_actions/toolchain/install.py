@@ -12,14 +12,7 @@ from typing import NamedTuple
 from ..errors import ActionError
 from ..runner import transport
 from ..versions import Version
-from .assets import BUNDLE_ASSET as BUNDLE_ASSET
-from .assets import SUPPORTED as SUPPORTED
-from .assets import Platform as Platform
-from .assets import asset_name as asset_name
-from .assets import asset_names as asset_names
-from .assets import download_url as download_url
-from .assets import not_found as not_found
-from .assets import target_triple as target_triple
+from .assets import SUPPORTED, Platform
 
 
 def host_platform(system: str | None = None, machine: str | None = None) -> Platform:

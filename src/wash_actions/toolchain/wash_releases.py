@@ -20,8 +20,7 @@ from urllib.parse import quote
 from ..errors import ActionError
 from ..runner import transport
 from ..versions import parse_version
-from .assets import Asset as Asset
-from .assets import Release as Release
+from .assets import Asset, Release
 from .known import UPSTREAM
 
 PER_PAGE = 100
