@@ -471,14 +471,19 @@ def rebuilt(built_python: Path, tmp_path: Path, name: str) -> Path:
 REUSE_KEY = "sha256:" + "5e" * 32
 
 
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
 def test_reuses_a_digest_with_this_repositorys_verified_provenance(
-    publish, registry, release_server, built_python, tmp_path
+    publish, registry, release_server, built_python, tmp_path, verifier
 ):
-    repo = "acme/attested-reuse"
+    """The reuse check goes through the one verifier: with the runner's gh, and with sigstore-python without one."""
+    from tests.integration.test_setup_wash import VERIFIED_BY, path_for
+
+    repo = f"acme/attested-reuse-{verifier}"
     first = publish(registry=registry.host, repository=repo, tags="v2.0.0", attest="true", **{"source-key": REUSE_KEY})
     assert first.code == 0, first.stdout + first.stderr
     stored = len(release_server.store.stored)
     again = publish(
+        env={"PATH": path_for(verifier)},
         registry=registry.host,
         repository=repo,
         tags="v2.0.0,sha-2",
@@ -491,6 +496,8 @@ def test_reuses_a_digest_with_this_repositorys_verified_provenance(
     assert again.outputs["attestation-id"] == ""  # no new provenance for bytes this run did not build
     assert len(release_server.store.stored) == stored
     assert "Verified:" in again.stdout and "reused" in again.summary
+    verified = next(line for line in again.stdout.splitlines() if "Verified:" in line)
+    assert VERIFIED_BY[verifier] in verified, verified
     assert registry.manifest(repo, "sha-2").headers["Docker-Content-Digest"] == first.outputs["digest"]
 
 
@@ -512,13 +519,16 @@ def test_a_planted_digest_without_provenance_is_rebuilt(publish, registry, built
     assert tag.headers["Docker-Content-Digest"] == run.outputs["digest"]  # the index names the attested build now
 
 
-def test_provenance_from_another_repository_is_not_reused(publish, registry, built_python, tmp_path):
-    repo = "acme/attested-elsewhere"
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+def test_provenance_from_another_repository_is_not_reused(publish, registry, built_python, tmp_path, verifier):
+    from tests.integration.test_setup_wash import path_for
+
+    repo = f"acme/attested-elsewhere-{verifier}"
     first = publish(registry=registry.host, repository=repo, tags="a", attest="true", **{"source-key": REUSE_KEY})
     assert first.code == 0, first.stdout + first.stderr
     # the same registry repository published from another GitHub repository (a fork's workflow signs as the fork)
     other = publish(
-        env={"GITHUB_REPOSITORY": "fork/hello-world"},
+        env={"GITHUB_REPOSITORY": "fork/hello-world", "PATH": path_for(verifier)},
         registry=registry.host,
         repository=repo,
         tags="b",
