@@ -15,7 +15,7 @@ from ..oci.names import check_registry, check_repository
 from ..oci.registry import Credentials
 from ..reuse import published as reuse
 from ..reuse import source_key
-from ..runner import gha, paths
+from ..runner import gha, paths, transport
 from ..trust import attest_decision, sbom_inputs
 from ..trust.attest_decision import Instance
 
@@ -90,7 +90,7 @@ class Publish(NamedTuple):
         host = check_registry(inputs.get("registry", "ghcr.io"))
         repository = check_repository(inputs.get("repository"), gha.env("GITHUB_REPOSITORY"))
         insecure = inputs.bool("insecure")
-        if insecure and not registry.is_loopback(host):
+        if insecure and not transport.is_loopback(host):
             raise ActionError(
                 what=f"insecure: true is refused for {host}",
                 why="Plain HTTP sends the component and the registry credentials unencrypted; it is "
