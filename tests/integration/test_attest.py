@@ -541,6 +541,134 @@ def test_provenance_from_another_repository_is_not_reused(publish, registry, bui
     assert other.outputs["digest"] != first.outputs["digest"]
 
 
+# wash-actions' reusable workflow (uses: wash-actions/wash-actions/.github/workflows/wasm-component.yml@v1): its
+# jobs' tokens carry job_workflow_ref = the called workflow, repository = the caller (GitHub's OIDC claims; Fulcio
+# puts the first in the Build Signer URI and the SAN, the second in the Source Repository URI)
+ACTIONS = "wash-actions/wash-actions"
+CALLED = f"{ACTIONS}/.github/workflows/wasm-component.yml@refs/tags/v1"
+
+
+def published_by(publish, registry, user_sigstore, monkeypatch, repo: str, claims: dict[str, object]) -> str:
+    """A digest published for REUSE_KEY whose SLSA provenance was signed as a run with ``claims`` (the local
+    Sigstore stack mints the token): publish pushes it and records the key (attest: false), the provenance is signed
+    and pushed as its referrer as publish does. Returns the digest."""
+    from tests.integration.test_verify import attach
+    from wash_actions.oci import registry as oci
+
+    first = publish(registry=registry.host, repository=repo, tags="v1", attest="false", **{"source-key": REUSE_KEY})
+    assert first.code == 0, first.stdout + first.stderr
+    client = oci.Registry(registry.host, insecure=True)
+    attach(client, repo, client.get_manifest(repo, first.outputs["digest"]), user_sigstore, monkeypatch, claims=claims)
+    return first.outputs["digest"]
+
+
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+def test_reuses_what_the_reusable_workflow_published_for_this_repository(
+    publish, registry, release_server, user_sigstore, monkeypatch, built_python, tmp_path, verifier
+):
+    """The reusable workflow signs as itself, for the caller: reused when this step runs from that wash-actions
+    repository (the composite maps github.action_repository), through the runner's gh and through sigstore-python."""
+    from tests.integration.test_setup_wash import VERIFIED_BY, path_for
+
+    repo = f"acme/reusable-reuse-{verifier}"
+    claims = {"repository": "acme/hello-world", "job_workflow_ref": CALLED}
+    digest = published_by(publish, registry, user_sigstore, monkeypatch, repo, claims)
+    stored = len(release_server.store.stored)
+    again = publish(
+        env={"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": ACTIONS},
+        registry=registry.host,
+        repository=repo,
+        tags="v1,sha-2",
+        attest="true",
+        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, "called"))},
+    )
+    assert again.code == 0, again.stdout + again.stderr
+    assert again.outputs["reused"] == "true" and again.outputs["digest"] == digest
+    assert again.outputs["attestation-id"] == "" and len(release_server.store.stored) == stored
+    verified = next(line for line in again.stdout.splitlines() if "Verified:" in line)
+    assert VERIFIED_BY[verifier] in verified and f"signed by https://github.com/{CALLED}" in verified, verified
+    assert "run of acme/hello-world" in verified, verified
+    assert not [line for line in again.stdout.splitlines() if line.startswith("::warning")]
+    assert registry.manifest(repo, "sha-2").headers["Docker-Content-Digest"] == digest
+
+
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+@pytest.mark.parametrize(
+    ("case", "claims", "action_repository", "why"),
+    [
+        pytest.param(
+            "fork",
+            {"repository": "fork/hello-world", "job_workflow_ref": CALLED},
+            ACTIONS,
+            "source repository is https://github.com/fork/hello-world",
+            id="called-from-a-fork",
+        ),
+        pytest.param(
+            "other-file",
+            {
+                "repository": "acme/hello-world",
+                "job_workflow_ref": f"{ACTIONS}/.github/workflows/release.yml@refs/tags/v1",
+            },
+            ACTIONS,
+            f"https://github.com/{ACTIONS}/.github/workflows/release.yml@refs/tags/v1 is not",
+            id="another-wash-actions-workflow",
+        ),
+        pytest.param(
+            "other-repo",
+            {"repository": "acme/hello-world", "job_workflow_ref": CALLED.replace(ACTIONS, "mallory/wash-actions")},
+            ACTIONS,
+            "mallory/wash-actions/.github/workflows/wasm-component.yml@refs/tags/v1 is not",
+            id="another-repositorys-reusable-workflow",
+        ),
+        pytest.param(
+            "not-this-actions",
+            {"repository": "acme/hello-world", "job_workflow_ref": CALLED},
+            "mallory/wash-actions",
+            f"https://github.com/{CALLED} is not",
+            id="signed-by-a-wash-actions-this-step-does-not-run-from",
+        ),
+        pytest.param(
+            "no-actions",
+            {"repository": "acme/hello-world", "job_workflow_ref": CALLED},
+            "",
+            f"https://github.com/{CALLED} is not a acme/hello-world workflow",
+            id="no-action-repository",
+        ),
+    ],
+)
+def test_the_reusable_workflows_provenance_counts_only_for_this_repository(
+    publish,
+    registry,
+    user_sigstore,
+    monkeypatch,
+    built_python,
+    tmp_path,
+    verifier,
+    case,
+    claims,
+    action_repository,
+    why,
+):
+    """Each variant is refused by both verifiers: rebuilt and published, with one warning that names why."""
+    from tests.integration.test_setup_wash import path_for
+
+    repo = f"acme/reusable-refused-{case}-{verifier}"
+    digest = published_by(publish, registry, user_sigstore, monkeypatch, repo, claims)
+    run = publish(
+        env={"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": action_repository},
+        registry=registry.host,
+        repository=repo,
+        tags="v2",
+        attest="true",
+        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, case))},
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.outputs["reused"] == "false" and run.outputs["digest"] != digest and run.outputs["attestation-id"]
+    warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "provenance was refused" in warnings[0], warnings
+    assert why in warnings[0], warnings[0]
+
+
 def test_a_manifest_whose_annotation_lies_is_not_reused_with_copied_provenance(
     publish, registry, built_python, tmp_path
 ):
