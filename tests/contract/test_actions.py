@@ -468,10 +468,10 @@ def test_each_command_step_gets_the_inputs_its_command_reads(path: Path) -> None
 
 @actions
 def test_steps_that_check_reuse_provenance_know_their_action_repository(path: Path) -> None:
-    """A command that verifies a reused digest's provenance (ACTION_REPOSITORY_ENV) accepts wash-actions' reusable
-    workflow of the repository its step runs from: the step maps github.action_repository in its env:, the one place
-    the runner gives it to a composite's run: step (it clears GITHUB_ACTION_REPOSITORY there; actions/runner
-    src/Runner.Worker/ActionRunner.cs, issue #2473)."""
+    """A command that verifies a reused digest's provenance (reuse.provenance, which reads ACTION_REPOSITORY_ENV)
+    accepts wash-actions' reusable workflow of the repository its step runs from: the step maps
+    github.action_repository in its env:, the one place the runner gives it to a composite's run: step (it clears
+    GITHUB_ACTION_REPOSITORY there; actions/runner src/Runner.Worker/ActionRunner.cs, issue #2473)."""
     from wash_actions.reuse.published import ACTION_REPOSITORY_ENV
 
     action = load_action(path)
@@ -482,7 +482,7 @@ def test_steps_that_check_reuse_provenance_know_their_action_repository(path: Pa
         if (
             entry is None
             or entry.module not in modules
-            or "ACTION_REPOSITORY_ENV" not in modules[entry.module].path.read_text(encoding="utf-8")
+            or not re.search(r"\b(?:reuse|published)\.provenance\(", modules[entry.module].path.read_text("utf-8"))
         ):
             continue
         checked.append(step.command)

@@ -373,7 +373,6 @@ def pull_reused(
             server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
             api_url=target.api_url,
             token=target.token,
-            action_repository=gha.env(reuse.ACTION_REPOSITORY_ENV),
         )
         if isinstance(verified, str):
             why, hit = f"{image}@{hit.digest} was published for the same source, but {verified}", None

@@ -297,7 +297,6 @@ def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> lis
                 server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
                 api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
                 token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
-                action_repository=gha.env(published.ACTION_REPOSITORY_ENV),
             )
             if isinstance(verified, str):
                 return f"{image}@{outcome.hit.digest} is not reused: {verified}"

@@ -320,8 +320,7 @@ def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.H
 
 
 def unverified_reason(inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit) -> str:
-    """Why ``hit`` lacks provenance signed by this repository's workflows (or wash-actions' reusable workflow called
-    from it) ("" when it has it, verified)."""
+    """Why ``hit`` lacks provenance signed by this repository's workflows ("" when it has it, verified)."""
     found = reuse.provenance(
         client,
         inputs.repository,
@@ -330,7 +329,6 @@ def unverified_reason(inputs: PublishInputs, client: registry.Registry, hit: reu
         server_url=inputs.server_url,
         api_url=inputs.api_url,
         token=inputs.github_token,
-        action_repository=gha.env(reuse.ACTION_REPOSITORY_ENV),
     )
     if isinstance(found, str):
         return found

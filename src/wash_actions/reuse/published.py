@@ -165,18 +165,20 @@ def provenance(
     server_url: str,
     api_url: str = "",
     token: str = "",
-    action_repository: str = "",
+    action_repository: str | None = None,
 ) -> tuple[str] | str:
     """Verify that ``repository@digest`` carries SLSA provenance signed by a workflow of ``github_repository``, or
-    by wash-actions' reusable workflow in ``action_repository`` called from it (:func:`signer_policy`; bundles from
-    the registry's referrers, then GitHub's attestations API when a token is given): a 1-tuple with the evidence in
-    one line, or why not (a string)."""
+    by wash-actions' reusable workflow in ``action_repository`` called from it (:func:`signer_policy`; None: the
+    step's, :data:`ACTION_REPOSITORY_ENV`; bundles from the registry's referrers, then GitHub's attestations API
+    when a token is given): a 1-tuple with the evidence in one line, or why not (a string)."""
     import os
     import shutil
 
     from ..runner import transport
     from ..trust import verifier
 
+    if action_repository is None:
+        action_repository = os.environ.get(ACTION_REPOSITORY_ENV, "")
     policy = signer_policy(github_repository, server_url, action_repository)
     api = (api_url, transport.Auth.bearer(token, api_url)) if token and api_url else None
     try:
