@@ -25,6 +25,7 @@ from tests.stacks.act import setup_wash_only
 pytestmark = pytest.mark.act
 
 CALLED = "acme/wash-actions/.github/workflows/wasm-component.yml@refs/tags/v1"
+DATE = "2026-05-01T12:00:00Z"
 
 
 @pytest.fixture(scope="module")
@@ -50,20 +51,20 @@ def test_a_rerun_reuses_what_the_reusable_workflow_attested(act, release_server,
     }
     repo = monorepo(tmp_path / "monorepo-attested")
     shutil.rmtree(repo / "components" / "js")  # one project is enough here
-    workflow = caller(release_server.url, registry.host, attest="true").replace(
-        "repository-prefix: Acme/Mono", "repository-prefix: acme/attested-reuse"
-    )
+
+    def workflow(**extra: str) -> str:
+        text = caller(release_server.url, registry.host, attest="true", **extra)
+        return text.replace("repository-prefix: Acme/Mono", "repository-prefix: acme/attested-reuse")
+
     runs = []
     for n in range(2):
         name = f"attested-reuse-{n}"
-        result = act.run(
-            workflow, project=repo, name=name, env=env, payload=push_event("public"), commit_date="2026-05-01T12:00:00Z"
-        )
+        result = act.run(workflow(), project=repo, name=name, env=env, payload=push_event("public"), commit_date=DATE)
         assert result.returncode == 0, "\n".join(x for x in result.log.splitlines() if "error" in x.lower())[-6000:]
         (entry,) = json.loads(reported(act, name, "results"))
         runs.append((entry, result))
     (first, _), (second, log) = runs
-    assert first["reused"] == "false" and first["attestation-url"].endswith("/acme/hello-world/attestations/1")
+    assert first["reused"] == "false" and "/acme/hello-world/attestations/" in first["attestation-url"]
     assert second["reused"] == "true" and second["digest"] == first["digest"], log.log[-6000:]
     assert second["attestation-url"] == ""  # no new provenance for bytes the re-run did not build
     verified = [line for line in log.log.splitlines() if "Verified:" in line]
@@ -72,3 +73,14 @@ def test_a_rerun_reuses_what_the_reusable_workflow_attested(act, release_server,
     assert "Skipped the build" in log.log  # build pulled the attested component instead of building it
     tag = registry.manifest("acme/attested-reuse/py", "v2.0.0")
     assert tag.headers["Docker-Content-Digest"] == first["digest"]
+
+    # changed: only — discover verifies the same provenance and starts no job for the unchanged project
+    only = workflow(changed="only").replace("tags: v2.0.0", "tags: c2")
+    result = act.run(
+        only, project=repo, name="attested-reuse-only", env=env, payload=push_event("public"), commit_date=DATE
+    )
+    assert result.returncode == 0, "\n".join(x for x in result.log.splitlines() if "error" in x.lower())[-6000:]
+    (entry,) = json.loads(reported(act, "attested-reuse-only", "results"))
+    assert entry["outcome"] == "unchanged" and entry["digest"] == first["digest"], result.log[-6000:]
+    assert reported(act, "attested-reuse-only", "count") == "0"
+    assert registry.manifest("acme/attested-reuse/py", "c2").headers["Docker-Content-Digest"] == first["digest"]
