@@ -109,6 +109,7 @@ def test_main_build_reports_one_clear_error(
 ) -> None:
     monkeypatch.delenv("GITHUB_SERVER_URL", raising=False)
     monkeypatch.delenv("GITHUB_ACTION_REPOSITORY", raising=False)
+    monkeypatch.delenv("WASHACTIONS_ACTION_REPOSITORY", raising=False)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     run = run_command("build", inputs, monkeypatch=monkeypatch, capfd=capfd, runner=tmp_path, workspace=workspace)

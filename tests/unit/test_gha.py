@@ -127,11 +127,16 @@ def test_set_output_without_runner_prints(monkeypatch: pytest.MonkeyPatch, capsy
             "#setup-wash",
             "https://ghe.example.com/acme/wash-actions#setup-wash",
         ),
+        (  # a composite's run: step: the runner clears GITHUB_ACTION_REPOSITORY, the step's env: maps it
+            {"WASHACTIONS_ACTION_REPOSITORY": "acme/wash-actions", "GITHUB_ACTION_REPOSITORY": ""},
+            "#check",
+            "https://github.com/acme/wash-actions#check",
+        ),
         ({}, "https://example.com/docs#x", "https://example.com/docs#x"),
     ],
 )
 def test_docs_url(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], anchor: str, expected: str) -> None:
-    for name in ("GITHUB_SERVER_URL", "GITHUB_ACTION_REPOSITORY"):
+    for name in ("GITHUB_SERVER_URL", "GITHUB_ACTION_REPOSITORY", "WASHACTIONS_ACTION_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

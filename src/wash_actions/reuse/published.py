@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import ActionError
 from ..oci.layout import CONFIG_MEDIA_TYPE, LAYER_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
 from ..oci.registry import Manifest, Registry
+from ..runner.gha import ACTION_REPOSITORY_ENV
 from .source_key import ANNOTATION, tag_for
 
 if TYPE_CHECKING:
@@ -36,11 +37,8 @@ LOOKUP_SECONDS = 20.0
 REVISION = "org.opencontainers.image.revision"
 # wash-actions' reusable workflow, in the wash-actions repository (.github/workflows/wasm-component.yml)
 REUSABLE_WORKFLOW = ".github/workflows/wasm-component.yml"
-# The repository of the action this step runs: the composite maps ``github.action_repository`` here in its env:
-# (the runner sets it from the step's ``uses:``, also when the reusable workflow's ``$/actions/...`` resolved it to
-# its own repository; in a composite's run: step the runner clears GITHUB_ACTION_REPOSITORY itself, actions/runner
-# src/Runner.Worker/ActionRunner.cs, so the env: mapping is the one way to read it).
-ACTION_REPOSITORY_ENV = "WASHACTIONS_ACTION_REPOSITORY"
+# The repository of the action this step runs (``gha.ACTION_REPOSITORY_ENV``): the runner sets it from the step's
+# ``uses:``, also when the reusable workflow's ``$/actions/...`` resolved it to its own repository.
 
 
 class Hit(NamedTuple):

@@ -133,12 +133,18 @@ def docker_config_dir() -> Path:
     return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
 
 
+# The repository of the action a step runs: every step maps ``github.action_repository`` here in its env:, the one
+# way a composite's run: step learns it (the runner clears GITHUB_ACTION_REPOSITORY there; actions/runner
+# src/Runner.Worker/ActionRunner.cs, issue #2473).
+ACTION_REPOSITORY_ENV = "WASHACTIONS_ACTION_REPOSITORY"
+
+
 def docs_url(anchor: str) -> str:
     """Link into this action's README, wherever the action was fetched from."""
     if anchor.startswith("http"):
         return anchor
     server = env("GITHUB_SERVER_URL", "https://github.com")
-    repo = env("GITHUB_ACTION_REPOSITORY") or "wash-actions/wash-actions"
+    repo = env(ACTION_REPOSITORY_ENV) or env("GITHUB_ACTION_REPOSITORY") or "wash-actions/wash-actions"
     return f"{server}/{repo}{anchor if anchor.startswith('#') else '#' + anchor}"
 
 
