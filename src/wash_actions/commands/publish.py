@@ -13,13 +13,15 @@ from ..oci import layout, registry, source_date, tags, timestamps
 from ..oci import push as release
 from ..oci.names import check_registry, check_repository
 from ..oci.registry import Credentials
+from ..reuse import earlier_attempt, source_key
 from ..reuse import published as reuse
-from ..reuse import source_key
 from ..runner import gha, paths
 from ..trust import attest_decision, sbom_inputs
 from ..trust.attest_decision import Instance
 
 if TYPE_CHECKING:  # imported where publish attests: a publish that attests nothing starts without them
+    import threading
+
     from ..trust import attest, sbom
 
 
@@ -296,7 +298,7 @@ def connect(inputs: PublishInputs, source: Source) -> Connection:
     return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
 
 
-def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.Hit | None:
+def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.Hit | Unfinished | None:
     """The digest published before for this source, when it may be reused: it records this key and, with
     attestations on, carries provenance from this repository's workflows (verified). Otherwise None, with one
     warning that says why when something was found."""
@@ -310,6 +312,9 @@ def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.H
         return hit
     why = unverified_reason(inputs, connection.client, hit)
     if why:
+        unfinished = earlier_attempt_of(inputs, connection.client, hit, key, why)
+        if unfinished is not None:
+            return unfinished
         gha.warning(
             f"Not reusing {inputs.image}@{hit.digest} (published for the same source): {why}. Publishing and "
             "attesting this build instead.",
@@ -317,6 +322,106 @@ def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.H
         )
         return None
     return hit
+
+
+class Unfinished(NamedTuple):
+    """The digest an earlier attempt of this workflow run pushed and could not attest, its bytes pulled and
+    checked: this attempt attests it instead of pushing its own build."""
+
+    hit: reuse.Hit
+    record: earlier_attempt.Record
+    wasm: bytes
+
+
+def earlier_attempt_of(
+    inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit, key: str, why: str
+) -> Unfinished | None:
+    """``hit`` (found under ``key``, without this repository's provenance: ``why``) as an earlier attempt's
+    unfinished publish, when the record restored from the Actions cache says that this run pushed exactly it
+    (``reuse/earlier_attempt.py``) and its component's bytes pull and match; else None (a mismatching record or a
+    failed pull is a warning)."""
+    attempt = gha.env("GITHUB_RUN_ATTEMPT", "1")
+    if attempt in ("", "1"):
+        return None
+    record = earlier_attempt.read(gha.temp_dir(), key)
+    if record is None:
+        return None
+    refused = earlier_attempt.refusal(
+        record,
+        run_id=gha.env("GITHUB_RUN_ID"),
+        attempt=attempt,
+        repository=inputs.github_repository,
+        image=inputs.image,
+        key=key,
+        digest=hit.digest,
+    )
+    if refused:
+        gha.warning(
+            f"Not completing an earlier attempt's publish of {inputs.image}@{hit.digest}: {refused}.",
+            title="publish: re-run",
+        )
+        return None
+    try:  # the registry's bytes, checked against the layer digest as they arrive (what is attested is these)
+        wasm = client.get_blob(inputs.repository, hit.layer_digest, max_bytes=max(hit.layer_size, 0) + 1)
+    except ActionError as exc:
+        gha.warning(f"Could not pull {inputs.image}@{hit.layer_digest} ({exc.what}).", title="publish: re-run")
+        return None
+    if len(wasm) != hit.layer_size:
+        gha.warning(f"{inputs.image}@{hit.layer_digest} is not the size its manifest says.", title="publish: re-run")
+        return None
+    gha.info(
+        f"{inputs.image}@{hit.digest} ({why}) was pushed by attempt {record.attempt} of this workflow run, which "
+        "could not attest it: attesting it now instead of pushing this attempt's build."
+    )
+    return Unfinished(hit, record, wasm)
+
+
+def complete_earlier_attempt(
+    inputs: PublishInputs,
+    connection: Connection,
+    unfinished: Unfinished,
+    refs: list[str],
+    outputs: dict[str, str],
+    preload: threading.Thread | None,
+) -> dict[str, str]:
+    """Attest the digest an earlier attempt of this run pushed (its provenance and, as configured, an SBOM of the
+    pulled bytes), then point the tags at it. Attested before the tags move, so that a failure again leaves no
+    new tag on unattested bytes; nothing is pushed."""
+    hit, record = unfinished.hit, unfinished.record
+    previous = connection.reads.result()
+    release.check_immutable(previous, inputs.image, hit.digest, inputs.immutable)
+    bom = None
+    if inputs.sbom:  # of the bytes in the registry, not of this attempt's build
+        pulled = gha.temp_dir() / "wash-actions-attempts" / f"{hit.layer_digest.replace(':', '-')}.wasm"
+        pulled.parent.mkdir(parents=True, exist_ok=True)
+        pulled.write_bytes(unfinished.wasm)
+        project = inputs.project or inputs.component.parent
+        bom = prepare_sbom(inputs._replace(component=pulled, project=project))
+    image_ref = f"{inputs.image}@{hit.digest}"
+    outputs.update(
+        {
+            "digest": hit.digest,
+            "annotations": json.dumps(hit.annotations),
+            "image-ref": image_ref,
+            "all_digests": ",".join(hit.digest for _ in refs),
+            "sbom-path": str(bom[0]) if bom else "",
+        }
+    )
+    gha.set_outputs(outputs)
+    if preload is not None:
+        preload.join()
+    attested = attest_all(inputs, hit.digest, hit.manifest, bom)
+    tagged = tag(connection.client, inputs, hit.manifest, previous)
+    if gha.env("GITHUB_ARTIFACTS"):
+        gha.declare_oci_artifact(image_ref)
+    summarize(refs, hit.digest, hit.annotations, dry_run=False, tagged=tagged)
+    done = (
+        f"Completed the attestation of {image_ref}, which attempt {record.attempt} of this workflow run pushed "
+        "and could not attest; nothing was pushed."
+    )
+    gha.summary(f"### Re-run\n\n{done}\n")
+    gha.notice(done, title="publish: re-run")
+    return {**outputs, **attested}
 
 
 def unverified_reason(inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit) -> str:
@@ -448,6 +553,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     outputs.update(
         digest=artifact.digest, annotations=json.dumps(artifact.annotations), reused="false", **{"source-key": key}
     )
+    outputs.update({"attempt-key": "", "attempt-path": ""})  # set once pushed, for a re-run (record_attempt)
     if connected is None:
         gha.info("push: false — computed the digest, tags and annotations; the registry was not contacted.")
         for ref in refs:
@@ -455,6 +561,8 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
         return {**outputs, "image-ref": "", "all_digests": ""}
     hit = reusable(inputs, connected, key) if key else None
+    if isinstance(hit, Unfinished):
+        return complete_earlier_attempt(inputs, connected, hit, refs, outputs, preload)
     if hit is not None:
         return publish_reused(inputs, connected, hit, refs, outputs)
     if source.pulled and inputs.attest:
@@ -473,6 +581,8 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     if key:
         index(client, inputs, key, artifact.manifest)
     digest = artifact.digest
+    if key and inputs.attest:  # for a re-run, should attesting below fail (the action saves it in the cache then)
+        outputs.update(record_attempt(inputs, key, digest))
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
         gha.declare_oci_artifact(image_ref)
@@ -487,6 +597,18 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     if preload is not None:
         preload.join()
     return attest_all(inputs, digest, artifact.manifest, bom)
+
+
+def record_attempt(inputs: PublishInputs, key: str, digest: str) -> dict[str, str]:
+    """Write the record that this attempt pushed ``digest`` for ``key``; its actions/cache key and path are the
+    outputs ``attempt-key`` and ``attempt-path`` (empty outside a workflow run)."""
+    run_id, attempt = gha.env("GITHUB_RUN_ID"), gha.env("GITHUB_RUN_ATTEMPT", "1")
+    cache = earlier_attempt.cache_key(run_id, key, attempt)
+    if not cache:
+        return {}
+    record = earlier_attempt.Record(run_id, int(attempt), inputs.github_repository, inputs.image, key, digest)
+    earlier_attempt.write(gha.temp_dir(), record)
+    return {"attempt-key": cache, "attempt-path": str(earlier_attempt.place(gha.temp_dir(), key))}
 
 
 def not_attested() -> dict[str, str]:
