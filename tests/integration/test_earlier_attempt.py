@@ -36,13 +36,16 @@ def no_sleep(monkeypatch):
 
 @pytest.fixture
 def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_sigstore, registry, no_sleep):
-    """Publish ``component`` as attempt ``number`` of workflow run ``run_id`` on a fresh runner, whose RUNNER_TEMP
-    holds only what actions/cache restored (``restored``: the record directory an earlier attempt saved)."""
+    """Publish ``component`` as attempt ``number`` of workflow run ``run_id`` on a fresh runner, whose home
+    directory holds only what actions/cache restored (``restored``: the record directory an earlier attempt
+    saved)."""
 
     def run(component: Path, number: int, *, repository: str, tags: str, run_id: str = RUN_ID, restored=None):
         runner = tmp_path / f"runner-{run_id}-{number}"
+        home = runner / "home"
+        home.mkdir(parents=True)
         if restored is not None:
-            shutil.copytree(restored, earlier_attempt.place(runner / "temp", KEY))
+            shutil.copytree(restored, earlier_attempt.place(home, KEY))
         env = {
             **user_sigstore.github_env(),
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
@@ -52,6 +55,7 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
             "GITHUB_EVENT_PATH": str(event_file(tmp_path / "event.json", "public")),
             "GITHUB_RUN_ID": run_id,
             "GITHUB_RUN_ATTEMPT": str(number),
+            "HOME": str(home),
         }
         inputs = {
             "component-path": str(component),
@@ -65,6 +69,7 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
         }
         return run_command("publish", inputs, monkeypatch=monkeypatch, capfd=capfd, runner=runner, env=env)
 
+    run.base = tmp_path  # type: ignore[attr-defined]
     return run
 
 
@@ -76,9 +81,17 @@ def failed_first_attempt(attempt, release_server, monkeypatch, component: Path, 
     assert first.code == 1, first.stdout
     assert "Server Error" in first.stdout
     assert first.outputs["attempt-key"] == f"wash-actions-attempt-{RUN_ID}-{'7a' * 16}-1"
-    saved = Path(first.outputs["attempt-path"])
-    assert json.loads((saved / "record.json").read_text())["digest"] == first.outputs["digest"]
+    assert first.outputs["attempt-path"] == f"~/.wash-actions/attempts/{'7a' * 16}"
+    written = earlier_attempt.place(home_of(attempt, RUN_ID, 1), KEY)
+    assert json.loads((written / "record.json").read_text())["digest"] == first.outputs["digest"]
+    saved = home_of(attempt, RUN_ID, 1).parent / "saved"  # what actions/cache/save keeps
+    shutil.copytree(written, saved)
     return first, saved
+
+
+def home_of(attempt, run_id: str, number: int) -> Path:
+    """The home directory of the runner of attempt ``number`` of run ``run_id``."""
+    return attempt.base / f"runner-{run_id}-{number}" / "home"
 
 
 def test_a_rerun_attests_the_digest_its_first_attempt_pushed(
@@ -102,6 +115,7 @@ def test_a_rerun_attests_the_digest_its_first_attempt_pushed(
     assert registry.manifest(repo, "v1.0.0").headers["Docker-Content-Digest"] == digest
     tag = registry.manifest(repo, source_key.tag_for(KEY)).headers["Docker-Content-Digest"]
     assert tag == digest
+    assert not earlier_attempt.place(home_of(attempt, RUN_ID, 2), KEY).exists()  # attested: the record is gone
     # the oracle: gh reads the attestation from the registry's referrers and accepts it for this repository
     reference = f"{registry.host}/{repo}@{digest}"
     assert oracle(reference, user_sigstore.trust_config_path, tmp_path, "--repo", "acme/hello-world")

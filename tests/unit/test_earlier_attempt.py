@@ -49,9 +49,13 @@ def test_anything_else_is_refused_with_the_reason(record: Record, here: dict[str
 
 def test_written_and_read_back_where_the_cache_restores_it(tmp_path: Path) -> None:
     path = earlier_attempt.write(tmp_path, RECORD)
-    assert path.parent == earlier_attempt.place(tmp_path, KEY)
+    assert path.parent == earlier_attempt.place(tmp_path, KEY) == tmp_path / ".wash-actions" / "attempts" / ("ab" * 16)
+    assert earlier_attempt.cache_path(KEY) == "~/.wash-actions/attempts/" + "ab" * 16  # the same text on any runner
     assert earlier_attempt.read(tmp_path, KEY) == RECORD
     assert earlier_attempt.read(tmp_path, "sha256:" + "cd" * 32) is None  # no record for another key
+    earlier_attempt.remove(tmp_path, KEY)
+    assert not earlier_attempt.place(tmp_path, KEY).exists()
+    assert earlier_attempt.read(tmp_path, KEY) is None
 
 
 @pytest.mark.parametrize(

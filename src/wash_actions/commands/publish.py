@@ -343,7 +343,7 @@ def earlier_attempt_of(
     attempt = gha.env("GITHUB_RUN_ATTEMPT", "1")
     if attempt in ("", "1"):
         return None
-    record = earlier_attempt.read(gha.temp_dir(), key)
+    record = earlier_attempt.read(Path.home(), key)
     if record is None:
         return None
     refused = earlier_attempt.refusal(
@@ -411,6 +411,7 @@ def complete_earlier_attempt(
     if preload is not None:
         preload.join()
     attested = attest_all(inputs, hit.digest, hit.manifest, bom)
+    earlier_attempt.remove(Path.home(), record.key)
     tagged = tag(connection.client, inputs, hit.manifest, previous)
     if gha.env("GITHUB_ARTIFACTS"):
         gha.declare_oci_artifact(image_ref)
@@ -596,7 +597,10 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         return not_attested()
     if preload is not None:
         preload.join()
-    return attest_all(inputs, digest, artifact.manifest, bom)
+    attested = attest_all(inputs, digest, artifact.manifest, bom)
+    if outputs["attempt-key"]:
+        earlier_attempt.remove(Path.home(), key)  # attested: no re-run needs it
+    return attested
 
 
 def record_attempt(inputs: PublishInputs, key: str, digest: str) -> dict[str, str]:
@@ -607,8 +611,8 @@ def record_attempt(inputs: PublishInputs, key: str, digest: str) -> dict[str, st
     if not cache:
         return {}
     record = earlier_attempt.Record(run_id, int(attempt), inputs.github_repository, inputs.image, key, digest)
-    earlier_attempt.write(gha.temp_dir(), record)
-    return {"attempt-key": cache, "attempt-path": str(earlier_attempt.place(gha.temp_dir(), key))}
+    earlier_attempt.write(Path.home(), record)
+    return {"attempt-key": cache, "attempt-path": earlier_attempt.cache_path(key)}
 
 
 def not_attested() -> dict[str, str]:

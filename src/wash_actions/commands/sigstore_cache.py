@@ -58,7 +58,7 @@ def attempt_record(inputs: CacheInputs) -> dict[str, str]:
     prefix = earlier_attempt.cache_prefix(gha.env("GITHUB_RUN_ID"), key) if key else ""
     if not prefix:
         return {"attempt-key": "", "attempt-path": ""}
-    return {"attempt-key": prefix, "attempt-path": str(earlier_attempt.place(gha.temp_dir(), key))}
+    return {"attempt-key": prefix, "attempt-path": earlier_attempt.cache_path(key)}
 
 
 def run(inputs: CacheInputs) -> dict[str, str]:

@@ -7,10 +7,11 @@ reproducible gives other bytes. Pushing them would be a second digest for one re
 that attempt 1 already moved refuses it). Instead attempt 2 attests attempt 1's digest, when a **record** says
 that this very run built it.
 
-The record: publish writes it under ``RUNNER_TEMP`` (:func:`place`) as soon as its push is done; when the step
+The record: publish writes it in the home directory (:func:`place`) as soon as its push is done; when the step
 fails after that, the publish action saves it with ``actions/cache/save`` under :func:`cache_key` (the run id, the
 source key and the attempt), and a later attempt restores the latest one (:func:`cache_prefix`) before publish
-runs (a cache entry is never overwritten: an attempt that fails again saves its own). Why the cache and not
+runs (a cache entry is never overwritten: an attempt that fails again saves its own). Once the digest is attested
+the record is deleted. Why the cache and not
 the registry: anyone who can push to the registry can write any manifest or annotation, but only this
 repository's workflows write its Actions cache, and a run reads only its own ref's entries and the default
 branch's; a pull request's entries (``refs/pull/N/merge``) are read only by re-runs of that pull request ("Caching
@@ -33,6 +34,7 @@ from .source_key import KEY, TAG_HEX
 FORMAT = "wash-actions earlier attempt 1"
 CACHE_PREFIX = "wash-actions-attempt-"
 FILE = "record.json"
+HOME_DIR = "~/.wash-actions/attempts"
 MAX_RECORD = 64 << 10  # a record is a few hundred bytes; anything larger is not one
 
 
@@ -61,23 +63,31 @@ def cache_key(run_id: str, key: str, attempt: str) -> str:
     return f"{prefix}{attempt}" if prefix and attempt.isdigit() else ""
 
 
-def place(temp: Path, key: str) -> Path:
-    """The directory actions/cache saves and restores for ``key`` (its path is part of the cache entry's version,
-    so save and restore name the same one)."""
-    return temp / "wash-actions-attempts" / key.removeprefix("sha256:")[:TAG_HEX]
+def cache_path(key: str) -> str:
+    """The path actions/cache saves and restores for ``key``, as the action names it. Its text is part of the cache
+    entry's version (actions/toolkit ``cache/src/internal/cacheUtils.ts`` ``getCacheVersion`` hashes the paths as
+    written), so it must read the same on every runner the re-run may land on: under ``~``, which actions/cache
+    expands to the home directory, not under ``RUNNER_TEMP``, whose path differs between self-hosted runners (and
+    under act, between runs)."""
+    return f"{HOME_DIR}/{key.removeprefix('sha256:')[:TAG_HEX]}"
 
 
-def write(temp: Path, record: Record) -> Path:
+def place(home: Path, key: str) -> Path:
+    """Where :func:`cache_path` is on this machine, whose home directory is ``home``."""
+    return home.joinpath(*HOME_DIR.removeprefix("~/").split("/"), key.removeprefix("sha256:")[:TAG_HEX])
+
+
+def write(home: Path, record: Record) -> Path:
     """Write ``record`` where :func:`place` says; returns the file."""
-    path = place(temp, record.key) / FILE
+    path = place(home, record.key) / FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"format": FORMAT, **record._asdict()}))
     return path
 
 
-def read(temp: Path, key: str) -> Record | None:
+def read(home: Path, key: str) -> Record | None:
     """The record restored for ``key``, or None (none restored, unreadable, or not a record)."""
-    path = place(temp, key) / FILE
+    path = place(home, key) / FILE
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_RECORD + 1)
@@ -85,6 +95,16 @@ def read(temp: Path, key: str) -> Record | None:
     except (OSError, ValueError):
         return None
     return parse(data)
+
+
+def remove(home: Path, key: str) -> None:
+    """Delete the record of ``key`` (once attested, nothing is left in the home directory of a self-hosted
+    runner)."""
+    try:
+        (place(home, key) / FILE).unlink(missing_ok=True)
+        place(home, key).rmdir()
+    except OSError:
+        pass
 
 
 def parse(data: object) -> Record | None:
