@@ -62,7 +62,7 @@ def _commands() -> dict[str, Callable[[gha.Inputs], dict[str, str]]]:
     def publish(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import publish as cmd
 
-        return cmd.run(cmd.PublishInputs.from_env(inputs))
+        return cmd.run(cmd.Publish.from_env(inputs))
 
     def check(inputs: gha.Inputs) -> dict[str, str]:
         from .commands import check as cmd

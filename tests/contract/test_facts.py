@@ -1,7 +1,7 @@
 """Each fact in one place: where drift is likely, a second copy fails here (read from the source with ``ast``).
 
-The command list (the table in ``__main__``, its usage line, README), the OCI media types, wash's upstream
-repository and the component-path fix.
+The command list (the table in ``__main__``, its usage line, README), the OCI media types, GitHub's API headers,
+wash's upstream repository and the component-path fix.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 from wash_actions import __main__ as entry
 from wash_actions.errors import COMPONENT_PATH_FIX
 from wash_actions.oci import registry
+from wash_actions.runner import transport
 from wash_actions.toolchain import known
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,20 @@ def test_readme_lists_every_command() -> None:
 @pytest.mark.parametrize("media_type", [registry.OCI_MANIFEST, registry.OCI_INDEX])
 def test_an_oci_media_type_is_written_once(media_type: str) -> None:
     assert homes(lambda s: s == media_type) == ["oci/media.py"]
+
+
+def test_githubs_api_headers_are_written_once() -> None:
+    """The REST API's media type and version: one definition (transport), every GitHub API caller uses it."""
+    assert homes(lambda s: s in {"application/vnd.github+json", "2022-11-28"}) == ["runner/transport.py"]
+    assert transport.GITHUB_API_HEADERS == {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+    users = homes(lambda s: s.startswith("/repos/") or "/repos/{" in s)
+    assert users, "no module calls GitHub's REST API any more: this test is stale"
+    for user in users:
+        text = (PACKAGE / user).read_text(encoding="utf-8")
+        assert "GITHUB_API_HEADERS" in text, f"{user} calls GitHub's REST API without transport.GITHUB_API_HEADERS"
 
 
 def test_the_component_path_fix_is_written_once() -> None:

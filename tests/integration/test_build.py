@@ -161,7 +161,7 @@ def test_metadata_already_in_the_component_is_kept(build, tmp_path, monkeypatch)
     assert first.code == 0
     component = Path(first.outputs["component-path"])
     # a second embed on the same file adds nothing: every section is present now
-    assert metadata.embed(component, {"version": "9.9.9"}) == {}
+    assert metadata.embed(component, {"version": "9.9.9"}) == ({}, component.read_bytes())
     assert metadata.read_sections(component.read_bytes())["version"] == "0.1.0"
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -359,7 +361,9 @@ def test_install_into_cache_marks_complete_only_after_success(serve, tmp_path: P
     assert binary.read_bytes() == BODY
     assert binary.stat().st_mode & 0o111 == 0o111
     assert digest == BODY_SHA256
-    assert install.Record.read(entry.directory) == install.Record(BODY_SHA256, "", "", install.UNVERIFIED)
+    assert install.Record.read(entry.directory) == install.Record(
+        BODY_SHA256, "", "", install.UNVERIFIED, stat=install.file_stat(binary)
+    )
     assert entry.complete
     assert sorted(p.name for p in entry.directory.parent.iterdir()) == ["x64", "x64.complete"]
     assert sorted(p.name for p in entry.directory.iterdir()) == ["wash", "wash.verified.json"]
@@ -443,7 +447,9 @@ def test_install_into_cache_runs_verify_before_the_binary_is_executable_or_visib
     assert binary.stat().st_mode & 0o111 == 0o111
     assert entry.complete
     record = install.Record.read(entry.directory)
-    assert record == install.Record(BODY_SHA256, "", "", install.PROVENANCE, "signed by a release run")
+    assert record == install.Record(
+        BODY_SHA256, "", "", install.PROVENANCE, "signed by a release run", install.file_stat(binary)
+    )
 
 
 @pytest.mark.parametrize(
@@ -599,6 +605,41 @@ def test_trusted_entry_rechecks_the_binary_on_every_hit(tmp_path: Path, verify: 
     assert install.trusted_entry(entry, LINUX_X64, verify=verify) is not None
     (entry.directory / "wash").write_bytes(b"tampered wash")
     assert install.trusted_entry(entry, LINUX_X64, verify=verify) is None
+
+
+def test_trusted_entry_hashes_once_then_trusts_the_recorded_file_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = _restored(tmp_path, recorded=BODY_SHA256)  # a record without a file status (restored, or older)
+    entry.marker.write_text("")
+    hashed: list[Path] = []
+    real = install.sha256_file
+    monkeypatch.setattr(install, "sha256_file", lambda path: hashed.append(path) or real(path))
+    first = install.trusted_entry(entry, LINUX_X64, verify=False)
+    assert first is not None and hashed == [entry.directory / "wash"]
+    recorded = install.Record.read(entry.directory)
+    assert recorded is not None and recorded.stat == install.file_stat(entry.directory / "wash") != ""
+    assert install.trusted_entry(entry, LINUX_X64, verify=False) == recorded
+    assert len(hashed) == 1  # the second hit read nothing
+
+
+def test_trusted_entry_catches_a_same_size_rewrite_with_its_time_set_back(tmp_path: Path) -> None:
+    entry = _restored(tmp_path, recorded=BODY_SHA256)
+    entry.marker.write_text("")
+    assert install.trusted_entry(entry, LINUX_X64, verify=False) is not None  # records the file status
+    binary = entry.directory / "wash"
+    before = binary.stat()
+    time.sleep(0.02)  # a later status-change time, whatever the file system's clock granularity
+    binary.write_bytes(bytes(b ^ 1 for b in BODY))  # same size, other bytes
+    os.utime(binary, ns=(before.st_atime_ns, before.st_mtime_ns))  # modification time set back
+    assert install.trusted_entry(entry, LINUX_X64, verify=False) is None
+
+
+def test_trusted_entry_refuses_a_record_of_other_bytes_than_expected(tmp_path: Path) -> None:
+    entry = _restored(tmp_path, recorded=BODY_SHA256)
+    entry.marker.write_text("")
+    assert install.trusted_entry(entry, LINUX_X64, verify=False, expected_sha256="0" * 64) is None
+    assert install.trusted_entry(entry, LINUX_X64, verify=False, expected_sha256=f"sha256:{BODY_SHA256}") is not None
 
 
 def test_trusted_entry_needs_a_record_and_the_marker(tmp_path: Path) -> None:

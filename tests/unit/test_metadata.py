@@ -156,9 +156,10 @@ def wasm_file(tmp_path) -> Path:
 
 def test_embed_round_trip(wasm_file):
     before = wasm_file.read_bytes()
-    added = embed(wasm_file, VALUES)
+    added, returned = embed(wasm_file, VALUES)
     after = wasm_file.read_bytes()
     assert added == VALUES
+    assert returned == after
     assert read_sections(after) == VALUES
     assert after.startswith(before)  # only appended: the component itself is untouched
     assert stat.S_IMODE(wasm_file.stat().st_mode) == 0o640
@@ -167,7 +168,7 @@ def test_embed_round_trip(wasm_file):
 
 def test_embed_never_overwrites_an_existing_section(wasm_file):
     embed(wasm_file, {"version": "1.0.0", "licenses": "MIT"})
-    added = embed(wasm_file, {"version": "2.0.0", "licenses": "Apache-2.0", "revision": "abc"})
+    added, _ = embed(wasm_file, {"version": "2.0.0", "licenses": "Apache-2.0", "revision": "abc"})
     assert added == {"revision": "abc"}
     assert read_sections(wasm_file.read_bytes()) == {"version": "1.0.0", "licenses": "MIT", "revision": "abc"}
 
@@ -177,8 +178,8 @@ def test_embed_with_nothing_to_add_leaves_the_file_alone(wasm_file):
     before = wasm_file.read_bytes()
     mtime = wasm_file.stat().st_mtime_ns
     os.utime(wasm_file, ns=(mtime - 10**9, mtime - 10**9))
-    assert embed(wasm_file, {"version": "9.9.9"}) == {}
-    assert embed(wasm_file, {}) == {}
+    assert embed(wasm_file, {"version": "9.9.9"}) == ({}, before)
+    assert embed(wasm_file, {}) == ({}, before)
     assert wasm_file.read_bytes() == before
     assert wasm_file.stat().st_mtime_ns == mtime - 10**9
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wash_actions.errors import ActionError
-from wash_actions.oci import names, registry
+from wash_actions.oci import names
 
 
 @pytest.mark.parametrize(
@@ -117,28 +117,3 @@ def test_the_github_default_is_made_a_valid_name(github_repository: str, expecte
 def test_a_github_repository_with_nothing_usable_is_one_clear_error(github_repository: str) -> None:
     with pytest.raises(ActionError, match="No valid OCI repository name can be made"):
         names.check_repository("", github_repository)
-
-
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [
-        ("localhost", True),
-        ("localhost:5000", True),
-        ("127.0.0.1", True),
-        ("127.0.0.1:5000", True),
-        ("127.1.2.3:80", True),
-        ("[::1]", True),
-        ("[::1]:5000", True),
-        ("ghcr.io", False),
-        ("10.0.0.1:5000", False),
-        ("192.168.1.10", False),
-        ("0.0.0.0:5000", False),
-        ("[::]:5000", False),
-        ("[fe80::1]:5000", False),
-        ("localhost.example.com:5000", False),
-        ("127.0.0.1.nip.io:5000", False),
-        ("notlocalhost:5000", False),
-    ],
-)
-def test_is_loopback(host: str, expected: bool) -> None:
-    assert registry.is_loopback(host) is expected

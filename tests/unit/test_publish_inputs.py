@@ -143,7 +143,7 @@ def test_sbom_path_stays_in_the_workspace(tmp_path: Path) -> None:
     assert "outside the workspace" in caught.value.what
 
 
-def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, oidc: bool = False, **given: str) -> publish.PublishInputs:
+def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, oidc: bool = False, **given: str) -> publish.Publish:
     from wash_actions.runner import gha
 
     for key in ("ACTIONS_ID_TOKEN_REQUEST_URL", "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
@@ -157,7 +157,7 @@ def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, oidc: bool = False,
     env = {"WASHACTIONS_INPUT_COMPONENT_PATH": "c.wasm", "WASHACTIONS_INPUT_REGISTRY": "registry.example.com"}
     env["WASHACTIONS_INPUT_TAGS"] = "v1"
     env |= {"WASHACTIONS_INPUT_" + k.upper().replace("-", "_"): v for k, v in given.items()}
-    return publish.PublishInputs.from_env(gha.Inputs(env))
+    return publish.Publish.from_env(gha.Inputs(env))
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def _inputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, oidc: bool = False,
     ],
 )
 def test_token_is_the_registry_password(monkeypatch, tmp_path, given: dict[str, str], credentials) -> None:
-    parsed = _inputs(monkeypatch, tmp_path, **given)
+    parsed = _inputs(monkeypatch, tmp_path, **given).inputs
     got = (parsed.credentials.username, parsed.credentials.password) if parsed.credentials else None
     assert got == credentials
 
@@ -188,9 +188,9 @@ def test_token_is_the_registry_password(monkeypatch, tmp_path, given: dict[str, 
 )
 def test_sbom_inputs(monkeypatch, tmp_path, given: dict[str, str], oidc: bool, sbom_on: bool, notices: int) -> None:
     parsed = _inputs(monkeypatch, tmp_path, oidc, **given)
-    assert parsed.sbom is sbom_on
-    assert len(parsed.sbom_notices) == notices
-    assert parsed.sbom_path == ((tmp_path / "bom.json").resolve() if "sbom-path" in given else None)
+    assert parsed.inputs.sbom is sbom_on
+    assert len(parsed.notes.sbom_notices) == notices
+    assert parsed.inputs.sbom_path == ((tmp_path / "bom.json").resolve() if "sbom-path" in given else None)
 
 
 # wash 2.10.3's message when docker-registry refused a manifest whose blob a concurrent push of the same file

@@ -148,6 +148,31 @@ def test_a_working_tree_unlike_head_has_no_key(repo: Path, change: dict[str, str
     assert why in found.reason
 
 
+@pytest.mark.parametrize("name", ["app.py", "new.py"], ids=["edited", "untracked"])
+def test_a_project_at_the_repository_root_unlike_head_has_no_key(tmp_path: Path, name: str) -> None:
+    root = tmp_path / "root-project"
+    root.mkdir()
+    run_git(root, "init", "-q", "-b", "main")
+    commit(root, {".wash/config.yaml": CONFIG, "app.py": "print('a')\n"}, "initial")
+    assert isinstance(source_key.compute(root, SETTINGS), SourceKey)
+    (root / name).write_text("print('changed')\n")
+    found = source_key.compute(root, SETTINGS)
+    assert isinstance(found, Unkeyed)
+    assert "differs from HEAD" in found.reason
+
+
+def test_last_change_of_a_project_at_the_repository_root(tmp_path: Path) -> None:
+    root = tmp_path / "root-project"
+    root.mkdir()
+    run_git(root, "init", "-q", "-b", "main")
+    first = commit(root, {".wash/config.yaml": CONFIG, "app.py": "print('a')\n"}, "initial")
+    commit(root, {}, "empty")  # changes nothing: the source's last change stays the first commit
+    found = source_key.compute(root, SETTINGS)
+    assert isinstance(found, SourceKey)
+    change = source_key.last_change(found)
+    assert change is not None and change[0] == first
+
+
 def test_ignored_build_output_keeps_the_key(repo: Path) -> None:
     before = key_of(repo / "components/a")
     (repo / "components/a/out.wasm").write_bytes(b"\0asm")

@@ -480,3 +480,28 @@ def test_a_json_body_is_sent_and_read_back(server: Server) -> None:
     response = transport.request("POST", url, body=b'{"bundle": {}}', headers={"Content-Type": "application/json"})
     assert response.json(dict) == {"id": 7}
     assert server.seen[0][2]["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("localhost", True),
+        ("localhost:5000", True),
+        ("127.0.0.1", True),
+        ("127.0.0.1:5000", True),
+        ("127.1.2.3:80", True),
+        ("[::1]", True),
+        ("[::1]:5000", True),
+        ("ghcr.io", False),
+        ("10.0.0.1:5000", False),
+        ("192.168.1.10", False),
+        ("0.0.0.0:5000", False),
+        ("[::]:5000", False),
+        ("[fe80::1]:5000", False),
+        ("localhost.example.com:5000", False),
+        ("127.0.0.1.nip.io:5000", False),
+        ("notlocalhost:5000", False),
+    ],
+)
+def test_is_loopback(host: str, expected: bool) -> None:
+    assert transport.is_loopback(host) is expected

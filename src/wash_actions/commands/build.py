@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -317,17 +319,21 @@ def run(inputs: BuildInputs) -> dict[str, str]:
             fix="Make build.component_path the file your build command writes.",
             docs="#build",
         )
+    inspected = _background(lambda: inspect_wit(binary, component, env))  # the world ignores custom sections
     commit, seconds = source_commit(inputs, source)
-    added = embed_metadata(component, project, commit) if inputs.metadata else {}
-    sha256 = sha256_file(component)
+    wasm = component.read_bytes()  # read once: metadata, sha256 and size come from these bytes
+    added: dict[str, str] = {}
+    if inputs.metadata:
+        added, wasm = embed_metadata(component, project, commit, wasm)
+    sha256 = hashlib.sha256(wasm).hexdigest()
     key = ""
     if isinstance(source, source_key.SourceKey):
         key = source.key
         source_key.write_handoff(gha.temp_dir(), component, source_key.Handoff(key, sha256, commit, seconds))
     else:
         source_key.handoff_path(gha.temp_dir(), component).unlink(missing_ok=True)  # an earlier build's
-    size = component.stat().st_size
-    wit = inspect_wit(binary, component, env)
+    size = len(wasm)
+    wit = inspected()
     imports, exports = count_world_items(wit)
     embedded = ", ".join(f"{k}" for k in added) or ("none needed" if inputs.metadata else "off")
     gha.summary(
@@ -483,12 +489,42 @@ def source_commit(inputs: BuildInputs, source: source_key.SourceKey | source_key
     return change
 
 
-def embed_metadata(component: Path, project: Path, commit: str = "") -> dict[str, str]:
-    """Fill the provenance sections the toolchain left empty; never overwrite one it set."""
+def _background(work: Callable[[], str]) -> Callable[[], str]:
+    """Start ``work`` in a thread now; the returned function waits for its result (or raises its error)."""
+    import threading
+
+    box: list[str | BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(work())
+        except BaseException as exc:  # handed to the caller, who raises it in its own thread
+            box.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        outcome = box[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    return result
+
+
+def embed_metadata(
+    component: Path, project: Path, commit: str = "", wasm: bytes | None = None
+) -> tuple[dict[str, str], bytes]:
+    """Fill the provenance sections the toolchain left empty (never overwrite one it set): those added, and the
+    component's bytes as they are now (``wasm``: its bytes as read, to read it once)."""
     from ..component import metadata
 
+    if wasm is None:
+        wasm = component.read_bytes()
     try:
-        existing = metadata.read_sections(component.read_bytes())
+        existing = metadata.read_sections(wasm)
     except metadata.MalformedWasm as exc:
         raise ActionError(
             what=f"{component.name} is not a valid WebAssembly binary",
@@ -501,10 +537,12 @@ def embed_metadata(component: Path, project: Path, commit: str = "") -> dict[str
         gha.warning(warning, title="build: metadata")
     git = metadata.from_git(gha.env("GITHUB_SERVER_URL"), gha.env("GITHUB_REPOSITORY"), commit or gha.env("GITHUB_SHA"))
     wanted = metadata.plan(existing, found.values, git)
-    added = metadata.embed(component, wanted) if wanted else {}
+    if not wanted:
+        return {}, wasm
+    added, wasm = metadata.embed(component, wanted, wasm=wasm, existing=existing)
     if added:
         gha.info("Embedded metadata: " + ", ".join(f"{k}={v}" for k, v in added.items()))
-    return added
+    return added, wasm
 
 
 def inspect_wit(binary: str, component: Path, env: dict[str, str]) -> str:

@@ -258,6 +258,7 @@ def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> lis
     from ..oci import push, registry, tags
     from ..oci.names import check_repository
     from ..reuse import published, source_key
+    from ..runner import transport
     from ..toolchain import wash
     from .publish import git_context
 
@@ -275,7 +276,7 @@ def tag_unchanged(plan: ChangedPlan, root: Path, projects: list[Project]) -> lis
         job_token=gha.env("WASHACTIONS_GITHUB_TOKEN"),
     ) or registry.docker_config_credentials(gha.docker_config_dir(), plan.registry)
     client = registry.Registry(
-        plan.registry, insecure=plan.insecure and registry.is_loopback(plan.registry), credentials=creds
+        plan.registry, insecure=plan.insecure and transport.is_loopback(plan.registry), credentials=creds
     )
     tag_plan = tags.resolve_tags(list(plan.tags), git_context())
 

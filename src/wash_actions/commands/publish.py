@@ -15,7 +15,7 @@ from ..oci.names import check_registry, check_repository
 from ..oci.registry import Credentials
 from ..reuse import earlier_attempt, source_key
 from ..reuse import published as reuse
-from ..runner import gha, paths
+from ..runner import gha, paths, transport
 from ..trust import attest_decision, sbom_inputs
 from ..trust.attest_decision import Instance
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # imported where publish attests: a publish that attests noth
 
 
 class PublishInputs(NamedTuple):
+    """What the step's inputs say, parsed and checked once."""
+
     component: Path
     registry: str
     repository: str
@@ -34,21 +36,13 @@ class PublishInputs(NamedTuple):
     insecure: bool
     wash_path: str
     push: bool = True
-    tag_warnings: tuple[str, ...] = ()
-    attest: bool = False
-    attest_notice: str = ""
-    attest_instance: Instance | None = None  # not attest.Instance: the field `attest` shadows the module
+    attest: bool = False  # attest (or attestation): auto, decided with the job (OIDC, event), or true/false
     push_attestation: bool = True
     create_storage_record: bool = True
-    api_url: str = ""
-    github_token: str = ""
-    server_url: str = ""
-    github_repository: str = ""
     immutable: str = "releases"  # which tags are never moved once they exist: releases (X.Y.Z), all, none
     sbom: bool = False  # make (or read) an SBOM of the component; attested with the provenance
     sbom_path: Path | None = None  # the user's own SBOM (SPDX or CycloneDX JSON) instead of ours
     project: Path | None = None  # where the lock files are (build's project-path); None: the component's directory
-    sbom_notices: tuple[str, ...] = ()
     created: str = "commit"  # commit (the commit's time), now (wash's behaviour) or an RFC 3339 date-time
     source_key: str = ""  # build's source-key output from another job; "" = build's hand-off in this job, if any
 
@@ -56,8 +50,37 @@ class PublishInputs(NamedTuple):
     def image(self) -> str:
         return f"{self.registry}/{self.repository}"
 
+
+class JobContext(NamedTuple):
+    """What the job's environment says: GitHub's API and web server, the token for them, this repository, and the
+    Sigstore instance the job signs with."""
+
+    api_url: str = ""
+    github_token: str = ""  # the github-token input, else the job's token
+    server_url: str = ""
+    github_repository: str = ""
+    attest_instance: Instance | None = None  # not attest.Instance: the field `attest` shadows the module
+    run_id: str = ""  # GITHUB_RUN_ID: "" outside a workflow run
+    run_attempt: str = "1"  # GITHUB_RUN_ATTEMPT: above 1 on "Re-run jobs"
+
+
+class Notes(NamedTuple):
+    """What publish tells the user about its inputs before it starts."""
+
+    tag_warnings: tuple[str, ...] = ()
+    attest_notice: str = ""
+    sbom_notices: tuple[str, ...] = ()
+
+
+class Publish(NamedTuple):
+    """One publish: the inputs, the job around them, and the notes they gave."""
+
+    inputs: PublishInputs
+    job: JobContext = JobContext()
+    notes: Notes = Notes()
+
     @classmethod
-    def from_env(cls, inputs: gha.Inputs) -> PublishInputs:
+    def from_env(cls, inputs: gha.Inputs) -> Publish:
         _CLIENTS.clear()
         raw_component = inputs.get("component-path")  # the action maps its alias component_path here too
         if not raw_component:
@@ -71,7 +94,7 @@ class PublishInputs(NamedTuple):
         host = check_registry(inputs.get("registry", "ghcr.io"))
         repository = check_repository(inputs.get("repository"), gha.env("GITHUB_REPOSITORY"))
         insecure = inputs.bool("insecure")
-        if insecure and not registry.is_loopback(host):
+        if insecure and not transport.is_loopback(host):
             raise ActionError(
                 what=f"insecure: true is refused for {host}",
                 why="Plain HTTP sends the component and the registry credentials unencrypted; it is "
@@ -107,7 +130,7 @@ class PublishInputs(NamedTuple):
         check_sbom_mode(options, decision, push=push)
         # auto: an SBOM whenever the provenance is attested (none to make when nothing is attested)
         sbom_on = options.mode == "true" or (options.mode == "auto" and decision.enabled)
-        return cls(
+        given = PublishInputs(
             component=component,
             registry=host,
             repository=repository,
@@ -116,24 +139,26 @@ class PublishInputs(NamedTuple):
             insecure=insecure,
             wash_path=inputs.get("wash-path"),
             push=push,
-            tag_warnings=plan.warnings,
             attest=decision.enabled,
-            attest_notice=decision.notice,
-            attest_instance=decision.instance,
             push_attestation=inputs.bool("push-attestation", default=True),
             create_storage_record=inputs.bool("create-storage-record", default=True),
-            api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
-            github_token=inputs.secret("github-token") or gha.env("WASHACTIONS_GITHUB_TOKEN"),
-            server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
-            github_repository=gha.env("GITHUB_REPOSITORY"),
             immutable=immutable,
             sbom=sbom_on,
             sbom_path=check_sbom_location(options.path, gha.workspace()) if sbom_on and options.path else None,
             project=(gha.workspace() / inputs.get("project-path")).resolve() if inputs.get("project-path") else None,
-            sbom_notices=options.notices,
             created=source_date.check_mode(inputs.get("created")),
             source_key=source_key.check_key(inputs.get("source-key")),
         )
+        job = JobContext(
+            api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
+            github_token=inputs.secret("github-token") or gha.env("WASHACTIONS_GITHUB_TOKEN"),
+            server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
+            github_repository=gha.env("GITHUB_REPOSITORY"),
+            attest_instance=decision.instance,
+            run_id=gha.env("GITHUB_RUN_ID"),
+            run_attempt=gha.env("GITHUB_RUN_ATTEMPT", "1"),
+        )
+        return cls(given, job, Notes(plan.warnings, decision.notice, options.notices))
 
 
 def check_sbom_mode(options: sbom_inputs.SbomOptions, decision: attest_decision.Decision, *, push: bool) -> None:
@@ -231,7 +256,7 @@ def summarize(
     gha.summary(text)
 
 
-def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memoryview]:
+def plan(inputs: PublishInputs, job: JobContext, source: Source) -> tuple[layout.Artifact, memoryview]:
     """The artifact to publish, byte for byte wash's layout (plus the source key, when there is one), created at
     the source's commit's time (or as asked)."""
     if source.time and inputs.created == "commit" and not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
@@ -245,7 +270,7 @@ def plan(inputs: PublishInputs, source: Source) -> tuple[layout.Artifact, memory
             env=os.environ,
             event=gha.event_payload(),
             job=gha.env("GITHUB_ACTIONS") == "true",  # the runner made the workspace: git may read it (git_read)
-            api=source_date.CommitApi(inputs.api_url, inputs.github_token, inputs.github_repository),
+            api=source_date.CommitApi(job.api_url, job.github_token, job.github_repository),
         )
     wasm = check_component(inputs.component)
     extra = {source_key.ANNOTATION: source.key} if source.key else None
@@ -298,7 +323,7 @@ def connect(inputs: PublishInputs, source: Source) -> Connection:
     return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
 
 
-def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.Hit | Unfinished | None:
+def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key: str) -> reuse.Hit | Unfinished | None:
     """The digest published before for this source, when it may be reused: it records this key and, with
     attestations on, carries provenance from this repository's workflows (verified). Otherwise None, with one
     warning that says why when something was found."""
@@ -310,9 +335,9 @@ def reusable(inputs: PublishInputs, connection: Connection, key: str) -> reuse.H
     hit = outcome.hit
     if hit is None or not inputs.attest:
         return hit
-    why = unverified_reason(inputs, connection.client, hit)
+    why = unverified_reason(inputs, job, connection.client, hit)
     if why:
-        unfinished = earlier_attempt_of(inputs, connection.client, hit, key, why)
+        unfinished = earlier_attempt_of(inputs, job, connection.client, hit, key, why)
         if unfinished is not None:
             return unfinished
         gha.warning(
@@ -334,23 +359,22 @@ class Unfinished(NamedTuple):
 
 
 def earlier_attempt_of(
-    inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit, key: str, why: str
+    inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit, key: str, why: str
 ) -> Unfinished | None:
     """``hit`` (found under ``key``, without this repository's provenance: ``why``) as an earlier attempt's
     unfinished publish, when the record restored from the Actions cache says that this run pushed exactly it
     (``reuse/earlier_attempt.py``) and its component's bytes pull and match; else None (a mismatching record or a
     failed pull is a warning)."""
-    attempt = gha.env("GITHUB_RUN_ATTEMPT", "1")
-    if attempt in ("", "1"):
+    if job.run_attempt in ("", "1"):
         return None
     record = earlier_attempt.read(Path.home(), key)
     if record is None:
         return None
     refused = earlier_attempt.refusal(
         record,
-        run_id=gha.env("GITHUB_RUN_ID"),
-        attempt=attempt,
-        repository=inputs.github_repository,
+        run_id=job.run_id,
+        attempt=job.run_attempt,
+        repository=job.github_repository,
         image=inputs.image,
         key=key,
         digest=hit.digest,
@@ -378,6 +402,7 @@ def earlier_attempt_of(
 
 def complete_earlier_attempt(
     inputs: PublishInputs,
+    job: JobContext,
     connection: Connection,
     unfinished: Unfinished,
     refs: list[str],
@@ -410,7 +435,7 @@ def complete_earlier_attempt(
     gha.set_outputs(outputs)
     if preload is not None:
         preload.join()
-    attested = attest_all(inputs, hit.digest, hit.manifest, bom)
+    attested = attest_all(inputs, job, hit.digest, hit.manifest, bom)
     earlier_attempt.remove(Path.home(), record.key)
     tagged = tag(connection.client, inputs, hit.manifest, previous)
     if gha.env("GITHUB_ARTIFACTS"):
@@ -425,16 +450,16 @@ def complete_earlier_attempt(
     return {**outputs, **attested}
 
 
-def unverified_reason(inputs: PublishInputs, client: registry.Registry, hit: reuse.Hit) -> str:
+def unverified_reason(inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit) -> str:
     """Why ``hit`` lacks provenance signed by this repository's workflows ("" when it has it, verified)."""
     found = reuse.provenance(
         client,
         inputs.repository,
         hit.digest,
-        github_repository=inputs.github_repository,
-        server_url=inputs.server_url,
-        api_url=inputs.api_url,
-        token=inputs.github_token,
+        github_repository=job.github_repository,
+        server_url=job.server_url,
+        api_url=job.api_url,
+        token=job.github_token,
     )
     if isinstance(found, str):
         return found
@@ -527,11 +552,12 @@ def publish_reused(
     return {**outputs, **not_attested()}
 
 
-def run(inputs: PublishInputs) -> dict[str, str]:
+def run(publish: Publish) -> dict[str, str]:
+    inputs, job, notes = publish
     check_component(inputs.component)
-    for warning in inputs.tag_warnings:
+    for warning in notes.tag_warnings:
         gha.warning(warning, title="publish: tags")
-    for notice in inputs.sbom_notices:
+    for notice in notes.sbom_notices:
         gha.notice(notice, title="publish: sbom")
     if inputs.wash_path:
         gha.notice(
@@ -549,7 +575,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         preload = extras.preload_sigstore("sigstore.dsse", "sigstore.models", "sigstore.oidc", "sigstore.sign")
     source = source_of(inputs)
     connected = connect(inputs, source) if inputs.push else None
-    artifact, wasm = plan(inputs, source)
+    artifact, wasm = plan(inputs, job, source)
     key = artifact.annotations.get(source_key.ANNOTATION, "")
     outputs.update(
         digest=artifact.digest, annotations=json.dumps(artifact.annotations), reused="false", **{"source-key": key}
@@ -561,9 +587,9 @@ def run(inputs: PublishInputs) -> dict[str, str]:
             gha.info(f"  would publish {ref}@{artifact.digest}")
         summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
         return {**outputs, "image-ref": "", "all_digests": ""}
-    hit = reusable(inputs, connected, key) if key else None
+    hit = reusable(inputs, job, connected, key) if key else None
     if isinstance(hit, Unfinished):
-        return complete_earlier_attempt(inputs, connected, hit, refs, outputs, preload)
+        return complete_earlier_attempt(inputs, job, connected, hit, refs, outputs, preload)
     if hit is not None:
         return publish_reused(inputs, connected, hit, refs, outputs)
     if source.pulled and inputs.attest:
@@ -583,7 +609,7 @@ def run(inputs: PublishInputs) -> dict[str, str]:
         index(client, inputs, key, artifact.manifest)
     digest = artifact.digest
     if key and inputs.attest:  # for a re-run, should attesting below fail (the action saves it in the cache then)
-        outputs.update(record_attempt(inputs, key, digest))
+        outputs.update(record_attempt(inputs, job, key, digest))
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
         gha.declare_oci_artifact(image_ref)
@@ -591,26 +617,26 @@ def run(inputs: PublishInputs) -> dict[str, str]:
     outputs.update({"image-ref": image_ref, "all_digests": ",".join(digest for _ in refs)})
     # published: these outputs hold whatever happens to the attestation below
     gha.set_outputs(outputs)
-    if inputs.attest_notice:
-        gha.notice(inputs.attest_notice, title="publish: attestation")
+    if notes.attest_notice:
+        gha.notice(notes.attest_notice, title="publish: attestation")
     if not inputs.attest:
         return not_attested()
     if preload is not None:
         preload.join()
-    attested = attest_all(inputs, digest, artifact.manifest, bom)
+    attested = attest_all(inputs, job, digest, artifact.manifest, bom)
     if outputs["attempt-key"]:
         earlier_attempt.remove(Path.home(), key)  # attested: no re-run needs it
     return attested
 
 
-def record_attempt(inputs: PublishInputs, key: str, digest: str) -> dict[str, str]:
+def record_attempt(inputs: PublishInputs, job: JobContext, key: str, digest: str) -> dict[str, str]:
     """Write the record that this attempt pushed ``digest`` for ``key``; its actions/cache key and path are the
     outputs ``attempt-key`` and ``attempt-path`` (empty outside a workflow run)."""
-    run_id, attempt = gha.env("GITHUB_RUN_ID"), gha.env("GITHUB_RUN_ATTEMPT", "1")
-    cache = earlier_attempt.cache_key(run_id, key, attempt)
+    cache = earlier_attempt.cache_key(job.run_id, key, job.run_attempt)
     if not cache:
         return {}
-    record = earlier_attempt.Record(run_id, int(attempt), inputs.github_repository, inputs.image, key, digest)
+    attempt = int(job.run_attempt)
+    record = earlier_attempt.Record(job.run_id, attempt, job.github_repository, inputs.image, key, digest)
     earlier_attempt.write(Path.home(), record)
     return {"attempt-key": cache, "attempt-path": earlier_attempt.cache_path(key)}
 
@@ -677,7 +703,7 @@ class Attested(NamedTuple):
 
 
 def attest_all(
-    inputs: PublishInputs, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
+    inputs: PublishInputs, job: JobContext, digest: str, manifest: registry.Manifest, bom: tuple[Path, sbom.Sbom] | None
 ) -> dict[str, str]:
     """The provenance, then (with an SBOM) the SBOM attestation: one OIDC token, one registry client, one path."""
     from ..trust import attest, provenance
@@ -689,14 +715,14 @@ def attest_all(
         client = client_for(inputs)
     claims = provenance.token_claims(token)
     made = attest_one(
-        inputs, client, digest, manifest, attest.provenance_predicate(claims, inputs.server_url), token, published
+        inputs, job, client, digest, manifest, attest.provenance_predicate(claims, job.server_url), token, published
     )
     subject = provenance.subject_name(inputs.image)
     records: list[str] = []
     if client is not None and inputs.create_storage_record:
         try:
             records = attest.create_storage_record(
-                inputs.api_url, inputs.github_token, inputs.github_repository, subject, digest
+                job.api_url, job.github_token, job.github_repository, subject, digest
             )
         except ActionError as error:  # as actions/attest: the attestation stands, the record is a warning
             gha.warning(f"{error.what}: {error.why}", title="publish: storage record")
@@ -718,7 +744,7 @@ def attest_all(
     done = f"{inputs.image}@{digest} is published and its provenance is stored ({made.url})"
     if made.referrer:
         done += f" and pushed as {made.referrer}"
-    sbom_made = attest_one(inputs, client, digest, manifest, attest.sbom_predicate(document), token, done)
+    sbom_made = attest_one(inputs, job, client, digest, manifest, attest.sbom_predicate(document), token, done)
     gha.summary(
         "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
         "|---|---|---|---|---|\n"
@@ -747,6 +773,7 @@ def oidc_token(inputs: PublishInputs, digest: str) -> str:
 
 def attest_one(
     inputs: PublishInputs,
+    job: JobContext,
     client: registry.Registry | None,
     digest: str,
     manifest: registry.Manifest,
@@ -759,7 +786,7 @@ def attest_one(
     from ..trust import attest, provenance
 
     subject = provenance.subject_name(inputs.image)
-    instance = inputs.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
+    instance = job.attest_instance or attest_decision.SIGSTORE_PUBLIC_GOOD
     kind = "SLSA provenance" if predicate.kind == "provenance" else f"SBOM {predicate.predicate_type}"
     gha.info(f"Attesting {subject}@{digest} ({kind}, signed with {instance.label})")
     try:
@@ -771,7 +798,7 @@ def attest_one(
     bundle_path.write_text(signed.bundle)
     try:
         attestation_id, attestation_url = attest.store(
-            inputs.api_url, inputs.github_token, inputs.github_repository, signed.bundle, inputs.server_url
+            job.api_url, job.github_token, job.github_repository, signed.bundle, job.server_url
         )
     except ActionError as error:
         raise attestation_failed(inputs, predicate.kind, done, "store", error, kept=bundle_path) from None

@@ -164,24 +164,26 @@ def resolve(inputs: SetupInputs, plat: assets.Platform) -> Resolved:
 
 def run_resolve(inputs: SetupInputs) -> dict[str, str]:
     """Resolve the request; on a tool-cache hit also finish the install, so the install step is skipped."""
-    rust_plan(inputs.rust_options)  # a Rust input this runner cannot honour fails before any download
+    plan = rust_plan(inputs.rust_options)  # a Rust input this runner cannot honour fails before any download
     plat = install.host_platform()
     resolved: Resolved | None = None
     version = inputs.request.exact
     entry = install.cache_entry(inputs.tool_cache, version, plat) if version is not None else None
-    if entry is None or not _cached(entry, plat, inputs):
+    hit = entry is not None and _cached(entry, plat, inputs)
+    if entry is None or not hit:
         resolved = resolve(inputs, plat)
         version = resolved.version
         gha.info(f"wash-version {inputs.request.text!r} resolved to {version} ({resolved.tag}/{resolved.asset})")
-        entry = install.cache_entry(inputs.tool_cache, version, plat)
-    assert version is not None
-    hit = _cached(entry, plat, inputs)
+        if entry is None or version != inputs.request.exact:  # a range or latest: the entry is known only now
+            entry = install.cache_entry(inputs.tool_cache, version, plat)
+            hit = _cached(entry, plat, inputs)
+    assert version is not None and entry is not None
     outputs = _resolve_outputs(version, entry, plat, resolved=resolved)
     if hit:
         gha.info(f"wash {version} is in the tool cache: nothing to download.")
         binary = entry.directory / plat.exe
         check_pin(binary, inputs.checksum)
-        outputs.update(finish(inputs, version, entry, binary, "tool cache"))
+        outputs.update(finish(inputs, version, entry, binary, "tool cache", plan))
     outputs["installed"] = str(hit).lower()
     return outputs
 
@@ -391,7 +393,12 @@ def run_install(inputs: InstallInputs) -> dict[str, str]:
 
 
 def finish(
-    setup: SetupInputs, version: versions.Version, entry: install.CacheEntry, binary: Path, source: str
+    setup: SetupInputs,
+    version: versions.Version,
+    entry: install.CacheEntry,
+    binary: Path,
+    source: str,
+    plan: rust.RustPlan | None = None,
 ) -> dict[str, str]:
     """Put wash on PATH, install plugins, write the summary; a binary new to this runner is run once first."""
     if source != "tool cache":
@@ -406,7 +413,7 @@ def finish(
                 docs="#setup-wash",
             )
     gha.add_path(entry.directory)
-    rust_steps = setup_rust(setup.rust_options)
+    rust_steps = setup_rust(setup.rust_options, plan)
     plugin_files = install_plugins(str(binary), setup)
     record = install.Record.read(entry.directory)
     verified = record.evidence.replace("|", "\\|") if record is not None and record.evidence else "not verified"
@@ -431,10 +438,11 @@ def rust_plan(options: rust.RustOptions) -> rust.RustPlan:
     return rust.plan(options, shutil.which("rustup"), shutil.which("cargo"), project)
 
 
-def setup_rust(options: rust.RustOptions) -> list[str]:
-    """rustup target add / cargo install cargo-auditable as asked; the commands run, for the outputs."""
+def setup_rust(options: rust.RustOptions, plan: rust.RustPlan | None = None) -> list[str]:
+    """rustup target add / cargo install cargo-auditable as asked (``plan``: already worked out by the resolve
+    phase); the commands run, for the outputs."""
     workspace = gha.workspace()
-    found = rust_plan(options)
+    found = plan if plan is not None else rust_plan(options)
     for message in found.notices:
         gha.notice(message, title="setup-wash: Rust")
     ran = []

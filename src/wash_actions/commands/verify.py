@@ -183,7 +183,7 @@ class Clients:
                 job_token=inputs.token,
                 docker_config=gha.docker_config_dir(),
             )
-            insecure = inputs.insecure and registry.is_loopback(host)
+            insecure = inputs.insecure and transport.is_loopback(host)
             self.clients[host] = registry.Registry(host, insecure=insecure, credentials=creds)
         return self.clients[host]
 

@@ -46,7 +46,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .project_manifests import MANIFESTS, ManifestValues, from_manifests
-from .sections import MalformedWasm, append, custom_section, custom_sections
+from .sections import MalformedWasm, custom_section, custom_sections, replace
 from .spdx import spdx_expression
 from .urls import normalize_url
 
@@ -104,19 +104,25 @@ def plan(
     }
 
 
-def embed(path: Path, values: Mapping[str, str]) -> dict[str, str]:
-    """Append the sections ``path`` lacks (atomically); return those added. Raises ValueError on a bad value."""
-    wasm = path.read_bytes()
-    existing = read_sections(wasm)
+def embed(
+    path: Path, values: Mapping[str, str], *, wasm: bytes | None = None, existing: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], bytes]:
+    """Append the sections ``path`` lacks (atomically): those added and the file's bytes now. ``wasm`` and
+    ``existing``: the file's bytes and sections when the caller has read them already. Raises ValueError on a
+    bad value."""
+    if wasm is None:
+        wasm = path.read_bytes()
+    if existing is None:
+        existing = read_sections(wasm)
     added = {name: value for name, value in values.items() if name not in existing}
     problems = [problem for name, value in added.items() if (problem := check(name, value))]
     if problems:
         raise ValueError("; ".join(problems))
     if not added:
-        return {}
-    tail = b"".join(custom_section(name, value.encode()) for name, value in added.items())
-    append(path, tail)
-    return added
+        return {}, wasm
+    data = wasm + b"".join(custom_section(name, value.encode()) for name, value in added.items())
+    replace(path, data)
+    return added, data
 
 
 __all__ = [

@@ -2,8 +2,8 @@
 
 A component (or core module) is ``\\0asm`` + version + layer, then sections of ``id byte, LEB128 u32 size,
 payload``; a custom section (id 0) is ``LEB128 name length, name, data`` and may appear anywhere among the
-top-level sections. :func:`append` adds sections at the end of the file: the bytes before them are untouched,
-so the component, its WIT and its nested modules stay exactly as built.
+top-level sections. :func:`replace` writes a file's new bytes atomically; metadata appends its sections at the
+end: the bytes before them are untouched, so the component, its WIT and its nested modules stay exactly as built.
 """
 
 from __future__ import annotations
@@ -143,12 +143,8 @@ def all_custom_sections(wasm: bytes | memoryview, depth: int = 0) -> list[tuple[
     return found
 
 
-def append(path: Path, sections: bytes) -> None:
-    """Append encoded sections to the binary at ``path``, atomically (a reader never sees half a file)."""
-    _replace(path, path.read_bytes() + sections)
-
-
-def _replace(path: Path, data: bytes) -> None:
+def replace(path: Path, data: bytes) -> None:
+    """Write ``data`` as the file at ``path``, atomically (a reader never sees half a file), keeping its mode."""
     import tempfile  # writing is build's; a step that only reads sections starts without it
 
     mode = path.stat().st_mode & 0o7777

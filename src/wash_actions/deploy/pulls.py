@@ -18,7 +18,6 @@ from ..errors import ActionError
 from ..runner import transport
 
 DOCS = "#deploy"
-HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 PERMISSIONS_FIX = (
     "Give the job's token write access to contents and pull requests (and allow GitHub Actions to create pull "
     "requests under Settings → Actions → General):\npermissions:\n  contents: write\n  pull-requests: write"
@@ -67,7 +66,7 @@ def find_open(api_url: str, repository: str, branch: str, base: str, auth: trans
     owner = repository.split("/")[0]
     query = urlencode({"state": "open", "head": f"{owner}:{branch}", "base": base, "per_page": "100"})
     url = f"{api_url.rstrip('/')}/repos/{quote(repository)}/pulls?{query}"
-    response = transport.get_json(url, auth=auth, headers=HEADERS)
+    response = transport.get_json(url, auth=auth, headers=transport.GITHUB_API_HEADERS)
     if response.status != 200:
         raise _failed(response, f"Listing the pull requests of {repository}")
     listed = response.json(list, what=f"the pull requests of {repository}")
@@ -88,7 +87,7 @@ def open_or_update(
 ) -> Opened:
     """Update the open pull request of ``branch`` into ``base`` (title and body), else open one."""
     api = f"{api_url.rstrip('/')}/repos/{quote(repository)}/pulls"
-    headers = {**HEADERS, "Content-Type": "application/json"}
+    headers = {**transport.GITHUB_API_HEADERS, "Content-Type": "application/json"}
     existing = find_open(api_url, repository, branch, base, auth)
     if existing is not None:
         payload = json.dumps({"title": title, "body": body}).encode()

@@ -102,7 +102,8 @@ def pull_credentials(
 
 
 def is_loopback(host: str) -> bool:
-    """localhost, 127.0.0.0/8 or ::1, with or without a port: where plain HTTP is allowed."""
+    """``transport.is_loopback``: call that one. Left only for commands/setup_wash.py and commands/build.py, which
+    are being changed elsewhere; delete it when they call ``transport.is_loopback``."""
     return transport.is_loopback(host)
 
 

@@ -117,9 +117,10 @@ def api_commit_time(api: CommitApi, sha: str) -> Instant:
     from ..runner import transport
 
     url = f"{api.url.rstrip('/')}/repos/{api.repository.strip('/')}/commits/{sha}?per_page=1"
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
     try:
-        response = transport.get_json(url, auth=transport.Auth.bearer(api.token, url), headers=headers)
+        response = transport.get_json(
+            url, auth=transport.Auth.bearer(api.token, url), headers=transport.GITHUB_API_HEADERS
+        )
     except transport.TransportError as exc:
         exc.what = f"Could not ask GitHub's API for the time of commit {sha[:12]}: {exc.what}"
         exc.docs = "#reproducible-digests"

@@ -164,6 +164,12 @@ def default_workspace_files(prefix: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def pathspec(path: str) -> str:
+    """The git pathspec of one repository path, taken literally from the top; the top itself (``.``) is
+    ``:(top)``, since a literal ``.`` matches no file (git log and git status would see no change at all)."""
+    return ":(top)" if path in ("", ".") else f":(top,literal){path}"
+
+
 def compute(project: Path, settings: BuildSettings, globs: Sequence[str] = ()) -> SourceKey | Unkeyed:
     """The source key of the wash project at ``project`` (a directory of a Git checkout)."""
     head = git(project, "rev-parse", "--show-toplevel", "--show-prefix", "HEAD^{commit}", "HEAD:./")
@@ -183,9 +189,7 @@ def compute(project: Path, settings: BuildSettings, globs: Sequence[str] = ()) -
         return Unkeyed("git ls-files could not list the workspace files the build reads")
     listed = [entry for entry in listed_out.split("\0") if entry]
     workspace_paths = [entry.split("\t", 1)[1] for entry in listed if "\t" in entry]
-    status = git(
-        top, "status", "--porcelain", "-z", "--untracked-files=normal", "--", f":(top,literal){relative}", *specs
-    )
+    status = git(top, "status", "--porcelain", "-z", "--untracked-files=normal", "--", pathspec(relative), *specs)
     if status is None:
         return Unkeyed("git status could not compare the working tree with HEAD")
     if status:
@@ -209,7 +213,7 @@ def last_change(source: SourceKey) -> tuple[str, int] | None:
     shallow = git(source.top, "rev-parse", "--is-shallow-repository")
     if shallow != "false":
         return None
-    out = git(source.top, "log", "-1", "--format=%H %ct", "HEAD", "--", *(f":(top,literal){p}" for p in source.paths))
+    out = git(source.top, "log", "-1", "--format=%H %ct", "HEAD", "--", *(pathspec(p) for p in source.paths))
     if not out:
         return None
     sha, _, seconds = out.partition(" ")

@@ -51,6 +51,9 @@ CHUNK = 64 << 10
 ERROR_BODY = 64 << 10  # what is kept of an error answer
 RETRY_AFTER_CAP = 60.0
 USER_AGENT = "wash-actions"
+# What every call to GitHub's REST API sends: its JSON media type and the API version it was written against
+# (https://docs.github.com/en/rest/about-the-rest-api/api-versions). Written here once; callers copy it to add.
+GITHUB_API_HEADERS: Mapping[str, str] = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 DOCS = "#setup-wash"
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -123,6 +123,7 @@ class Record(NamedTuple):
     asset: str
     verified: str  # provenance | checksum | none
     evidence: str = ""  # the signer identity and where the bundle came from, or which digest matched
+    stat: str = ""  # the binary's file status when its sha256 was last computed (see ``file_stat``)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -132,6 +133,7 @@ class Record(NamedTuple):
                 "asset": self.asset,
                 "verified": self.verified,
                 "evidence": self.evidence,
+                "stat": self.stat,
             },
             indent=2,
         )
@@ -146,6 +148,7 @@ class Record(NamedTuple):
                 str(data["asset"]),
                 str(data["verified"]),
                 str(data.get("evidence", "")),
+                str(data.get("stat", "")),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -161,12 +164,25 @@ def _write_record(directory: Path, record: Record) -> None:
     os.replace(tmp, directory / RECORD_FILE)
 
 
+def file_stat(path: Path) -> str:
+    """What the file system says of a file without reading it: size, modification and status-change times and
+    inode. Writing the file changes its size or times, and its status-change time (ctime on Linux and macOS) cannot
+    be set back, so an unchanged value means the bytes hashed then are the bytes there now ("" when unreadable)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
 def trusted_entry(entry: CacheEntry, plat: Platform, *, verify: bool, expected_sha256: str = "") -> Record | None:
     """The tool-cache entry's record when the entry may be used as it is, else None (install it again).
 
-    The binary's sha256 is computed again and must equal the record's (and ``expected_sha256`` when known).
-    Under ``verify: true`` only an entry whose record says its provenance was verified is trusted: one installed
-    with ``verify: false`` or without a record never is.
+    The binary must still be what was recorded: its file status is the one recorded when its sha256 was computed
+    (``file_stat``), else its sha256 is computed again and must equal the record's (and then the new status is
+    recorded, so the next hit reads nothing). ``expected_sha256``, when known, must equal the record's. Under
+    ``verify: true`` only an entry whose record says its provenance was verified is trusted: one installed with
+    ``verify: false`` or without a record never is.
     """
     binary = entry.directory / plat.exe
     record = Record.read(entry.directory)
@@ -174,10 +190,20 @@ def trusted_entry(entry: CacheEntry, plat: Platform, *, verify: bool, expected_s
         return None
     if verify and record.verified != PROVENANCE:
         return None
-    digest = sha256_file(binary)
     expected = expected_sha256.lower().removeprefix("sha256:")
-    if digest != record.sha256 or (expected and digest != expected):
+    if expected and record.sha256 != expected:
         return None
+    status = file_stat(binary)
+    if status and status == record.stat:
+        return record
+    if sha256_file(binary) != record.sha256:
+        return None
+    if status and status == file_stat(binary):  # unchanged while it was read: remember it
+        record = record._replace(stat=status)
+        try:
+            _write_record(entry.directory, record)
+        except OSError:  # a read-only tool cache: the next hit hashes again
+            pass
     return record
 
 
@@ -222,13 +248,13 @@ def install_into_cache(
         else:
             record = Record(digest, version, asset, UNVERIFIED)
         binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        _write_record(staging, record)
+        _write_record(staging, record._replace(stat=file_stat(binary)))  # moving the directory keeps it
         existing = entry.directory / plat.exe
         if entry.directory.exists():
             if entry.complete and existing.is_file() and sha256_file(existing) == digest:
                 # the same bytes are there already (another job, or an entry trusted for less): record what
                 # was checked now
-                _write_record(entry.directory, record)
+                _write_record(entry.directory, record._replace(stat=file_stat(existing)))
                 return existing, digest
             shutil.rmtree(entry.directory, ignore_errors=True)
         try:
@@ -239,7 +265,7 @@ def install_into_cache(
                 shutil.rmtree(entry.directory, ignore_errors=True)
                 os.replace(staging, entry.directory)
             else:
-                _write_record(entry.directory, record)
+                _write_record(entry.directory, record._replace(stat=file_stat(existing)))
         entry.marker.write_text("")
         return entry.directory / plat.exe, digest
     finally:

@@ -27,7 +27,6 @@ PER_PAGE = 100
 MAX_PAGES = 20
 DEADLINE = 120.0
 GITHUB_API = "https://api.github.com"
-HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 _SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 
 
@@ -131,7 +130,7 @@ def _api_error(response: transport.Response, api_url: str) -> ActionError:
 
 def _get(url: str, auth: transport.Auth | None) -> transport.Response:
     try:
-        return transport.get_json(url, auth=auth, headers=HEADERS, deadline=DEADLINE)
+        return transport.get_json(url, auth=auth, headers=transport.GITHUB_API_HEADERS, deadline=DEADLINE)
     except transport.TransportError as exc:
         if exc.kind in ("connection", "deadline"):
             raise ApiUnavailable(f"{exc.what}: {exc.why}") from None

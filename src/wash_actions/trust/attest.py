@@ -269,7 +269,7 @@ def _api(
     what: str,
 ) -> transport.Response:
     """One call to GitHub's REST API through the transport, the job's token bound to the API's own host."""
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    headers = dict(transport.GITHUB_API_HEADERS)
     if body is not None:
         headers["Content-Type"] = "application/json"
     try:

@@ -84,10 +84,11 @@ def fetch_attestations(api_url: str, auth: transport.Auth | None, repository: st
     """
     if not _HEX64.fullmatch(sha256):
         raise SourceFailed(f"not a sha256: {transport.sanitise(sha256, 80)!r}")
-    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
     url = f"{api_url.rstrip('/')}/repos/{repository}/attestations/sha256:{sha256}"
     try:
-        response = transport.request("GET", url, headers=headers, auth=auth, deadline=DEADLINE, max_bytes=MAX_BUNDLES)
+        response = transport.request(
+            "GET", url, headers=transport.GITHUB_API_HEADERS, auth=auth, deadline=DEADLINE, max_bytes=MAX_BUNDLES
+        )
         if response.status == 404:
             return []
         if response.status != 200:

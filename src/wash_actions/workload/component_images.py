@@ -91,7 +91,7 @@ def _world_from_config(config: Any, where: str) -> component.World | None:
 
 def read(image: ImageRef, access: Access, *, where: str) -> Read:
     """The world of the component ``image`` names: from its config blob, else from its layer."""
-    insecure = access.insecure and registry.is_loopback(image.registry)
+    insecure = access.insecure and transport.is_loopback(image.registry)
     creds = registry.pull_credentials(
         image.registry, "", "", job_actor=access.actor, job_token=access.token, docker_config=access.docker_config
     )
