@@ -72,13 +72,15 @@ def runner_path(tmp: Path, *, tools: tuple[str, ...] = TOOLS, pythons: dict[str,
     return str(bin_dir)
 
 
-def step(tmp: Path, path: str, os_release: str = UBUNTU_2204) -> tuple[subprocess.CompletedProcess[str], dict]:
+def step(
+    tmp: Path, path: str, os_release: str = UBUNTU_2204, **extra: str
+) -> tuple[subprocess.CompletedProcess[str], dict]:
     """The action's first step: ``sh scripts/find-python --step`` (dash, as the runner's ``shell: sh``)."""
     output = tmp / "github_output"
     output.write_text("")
     release = tmp / "os-release"
     release.write_text(os_release)
-    env = {"PATH": path, "GITHUB_OUTPUT": str(output), "WASHACTIONS_OS_RELEASE": str(release)}
+    env = {"PATH": path, "GITHUB_OUTPUT": str(output), "WASHACTIONS_OS_RELEASE": str(release), **extra}
     proc = subprocess.run(
         ["/bin/sh", str(SCRIPTS / "find-python"), "--step"], env=env, capture_output=True, text=True, check=False
     )
@@ -172,6 +174,67 @@ def test_path_without_python_gives_one_visible_error(tmp_path):
     assert proc.returncode == 1
     [error] = errors(proc)
     assert "no python3 or python on PATH" in error
+
+
+def test_the_python_found_first_is_remembered_for_the_jobs_later_steps(tmp_path):
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    proc, outputs = step(tmp_path, runner_path(tmp_path, pythons={"python3": "real"}), GITHUB_ENV=str(github_env))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert parse_command_file(github_env.read_text()) == {"WASHACTIONS_PYTHON_FOUND": outputs["python"]}
+    # a later action's first step: no python on PATH at all, yet nothing to probe and nothing to provision
+    later_dir = tmp_path / "later"
+    later_dir.mkdir()
+    later, again = step(later_dir, runner_path(later_dir), WASHACTIONS_PYTHON_FOUND=outputs["python"])
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert again == {"python": outputs["python"], "provision": "false"}
+
+
+@pytest.mark.parametrize("remembered", ["missing", "directory"])
+def test_a_remembered_python_that_is_gone_is_probed_again(tmp_path, remembered):
+    gone = tmp_path / "gone" / "python3"
+    if remembered == "directory":
+        gone.mkdir(parents=True)
+    proc, outputs = step(
+        tmp_path, runner_path(tmp_path, pythons={"python3": PYTHON_310}), WASHACTIONS_PYTHON_FOUND=str(gone)
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs == {"python": "", "provision": "true"}  # probed: only a 3.10 on PATH
+
+
+def test_a_provisioned_python_is_remembered_by_the_step_that_first_uses_it(stdlib_action, tmp_path):
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    bin_dir = runner_path(tmp_path)  # no python on PATH: actions/setup-python's path arrives as WASHACTIONS_PYTHON
+    env = {
+        "PATH": bin_dir,
+        "HOME": str(tmp_path),
+        "RUNNER_TOOL_CACHE": str(tmp_path / "tool-cache"),
+        "WASHACTIONS_PYTHON": str(REAL_PYTHON),
+        "GITHUB_ENV": str(github_env),
+    }
+    bash = shutil.which("bash") or "bash"
+    proc = subprocess.run(
+        [bash, str(stdlib_action / "scripts" / "wash-actions"), "build", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert parse_command_file(github_env.read_text()) == {"WASHACTIONS_PYTHON_FOUND": str(REAL_PYTHON)}
+    # once remembered, the same interpreter is not written again
+    env["WASHACTIONS_PYTHON_FOUND"] = str(REAL_PYTHON)
+    github_env.write_text("")
+    proc = subprocess.run(
+        [bash, str(stdlib_action / "scripts" / "wash-actions"), "build", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert github_env.read_text() == ""
 
 
 def test_interpreter_from_the_first_step_is_checked_too(tmp_path):

@@ -15,7 +15,7 @@ from ..errors import ActionError
 from ..oci import registry
 from ..oci.names import check_registry, check_repository
 from ..reuse import source_key
-from ..runner import gha, paths
+from ..runner import gha, paths, transport
 from ..toolchain import wash
 from ..toolchain.install import sha256_file
 from ..trust import attest_decision
@@ -88,7 +88,7 @@ class ReuseFrom(NamedTuple):
             )
         host = check_registry(host)
         repository = check_repository(repository, gha.env("GITHUB_REPOSITORY"))
-        insecure = inputs.bool("insecure") and registry.is_loopback(host)
+        insecure = inputs.bool("insecure") and transport.is_loopback(host)
         creds = registry.input_credentials(
             host,
             inputs.get("username"),

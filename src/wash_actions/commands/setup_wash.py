@@ -105,11 +105,10 @@ def check_plugins(items: list[str], insecure: bool) -> tuple[str, ...]:
     """Validate plugin references before anything is downloaded."""
     if not items:
         return ()
-    from ..oci import registry
     from ..toolchain import plugins
 
     wanted = plugins.parse(items)
-    if insecure and not all(registry.is_loopback(p.host) for p in wanted):
+    if insecure and not all(transport.is_loopback(p.host) for p in wanted):
         raise ActionError(
             what="plugins-insecure: true is refused for a registry that is not on this machine",
             why="Plain HTTP is allowed only for registries on localhost, 127.0.0.0/8 or ::1.",

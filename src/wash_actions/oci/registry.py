@@ -101,12 +101,6 @@ def pull_credentials(
     return given or docker_config_credentials(docker_config, host)
 
 
-def is_loopback(host: str) -> bool:
-    """``transport.is_loopback``: call that one. Left only for commands/setup_wash.py and commands/build.py, which
-    are being changed elsewhere; delete it when they call ``transport.is_loopback``."""
-    return transport.is_loopback(host)
-
-
 def docker_config_credentials(config_dir: Path, registry: str) -> Credentials | None:
     """Credentials stored by ``docker login``/docker/login-action under ``auths``."""
     path = config_dir / "config.json"
