@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.act import test_root_action
 from tests.act.test_attest_act import push_event
 from tests.act.test_pipeline import pipeline
 from tests.conftest import EXAMPLES
@@ -21,21 +22,32 @@ from tests.integration.test_verify import oracle
 pytestmark = pytest.mark.act
 
 
+def root_workflow(release_url: str, registry_host: str, tags: str, repository: str) -> str:
+    """The root action (setup-wash, build with reuse-from, check, publish in one step), attest on."""
+    text = test_root_action.workflow(
+        release_url, registry_host, tags=tags, verify="false", attest="true", **{"immutable-tags": "releases"}
+    )
+    return text.replace("acme/pipeline", repository)
+
+
 def workflow(release_url: str, registry_host: str, tags: str, repository: str) -> str:
     text = pipeline(release_url, registry_host, tags=tags).replace("acme/hello-python", repository)
     extra = "          immutable-tags: releases\n          attest: true\n"
     return text.replace("          insecure: true\n", "          insecure: true\n" + extra)
 
 
+@pytest.mark.parametrize("flavour", ["actions", "root"])
 def test_a_rerun_completes_the_attestation_of_the_first_attempts_digest(
-    act, release_server, registry, user_sigstore, tmp_path, monkeypatch
+    act, release_server, registry, user_sigstore, tmp_path, monkeypatch, flavour
 ):
-    repository = "acme/rerun-attest"
-    wf = workflow(release_server.url, registry.host, "v1.0.0", repository)
+    repository = f"acme/rerun-attest-{flavour}"
+    make = workflow if flavour == "actions" else root_workflow
+    wf = make(release_server.url, registry.host, "v1.0.0", repository)
+    publish_step, build_step = ("publish", "build") if flavour == "actions" else ("pipeline", "pipeline")
     store = tmp_path / "actions-cache"  # the repository's Actions cache, across attempts
 
     def attempt(number: int, run_id: str = "4711"):
-        name = f"rerun-attest-{run_id}-{number}"
+        name = f"rerun-attest-{flavour}-{run_id}-{number}"
         env = {
             # a fresh runner: its own home directory, where a hosted runner has it relative to the workspace (act's
             # host workspace is <cache>/<random>/hostexecutor; actions/cache restores relative to the workspace)
@@ -61,9 +73,9 @@ def test_a_rerun_completes_the_attestation_of_the_first_attempts_digest(
     first = attempt(1)
     monkeypatch.setattr(release_server.store, "attestations_outage", 0)
     assert first.returncode != 0, first.log[-4000:]
-    assert first.outcome("publish") == "failure"
+    assert first.outcome(publish_step) == "failure"
     assert "Server Error" in first.log
-    digest = first.outputs("publish")["digest"]  # the outputs written as soon as the push was done
+    digest = first.outputs(publish_step)["digest"]  # the outputs written as soon as the push was done
     assert registry.manifest(repository, "v1.0.0").headers["Docker-Content-Digest"] == digest
     assert "Cache saved with key: wash-actions-attempt-4711-" in first.log
 
@@ -71,8 +83,8 @@ def test_a_rerun_completes_the_attestation_of_the_first_attempts_digest(
     second = attempt(2)
     assert second.returncode == 0, second.log[-4000:]
     assert "Cache restored from key: wash-actions-attempt-4711-" in second.log
-    assert second.outputs("build")["component-sha256"] != first.outputs("build")["component-sha256"]
-    publish = second.outputs("publish")
+    assert second.outputs(build_step)["component-sha256"] != first.outputs(build_step)["component-sha256"]
+    publish = second.outputs(publish_step)
     assert publish["digest"] == digest  # one digest; attempt 2's own build was not pushed
     assert publish["attestation-id"] and publish["sbom-attestation-id"]
     assert "Completed the attestation of" in second.log
@@ -81,6 +93,8 @@ def test_a_rerun_completes_the_attestation_of_the_first_attempts_digest(
     reference = f"{registry.host}/{repository}@{digest}"
     assert oracle(reference, user_sigstore.trust_config_path, tmp_path, "--repo", "acme/hello-world")
 
+    if flavour == "root":
+        return
     # another run of the workflow (a new run id): no record of its own; publishes its build (a mutable tag here)
     other = act.run(
         workflow(release_server.url, registry.host, "main", repository),
