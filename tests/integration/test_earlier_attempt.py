@@ -22,6 +22,7 @@ from tests.integration.test_attest import event_file, rebuilt
 from tests.integration.test_verify import oracle
 from wash_actions.reuse import earlier_attempt, source_key
 
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "sha256:" + "7a" * 32
 RUN_ID = "9001"
 
@@ -160,3 +161,35 @@ def test_without_a_record_a_rerun_publishes_its_own_build(
     assert again.outputs["digest"] != first.outputs["digest"]
     warnings = [line for line in again.stdout.splitlines() if line.startswith("::warning")]
     assert len(warnings) == 1 and "has no provenance" in warnings[0], warnings
+
+
+@pytest.mark.parametrize(
+    ("attempt_number", "inputs", "expected"),
+    [
+        ("2", {"source-key": KEY}, f"wash-actions-attempt-{RUN_ID}-{'7a' * 16}-"),
+        ("3", {}, f"wash-actions-attempt-{RUN_ID}-{'7a' * 16}-"),  # the key build handed over in this job
+        ("1", {"source-key": KEY}, ""),  # a first attempt restores nothing
+        ("2", {"source-key": KEY, "attest": "false"}, ""),  # publish will not sign
+        ("2", {"component-path": "other.wasm"}, ""),  # no source key for this component
+    ],
+)
+def test_sigstore_cache_names_the_record_a_rerun_restores(
+    monkeypatch, capfd, tmp_path, attempt_number: str, inputs: dict[str, str], expected: str
+):
+    from wash_actions.reuse.source_key import Handoff, write_handoff
+
+    runner = tmp_path / "runner"
+    component = tmp_path / "build" / "hello.wasm"
+    write_handoff(runner / "temp", component, Handoff(KEY, "00" * 32))
+    run = run_command(
+        "sigstore-cache",
+        {"attest": "true", "component-path": str(component), **inputs},
+        monkeypatch=monkeypatch,
+        capfd=capfd,
+        runner=runner,
+        workspace=tmp_path,
+        env={"GITHUB_RUN_ID": RUN_ID, "GITHUB_RUN_ATTEMPT": attempt_number, "WASHACTIONS_ROOT": str(ROOT)},
+    )
+    assert run.code == 0, run.stdout
+    assert run.outputs["attempt-key"] == expected
+    assert run.outputs["attempt-path"] == (f"~/.wash-actions/attempts/{'7a' * 16}" if expected else "")

@@ -14,9 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ActionError
-from ..reuse import earlier_attempt, source_key
-from ..runner import extras, gha, paths
+from ..runner import extras, gha
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,11 @@ class CacheInputs:
         rerun = gha.env("GITHUB_RUN_ATTEMPT", "1") not in ("", "1")
         if not (signs and rerun):
             return cls(signs=signs)
+        # a re-run only (uncommon): a first attempt loads none of this
+        from ..errors import ActionError
+        from ..reuse import source_key
+        from ..runner import paths
+
         component = None
         try:  # publish reads the same inputs and reports a bad one; here it only means no record to restore
             if inputs.get("component-path"):
@@ -51,6 +54,8 @@ class CacheInputs:
 def attempt_record(inputs: CacheInputs) -> dict[str, str]:
     """The key prefix and path of the earlier attempts' records for this component's source key (empty without
     one): actions/cache/restore takes the prefix as its restore-keys."""
+    from ..reuse import earlier_attempt, source_key
+
     key = inputs.source_key
     if not key and inputs.component is not None:
         handoff = source_key.read_handoff(gha.temp_dir(), inputs.component)
