@@ -41,13 +41,22 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
     directory holds only what actions/cache restored (``restored``: the record directory an earlier attempt
     saved)."""
 
-    def run(component: Path, number: int, *, repository: str, tags: str, run_id: str = RUN_ID, restored=None):
+    def run(
+        component: Path,
+        number: int,
+        *,
+        repository: str,
+        tags: str,
+        run_id: str = RUN_ID,
+        restored=None,
+        env: dict[str, str] | None = None,
+    ):
         runner = tmp_path / f"runner-{run_id}-{number}"
         home = runner / "home"
         home.mkdir(parents=True)
         if restored is not None:
             shutil.copytree(restored, earlier_attempt.place(home, KEY))
-        env = {
+        all_env = {
             **user_sigstore.github_env(),
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
             "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": str(github_sigstore.trust_config_path),
@@ -57,6 +66,7 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
             "GITHUB_RUN_ID": run_id,
             "GITHUB_RUN_ATTEMPT": str(number),
             "HOME": str(home),
+            **(env or {}),
         }
         inputs = {
             "component-path": str(component),
@@ -68,7 +78,7 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
             "github-token": "ghs_attest-token",
             "source-key": KEY,
         }
-        return run_command("publish", inputs, monkeypatch=monkeypatch, capfd=capfd, runner=runner, env=env)
+        return run_command("publish", inputs, monkeypatch=monkeypatch, capfd=capfd, runner=runner, env=all_env)
 
     run.base = tmp_path  # type: ignore[attr-defined]
     return run
@@ -161,6 +171,21 @@ def test_without_a_record_a_rerun_publishes_its_own_build(
     assert again.outputs["digest"] != first.outputs["digest"]
     warnings = [line for line in again.stdout.splitlines() if line.startswith("::warning")]
     assert len(warnings) == 1 and "has no provenance" in warnings[0], warnings
+
+
+def test_a_record_that_cannot_be_written_leaves_the_publish_as_before(
+    attempt, release_server, registry, built_python, tmp_path, monkeypatch
+):
+    """A home directory that is not writable: the push stands, the attestation error is the one error, no record."""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    monkeypatch.setattr(release_server.store, "attestations_outage", 500)
+    run = attempt(built_python, 1, repository="acme/rerun-no-home", tags="main", env={"HOME": str(blocked)})
+    assert run.code == 1, run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    assert len(run.errors) == 1 and "Server Error" in run.errors[0]
+    assert run.outputs["attempt-key"] == "" and run.outputs["digest"].startswith("sha256:")
+    assert "Could not write the record of this attempt" in run.stdout
 
 
 @pytest.mark.parametrize(

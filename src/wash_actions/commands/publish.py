@@ -637,7 +637,11 @@ def record_attempt(inputs: PublishInputs, job: JobContext, key: str, digest: str
         return {}
     attempt = int(job.run_attempt)
     record = earlier_attempt.Record(job.run_id, attempt, job.github_repository, inputs.image, key, digest)
-    earlier_attempt.write(Path.home(), record)
+    try:
+        earlier_attempt.write(Path.home(), record)
+    except OSError as exc:  # the push stands; a re-run will publish its own build, as before
+        gha.info(f"Could not write the record of this attempt for a re-run ({exc.strerror or exc}).")
+        return {}
     return {"attempt-key": cache, "attempt-path": earlier_attempt.cache_path(key)}
 
 
