@@ -15,9 +15,13 @@ the record is deleted. Why the cache and not
 the registry: anyone who can push to the registry can write any manifest or annotation, but only this
 repository's workflows write its Actions cache, and a run reads only its own ref's entries and the default
 branch's; a pull request's entries (``refs/pull/N/merge``) are read only by re-runs of that pull request ("Caching
-dependencies to speed up workflows", section "Restrictions for accessing a cache", docs.github.com). That is the
-trust of "this repository's provenance", which is what reuse asks of a digest otherwise. The trust rule stands:
-only bytes this run built are signed, and only after they are pulled and checked against the digest.
+dependencies to speed up workflows", section "Restrictions for accessing a cache", docs.github.com). That is
+close to, but weaker than, the trust of "this repository's provenance", which reuse asks of a digest otherwise: any
+job on the ref or the default branch may write the cache whatever its permissions (no ``id-token: write``), so
+untrusted code in such a job plus registry write access could plant a record for a later run's re-run (README,
+"Attestation failures and re-runs", says so and how to turn it off: no source key, no record). The trust rule
+stands: only bytes the record says this run built are signed, after they are pulled and checked against the
+digest.
 
 Everything in the record is checked (:func:`refusal`): this run, an earlier attempt, the same GitHub repository,
 image, source key and digest; anything else is today's behaviour (rebuild, with a warning that names why).
