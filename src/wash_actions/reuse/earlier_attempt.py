@@ -11,12 +11,15 @@ The record: publish writes it in the home directory (:func:`place`) as soon as i
 fails after that, the publish action saves it with ``actions/cache/save`` under :func:`cache_key` (the run id, the
 source key and the attempt), and a later attempt restores the latest one (:func:`cache_prefix`) before publish
 runs (a cache entry is never overwritten: an attempt that fails again saves its own). Once the digest is attested
-the record is deleted. Why the cache and not
-the registry: anyone who can push to the registry can write any manifest or annotation, but only this
-repository's workflows write its Actions cache, and a run reads only its own ref's entries and the default
-branch's; a pull request's entries (``refs/pull/N/merge``) are read only by re-runs of that pull request ("Caching
-dependencies to speed up workflows", section "Restrictions for accessing a cache", docs.github.com). That is
-close to, but weaker than, the trust of "this repository's provenance", which reuse asks of a digest otherwise: any
+the record is deleted.
+
+Why the cache and not the registry: anyone who can push to the registry can write any manifest or annotation, but
+only this repository's workflows write its Actions cache, and a run reads only its own ref's entries and the
+default branch's; a pull request's entries (``refs/pull/N/merge``) are read only by re-runs of that pull request
+("Caching dependencies to speed up workflows", section "Restrictions for accessing a cache", docs.github.com).
+Artifacts would be the run's own, but the artifact service no longer shows an earlier attempt's artifacts to a
+re-run without the REST API and ``actions: read`` (actions/download-artifact#486). The cache is close to, but weaker
+than, the trust of "this repository's provenance", which reuse asks of a digest otherwise: any
 job on the ref or the default branch may write the cache whatever its permissions (no ``id-token: write``), so
 untrusted code in such a job plus registry write access could plant a record for a later run's re-run (README,
 "Attestation failures and re-runs", says so and how to turn it off: no source key, no record). The trust rule
