@@ -50,6 +50,7 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
         run_id: str = RUN_ID,
         restored=None,
         env: dict[str, str] | None = None,
+        **more: str,
     ):
         runner = tmp_path / f"runner-{run_id}-{number}"
         home = runner / "home"
@@ -77,6 +78,7 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
             "attest": "true",
             "github-token": "ghs_attest-token",
             "source-key": KEY,
+            **more,
         }
         return run_command("publish", inputs, monkeypatch=monkeypatch, capfd=capfd, runner=runner, env=all_env)
 
@@ -161,6 +163,25 @@ def test_a_record_of_another_digest_is_not_enough(
     assert any(f"pushed {planted}, not {first.outputs['digest']}" in w for w in warnings), warnings
 
 
+def test_rerun_attests_false_publishes_the_reruns_own_build(
+    attempt, release_server, registry, built_python, tmp_path, monkeypatch
+):
+    repo = "acme/rerun-turned-off"
+    first, saved = failed_first_attempt(attempt, release_server, monkeypatch, built_python, repo, "main")
+    again = attempt(
+        rebuilt(built_python, tmp_path, "off"),
+        2,
+        repository=repo,
+        tags="main",
+        restored=saved,
+        **{"rerun-attests": "false"},
+    )
+    assert again.code == 0, again.stdout
+    assert again.outputs["digest"] != first.outputs["digest"] and again.outputs["attestation-id"]
+    assert again.outputs["attempt-key"] == ""  # and no record of its own
+    assert "Completed the attestation" not in again.summary
+
+
 def test_without_a_record_a_rerun_publishes_its_own_build(
     attempt, release_server, registry, built_python, tmp_path, monkeypatch
 ):
@@ -196,6 +217,7 @@ def test_a_record_that_cannot_be_written_leaves_the_publish_as_before(
         ("1", {"source-key": KEY}, ""),  # a first attempt restores nothing
         ("2", {"source-key": KEY, "attest": "false"}, ""),  # publish will not sign
         ("2", {"component-path": "other.wasm"}, ""),  # no source key for this component
+        ("2", {"source-key": KEY, "rerun-attests": "false"}, ""),  # turned off
     ],
 )
 def test_sigstore_cache_names_the_record_a_rerun_restores(

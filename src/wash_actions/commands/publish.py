@@ -45,6 +45,7 @@ class PublishInputs(NamedTuple):
     project: Path | None = None  # where the lock files are (build's project-path); None: the component's directory
     created: str = "commit"  # commit (the commit's time), now (wash's behaviour) or an RFC 3339 date-time
     source_key: str = ""  # build's source-key output from another job; "" = build's hand-off in this job, if any
+    rerun_attests: bool = True  # a re-run attests the digest its earlier attempt pushed (reuse/earlier_attempt.py)
 
     @property
     def image(self) -> str:
@@ -148,6 +149,7 @@ class Publish(NamedTuple):
             project=(gha.workspace() / inputs.get("project-path")).resolve() if inputs.get("project-path") else None,
             created=source_date.check_mode(inputs.get("created")),
             source_key=source_key.check_key(inputs.get("source-key")),
+            rerun_attests=inputs.bool("rerun-attests", default=True),
         )
         job = JobContext(
             api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
@@ -365,7 +367,7 @@ def earlier_attempt_of(
     unfinished publish, when the record restored from the Actions cache says that this run pushed exactly it
     (``reuse/earlier_attempt.py``) and its component's bytes pull and match; else None (a mismatching record or a
     failed pull is a warning)."""
-    if job.run_attempt in ("", "1"):
+    if job.run_attempt in ("", "1") or not inputs.rerun_attests:
         return None
     record = earlier_attempt.read(Path.home(), key)
     if record is None:
@@ -608,7 +610,7 @@ def run(publish: Publish) -> dict[str, str]:
     if key:
         index(client, inputs, key, artifact.manifest)
     digest = artifact.digest
-    if key and inputs.attest:  # for a re-run, should attesting below fail (the action saves it in the cache then)
+    if key and inputs.attest and inputs.rerun_attests:  # for a re-run, should attesting below fail
         outputs.update(record_attempt(inputs, job, key, digest))
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):

@@ -22,7 +22,7 @@ re-run without the REST API and ``actions: read`` (actions/download-artifact#486
 than, the trust of "this repository's provenance", which reuse asks of a digest otherwise: any
 job on the ref or the default branch may write the cache whatever its permissions (no ``id-token: write``), so
 untrusted code in such a job plus registry write access could plant a record for a later run's re-run (README,
-"Attestation failures and re-runs", says so and how to turn it off: no source key, no record). The trust rule
+"Attestation failures and re-runs", says so and how to turn it off: publish's ``rerun-attests: false``). The trust rule
 stands: only bytes the record says this run built are signed, after they are pulled and checked against the
 digest.
 
