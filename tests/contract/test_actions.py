@@ -466,6 +466,34 @@ def test_each_command_step_gets_the_inputs_its_command_reads(path: Path) -> None
     assert not problems, f"{rel(path)}:\n  " + "\n  ".join(problems)
 
 
+@actions
+def test_steps_that_check_reuse_provenance_know_their_action_repository(path: Path) -> None:
+    """A command that verifies a reused digest's provenance (reuse.provenance, which reads ACTION_REPOSITORY_ENV)
+    accepts wash-actions' reusable workflow of the repository its step runs from: the step maps
+    github.action_repository in its env:, the one place the runner gives it to a composite's run: step (it clears
+    GITHUB_ACTION_REPOSITORY there; actions/runner src/Runner.Worker/ActionRunner.cs, issue #2473)."""
+    from wash_actions.reuse.published import ACTION_REPOSITORY_ENV
+
+    action = load_action(path)
+    modules = load_modules()
+    checked = []
+    for step in action.command_steps:
+        entry = entry_of(step)
+        if (
+            entry is None
+            or entry.module not in modules
+            or not re.search(r"\b(?:reuse|published)\.provenance\(", modules[entry.module].path.read_text("utf-8"))
+        ):
+            continue
+        checked.append(step.command)
+        assert action.env_of(step.index).get(ACTION_REPOSITORY_ENV) == "${{ github.action_repository }}", (
+            f"{rel(path)} step {step.index} ({step.command}): add "
+            f"`{ACTION_REPOSITORY_ENV}: ${{{{ github.action_repository }}}}` to its env:"
+        )
+    expected = {"build", "publish", "discover"} & {s.command for s in action.command_steps}
+    assert set(checked) == expected, (checked, expected)
+
+
 # ---------------------------------------------------------------------------------------------- outputs
 # Outputs are checked by running the commands: tests/integration/test_outputs_contract.py.
 

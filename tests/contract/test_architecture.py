@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import pytest
 
+from tests.helpers import parse_command_file
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "wash_actions"
 ARCHITECTURE = ROOT / "ARCHITECTURE.md"
@@ -240,11 +242,8 @@ STEPS = {
     "publish": (),
     "setup_wash": ("subprocess", "shutil"),  # runs wash --version, rustup; which gh
     "build": ("subprocess", "shutil"),  # runs wash (wash.run)
-    # check.py and interfaces.py still define dataclasses (the workload issue moves check's decisions into the
-    # domain): the only modules of a step's start-up that do; NamedTuples there would drop dataclasses, inspect
-    "check": ("dataclasses", "inspect"),
+    "check": (),
 }
-DATACLASSES_PENDING = {"component.interfaces"}
 
 
 def _startup_modules() -> list[str]:
@@ -289,7 +288,7 @@ def test_the_start_up_list_is_what_the_steps_load() -> None:
     )
 
 
-@pytest.mark.parametrize("name", [n for n in STARTUP_MODULES if n not in DATACLASSES_PENDING])
+@pytest.mark.parametrize("name", STARTUP_MODULES)
 def test_start_up_modules_define_no_dataclasses(name: str) -> None:
     found = [i.line for i in imports(name) if i.module == "dataclasses"]
     assert not found, (
@@ -297,10 +296,58 @@ def test_start_up_modules_define_no_dataclasses(name: str) -> None:
     )
 
 
-@pytest.mark.parametrize("step", [s for s in STEPS if "dataclasses" not in STEPS[s]])
+@pytest.mark.parametrize("step", sorted(STEPS))
 def test_start_up_commands_define_no_dataclasses(step: str) -> None:
     found = [i.line for i in imports(f"commands.{step}") if i.module == "dataclasses"]
     assert not found, f"wash_actions/commands/{step}.py imports dataclasses (line {found[0]}): use typing.NamedTuple"
+
+
+# What check loads when it runs on a component alone (its common use: the component's imports against the host):
+# besides what any step may not load, nothing of the registry path, which only `manifests` (workloads by image)
+# needs, and not the YAML extra.
+CHECK_RUN_FORBIDDEN = (
+    *STARTUP_FORBIDDEN,
+    "wash_actions.workload.component_images",
+    "wash_actions.oci.registry",
+    "wash_actions.runner.transport",
+    "wash_actions.runner.extras",
+    "yaml",
+)
+
+
+def _component_importing(name: str) -> bytes:
+    """A component whose one import is the instance ``name`` (the binary format: section 10, one extern)."""
+    from wash_actions.component.sections import leb128
+    from wash_actions.component.world import PREAMBLE
+
+    extern = b"\x00" + leb128(len(name)) + name.encode() + b"\x05" + leb128(0)  # plain name, instance type 0
+    payload = leb128(1) + extern
+    return PREAMBLE + b"\x0a" + leb128(len(payload)) + payload
+
+
+def test_check_on_a_component_runs_without_the_registry_path(tmp_path: Path) -> None:
+    (tmp_path / "c.wasm").write_bytes(_component_importing("wasi:io/poll@0.2.9"))
+    code = (
+        f"import runpy, sys; sys.path.insert(0, {str(PACKAGE.parent)!r}); sys.argv = ['wash_actions', 'check']\n"
+        "try:\n    runpy.run_module('wash_actions', run_name='__main__')\nexcept SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "WASHACTIONS_INPUT_COMPONENT_PATH": "c.wasm",
+    }
+    run = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    outputs = parse_command_file((tmp_path / "output").read_text(encoding="utf-8"))
+    assert (outputs["imports"], outputs["unresolved"], outputs["result"]) == ('["wasi:io/poll@0.2.9"]', "[]", "passed")
+    loaded = set(run.stdout.split())
+    assert "wash_actions.commands.check" in loaded
+    found = [name for name in CHECK_RUN_FORBIDDEN if name in loaded]
+    assert not found, f"check on a component loads {', '.join(found)} (see ARCHITECTURE.md, Start-up cost)"
 
 
 # --- rooms and layers (ARCHITECTURE.md "Module map") -------------------------------------------------------

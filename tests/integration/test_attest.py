@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -539,6 +542,226 @@ def test_provenance_from_another_repository_is_not_reused(publish, registry, bui
     warnings = [line for line in other.stdout.splitlines() if line.startswith("::warning")]
     assert any("provenance was refused" in w and "fork/hello-world" in w for w in warnings), warnings
     assert other.outputs["digest"] != first.outputs["digest"]
+
+
+# wash-actions' reusable workflow (uses: wash-actions/wash-actions/.github/workflows/wasm-component.yml@v1): its
+# jobs' tokens carry job_workflow_ref = the called workflow, repository = the caller (GitHub's OIDC claims; Fulcio
+# puts the first in the Build Signer URI and the SAN, the second in the Source Repository URI)
+ACTIONS = "wash-actions/wash-actions"
+CALLED = f"{ACTIONS}/.github/workflows/wasm-component.yml@refs/tags/v1"
+
+
+def published_by(publish, registry, user_sigstore, monkeypatch, repo: str, claims: dict[str, object]) -> str:
+    """A digest published for REUSE_KEY whose SLSA provenance was signed as a run with ``claims`` (the local
+    Sigstore stack mints the token): publish pushes it and records the key (attest: false), the provenance is signed
+    and pushed as its referrer as publish does. Returns the digest."""
+    from tests.integration.test_verify import attach
+    from wash_actions.oci import registry as oci
+
+    first = publish(registry=registry.host, repository=repo, tags="v1", attest="false", **{"source-key": REUSE_KEY})
+    assert first.code == 0, first.stdout + first.stderr
+    client = oci.Registry(registry.host, insecure=True)
+    attach(client, repo, client.get_manifest(repo, first.outputs["digest"]), user_sigstore, monkeypatch, claims=claims)
+    return first.outputs["digest"]
+
+
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+def test_reuses_what_the_reusable_workflow_published_for_this_repository(
+    publish, registry, release_server, user_sigstore, monkeypatch, built_python, tmp_path, verifier
+):
+    """The reusable workflow signs as itself, for the caller: reused when this step runs from that wash-actions
+    repository (the composite maps github.action_repository), through the runner's gh and through sigstore-python."""
+    from tests.integration.test_setup_wash import VERIFIED_BY, path_for
+
+    repo = f"acme/reusable-reuse-{verifier}"
+    claims = {"repository": "acme/hello-world", "job_workflow_ref": CALLED}
+    digest = published_by(publish, registry, user_sigstore, monkeypatch, repo, claims)
+    stored = len(release_server.store.stored)
+    again = publish(
+        env={"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": ACTIONS},
+        registry=registry.host,
+        repository=repo,
+        tags="v1,sha-2",
+        attest="true",
+        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, "called"))},
+    )
+    assert again.code == 0, again.stdout + again.stderr
+    assert again.outputs["reused"] == "true" and again.outputs["digest"] == digest
+    assert again.outputs["attestation-id"] == "" and len(release_server.store.stored) == stored
+    verified = next(line for line in again.stdout.splitlines() if "Verified:" in line)
+    assert VERIFIED_BY[verifier] in verified and f"signed by https://github.com/{CALLED}" in verified, verified
+    assert "run of acme/hello-world" in verified, verified
+    assert not [line for line in again.stdout.splitlines() if line.startswith("::warning")]
+    assert registry.manifest(repo, "sha-2").headers["Docker-Content-Digest"] == digest
+
+
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+@pytest.mark.parametrize(
+    ("case", "claims", "action_repository", "why"),
+    [
+        pytest.param(
+            "fork",
+            {"repository": "fork/hello-world", "job_workflow_ref": CALLED},
+            ACTIONS,
+            "source repository is https://github.com/fork/hello-world",
+            id="called-from-a-fork",
+        ),
+        pytest.param(
+            "other-file",
+            {
+                "repository": "acme/hello-world",
+                "job_workflow_ref": f"{ACTIONS}/.github/workflows/release.yml@refs/tags/v1",
+            },
+            ACTIONS,
+            f"https://github.com/{ACTIONS}/.github/workflows/release.yml@refs/tags/v1 is not",
+            id="another-wash-actions-workflow",
+        ),
+        pytest.param(
+            "other-repo",
+            {"repository": "acme/hello-world", "job_workflow_ref": CALLED.replace(ACTIONS, "mallory/wash-actions")},
+            ACTIONS,
+            "mallory/wash-actions/.github/workflows/wasm-component.yml@refs/tags/v1 is not",
+            id="another-repositorys-reusable-workflow",
+        ),
+        pytest.param(
+            "not-this-actions",
+            {"repository": "acme/hello-world", "job_workflow_ref": CALLED},
+            "mallory/wash-actions",
+            f"https://github.com/{CALLED} is not",
+            id="signed-by-a-wash-actions-this-step-does-not-run-from",
+        ),
+        pytest.param(
+            "no-actions",
+            {"repository": "acme/hello-world", "job_workflow_ref": CALLED},
+            "",
+            f"https://github.com/{CALLED} is not a acme/hello-world workflow",
+            id="no-action-repository",
+        ),
+    ],
+)
+def test_the_reusable_workflows_provenance_counts_only_for_this_repository(
+    publish,
+    registry,
+    user_sigstore,
+    monkeypatch,
+    built_python,
+    tmp_path,
+    verifier,
+    case,
+    claims,
+    action_repository,
+    why,
+):
+    """Each variant is refused by both verifiers: rebuilt and published, with one warning that names why."""
+    from tests.integration.test_setup_wash import path_for
+
+    repo = f"acme/reusable-refused-{case}-{verifier}"
+    digest = published_by(publish, registry, user_sigstore, monkeypatch, repo, claims)
+    run = publish(
+        env={"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": action_repository},
+        registry=registry.host,
+        repository=repo,
+        tags="v2",
+        attest="true",
+        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, case))},
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.outputs["reused"] == "false" and run.outputs["digest"] != digest and run.outputs["attestation-id"]
+    warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and "provenance was refused" in warnings[0], warnings
+    assert why in warnings[0], warnings[0]
+
+
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+def test_build_pulls_what_the_reusable_workflow_published_for_this_repository(
+    monkeypatch, capfd, tmp_path, registry, release_server, user_sigstore, github_sigstore, wash_binary, verifier
+):
+    """The reusable workflow's first step that reuses is build (reuse-from, attest on): it pulls the digest the
+    reusable workflow published and attested for this repository instead of building, and builds when the step does
+    not run from that wash-actions repository."""
+    from tests.conftest import copy_example
+    from tests.helpers import run_git
+    from tests.integration.test_setup_wash import VERIFIED_BY, path_for
+    from tests.integration.test_verify import attach
+    from wash_actions.oci import registry as oci
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    copy_example("hello-python", workspace)
+    run_git(workspace, "init", "-q", "-b", "main")
+    run_git(workspace, "add", "-A")
+    run_git(workspace, "commit", "-q", "-m", "hello")
+    repo = f"acme/reusable-build-{verifier}"
+    tools = tmp_path / "tools"  # componentize-py without the gh beside it (the interpreter's directory holds both)
+    tools.mkdir()
+    (tools / "componentize-py").symlink_to(Path(sys.executable).parent / "componentize-py")
+    job = {
+        **user_sigstore.github_env(),
+        "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
+        "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": str(github_sigstore.trust_config_path),
+        "GITHUB_API_URL": release_server.url,
+        "GITHUB_EVENT_PATH": str(event_file(tmp_path / "event.json", "public")),
+        "GITHUB_SHA": run_git(workspace, "rev-parse", "HEAD"),
+        "PATH": path_for(verifier) + os.pathsep + str(tools),
+    }
+    build_inputs = {
+        "wash-path": str(wash_binary),
+        "skip-fetch": "true",
+        "working-directory": "hello-python",
+        "reuse-from": f"{registry.host}/{repo}",
+        "insecure": "true",
+        "attest": "true",
+    }
+
+    def step(runner: str, command: str, inputs: dict[str, str], actions: str = ACTIONS):
+        env = {**job, "WASHACTIONS_ACTION_REPOSITORY": actions}
+        return run_command(
+            command,
+            inputs,
+            monkeypatch=monkeypatch,
+            capfd=capfd,
+            runner=tmp_path / runner,
+            workspace=workspace,
+            env=env,
+        )
+
+    first = step("runner1", "build", build_inputs)
+    assert first.code == 0, first.stdout
+    assert first.outputs["reused"] == "false"
+    published = step(
+        "runner1",
+        "publish",
+        {
+            "component-path": first.outputs["component-path"],
+            "registry": registry.host,
+            "repository": repo,
+            "insecure": "true",
+            "attest": "false",
+            "tags": "one",
+        },
+    )
+    assert published.code == 0, published.stdout
+    digest = published.outputs["digest"]
+    client = oci.Registry(registry.host, insecure=True)
+    claims = {"repository": "acme/hello-world", "job_workflow_ref": CALLED}
+    attach(client, repo, client.get_manifest(repo, digest), user_sigstore, monkeypatch, claims=claims)
+    monkeypatch.setenv("WASHACTIONS_SIGSTORE_TRUST_CONFIG", str(user_sigstore.trust_config_path))
+
+    shutil.rmtree(workspace / "hello-python" / "build")
+    again = step("runner2", "build", build_inputs)
+    assert again.code == 0, again.stdout
+    assert again.outputs["reused"] == "true", again.stdout
+    layer = registry.manifest(repo, digest).json()["layers"][0]["digest"]
+    assert "sha256:" + hashlib.sha256(Path(again.outputs["component-path"]).read_bytes()).hexdigest() == layer
+    verified = next(line for line in again.stdout.splitlines() if "Verified:" in line)
+    assert VERIFIED_BY[verifier] in verified and f"signed by https://github.com/{CALLED}" in verified, verified
+
+    shutil.rmtree(workspace / "hello-python" / "build")
+    elsewhere = step("runner3", "build", build_inputs, actions="")
+    assert elsewhere.code == 0, elsewhere.stdout
+    assert elsewhere.outputs["reused"] == "false"
+    warnings = [line for line in elsewhere.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1 and f"https://github.com/{CALLED} is not" in warnings[0], warnings
 
 
 def test_a_manifest_whose_annotation_lies_is_not_reused_with_copied_provenance(

@@ -204,6 +204,42 @@ def test_a_signer_workflow_reaches_gh_as_signer_workflow(tmp_path):
     assert pairs["--repo"] == "acme/caller"
 
 
+@pytest.mark.parametrize(
+    ("workflow", "san", "matches"),
+    [
+        ("", "https://github.com/acme/app/.github/workflows/ci.yml@refs/heads/main", True),
+        (
+            "",
+            "https://GitHub.com/ACME/app/.github/workflows/ci.yml@refs/heads/main",
+            True,
+        ),  # gh's (?i), as --signer-repo
+        ("", "https://github.com/acme/shared/.github/workflows/build.yml@refs/tags/v1", True),
+        ("", "https://github.com/acme/shared/.github/workflows/build.yml.x@refs/tags/v1", False),
+        ("", "https://github.com/acme/shared/.github/workflows/other.yml@refs/tags/v1", False),
+        ("", "https://github.com/acme/shared-x/.github/workflows/build.yml@refs/tags/v1", False),
+        ("", "https://github.com/acme/app-x/.github/workflows/ci.yml@refs/heads/main", False),
+        ("", "https://githubXcom/acme/app/.github/workflows/ci.yml@refs/heads/main", False),  # "." is literal
+        ("", "https://evil.example/https://github.com/acme/app/.github/workflows/ci.yml@x", False),
+        (".github/workflows/release.yml", "https://github.com/acme/app/.github/workflows/release.yml@v", True),
+        (".github/workflows/release.yml", "https://github.com/acme/app/.github/workflows/ci.yml@v", False),
+        (".github/workflows/release.yml", "https://github.com/acme/shared/.github/workflows/build.yml@v", True),
+    ],
+)
+def test_reusable_workflows_reach_gh_as_one_identity_regex(workflow, san, matches):
+    """gh takes one signer flag: a policy with reusable workflows of other repositories gets --cert-identity-regex,
+    which gh applies to the SAN (cli/cli verify/policy.go buildSANMatcher); the project's policy then matches
+    exactly. Go's RE2 and Python's re agree on this subset (anchors, (?i), (?:|), escaped punctuation)."""
+    import re
+
+    policy = Policy(
+        "acme/app", signer_workflow=workflow, reusable_workflows=("acme/shared/.github/workflows/build.yml",)
+    )
+    command = gh_verifier.command("gh", Path("a"), Path("b.json"), policy, None)
+    pairs = dict(zip(command[4::2], command[5::2], strict=False))
+    assert "--signer-repo" not in pairs and "--signer-workflow" not in pairs and pairs["--repo"] == "acme/app"
+    assert bool(re.match(pairs["--cert-identity-regex"], san)) is matches
+
+
 def test_the_test_trust_roots_reach_gh_as_trusted_root_jsonl(tmp_path):
     paths = []
     for name, tlogs in (("github", []), ("public-good", [{"baseUrl": "https://rekor"}]), ("other", [])):

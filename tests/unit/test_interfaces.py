@@ -103,3 +103,26 @@ def test_sizes(raw, size):
 def test_sizes_that_overflow_or_are_not_sizes_are_one_clear_error(raw):
     with pytest.raises(ActionError, match="is not a size check can use"):
         parse_size(raw)
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("wasi:io/poll@0.2.9", True),
+        ("wasi:http/incoming-handler", True),
+        ("wasmcloud:secrets:store/reveal@0.1.0-draft", True),  # nested package
+        ("wrpc:keyvalue/Store", True),  # an interface name may be upper case (wit-bindgen's resources)
+        ("greet", True),
+        ("run-Again2", True),
+        ("x\n::error::injected", False),  # a workflow command hidden in a name
+        ("wasi::io/poll", False),
+        ("wasi:io/poll@", False),
+        ("wasi:io/poll@0.2.0\n", False),
+        ("Wasi:io/poll", False),
+        ("2run", False),
+        ("", False),
+        ("<img src=x>", False),
+    ],
+)
+def test_component_model_names(name: str, ok: bool) -> None:
+    assert interfaces.is_model_name(name) is ok

@@ -20,6 +20,7 @@ from wash_actions.trust.policy import (
     identity_problem,
     parse_statement,
     ref_matches,
+    signing_workflow,
     valid_ref,
     workflow_of,
 )
@@ -156,6 +157,87 @@ def test_valid_refs_and_patterns() -> None:
 def test_workflow_of() -> None:
     policy = Policy("acme/app")
     assert workflow_of(signer().build_signer, policy) == (".github/workflows/release.yml", "refs/tags/v1.2.0")
+
+
+@pytest.mark.parametrize(
+    ("uri", "parsed"),
+    [
+        (
+            GH + "acme/app/.github/workflows/release.yml@refs/tags/v1",
+            ("acme/app", ".github/workflows/release.yml", "refs/tags/v1"),
+        ),
+        (
+            GH + "acme/app/.github/workflows/a.yaml@refs/heads/x@y",
+            ("acme/app", ".github/workflows/a.yaml", "refs/heads/x@y"),
+        ),
+        ("https://GitHub.com/acme/app/.github/workflows/a.yml@r", ("acme/app", ".github/workflows/a.yml", "r")),
+        ("https://acme.ghe.com/acme/app/.github/workflows/a.yml@r", ("", "", "")),  # another server
+        (GH + "acme/app/.github/workflows/a.yml", ("", "", "")),  # no ref
+        (GH + "acme/.github/workflows/a.yml@r", ("", "", "")),  # no repository
+        (GH + "acme/app/sub/.github/workflows/a.yml@r", ("", "", "")),
+        (GH + "../app/.github/workflows/a.yml@r", ("", "", "")),
+        ("", ("", "", "")),
+    ],
+)
+def test_signing_workflow(uri: str, parsed: tuple[str, str, str]) -> None:
+    assert signing_workflow(uri) == parsed
+
+
+SHARED = "acme/shared/.github/workflows/build.yml"
+
+
+@pytest.mark.parametrize(
+    ("policy", "identity", "problem"),
+    [
+        # the source repository's own workflows still sign, and the reusable workflow named, called from it
+        (Policy("acme/app", reusable_workflows=(SHARED,)), signer(), ""),
+        (
+            Policy("acme/app", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/build.yml", repo="acme/shared"),
+            "",
+        ),
+        (
+            Policy("acme/app", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/other.yml", repo="acme/shared"),
+            "is not a acme/app workflow or acme/shared/.github/workflows/build.yml",
+        ),
+        (
+            Policy("acme/app", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/build.yml", repo="acme/shared", source="acme/shared"),
+            "source repository is https://github.com/acme/shared",
+        ),
+        (
+            Policy("acme/app", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/build.yml", repo="acme/shared", source="mallory/app"),
+            "source repository is",
+        ),
+        # a named signer workflow binds the source repository's own files, not the reusable workflow
+        (
+            Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/build.yml", repo="acme/shared"),
+            "",
+        ),
+        (
+            Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/ci.yml"),
+            "not .github/workflows/release.yml",
+        ),
+        # ref patterns apply to the reusable workflow's ref too
+        (
+            Policy("acme/app", reusable_workflows=(SHARED,), signer_refs=("refs/tags/v*",)),
+            signer(".github/workflows/build.yml", repo="acme/shared", ref="refs/heads/main"),
+            "signing workflow's ref refs/heads/main is not refs/tags/v*",
+        ),
+    ],
+)
+def test_reusable_workflows_of_other_repositories(policy: Policy, identity: SignerIdentity, problem: str) -> None:
+    found = identity_problem(identity, policy)
+    assert (found == "") if not problem else (problem in found), found
+
+
+def test_a_policy_with_reusable_workflows_describes_them() -> None:
+    policy = Policy("acme/app", reusable_workflows=(SHARED,))
+    assert policy.describe() == f"any workflow of acme/app, or {SHARED} called from acme/app on any ref"
 
 
 def envelope(statement: object, payload_type: str = "application/vnd.in-toto+json") -> Envelope:

@@ -27,6 +27,11 @@ _NAME = re.compile(
     r"(?P<ns>[a-z][a-z0-9-]*):(?P<pkg>[a-z][a-z0-9-]*(?::[a-z][a-z0-9-]*)*)/(?P<iface>[a-z][a-z0-9-]*)"
     r"(?:@(?P<version>[0-9A-Za-z.+-]+))?\Z"
 )
+# What a toolchain writes and a host accepts as an import or export name: an interface (``ns:pkg/iface``, nested
+# packages, optionally ``@version``) or a plain kebab name; control characters and ``::`` are not names.
+_MODEL_NAME = re.compile(
+    r"[a-z][a-z0-9-]*(?::[a-z][a-z0-9-]*)+/[a-zA-Z][a-zA-Z0-9-]*(?:@[0-9A-Za-z.+-]+)?\Z|[a-zA-Z][a-zA-Z0-9-]*\Z"
+)
 _PATTERN = re.compile(
     r"(?P<ns>[a-z][a-z0-9-]*):(?:(?P<all>\*)|(?P<pkg>[a-z][a-z0-9-]*)/(?P<iface>\*|[a-z][a-z0-9-]*)"
     r"(?:@(?P<version>[0-9A-Za-z.+-]+))?)\Z"
@@ -51,6 +56,12 @@ def parse_interface(name: str) -> Interface | None:
     if not match:
         return None
     return Interface(match["ns"], match["pkg"], match["iface"], match["version"] or "")
+
+
+def is_model_name(name: str) -> bool:
+    """Whether ``name`` is a component-model import or export name (an interface or a plain name): the one rule for
+    names read from a component file and from an image's config."""
+    return _MODEL_NAME.match(name) is not None
 
 
 def _semver(text: str) -> versions.Version | None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -111,26 +110,19 @@ class Git:
     ) -> str:
         """git ARGS in the repository; stdout stripped; an ActionError with git's message when it fails.
         ``transport``: the one protocol this command may use (see :data:`git_read.TRANSPORTS`)."""
-        result = subprocess.run(
-            [self.git, *git_read.command(*args, trusted=self.trusted, transport=transport)],
-            cwd=self.repo,
+        result = git_read.execute(
+            self.git,
+            self.repo,
+            *args,
             env={**self.env, **(extra_env or {})},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
             timeout=300,
-            check=False,
+            trusted=self.trusted,
+            transport=transport,
+            instead="or use mode: write and commit the manifests yourself.",
         )
-        if result.returncode != 0 and git_read.refused(result.stderr):
-            raise git_read.not_safe(
-                self.repo,
-                result.stderr,
-                instead="or use mode: write and commit the manifests yourself.",
-            )
-        if check and result.returncode != 0:
-            raise GitError(args[0], result.stderr.strip() or result.stdout.strip(), result.returncode)
-        return result.stdout.strip()
+        if check and result.code != 0:
+            raise GitError(args[0], result.stderr or result.stdout, result.code)
+        return result.stdout
 
 
 class GitError(ActionError):

@@ -9,6 +9,10 @@ only an index: anyone who can push may move it, so a hit counts only when
   (:func:`check_manifest`: a tag moved to another source's digest, or a key prefix shared by chance, is refused);
 - with attestations on, the digest carries SLSA provenance signed by this repository's workflows, verified (the
   command asks :mod:`verifier`): a registry writer cannot plant a build, and a fork's signature does not count.
+  One more signer counts (:func:`signer_policy`): wash-actions' reusable workflow (:data:`REUSABLE_WORKFLOW`) of the
+  wash-actions repository this very step runs from, called by this repository. Its runs sign with the reusable
+  workflow's identity (Fulcio's Build Signer URI is the called workflow) while their Source Repository is the
+  caller's, so without it nothing the reusable workflow published would ever be reused.
 
 The lookup runs beside the rest of publish and is waited for at most :data:`LOOKUP_SECONDS`: a registry that does
 not answer in time costs one warning and a build published as before, never a failed release.
@@ -18,15 +22,25 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ActionError
 from ..oci.layout import CONFIG_MEDIA_TYPE, LAYER_MEDIA_TYPE, MANIFEST_MEDIA_TYPE
 from ..oci.registry import Manifest, Registry
 from .source_key import ANNOTATION, tag_for
 
+if TYPE_CHECKING:
+    from ..trust.policy import Policy
+
 LOOKUP_SECONDS = 20.0
 REVISION = "org.opencontainers.image.revision"
+# wash-actions' reusable workflow, in the wash-actions repository (.github/workflows/wasm-component.yml)
+REUSABLE_WORKFLOW = ".github/workflows/wasm-component.yml"
+# The repository of the action this step runs: the composite maps ``github.action_repository`` here in its env:
+# (the runner sets it from the step's ``uses:``, also when the reusable workflow's ``$/actions/...`` resolved it to
+# its own repository; in a composite's run: step the runner clears GITHUB_ACTION_REPOSITORY itself, actions/runner
+# src/Runner.Worker/ActionRunner.cs, so the env: mapping is the one way to read it).
+ACTION_REPOSITORY_ENV = "WASHACTIONS_ACTION_REPOSITORY"
 
 
 class Hit(NamedTuple):
@@ -125,6 +139,23 @@ class Lookup:
         return self._outcome
 
 
+def signer_policy(github_repository: str, server_url: str, action_repository: str = "") -> Policy:
+    """Whose provenance makes a digest reusable: a run of ``github_repository`` signed by one of its own workflows
+    or by :data:`REUSABLE_WORKFLOW` of ``action_repository`` (the wash-actions repository this step runs from; any
+    ref), never another file of it, another repository's workflow or a run of another repository (a fork)."""
+    from ..trust.policy import Policy, parse_repository
+
+    actions = parse_repository(action_repository)
+    reusable = (f"{actions}/{REUSABLE_WORKFLOW}",) if actions else ()
+    called = f" or {reusable[0]} called from it" if reusable else ""
+    return Policy(
+        github_repository,
+        server_url=server_url or "https://github.com",
+        label=f"a workflow of {github_repository}{called}",
+        reusable_workflows=reusable,
+    )
+
+
 def provenance(
     client: Registry,
     repository: str,
@@ -134,20 +165,21 @@ def provenance(
     server_url: str,
     api_url: str = "",
     token: str = "",
+    action_repository: str | None = None,
 ) -> tuple[str] | str:
-    """Verify that ``repository@digest`` carries SLSA provenance signed by a workflow of ``github_repository``
-    (bundles from the registry's referrers, then GitHub's attestations API when a token is given): a 1-tuple with
-    the evidence in one line, or why not (a string)."""
+    """Verify that ``repository@digest`` carries SLSA provenance signed by a workflow of ``github_repository``, or
+    by wash-actions' reusable workflow in ``action_repository`` called from it (:func:`signer_policy`; None: the
+    step's, :data:`ACTION_REPOSITORY_ENV`; bundles from the registry's referrers, then GitHub's attestations API
+    when a token is given): a 1-tuple with the evidence in one line, or why not (a string)."""
     import os
     import shutil
 
     from ..runner import transport
     from ..trust import verifier
-    from ..trust.policy import Policy
 
-    policy = Policy(
-        github_repository, server_url=server_url or "https://github.com", label=f"a workflow of {github_repository}"
-    )
+    if action_repository is None:
+        action_repository = os.environ.get(ACTION_REPOSITORY_ENV, "")
+    policy = signer_policy(github_repository, server_url, action_repository)
     api = (api_url, transport.Auth.bearer(token, api_url)) if token and api_url else None
     try:
         evidence = verifier.verify_image(
@@ -169,5 +201,6 @@ def provenance(
 _UNVERIFIED = {
     "unattested": "it has no provenance",
     "unreachable": "its provenance could not be read",
-    "refused": "its provenance was refused (not signed by this repository's workflows, or not for this digest)",
+    "refused": "its provenance was refused (not signed by this repository's workflows or wash-actions' reusable "
+    "workflow called from it, or not for this digest)",
 }

@@ -24,6 +24,7 @@ every fatal error).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -97,6 +98,38 @@ def refused(stderr: str) -> bool:
     return any(text in stderr for text in _REFUSED)
 
 
+def execute(
+    git: str,
+    repo: Path,
+    *args: str,
+    env: Mapping[str, str],
+    timeout: float,
+    trusted: Path | None = None,
+    transport: str | None = None,
+    instead: str = "",
+) -> Result:
+    """One git command as every git command of the actions runs: the ``git`` binary in ``repo`` with
+    :func:`command`'s settings, ``env`` (from :func:`environment`), no stdin, output as text. Raises
+    :func:`not_safe` (with ``instead``) when git refuses the repository's owner; OSError and
+    ``subprocess.SubprocessError`` (a timeout) pass through for the caller to word."""
+    import subprocess  # only when git is run at all
+
+    result = subprocess.run(
+        [git, *command(*args, trusted=trusted, transport=transport)],
+        cwd=repo,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0 and refused(result.stderr):
+        raise not_safe(repo, result.stderr, instead=instead)
+    return Result(result.returncode, result.stdout.strip(), result.stderr.strip())
+
+
 def run(repo: Path, *args: str, trusted: Path | None = None, ceiling: Path | None = None) -> Result | None:
     """``git <args>`` in ``repo`` (see the module's rules), or None when git is not installed or does not finish
     within 30 s. Raises :func:`not_safe` when git refuses the repository's owner."""
@@ -107,22 +140,11 @@ def run(repo: Path, *args: str, trusted: Path | None = None, ceiling: Path | Non
     if found is None:
         return None
     try:
-        result = subprocess.run(
-            [found, *command(*args, trusted=trusted)],
-            cwd=repo,
-            env=environment(dict(os.environ), ceiling=ceiling),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=30,
-            check=False,
+        return execute(
+            found, repo, *args, env=environment(dict(os.environ), ceiling=ceiling), timeout=30, trusted=trusted
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if result.returncode != 0 and refused(result.stderr):
-        raise not_safe(repo, result.stderr)
-    return Result(result.returncode, result.stdout.strip(), result.stderr.strip())
 
 
 def output(repo: Path, *args: str, trusted: Path | None = None, ceiling: Path | None = None) -> str | None:

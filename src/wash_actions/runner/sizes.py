@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from ..errors import ActionError
 
@@ -28,6 +27,8 @@ def parse_size(raw: str, *, input_name: str = "max-size") -> int | None:
     text = raw.strip()
     if not text:
         return None
+    from decimal import Decimal  # only when a size is given: exact for 1.5MB, and not loaded by every step
+
     match = _SIZE.match(text)
     size = int(Decimal(match[1]) * _UNITS[(match[2] or "B").lower()]) if match else -1
     if match is None or size > LARGEST:

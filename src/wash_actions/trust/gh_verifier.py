@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import string
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -152,11 +153,28 @@ def trusted_root_file(trust_configs: tuple[str, ...], directory: Path, *, logged
 
 
 def _signer_flag(policy: Policy) -> list[str]:
-    """gh takes one of --signer-repo and --signer-workflow (a regular expression prefix of the SAN after
-    ``https://<hostname>/``, verify/policy.go ``validateSignerWorkflow``); the project's policy matches exactly."""
+    """gh takes one of --signer-repo, --signer-workflow (a regular expression prefix of the SAN after
+    ``https://<hostname>/``, verify/policy.go ``validateSignerWorkflow``) and --cert-identity-regex (the SAN, Go's
+    RE2 syntax); the project's policy matches exactly. A policy with reusable workflows of other repositories gets
+    one regular expression: the signer repository's workflows (or the one named) or exactly those files."""
+    if policy.reusable_workflows:
+        own = f"{policy.signer_repository}/{policy.signer_workflow}@" if policy.signer_workflow else ""
+        signers = [own or f"{policy.signer_repository}/", *(f"{w}@" for w in policy.reusable_workflows)]
+        server = _literal(policy.server_url.rstrip("/") + "/")
+        return ["--cert-identity-regex", f"(?i)^{server}(?:{'|'.join(_literal(s) for s in signers)})"]
     if policy.signer_workflow:
         return ["--signer-workflow", f"{policy.signer_repository}/{policy.signer_workflow}"]
     return ["--signer-repo", policy.signer_repository]
+
+
+def _literal(text: str) -> str:
+    """``text`` as a regular expression that matches only itself, in Python's and Go's (RE2) syntax alike: every ASCII
+    punctuation character but ``/``, ``@`` and ``_`` (plain in both) escaped with a backslash (both read an escaped
+    punctuation character as itself; RE2 refuses an escaped letter or space)."""
+    return "".join("\\" + c if c in _SPECIAL else c for c in text)
+
+
+_SPECIAL = frozenset(string.punctuation) - set("/@_")
 
 
 def command(gh: str, artifact: Path, bundle: Path, policy: Policy, trusted_root: Path | None) -> list[str]:

@@ -2,7 +2,8 @@
 and the in-toto statement rules, as plain values (no I/O, no sigstore).
 
 A :class:`Policy` names a signer repository (any repository), optionally the workflow file that must have signed
-(matched against the Build Signer URI), the source repository of the run, glob patterns for the run's ref, the
+(matched against the Build Signer URI), workflow files of other repositories that may sign runs of the source
+repository too (reusable workflows it calls), the source repository of the run, glob patterns for the run's ref, the
 predicate type and the OIDC issuer. wasmCloud's wash releases are one instance of it (:data:`WASH_POLICY`).
 
 Fulcio fills its extensions from the GitHub Actions OIDC token (sigstore/fulcio pkg/certificate/extensions.go,
@@ -79,7 +80,10 @@ class Policy(NamedTuple):
     (``.github/workflows/release.yml``; "" = any workflow file); ``source_refs``: glob patterns the run's ref must
     match (``refs/tags/v*``; () = any ref); ``signer_refs``: patterns for the ref of the signing workflow (None =
     ``source_refs``); ``predicate_type``: the in-toto predicate type the statement must carry; ``issuer``: the
-    OIDC issuer; ``server_url``: the GitHub server whose URLs the certificate names.
+    OIDC issuer; ``server_url``: the GitHub server whose URLs the certificate names; ``reusable_workflows``: workflow
+    files of other repositories (``owner/repo/.github/workflows/file.yml``, any ref) that also sign, each only for a
+    run of the source repository that called it (their Build Signer URI is in their own repository, the Source
+    Repository is still :attr:`source`).
     """
 
     signer_repository: str
@@ -91,6 +95,7 @@ class Policy(NamedTuple):
     issuer: str = ISSUER
     server_url: str = GITHUB
     label: str = ""  # how messages name what the policy accepts, e.g. "a wasmCloud/wasmCloud release"
+    reusable_workflows: tuple[str, ...] = ()
 
     @property
     def source(self) -> str:
@@ -108,7 +113,8 @@ class Policy(NamedTuple):
             return self.label
         workflow = self.signer_workflow or "any workflow"
         refs = ", ".join(self.source_refs) or "any ref"
-        return f"{workflow} of {self.signer_repository} on {refs}"
+        called = "".join(f", or {w} called from {self.source}" for w in self.reusable_workflows)
+        return f"{workflow} of {self.signer_repository}{called} on {refs}"
 
 
 # wasmCloud releases wash from (wasmCloud/wasmCloud .github/workflows): release-tag.yml since 2026-05-01
@@ -187,7 +193,8 @@ def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> 
     Checked: the OIDC issuer; the run's repository (Source Repository URI, and its owner when present), so a
     reusable workflow of the signer repository called from another repository or a fork is refused; the workflow
     that signed (Build Signer URI, also the SAN) is a workflow file of the signer repository (the one named, when
-    one is); the run's ref and the signing workflow's ref match the policy's patterns.
+    one is) or exactly one of the policy's ``reusable_workflows`` (for a run of the source repository, as every run
+    must be); the run's ref and the signing workflow's ref match the policy's patterns.
     """
     server = policy.server_url.rstrip("/") + "/"
     if identity.issuer != policy.issuer:
@@ -198,13 +205,13 @@ def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> 
     owner_uri = server + policy.source.split("/")[0]
     if identity.owner and not _same(identity.owner, owner_uri):
         return f"the source repository's owner is {identity.owner}"
-    prefix = server + policy.signer_repository + "/"
     signer = identity.build_signer
-    workflow, at, signer_ref = signer[len(prefix) :].partition("@")
-    if not _same(signer[: len(prefix)], prefix) or not at or not _WORKFLOW_FILE.fullmatch(workflow):
-        return f"the signing workflow {signer or '(none)'} is not a {policy.signer_repository} workflow"
-    if policy.signer_workflow and workflow != policy.signer_workflow:
-        return f"the signing workflow is {workflow}, not {policy.signer_workflow}"
+    repository, workflow, signer_ref = signing_workflow(signer, policy.server_url)
+    if not _named_reusable(repository, workflow, policy):  # else: called from the source repository (checked above)
+        if not repository or not _same(repository, policy.signer_repository):
+            return f"the signing workflow {signer or '(none)'} is not {_signers_text(policy)}"
+        if policy.signer_workflow and workflow != policy.signer_workflow:
+            return f"the signing workflow is {workflow}, not {policy.signer_workflow}"
     if signer not in identity.sans:
         return f"the certificate's SAN does not name its build signer {signer}"
     if not ref_matches(identity.source_ref, policy.source_refs):
@@ -215,10 +222,41 @@ def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> 
     return ""
 
 
+def _named_reusable(repository: str, workflow: str, policy: Policy) -> bool:
+    """Whether the signing workflow is one of the policy's reusable workflows (repository names case-insensitive,
+    the file's path exact)."""
+    for named in policy.reusable_workflows:
+        owner, _, rest = named.partition("/")
+        name, _, path = rest.partition("/")
+        if repository and _same(repository, f"{owner}/{name}") and workflow == path:
+            return True
+    return False
+
+
+def _signers_text(policy: Policy) -> str:
+    workflows = "".join(f" or {w}" for w in policy.reusable_workflows)
+    return f"a {policy.signer_repository} workflow{workflows}"
+
+
+def signing_workflow(build_signer: str, server_url: str = GITHUB) -> tuple[str, str, str]:
+    """The repository (``owner/repo``), workflow file and ref a Build Signer URI names
+    (``<server>/<owner>/<repo>/.github/workflows/<file>@<ref>``), or three empty strings when it names no workflow
+    file of a repository on ``server_url``."""
+    server = server_url.rstrip("/") + "/"
+    if not _same(build_signer[: len(server)], server):
+        return "", "", ""
+    path, at, ref = build_signer[len(server) :].partition("@")
+    owner, _, rest = path.partition("/")
+    name, _, workflow = rest.partition("/")
+    repository = f"{owner}/{name}"
+    if not at or not parse_repository(repository) or not _WORKFLOW_FILE.fullmatch(workflow):
+        return "", "", ""
+    return repository, workflow, ref
+
+
 def workflow_of(build_signer: str, policy: Policy) -> tuple[str, str]:
     """The signing workflow's path and ref from a Build Signer URI the policy accepted."""
-    prefix = policy.server_url.rstrip("/") + "/" + policy.signer_repository + "/"
-    workflow, _, ref = build_signer[len(prefix) :].partition("@")
+    _, workflow, ref = signing_workflow(build_signer, policy.server_url)
     return workflow, ref
 
 

@@ -201,12 +201,12 @@ def _bundles(loaded: _Loaded, failures: list[Failure]) -> Iterator[tuple[str, by
 def _evidence(
     verifier: VerifierName, source: str, identity: SignerIdentity, artifact: Artifact, policy: Policy, raw: bytes
 ) -> Evidence:
-    workflow, signer_ref = trust_policy.workflow_of(identity.build_signer, policy)
+    repository, workflow, signer_ref = trust_policy.signing_workflow(identity.build_signer, policy.server_url)
     server = policy.server_url.rstrip("/") + "/"
     return Evidence(
         verifier=verifier,
         source=source,
-        signer_repository=policy.signer_repository,
+        signer_repository=repository,  # the policy's, or a reusable workflow's it names
         signer_workflow=workflow,
         signer_ref=signer_ref,
         source_repository=identity.source_repository[len(server) :],

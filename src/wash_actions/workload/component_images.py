@@ -16,10 +16,10 @@ this machine.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..component import interfaces
 from ..component import world as component
 from ..errors import ActionError
 from ..oci import registry
@@ -30,9 +30,6 @@ CONFIG_MEDIA_TYPE = "application/vnd.wasm.config.v0+json"
 LAYER_MEDIA_TYPE = "application/wasm"
 CONFIG_LIMIT = 1 << 20
 LAYER_LIMIT = 256 << 20  # componentize-py components are ~40 MB; nothing real is near this
-_NAME = re.compile(
-    r"[a-z][a-z0-9-]*(?::[a-z][a-z0-9-]*)+/[a-zA-Z][a-zA-Z0-9-]*(?:@[0-9A-Za-z.+-]+)?\Z|[a-zA-Z][a-zA-Z0-9-]*\Z"
-)
 
 
 class Access(NamedTuple):
@@ -63,7 +60,7 @@ def checked_names(names: Any, *, where: str, field: str) -> tuple[str, ...]:
             docs="#workloads",
         )
     for name in names:
-        if not _NAME.match(name):
+        if not interfaces.is_model_name(name):
             shown = name[:80].encode("unicode_escape").decode()
             raise ActionError(
                 what=f"{where}: the image's config names an {field[:-1]} that is not a component-model name",
