@@ -8,7 +8,11 @@ GitHub's hosted services cannot run here, so this follows their documented shape
 - ``GET /repos/{owner}/{repo}/attestations/{subject_digest}``: ``{"attestations": [{"bundle": …,
   "repository_id": …, "bundle_url": null}]}`` as GitHub's attestations API lists them, or 404;
 - ``POST /repos/{owner}/{repo}/attestations`` with ``{"bundle": …}``: 201 ``{"id": N}``, as GitHub stores
-  an attestation; the request is kept in ``stored`` for tests to inspect;
+  an attestation; the request is kept in ``stored`` for tests to inspect. While ``attestations_outage`` is set,
+  every such request is answered with that status and the body GitHub sends in an outage, ``{"message": "Server
+  Error", "documentation_url": "https://docs.github.com/rest/repos/repos#create-an-attestation"}`` (what
+  @actions/attest reports as "Failed to persist attestation: Server Error - <url>": actions/attest#78,
+  actions/attest-build-provenance#396);
 - ``GET /repos/{owner}/{repo}`` (any repository): a repository object whose ``owner.type`` is
   ``owner_types[owner]`` (default ``Organization``), the field actions/attest's ``repoOwnerIsOrg`` reads;
 - ``POST /orgs/{org}/artifacts/metadata/storage-record`` with ``{name, digest, version?, registry_url}``:
@@ -43,6 +47,7 @@ class ReleaseStore:
     attestations: dict[str, list[dict[str, object]]] = field(default_factory=dict)  # "sha256:…" -> bundles
     stored: list[dict[str, object]] = field(default_factory=list)  # POSTed attestations: repo, headers, body
     owner_types: dict[str, str] = field(default_factory=dict)  # owner -> "User" (default "Organization")
+    attestations_outage: int = 0  # a 5xx status: every POST of an attestation is answered with it
     storage_records: list[dict[str, object]] = field(default_factory=list)  # POSTed: org, body
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -182,6 +187,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"storage_records": [{"id": number}]})
             return
         if len(parts) == 4 and parts[0] == "repos" and parts[3] == "attestations":
+            if store.attestations_outage:
+                docs = "https://docs.github.com/rest/repos/repos#create-an-attestation"
+                self._json(store.attestations_outage, {"message": "Server Error", "documentation_url": docs})
+                return
             try:
                 payload = json.loads(body)
             except ValueError:

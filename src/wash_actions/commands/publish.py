@@ -13,13 +13,15 @@ from ..oci import layout, registry, source_date, tags, timestamps
 from ..oci import push as release
 from ..oci.names import check_registry, check_repository
 from ..oci.registry import Credentials
+from ..reuse import earlier_attempt, source_key
 from ..reuse import published as reuse
-from ..reuse import source_key
 from ..runner import gha, paths, transport
 from ..trust import attest_decision, sbom_inputs
 from ..trust.attest_decision import Instance
 
 if TYPE_CHECKING:  # imported where publish attests: a publish that attests nothing starts without them
+    import threading
+
     from ..trust import attest, sbom
 
 
@@ -43,6 +45,7 @@ class PublishInputs(NamedTuple):
     project: Path | None = None  # where the lock files are (build's project-path); None: the component's directory
     created: str = "commit"  # commit (the commit's time), now (wash's behaviour) or an RFC 3339 date-time
     source_key: str = ""  # build's source-key output from another job; "" = build's hand-off in this job, if any
+    rerun_attests: bool = True  # a re-run attests the digest its earlier attempt pushed (reuse/earlier_attempt.py)
 
     @property
     def image(self) -> str:
@@ -58,6 +61,8 @@ class JobContext(NamedTuple):
     server_url: str = ""
     github_repository: str = ""
     attest_instance: Instance | None = None  # not attest.Instance: the field `attest` shadows the module
+    run_id: str = ""  # GITHUB_RUN_ID: "" outside a workflow run
+    run_attempt: str = "1"  # GITHUB_RUN_ATTEMPT: above 1 on "Re-run jobs"
 
 
 class Notes(NamedTuple):
@@ -144,6 +149,7 @@ class Publish(NamedTuple):
             project=(gha.workspace() / inputs.get("project-path")).resolve() if inputs.get("project-path") else None,
             created=source_date.check_mode(inputs.get("created")),
             source_key=source_key.check_key(inputs.get("source-key")),
+            rerun_attests=inputs.bool("rerun-attests", default=True),
         )
         job = JobContext(
             api_url=gha.env("GITHUB_API_URL", "https://api.github.com"),
@@ -151,6 +157,8 @@ class Publish(NamedTuple):
             server_url=gha.env("GITHUB_SERVER_URL", "https://github.com"),
             github_repository=gha.env("GITHUB_REPOSITORY"),
             attest_instance=decision.instance,
+            run_id=gha.env("GITHUB_RUN_ID"),
+            run_attempt=gha.env("GITHUB_RUN_ATTEMPT", "1"),
         )
         return cls(given, job, Notes(plan.warnings, decision.notice, options.notices))
 
@@ -317,7 +325,7 @@ def connect(inputs: PublishInputs, source: Source) -> Connection:
     return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
 
 
-def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key: str) -> reuse.Hit | None:
+def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key: str) -> reuse.Hit | Unfinished | None:
     """The digest published before for this source, when it may be reused: it records this key and, with
     attestations on, carries provenance from this repository's workflows (verified). Otherwise None, with one
     warning that says why when something was found."""
@@ -331,6 +339,9 @@ def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key
         return hit
     why = unverified_reason(inputs, job, connection.client, hit)
     if why:
+        unfinished = earlier_attempt_of(inputs, job, connection.client, hit, key, why)
+        if unfinished is not None:
+            return unfinished
         gha.warning(
             f"Not reusing {inputs.image}@{hit.digest} (published for the same source): {why}. Publishing and "
             "attesting this build instead.",
@@ -338,6 +349,107 @@ def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key
         )
         return None
     return hit
+
+
+class Unfinished(NamedTuple):
+    """The digest an earlier attempt of this workflow run pushed and could not attest, its bytes pulled and
+    checked: this attempt attests it instead of pushing its own build."""
+
+    hit: reuse.Hit
+    record: earlier_attempt.Record
+    wasm: bytes
+
+
+def earlier_attempt_of(
+    inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit, key: str, why: str
+) -> Unfinished | None:
+    """``hit`` (found under ``key``, without this repository's provenance: ``why``) as an earlier attempt's
+    unfinished publish, when the record restored from the Actions cache says that this run pushed exactly it
+    (``reuse/earlier_attempt.py``) and its component's bytes pull and match; else None (a mismatching record or a
+    failed pull is a warning)."""
+    if job.run_attempt in ("", "1") or not inputs.rerun_attests:
+        return None
+    record = earlier_attempt.read(Path.home(), key)
+    if record is None:
+        return None
+    refused = earlier_attempt.refusal(
+        record,
+        run_id=job.run_id,
+        attempt=job.run_attempt,
+        repository=job.github_repository,
+        image=inputs.image,
+        key=key,
+        digest=hit.digest,
+    )
+    if refused:
+        gha.warning(
+            f"Not completing an earlier attempt's publish of {inputs.image}@{hit.digest}: {refused}.",
+            title="publish: re-run",
+        )
+        return None
+    try:  # the registry's bytes, checked against the layer digest as they arrive (what is attested is these)
+        wasm = client.get_blob(inputs.repository, hit.layer_digest, max_bytes=max(hit.layer_size, 0) + 1)
+    except ActionError as exc:
+        gha.warning(f"Could not pull {inputs.image}@{hit.layer_digest} ({exc.what}).", title="publish: re-run")
+        return None
+    if len(wasm) != hit.layer_size:
+        gha.warning(f"{inputs.image}@{hit.layer_digest} is not the size its manifest says.", title="publish: re-run")
+        return None
+    gha.info(
+        f"{inputs.image}@{hit.digest} ({why}) was pushed by attempt {record.attempt} of this workflow run, which "
+        "could not attest it: attesting it now instead of pushing this attempt's build."
+    )
+    return Unfinished(hit, record, wasm)
+
+
+def complete_earlier_attempt(
+    inputs: PublishInputs,
+    job: JobContext,
+    connection: Connection,
+    unfinished: Unfinished,
+    refs: list[str],
+    outputs: dict[str, str],
+    preload: threading.Thread | None,
+) -> dict[str, str]:
+    """Attest the digest an earlier attempt of this run pushed (its provenance and, as configured, an SBOM of the
+    pulled bytes), then point the tags at it. Attested before the tags move, so that a failure again leaves no
+    new tag on unattested bytes; nothing is pushed."""
+    hit, record = unfinished.hit, unfinished.record
+    previous = connection.reads.result()
+    release.check_immutable(previous, inputs.image, hit.digest, inputs.immutable)
+    bom = None
+    if inputs.sbom:  # of the bytes in the registry, not of this attempt's build
+        pulled = gha.temp_dir() / "wash-actions-attempts" / f"{hit.layer_digest.replace(':', '-')}.wasm"
+        pulled.parent.mkdir(parents=True, exist_ok=True)
+        pulled.write_bytes(unfinished.wasm)
+        project = inputs.project or inputs.component.parent
+        bom = prepare_sbom(inputs._replace(component=pulled, project=project))
+    image_ref = f"{inputs.image}@{hit.digest}"
+    outputs.update(
+        {
+            "digest": hit.digest,
+            "annotations": json.dumps(hit.annotations),
+            "image-ref": image_ref,
+            "all_digests": ",".join(hit.digest for _ in refs),
+            "sbom-path": str(bom[0]) if bom else "",
+        }
+    )
+    gha.set_outputs(outputs)
+    if preload is not None:
+        preload.join()
+    attested = attest_all(inputs, job, hit.digest, hit.manifest, bom)
+    earlier_attempt.remove(Path.home(), record.key)
+    tagged = tag(connection.client, inputs, hit.manifest, previous)
+    if gha.env("GITHUB_ARTIFACTS"):
+        gha.declare_oci_artifact(image_ref)
+    summarize(refs, hit.digest, hit.annotations, dry_run=False, tagged=tagged)
+    done = (
+        f"Completed the attestation of {image_ref}, which attempt {record.attempt} of this workflow run pushed "
+        "and could not attest; nothing was pushed."
+    )
+    gha.summary(f"### Re-run\n\n{done}\n")
+    gha.notice(done, title="publish: re-run")
+    return {**outputs, **attested}
 
 
 def unverified_reason(inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit) -> str:
@@ -470,6 +582,7 @@ def run(publish: Publish) -> dict[str, str]:
     outputs.update(
         digest=artifact.digest, annotations=json.dumps(artifact.annotations), reused="false", **{"source-key": key}
     )
+    outputs.update({"attempt-key": "", "attempt-path": ""})  # set once pushed, for a re-run (record_attempt)
     if connected is None:
         gha.info("push: false — computed the digest, tags and annotations; the registry was not contacted.")
         for ref in refs:
@@ -477,6 +590,8 @@ def run(publish: Publish) -> dict[str, str]:
         summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
         return {**outputs, "image-ref": "", "all_digests": ""}
     hit = reusable(inputs, job, connected, key) if key else None
+    if isinstance(hit, Unfinished):
+        return complete_earlier_attempt(inputs, job, connected, hit, refs, outputs, preload)
     if hit is not None:
         return publish_reused(inputs, connected, hit, refs, outputs)
     if source.pulled and inputs.attest:
@@ -495,6 +610,8 @@ def run(publish: Publish) -> dict[str, str]:
     if key:
         index(client, inputs, key, artifact.manifest)
     digest = artifact.digest
+    if key and inputs.attest and inputs.rerun_attests:  # for a re-run, should attesting below fail
+        outputs.update(record_attempt(inputs, job, key, digest))
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
         gha.declare_oci_artifact(image_ref)
@@ -508,7 +625,26 @@ def run(publish: Publish) -> dict[str, str]:
         return not_attested()
     if preload is not None:
         preload.join()
-    return attest_all(inputs, job, digest, artifact.manifest, bom)
+    attested = attest_all(inputs, job, digest, artifact.manifest, bom)
+    if outputs["attempt-key"]:
+        earlier_attempt.remove(Path.home(), key)  # attested: no re-run needs it
+    return attested
+
+
+def record_attempt(inputs: PublishInputs, job: JobContext, key: str, digest: str) -> dict[str, str]:
+    """Write the record that this attempt pushed ``digest`` for ``key``; its actions/cache key and path are the
+    outputs ``attempt-key`` and ``attempt-path`` (empty outside a workflow run)."""
+    cache = earlier_attempt.cache_key(job.run_id, key, job.run_attempt)
+    if not cache:
+        return {}
+    attempt = int(job.run_attempt)
+    record = earlier_attempt.Record(job.run_id, attempt, job.github_repository, inputs.image, key, digest)
+    try:
+        earlier_attempt.write(Path.home(), record)
+    except OSError as exc:  # the push stands; a re-run will publish its own build, as before
+        gha.info(f"Could not write the record of this attempt for a re-run ({exc.strerror or exc}).")
+        return {}
+    return {"attempt-key": cache, "attempt-path": earlier_attempt.cache_path(key)}
 
 
 def not_attested() -> dict[str, str]:
