@@ -325,7 +325,13 @@ def connect(inputs: PublishInputs, source: Source) -> Connection:
     return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
 
 
-def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key: str) -> reuse.Hit | Unfinished | None:
+def reusable(
+    inputs: PublishInputs,
+    job: JobContext,
+    connection: Connection,
+    key: str,
+    preload: threading.Thread | None = None,
+) -> reuse.Hit | Unfinished | None:
     """The digest published before for this source, when it may be reused: it records this key and, with
     attestations on, carries provenance from this repository's workflows (verified). Otherwise None, with one
     warning that says why when something was found."""
@@ -339,7 +345,7 @@ def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key
         return hit
     why = unverified_reason(inputs, job, connection.client, hit)
     if why:
-        unfinished = earlier_attempt_of(inputs, job, connection.client, hit, key, why)
+        unfinished = earlier_attempt_of(inputs, job, connection.client, hit, key, why, preload)
         if unfinished is not None:
             return unfinished
         gha.warning(
@@ -361,7 +367,13 @@ class Unfinished(NamedTuple):
 
 
 def earlier_attempt_of(
-    inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit, key: str, why: str
+    inputs: PublishInputs,
+    job: JobContext,
+    client: registry.Registry,
+    hit: reuse.Hit,
+    key: str,
+    why: str,
+    preload: threading.Thread | None = None,
 ) -> Unfinished | None:
     """``hit`` (found under ``key``, without this repository's provenance: ``why``) as an earlier attempt's
     unfinished publish, when the record restored from the Actions cache says that this run pushed exactly it
@@ -382,6 +394,8 @@ def earlier_attempt_of(
         digest=hit.digest,
     )
     if not refused:  # the record says so; its token must prove it (a cache writer cannot mint one for this run)
+        if preload is not None:
+            preload.join()  # the token request uses sigstore's lock (the id package), which it may be installing
         refused = earlier_attempt.proof_refusal(record, own_token())
     if refused:
         gha.warning(
@@ -601,7 +615,7 @@ def run(publish: Publish) -> dict[str, str]:
             gha.info(f"  would publish {ref}@{artifact.digest}")
         summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
         return {**outputs, "image-ref": "", "all_digests": ""}
-    hit = reusable(inputs, job, connected, key) if key else None
+    hit = reusable(inputs, job, connected, key, preload) if key else None
     if isinstance(hit, Unfinished):
         return complete_earlier_attempt(inputs, job, connected, hit, refs, outputs, preload)
     if hit is not None:
