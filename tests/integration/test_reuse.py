@@ -256,3 +256,15 @@ def test_the_digest_command_re_derives_a_digest_with_its_source_key(publish, reg
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1777636800")  # the time run_command gives publish
     assert digest.run([str(builds[0]), "--source-key", KEY]) == run.outputs["digest"]
     assert digest.run([str(builds[0])]) != run.outputs["digest"]
+
+
+def test_pull_layer_gives_the_layers_bytes_checked_or_says_why_not(registry) -> None:
+    client = oci.Registry(registry.host, insecure=True)
+    body = b"\0asm\x0d\x00\x01\x00" + b"component" * 100
+    blob = client.upload_blob("acme/pulled", body)
+    hit = reuse.Hit(oci.Manifest(b"{}", "", "sha256:" + "0" * 64), {}, blob.digest, len(body))
+    assert reuse.pull_layer(client, "acme/pulled", hit) == body
+    short = reuse.pull_layer(client, "acme/pulled", hit._replace(layer_size=len(body) + 1))
+    assert short == f"{registry.host}/acme/pulled@{blob.digest} is not the size its manifest says"
+    missing = reuse.pull_layer(client, "acme/pulled", hit._replace(layer_digest="sha256:" + "e" * 64))
+    assert isinstance(missing, str) and missing.startswith(f"could not pull {registry.host}/acme/pulled@sha256:eee")

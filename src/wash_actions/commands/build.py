@@ -393,13 +393,9 @@ def pull_reused(
         gha.warning("wash config show did not name build.component_path; building.", title="build: reuse")
         return None
     check_component_path(component, inputs.project, inputs.workspace or inputs.project)
-    try:
-        wasm = client.get_blob(target.repository, hit.layer_digest, max_bytes=max(hit.layer_size, 0) + 1)
-    except ActionError as exc:
-        gha.warning(f"Could not pull {image}@{hit.layer_digest}: {exc.what}. Building.", title="build: reuse")
-        return None
-    if len(wasm) != hit.layer_size:
-        gha.warning(f"{image}@{hit.layer_digest} is not the size its manifest says. Building.", title="build: reuse")
+    wasm = reuse.pull_layer(client, target.repository, hit)
+    if isinstance(wasm, str):
+        gha.warning(f"Not reusing an earlier build: {wasm}. Building.", title="build: reuse")
         return None
     component.parent.mkdir(parents=True, exist_ok=True)
     component.write_bytes(wasm)

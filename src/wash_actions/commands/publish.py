@@ -403,13 +403,9 @@ def earlier_attempt_of(
             title="publish: re-run",
         )
         return None
-    try:  # the registry's bytes, checked against the layer digest as they arrive (what is attested is these)
-        wasm = client.get_blob(inputs.repository, hit.layer_digest, max_bytes=max(hit.layer_size, 0) + 1)
-    except ActionError as exc:
-        gha.warning(f"Could not pull {inputs.image}@{hit.layer_digest} ({exc.what}).", title="publish: re-run")
-        return None
-    if len(wasm) != hit.layer_size:
-        gha.warning(f"{inputs.image}@{hit.layer_digest} is not the size its manifest says.", title="publish: re-run")
+    wasm = reuse.pull_layer(client, inputs.repository, hit)  # what is attested is these bytes, checked
+    if isinstance(wasm, str):
+        gha.warning(f"Not completing an earlier attempt's publish: {wasm}.", title="publish: re-run")
         return None
     gha.info(
         f"{inputs.image}@{hit.digest} ({why}) was pushed by attempt {record.attempt} of this workflow run, which "

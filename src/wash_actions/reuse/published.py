@@ -137,6 +137,19 @@ class Lookup:
         return self._outcome
 
 
+def pull_layer(client: Registry, repository: str, hit: Hit) -> bytes | str:
+    """The component published for a hit: its layer's bytes, checked against the layer digest as they arrive and
+    against the size the manifest gives; or why they could not be had (a string)."""
+    image = f"{client.host}/{repository}"
+    try:
+        wasm = client.get_blob(repository, hit.layer_digest, max_bytes=max(hit.layer_size, 0) + 1)
+    except ActionError as exc:
+        return f"could not pull {image}@{hit.layer_digest}: {exc.what}"
+    if len(wasm) != hit.layer_size:
+        return f"{image}@{hit.layer_digest} is not the size its manifest says"
+    return wasm
+
+
 def signer_policy(github_repository: str, server_url: str, action_repository: str = "") -> Policy:
     """Whose provenance makes a digest reusable: a run of ``github_repository`` signed by one of its own workflows
     or by :data:`REUSABLE_WORKFLOW` of ``action_repository`` (the wash-actions repository this step runs from; any
