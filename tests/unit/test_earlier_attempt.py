@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,69 @@ def test_a_record_keeps_its_token(tmp_path: Path, github: Issuer) -> None:
     record = proved(github)
     earlier_attempt.write(tmp_path, record)
     assert earlier_attempt.read(tmp_path, KEY) == record
+
+
+@contextlib.contextmanager
+def issuer_files(files: dict[str, object]):
+    """A plain HTTP server on loopback serving ``files`` (name → JSON document) as an issuer's discovery and JWKS;
+    yields its base URL. ``{BASE}`` in a document's text is replaced by that URL."""
+    import functools
+    import http.server
+    import tempfile
+    import threading
+
+    with tempfile.TemporaryDirectory() as directory:
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        for name, document in files.items():
+            (Path(directory) / name).write_text(json.dumps(document).replace("{BASE}", base))
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield base
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+
+
+def test_the_issuers_keys_are_read_from_its_discovery_document(github: Issuer, monkeypatch) -> None:
+    from wash_actions.trust import run_token
+
+    other = {"kty": "EC", "kid": "ec-1", "crv": "P-256"}  # not an RSA key: left out
+    files = {"configuration": {"issuer": ISSUER, "jwks_uri": "{BASE}/jwks"}, "jwks": {"keys": [github.jwk(), other]}}
+    with issuer_files(files) as base:
+        monkeypatch.setenv(run_token.DISCOVERY_ENV, f"{base}/configuration")
+        assert run_token.keys(ISSUER) == {github.kid: github.jwk()}
+        with pytest.raises(run_token.Invalid, match=re.escape(f"is for {ISSUER!r}, not")):
+            run_token.keys("https://ghes.example/_services/token")
+        monkeypatch.setenv(run_token.DISCOVERY_ENV, f"{base}/missing")
+        with pytest.raises(run_token.Invalid, match="could not be read"):
+            run_token.keys(ISSUER)
+    monkeypatch.delenv(run_token.DISCOVERY_ENV)
+    assert run_token.discovery_url(ISSUER) == f"{ISSUER}/.well-known/openid-configuration"
+    ghes = "https://ghes.example/_services/token"
+    assert run_token.discovery_url(ghes) == f"{ghes}/.well-known/openid-configuration"
+
+
+def test_a_configuration_without_keys_is_refused(monkeypatch) -> None:
+    from wash_actions.trust import run_token
+
+    with issuer_files(
+        {"no-uri": {"issuer": ISSUER}, "list": [], "c": {"issuer": ISSUER, "jwks_uri": "{BASE}/list"}}
+    ) as base:
+        monkeypatch.setenv(run_token.DISCOVERY_ENV, f"{base}/no-uri")
+        with pytest.raises(run_token.Invalid, match="names no jwks_uri"):
+            run_token.keys(ISSUER)
+        monkeypatch.setenv(run_token.DISCOVERY_ENV, f"{base}/c")
+        with pytest.raises(run_token.Invalid, match="is not a JSON object"):
+            run_token.keys(ISSUER)
+
+
+def test_no_token_endpoint_means_no_token(monkeypatch) -> None:
+    from wash_actions.trust import run_token
+
+    monkeypatch.delenv("ACTIONS_ID_TOKEN_REQUEST_URL", raising=False)
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "x")
+    assert run_token.request("wash-actions-rerun") == ""
