@@ -255,6 +255,19 @@ def test_rs256_verification_with_the_standard_library(github: Issuer) -> None:
     assert not run_token.rs256_valid(token.signed, token.signature, {"kty": "RSA"})
 
 
+def test_a_key_shorter_than_rs256_allows_is_refused() -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    from wash_actions.trust import run_token
+
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    numbers = weak.public_key().public_numbers()
+    jwk = {"kty": "RSA", "n": _b64(numbers.n.to_bytes(128, "big")), "e": _b64(numbers.e.to_bytes(3, "big"))}
+    signature = weak.sign(b"a.b", padding.PKCS1v15(), hashes.SHA256())
+    assert not run_token.rs256_valid(b"a.b", signature, jwk)  # RFC 7518: 2048 bits or more
+
+
 def test_a_record_keeps_its_token(tmp_path: Path, github: Issuer) -> None:
     record = proved(github)
     earlier_attempt.write(tmp_path, record)

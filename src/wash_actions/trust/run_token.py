@@ -137,7 +137,7 @@ def rs256_valid(signed: bytes, signature: bytes, jwk: dict[str, Any]) -> bool:
     except (KeyError, TypeError, ValueError):
         return False
     size = (modulus.bit_length() + 7) // 8
-    if modulus < 1 << 1023 or exponent < 3 or len(signature) != size:  # RS256 asks for 2048-bit keys
+    if modulus.bit_length() < 2048 or exponent < 3 or len(signature) != size:  # RFC 7518 section 3.3: 2048 or more
         return False
     value = int.from_bytes(signature, "big")
     if value >= modulus:
