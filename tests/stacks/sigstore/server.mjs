@@ -10,7 +10,8 @@
  *   TSA      POST /api/v1/timestamp            RFC 3161: DER TimeStampReq in, DER TimeStampResp out
  *                                              (GET /api/v1/timestamp/certchain)
  *   OIDC     GET  /oidc/token?...&audience=X   like GitHub's ACTIONS_ID_TOKEN_REQUEST_URL endpoint
- *                                              (GET /oidc/.well-known/openid-configuration, /oidc/jwks)
+ *                                              (GET /oidc/.well-known/openid-configuration, /oidc/jwks;
+ *                                              POST /oidc/job: a job's own request credential and claims)
  *
  * The certificate authority, CT log, transparency log and timestamp authority are the ones of
  * @sigstore/mock; this file bridges what the mock does not do the way real clients
@@ -221,6 +222,7 @@ class SigstoreStack {
     this.instance = instance;
     this.claims = claims;
     this.requestToken = requestToken;
+    this.jobs = new Map(); // a job's ACTIONS_ID_TOKEN_REQUEST_TOKEN -> the claims of that job's tokens
     this.identity = `https://github.com/${claims.job_workflow_ref}`;
     this.entries = new Map(); // uuid -> Rekor v1 entry response
     this.started = new Date();
@@ -261,17 +263,32 @@ class SigstoreStack {
   // ---- OIDC (GitHub Actions' ID token request endpoint) ----
 
   async oidcToken(req, query) {
-    if (bearer(req) !== this.requestToken) {
+    const credential = bearer(req);
+    const claims = credential === this.requestToken ? this.claims : this.jobs.get(credential);
+    if (!claims) {
       throw new HttpError(401, 'bad or missing ACTIONS_ID_TOKEN_REQUEST_TOKEN bearer credential');
     }
-    const audience = query.get('audience') || `https://github.com/${this.claims.repository_owner}`;
-    return { value: await this.mintToken(audience) };
+    const audience = query.get('audience') || `https://github.com/${claims.repository_owner}`;
+    return { value: await this.mintToken(audience, claims) };
   }
 
-  async mintToken(audience) {
+  /**
+   * A job of another workflow run or attempt (POST /oidc/job, the stack's bearer credential): GitHub gives each
+   * job its own ACTIONS_ID_TOKEN_REQUEST_TOKEN, and every token requested with it carries that job's claims
+   * (run_id, run_attempt, ...). The claims given override the stack's own; the answer is the job's credential.
+   */
+  job(req, body) {
+    if (bearer(req) !== this.requestToken) throw new HttpError(401, 'bad or missing bearer credential');
+    const { claims = {} } = parseJSON(body);
+    const credential = crypto.randomBytes(24).toString('hex');
+    this.jobs.set(credential, { ...this.claims, ...claims });
+    return { requestToken: credential };
+  }
+
+  async mintToken(audience, claims = this.claims) {
     const key = this.oidcKeys.privateKey;
     const now = Math.floor(Date.now() / 1000);
-    return new jose.SignJWT({ ...this.claims, jti: crypto.randomUUID() })
+    return new jose.SignJWT({ ...claims, jti: crypto.randomUUID() })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.oidcKid })
       .setIssuer(GITHUB_ISSUER)
       .setAudience(audience)
@@ -551,6 +568,8 @@ async function route(stack, req, body) {
       return json(await stack.oidcToken(req, url.searchParams));
     case 'GET /oidc/.well-known/openid-configuration':
       return json({ issuer: GITHUB_ISSUER, jwks_uri: `${stack.url}/oidc/jwks`, id_token_signing_alg_values_supported: ['RS256'] });
+    case 'POST /oidc/job':
+      return json(stack.job(req, body));
     case 'POST /oidc/mint':
       return json(await stack.mint(req, body));
     case 'GET /oidc/jwks':
