@@ -213,28 +213,14 @@ def test_a_provisioned_python_is_remembered_by_the_step_that_first_uses_it(stdli
         "WASHACTIONS_PYTHON": str(REAL_PYTHON),
         "GITHUB_ENV": str(github_env),
     }
-    bash = shutil.which("bash") or "bash"
-    proc = subprocess.run(
-        [bash, str(stdlib_action / "scripts" / "wash-actions"), "build", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert parse_command_file(github_env.read_text()) == {"WASHACTIONS_PYTHON_FOUND": str(REAL_PYTHON)}
-    # once remembered, the same interpreter is not written again
-    env["WASHACTIONS_PYTHON_FOUND"] = str(REAL_PYTHON)
-    github_env.write_text("")
-    proc = subprocess.run(
-        [bash, str(stdlib_action / "scripts" / "wash-actions"), "build", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert github_env.read_text() == ""
+    command = [shutil.which("bash") or "bash", str(stdlib_action / "scripts" / "wash-actions"), "build", "0"]
+    for remembered, written in (("", {"WASHACTIONS_PYTHON_FOUND": str(REAL_PYTHON)}), (str(REAL_PYTHON), {})):
+        github_env.write_text("")  # once remembered, the same interpreter is not written again
+        proc = subprocess.run(
+            command, env={**env, "WASHACTIONS_PYTHON_FOUND": remembered}, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert parse_command_file(github_env.read_text()) == written
 
 
 def test_interpreter_from_the_first_step_is_checked_too(tmp_path):
