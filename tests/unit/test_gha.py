@@ -305,3 +305,8 @@ def test_summary_text_renders_as_the_literal_value(value: str, render: str) -> N
         assert out == f"<p><code>{html.escape(flat, quote=False)}</code></p>"
     else:
         assert out == f"<p>{html.escape(flat, quote=False)}</p>"
+
+
+@pytest.mark.parametrize(("attempt", "rerun"), [("", False), ("1", False), ("2", True), ("12", True)])
+def test_is_rerun(attempt: str, rerun: bool) -> None:
+    assert gha.is_rerun(attempt) is rerun

@@ -379,7 +379,7 @@ def earlier_attempt_of(
     unfinished publish, when the record restored from the Actions cache says that this run pushed exactly it
     (``reuse/earlier_attempt.py``) and its component's bytes pull and match; else None (a mismatching record or a
     failed pull is a warning)."""
-    if job.run_attempt in ("", "1") or not inputs.rerun_attests:
+    if not gha.is_rerun(job.run_attempt) or not inputs.rerun_attests:
         return None
     record = earlier_attempt.read(Path.home(), key)
     if record is None:

@@ -31,7 +31,7 @@ class CacheInputs:
         oidc = bool(gha.env("ACTIONS_ID_TOKEN_REQUEST_URL"))
         pushes = inputs.get("push").lower() != "false"
         signs = pushes and (mode == "true" or (mode == "auto" and oidc))
-        rerun = gha.env("GITHUB_RUN_ATTEMPT", "1") not in ("", "1") and inputs.get("rerun-attests").lower() != "false"
+        rerun = gha.is_rerun(gha.env("GITHUB_RUN_ATTEMPT", "1")) and inputs.get("rerun-attests").lower() != "false"
         if not (signs and rerun):
             return cls(signs=signs)
         # a re-run only (uncommon): a first attempt loads none of this

@@ -74,12 +74,17 @@ def audience(image: str, digest: str, key: str) -> str:
     return f"{AUDIENCE_PREFIX}sha256:{named}"
 
 
+def _slot(key: str) -> str:
+    """The directory and cache-key part that name ``key``: its first hex digits, as its tag does."""
+    return key.removeprefix("sha256:")[:TAG_HEX]
+
+
 def cache_prefix(run_id: str, key: str) -> str:
     """The actions/cache key of every record of ``key``'s build in run ``run_id``, less the attempt that wrote it
     ("" without a run id or a key): a restore asks for this prefix and gets the latest attempt's record."""
     if not run_id.isdigit() or not KEY.match(key):
         return ""
-    return f"{CACHE_PREFIX}{run_id}-{key.removeprefix('sha256:')[:TAG_HEX]}-"
+    return f"{CACHE_PREFIX}{run_id}-{_slot(key)}-"
 
 
 def cache_key(run_id: str, key: str, attempt: str) -> str:
@@ -94,12 +99,12 @@ def cache_path(key: str) -> str:
     written), so it must read the same on every runner the re-run may land on: under ``~``, which actions/cache
     expands to the home directory, not under ``RUNNER_TEMP``, whose path differs between self-hosted runners (and
     under act, between runs)."""
-    return f"{HOME_DIR}/{key.removeprefix('sha256:')[:TAG_HEX]}"
+    return f"{HOME_DIR}/{_slot(key)}"
 
 
 def place(home: Path, key: str) -> Path:
     """Where :func:`cache_path` is on this machine, whose home directory is ``home``."""
-    return home.joinpath(*HOME_DIR.removeprefix("~/").split("/"), key.removeprefix("sha256:")[:TAG_HEX])
+    return home.joinpath(*HOME_DIR.removeprefix("~/").split("/"), _slot(key))
 
 
 def write(home: Path, record: Record) -> Path:

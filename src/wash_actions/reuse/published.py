@@ -35,10 +35,10 @@ if TYPE_CHECKING:
 
 LOOKUP_SECONDS = 20.0
 REVISION = "org.opencontainers.image.revision"
-# wash-actions' reusable workflow, in the wash-actions repository (.github/workflows/wasm-component.yml)
+# wash-actions' reusable workflow, in the wash-actions repository (.github/workflows/wasm-component.yml); which
+# repository that is comes from ``gha.ACTION_REPOSITORY_ENV``: the runner sets it from the step's ``uses:``, also
+# when the reusable workflow's ``$/actions/...`` resolved it to its own repository.
 REUSABLE_WORKFLOW = ".github/workflows/wasm-component.yml"
-# The repository of the action this step runs (``gha.ACTION_REPOSITORY_ENV``): the runner sets it from the step's
-# ``uses:``, also when the reusable workflow's ``$/actions/...`` resolved it to its own repository.
 
 
 class Hit(NamedTuple):

@@ -88,6 +88,11 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, "") or default
 
 
+def is_rerun(attempt: str) -> bool:
+    """Whether ``attempt`` (``GITHUB_RUN_ATTEMPT``: "1" on a run's first attempt, "" outside a run) is a re-run."""
+    return attempt not in ("", "1")
+
+
 _EVENTS: dict[str, dict[str, object]] = {}
 
 
