@@ -634,7 +634,7 @@ def test_reuses_what_the_reusable_workflow_published_for_this_repository(
             "no-actions",
             {"repository": "acme/hello-world", "job_workflow_ref": CALLED},
             "",
-            f"https://github.com/{CALLED} is not a acme/hello-world workflow",
+            f"https://github.com/{CALLED} is not a workflow of acme/hello-world",
             id="no-action-repository",
         ),
     ],

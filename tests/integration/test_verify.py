@@ -73,7 +73,12 @@ def publish(monkeypatch, capfd, tmp_path, built_python, release_server, user_sig
 @pytest.fixture
 def verify(monkeypatch, capfd, tmp_path, user_sigstore):
     def run(
-        inputs: dict[str, str], *, trust: Path | None = None, workspace: Path | None = None, name: str = "v"
+        inputs: dict[str, str],
+        *,
+        trust: Path | None = None,
+        workspace: Path | None = None,
+        name: str = "v",
+        env: dict[str, str] | None = None,
     ) -> Run:
         env = {
             "PATH": f"{GH.parent}{os.pathsep}{os.environ['PATH']}",
@@ -81,6 +86,7 @@ def verify(monkeypatch, capfd, tmp_path, user_sigstore):
             "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG": "",
             "GITHUB_SERVER_URL": "https://github.com",
             "WASHACTIONS_ROOT": str(ROOT),
+            **(env or {}),
         }
         return run_command(
             "verify",
@@ -219,6 +225,77 @@ def test_refuses_with_one_clear_error_as_gh_does(
             "acme/hello-world",
         )
         assert verify({"images": reference}, name="default").code == 0
+
+
+# wash-actions' reusable workflow (uses: wash-actions/wash-actions/.github/workflows/wasm-component.yml@v1) called by
+# acme/hello-world's component.yml: GitHub's token names the called file in job_workflow_ref (Fulcio's Build Signer
+# URI and SAN) and the caller in repository (the Source Repository URI) and workflow_ref.
+ACTIONS = "wash-actions/wash-actions"
+CALLED = {
+    "repository": "acme/hello-world",
+    "ref": "refs/heads/main",
+    "workflow_ref": f"acme/hello-world/{WORKFLOW}@refs/heads/main",
+    "job_workflow_ref": f"{ACTIONS}/.github/workflows/wasm-component.yml@refs/tags/v1",
+}
+
+
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+@pytest.mark.parametrize(
+    ("inputs", "action_repository", "refused"),
+    [
+        pytest.param({}, ACTIONS, "", id="default"),
+        # the run's ref is main; the reusable workflow's own ref (refs/tags/v1) is the version the caller pinned
+        pytest.param({"source-ref": "refs/heads/main"}, ACTIONS, "", id="run-ref"),
+        pytest.param({"source-ref": "refs/tags/v*"}, ACTIONS, "the run's ref refs/heads/main", id="run-ref-refused"),
+        pytest.param({}, "mallory/wash-actions", "is not a workflow of acme/hello-world", id="another-wash-actions"),
+        pytest.param({}, "", "is not a workflow of acme/hello-world", id="action-repository-unknown"),
+        pytest.param(
+            {"signer-workflow": WORKFLOW},
+            ACTIONS,
+            "wasm-component.yml@refs/tags/v1 is not a workflow of acme/hello-world",
+            id="one-workflow-file-required",
+        ),
+        pytest.param(
+            {"signer-repository": "acme/other"}, ACTIONS, "source repository is", id="another-signer-repository"
+        ),
+    ],
+)
+def test_what_the_reusable_workflow_attested_for_this_repository(
+    verify, registry, user_sigstore, monkeypatch, tmp_path, verifier, inputs, action_repository, refused
+):
+    """Provenance the reusable workflow signed for a run of the signer repository counts when verify runs from that
+    wash-actions repository and no one workflow file is required, through gh and sigstore-python alike; gh's own
+    verdict on the same image (the oracle) agrees with each identity."""
+    from tests.integration.test_setup_wash import path_for
+
+    client = registry_module.Registry(registry.host, insecure=True)
+    repository = f"acme/reusable-verify-{verifier}-{abs(hash(str((inputs, action_repository)))) % 100_000}"
+    image = push_image(client, repository, f"\0asm reusable {verifier} {inputs} {action_repository}".encode())
+    attach(client, repository, image, user_sigstore, monkeypatch, claims=CALLED)
+    reference = f"{registry.host}/{repository}:v1"
+    env = {"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": action_repository}
+    run = verify({"images": reference, **inputs}, env=env)
+    if refused:
+        line = assert_one_clear_error(run, repository)
+        assert refused in line, line
+        return
+    assert run.code == 0, run.stdout
+    verified = json.loads(run.outputs["verified"])[0]
+    assert verified["verifier"] == {"gh": "gh", "sigstore": "sigstore-python"}[verifier]
+    assert verified["signer-repository"] == ACTIONS
+    assert verified["signer-workflow"] == ".github/workflows/wasm-component.yml"
+    assert verified["source-ref"] == "refs/heads/main"
+    digest = client.resolve(repository, "v1")
+    called = f"{ACTIONS}/.github/workflows/wasm-component.yml"
+    assert oracle(
+        f"{registry.host}/{repository}@{digest}",
+        user_sigstore.trust_config_path,
+        tmp_path,
+        "--repo",
+        "acme/hello-world",
+        "--signer-workflow",
+        called,
+    )
 
 
 def test_several_failing_images_are_one_error_naming_each(verify, registry, user_sigstore, monkeypatch):

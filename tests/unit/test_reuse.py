@@ -96,7 +96,7 @@ def run_of(build_signer: str, source: str = THIS, owner: str = "") -> SignerIden
         pytest.param(run_of(CALLED, owner="mallory"), "owner is", id="another-owner"),
         pytest.param(
             run_of(f"{ACTIONS}/.github/workflows/release.yml@refs/heads/main"),
-            "is not a acme/hello-world workflow or wash-actions/wash-actions/.github/workflows/wasm-component.yml",
+            "is not a workflow of acme/hello-world or wash-actions/wash-actions/.github/workflows/wasm-component.yml",
             id="another-wash-actions-workflow",
         ),
         pytest.param(
@@ -130,7 +130,7 @@ def test_without_the_action_repository_only_this_repositorys_workflows_sign() ->
     for given in ("", "not a repository", "a/b/c", "../x"):
         policy = published.signer_policy(THIS, "", given)
         assert policy.reusable_workflows == () and policy.server_url == "https://github.com"
-        assert "is not a acme/hello-world workflow" in identity_problem(run_of(CALLED), policy)
+        assert "is not a workflow of acme/hello-world" in identity_problem(run_of(CALLED), policy)
         assert identity_problem(run_of(f"{THIS}/.github/workflows/component.yml@refs/heads/main"), policy) == ""
 
 

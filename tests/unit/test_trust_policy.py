@@ -34,6 +34,7 @@ def signer(
     repo: str = "acme/app",
     source: str = "acme/app",
     server: str = GH,
+    source_ref: str = "",
 ) -> SignerIdentity:
     build_signer = f"{server}{repo}/{workflow}@{ref}"
     return SignerIdentity(
@@ -41,7 +42,7 @@ def signer(
         issuer="https://token.actions.githubusercontent.com",
         build_signer=build_signer,
         source_repository=server + source,
-        source_ref=ref,
+        source_ref=source_ref or ref,
         owner=server + source.split("/")[0],
     )
 
@@ -114,7 +115,7 @@ def test_the_generic_policy(policy: Policy, identity: SignerIdentity, problem: s
     ],
 )
 def test_only_a_workflow_file_of_the_repository_signs(workflow: str) -> None:
-    assert "is not a acme/app workflow" in identity_problem(signer(workflow), Policy("acme/app"))
+    assert "is not a workflow of acme/app" in identity_problem(signer(workflow), Policy("acme/app"))
 
 
 @pytest.mark.parametrize(
@@ -199,7 +200,7 @@ SHARED = "acme/shared/.github/workflows/build.yml"
         (
             Policy("acme/app", reusable_workflows=(SHARED,)),
             signer(".github/workflows/other.yml", repo="acme/shared"),
-            "is not a acme/app workflow or acme/shared/.github/workflows/build.yml",
+            "is not a workflow of acme/app or acme/shared/.github/workflows/build.yml",
         ),
         (
             Policy("acme/app", reusable_workflows=(SHARED,)),
@@ -222,7 +223,18 @@ SHARED = "acme/shared/.github/workflows/build.yml"
             signer(".github/workflows/ci.yml"),
             "not .github/workflows/release.yml",
         ),
-        # ref patterns apply to the reusable workflow's ref too
+        # the run's ref patterns bind the run, not the version of the reusable workflow it called (a tag, a commit)
+        (
+            Policy("acme/app", reusable_workflows=(SHARED,), source_refs=("refs/heads/main",)),
+            signer(".github/workflows/build.yml", repo="acme/shared", ref="refs/tags/v1", source_ref="refs/heads/main"),
+            "",
+        ),
+        (
+            Policy("acme/app", reusable_workflows=(SHARED,), source_refs=("refs/heads/main",)),
+            signer(".github/workflows/build.yml", repo="acme/shared", ref="refs/heads/main", source_ref="refs/tags/v1"),
+            "the run's ref refs/tags/v1 is not refs/heads/main",
+        ),
+        # explicit signer ref patterns apply to the reusable workflow's ref too
         (
             Policy("acme/app", reusable_workflows=(SHARED,), signer_refs=("refs/tags/v*",)),
             signer(".github/workflows/build.yml", repo="acme/shared", ref="refs/heads/main"),

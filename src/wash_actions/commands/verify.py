@@ -24,7 +24,14 @@ from ..oci import references, registry
 from ..oci.references import ImageRef
 from ..runner import extras, gha, transport
 from ..trust import verifier
-from ..trust.policy import SBOM_PREDICATE_TYPES, SLSA_PROVENANCE_V1, Policy, check_pattern, parse_repository
+from ..trust.policy import (
+    SBOM_PREDICATE_TYPES,
+    SLSA_PROVENANCE_V1,
+    Policy,
+    check_pattern,
+    parse_repository,
+    wash_actions_reusable,
+)
 
 DOCS = "#verify"
 T = TypeVar("T")
@@ -93,6 +100,9 @@ class VerifyInputs:
             source_refs=refs,
             predicate_type=inputs.get("predicate-type", SLSA_PROVENANCE_V1),
             server_url=server,
+            # any workflow of the signer repository may call wash-actions' reusable workflow, which then signs as
+            # itself for that repository's run: it counts too unless one workflow file is required
+            reusable_workflows=() if workflow else wash_actions_reusable(gha.env(gha.ACTION_REPOSITORY_ENV)),
         )
         return cls(
             images=images,

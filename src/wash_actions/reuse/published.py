@@ -9,8 +9,9 @@ only an index: anyone who can push may move it, so a hit counts only when
   (:func:`check_manifest`: a tag moved to another source's digest, or a key prefix shared by chance, is refused);
 - with attestations on, the digest carries SLSA provenance signed by this repository's workflows, verified (the
   command asks :mod:`verifier`): a registry writer cannot plant a build, and a fork's signature does not count.
-  One more signer counts (:func:`signer_policy`): wash-actions' reusable workflow (:data:`REUSABLE_WORKFLOW`) of the
-  wash-actions repository this very step runs from, called by this repository. Its runs sign with the reusable
+  One more signer counts (:func:`signer_policy`): wash-actions' reusable workflow
+  (:data:`trust.policy.REUSABLE_WORKFLOW`) of the wash-actions repository this very step runs from, called by this
+  repository. Its runs sign with the reusable
   workflow's identity (Fulcio's Build Signer URI is the called workflow) while their Source Repository is the
   caller's, so without it nothing the reusable workflow published would ever be reused.
 
@@ -35,10 +36,6 @@ if TYPE_CHECKING:
 
 LOOKUP_SECONDS = 20.0
 REVISION = "org.opencontainers.image.revision"
-# wash-actions' reusable workflow, in the wash-actions repository (.github/workflows/wasm-component.yml); which
-# repository that is comes from ``gha.ACTION_REPOSITORY_ENV``: the runner sets it from the step's ``uses:``, also
-# when the reusable workflow's ``$/actions/...`` resolved it to its own repository.
-REUSABLE_WORKFLOW = ".github/workflows/wasm-component.yml"
 
 
 class Hit(NamedTuple):
@@ -152,12 +149,11 @@ def pull_layer(client: Registry, repository: str, hit: Hit) -> bytes | str:
 
 def signer_policy(github_repository: str, server_url: str, action_repository: str = "") -> Policy:
     """Whose provenance makes a digest reusable: a run of ``github_repository`` signed by one of its own workflows
-    or by :data:`REUSABLE_WORKFLOW` of ``action_repository`` (the wash-actions repository this step runs from; any
-    ref), never another file of it, another repository's workflow or a run of another repository (a fork)."""
-    from ..trust.policy import Policy, parse_repository
+    or by :data:`trust.policy.REUSABLE_WORKFLOW` of ``action_repository`` (the wash-actions repository this step runs
+    from; any ref), never another file of it, another repository's workflow or a run of another repository (a fork)."""
+    from ..trust.policy import Policy, wash_actions_reusable
 
-    actions = parse_repository(action_repository)
-    reusable = (f"{actions}/{REUSABLE_WORKFLOW}",) if actions else ()
+    reusable = wash_actions_reusable(action_repository)
     called = f" or {reusable[0]} called from it" if reusable else ""
     return Policy(
         github_repository,

@@ -140,7 +140,8 @@ def docker_config_dir() -> Path:
 
 # The repository of the action a step runs: every step maps ``github.action_repository`` here in its env:, the one
 # way a composite's run: step learns it (the runner clears GITHUB_ACTION_REPOSITORY there; actions/runner
-# src/Runner.Worker/ActionRunner.cs, issue #2473).
+# src/Runner.Worker/ActionRunner.cs, issue #2473). It names the repository of the step's ``uses:``, also when the
+# reusable workflow's ``$/actions/...`` resolved it to its own repository.
 ACTION_REPOSITORY_ENV = "WASHACTIONS_ACTION_REPOSITORY"
 
 

@@ -37,6 +37,10 @@ TRUST_CONFIG_ENV = "WASHACTIONS_SIGSTORE_TRUST_CONFIG"
 # The trust configuration of GitHub's own Sigstore instance (Fulcio + timestamp authority, no Rekor) when it is
 # not production's (tests): publish signs with it, the verifiers also trust its root.
 GITHUB_TRUST_CONFIG_ENV = "WASHACTIONS_GITHUB_SIGNING_TRUST_CONFIG"
+# wash-actions' reusable workflow, in the wash-actions repository: its runs sign as this file (Fulcio's Build Signer
+# URI) for the repository that called it (the Source Repository). Which wash-actions repository that is comes from
+# the step itself (``gha.ACTION_REPOSITORY_ENV``): see :func:`wash_actions_reusable`.
+REUSABLE_WORKFLOW = ".github/workflows/wasm-component.yml"
 
 # Fulcio's certificate extensions: each a DER UTF8String.
 OID_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"  # the token's iss
@@ -79,7 +83,7 @@ class Policy(NamedTuple):
     repository called from elsewhere is refused); ``signer_workflow``: a workflow path in the signer repository
     (``.github/workflows/release.yml``; "" = any workflow file); ``source_refs``: glob patterns the run's ref must
     match (``refs/tags/v*``; () = any ref); ``signer_refs``: patterns for the ref of the signing workflow (None =
-    ``source_refs``); ``predicate_type``: the in-toto predicate type the statement must carry; ``issuer``: the
+    ``source_refs`` for the signer repository's workflows, any ref for a reusable workflow of another repository); ``predicate_type``: the in-toto predicate type the statement must carry; ``issuer``: the
     OIDC issuer; ``server_url``: the GitHub server whose URLs the certificate names; ``reusable_workflows``: workflow
     files of other repositories (``owner/repo/.github/workflows/file.yml``, any ref) that also sign, each only for a
     run of the source repository that called it (their Build Signer URI is in their own repository, the Source
@@ -207,7 +211,8 @@ def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> 
         return f"the source repository's owner is {identity.owner}"
     signer = identity.build_signer
     repository, workflow, signer_ref = signing_workflow(signer, policy.server_url)
-    if not _named_reusable(repository, workflow, policy):  # else: called from the source repository (checked above)
+    reusable = _named_reusable(repository, workflow, policy)
+    if not reusable:  # else: called from the source repository (checked above)
         if not repository or not _same(repository, policy.signer_repository):
             return f"the signing workflow {signer or '(none)'} is not {_signers_text(policy)}"
         if policy.signer_workflow and workflow != policy.signer_workflow:
@@ -216,10 +221,19 @@ def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> 
         return f"the certificate's SAN does not name its build signer {signer}"
     if not ref_matches(identity.source_ref, policy.source_refs):
         return f"the run's ref {identity.source_ref or '(none)'} is not {_refs_text(policy.source_refs)}"
-    signer_refs = policy.source_refs if policy.signer_refs is None else policy.signer_refs
+    signer_refs = policy.signer_refs
+    if signer_refs is None:  # the run's patterns; a reusable workflow's ref is the version the caller pinned: any
+        signer_refs = () if reusable else policy.source_refs
     if not ref_matches(signer_ref, signer_refs):
         return f"the signing workflow's ref {signer_ref or '(none)'} is not {_refs_text(signer_refs)}"
     return ""
+
+
+def wash_actions_reusable(action_repository: str) -> tuple[str, ...]:
+    """The ``reusable_workflows`` entry for wash-actions' reusable workflow of ``action_repository`` (the wash-actions
+    repository the step runs from, ``owner/repo``); () when that is unknown or not ``owner/repo``."""
+    actions = parse_repository(action_repository)
+    return (f"{actions}/{REUSABLE_WORKFLOW}",) if actions else ()
 
 
 def _named_reusable(repository: str, workflow: str, policy: Policy) -> bool:
@@ -235,7 +249,7 @@ def _named_reusable(repository: str, workflow: str, policy: Policy) -> bool:
 
 def _signers_text(policy: Policy) -> str:
     workflows = "".join(f" or {w}" for w in policy.reusable_workflows)
-    return f"a {policy.signer_repository} workflow{workflows}"
+    return f"a workflow of {policy.signer_repository}{workflows}"
 
 
 def signing_workflow(build_signer: str, server_url: str = GITHUB) -> tuple[str, str, str]:
