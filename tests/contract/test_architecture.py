@@ -243,6 +243,7 @@ STEPS = {
     "setup_wash": ("subprocess", "shutil"),  # runs wash --version, rustup; which gh
     "build": ("subprocess", "shutil"),  # runs wash (wash.run)
     "check": (),
+    "sigstore_cache": (),  # every publish that may sign runs it first
 }
 
 

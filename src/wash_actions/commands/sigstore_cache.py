@@ -11,14 +11,13 @@ Empty outputs when publish will not sign, so nothing is restored or saved.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..runner import extras, gha
 
 
-@dataclass(frozen=True)
-class CacheInputs:
+class CacheInputs(NamedTuple):
     signs: bool
     rerun: bool = False  # an attempt after the first of this workflow run
     component: Path | None = None

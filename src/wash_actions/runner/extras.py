@@ -18,17 +18,15 @@ import importlib
 import os
 import platform
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ActionError
 from . import gha
+
+if TYPE_CHECKING:
+    import threading
 
 MARKER = ".wash-actions-complete"
 _REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
@@ -72,6 +70,7 @@ def pip_command(extra: str = "sigstore") -> list[str]:
     needs no venv), else the runner's Python's (a venv made without pip, see bootstrap.py). ``--target``
     needs no venv and is allowed even where the system Python is externally managed (PEP 668)."""
     import importlib.util
+    import subprocess
 
     if importlib.util.find_spec("pip") is not None:
         return [sys.executable, "-I", "-m", "pip"]
@@ -104,8 +103,7 @@ def lock_hashes(text: str) -> dict[str, set[str]]:
     return pins
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     lock: Path
     target: Path  # the unpacked packages, put on sys.path
     wheels: Path  # the lock's wheels for this platform and Python, kept by actions/cache
@@ -129,7 +127,12 @@ def place(extra: str = "sigstore") -> Place:
     actions/cache key (by lock, Python and platform)."""
     lock = _lock(extra)
     key = hashlib.sha256(f"{sys.version_info[:2]}".encode() + lock.read_bytes()).hexdigest()[:16]
-    base = Path(os.environ.get("RUNNER_TOOL_CACHE") or os.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
+    base_dir = os.environ.get("RUNNER_TOOL_CACHE") or os.environ.get("RUNNER_TEMP")
+    if not base_dir:  # outside a runner
+        import tempfile
+
+        base_dir = tempfile.gettempdir()
+    base = Path(base_dir)
     system, machine = platform.system().lower(), platform.machine().lower()
     python = f"py{sys.version_info[0]}{sys.version_info[1]}"
     return Place(
@@ -167,6 +170,9 @@ def unpack(wheel: Path, target: Path) -> None:
     needed to import the package and are left out. Zip members cannot escape ``target`` (zipfile strips
     absolute paths and ``..``).
     """
+    import shutil
+    import zipfile
+
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
     for data in target.glob("*.data"):
@@ -178,6 +184,10 @@ def unpack(wheel: Path, target: Path) -> None:
 
 
 def _download(lock: Path, wheels: Path) -> None:
+    import shutil
+    import subprocess
+    import tempfile
+
     extra = lock.stem
     label = LABELS.get(extra, extra)
     wheels.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +228,9 @@ def _download(lock: Path, wheels: Path) -> None:
 def install(where: Place) -> None:
     """Unpack the lock's wheels into ``where.target``: from the wheel directory (a previous run or
     actions/cache) when every wheel checks out against the lock, else downloaded again first."""
+    import shutil
+    import tempfile
+
     pins = lock_hashes(where.lock.read_text())
     try:
         files = checked_wheels(where.wheels, pins)
@@ -285,6 +298,7 @@ def sigstore_cached() -> bool:
 def preload_sigstore(*modules: str) -> threading.Thread:
     """Install (first use) and import sigstore and ``modules`` in a background thread, so that the work overlaps a
     download or a push; the step that signs or verifies repeats the install and reports any failure properly."""
+    import threading
 
     def load() -> None:
         try:
