@@ -285,17 +285,10 @@ def test_what_the_reusable_workflow_attested_for_this_repository(
     assert verified["signer-repository"] == ACTIONS
     assert verified["signer-workflow"] == ".github/workflows/wasm-component.yml"
     assert verified["source-ref"] == "refs/heads/main"
-    digest = client.resolve(repository, "v1")
-    called = f"{ACTIONS}/.github/workflows/wasm-component.yml"
-    assert oracle(
-        f"{registry.host}/{repository}@{digest}",
-        user_sigstore.trust_config_path,
-        tmp_path,
-        "--repo",
-        "acme/hello-world",
-        "--signer-workflow",
-        called,
-    )
+    # gh alone: a run of acme/hello-world signed by exactly that reusable workflow
+    flags = ["--repo", "acme/hello-world", "--signer-workflow", f"{ACTIONS}/.github/workflows/wasm-component.yml"]
+    pinned = f"{registry.host}/{repository}@{client.resolve(repository, 'v1')}"
+    assert oracle(pinned, user_sigstore.trust_config_path, tmp_path, *flags)
 
 
 def test_several_failing_images_are_one_error_naming_each(verify, registry, user_sigstore, monkeypatch):
