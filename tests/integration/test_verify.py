@@ -249,11 +249,14 @@ CALLED = {
         pytest.param({"source-ref": "refs/tags/v*"}, ACTIONS, "the run's ref refs/heads/main", id="run-ref-refused"),
         pytest.param({}, "mallory/wash-actions", "is not a workflow of acme/hello-world", id="another-wash-actions"),
         pytest.param({}, "", "is not a workflow of acme/hello-world", id="action-repository-unknown"),
+        # signer-workflow names the caller's own workflow file: the certificate's Build Config URI
+        pytest.param({"signer-workflow": WORKFLOW}, ACTIONS, "", id="the-calling-workflow"),
         pytest.param(
-            {"signer-workflow": WORKFLOW},
+            {"signer-workflow": ".github/workflows/release.yml"},
             ACTIONS,
-            "wasm-component.yml@refs/tags/v1 is not a workflow of acme/hello-world",
-            id="one-workflow-file-required",
+            f"the run's workflow https://github.com/acme/hello-world/{WORKFLOW}@refs/heads/main (which called "
+            ".github/workflows/wasm-component.yml) is not .github/workflows/release.yml of acme/hello-world",
+            id="another-calling-workflow",
         ),
         pytest.param(
             {"signer-repository": "acme/other"}, ACTIONS, "source repository is", id="another-signer-repository"

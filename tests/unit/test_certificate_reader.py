@@ -35,6 +35,16 @@ def test_it_reads_what_cryptography_reads(sans):
     assert certificate_reader.certificate_identity(der) == sigstore_verifier.signer_identity(cert)
 
 
+def test_it_reads_the_calling_workflow_of_a_reusable_workflow():
+    from cryptography.hazmat.primitives import serialization
+
+    caller = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0"
+    cert = certificate(WORKFLOWS + "wasm-component.yml@refs/tags/v1", repo="https://github.com/acme/app", config=caller)
+    identity = certificate_reader.certificate_identity(cert.public_bytes(serialization.Encoding.DER))
+    assert identity is not None and identity.build_config == caller
+    assert identity == sigstore_verifier.signer_identity(cert)
+
+
 def test_it_reads_a_bundles_leaf_certificate():
     identity = certificate_reader.bundle_identity(bundle(payload=statement("00" * 32)))
     assert identity is not None and identity.build_signer == RELEASE_SAN and identity.sans == (RELEASE_SAN,)

@@ -35,6 +35,8 @@ def signer(
     source: str = "acme/app",
     server: str = GH,
     source_ref: str = "",
+    config: str = "",
+    config_repo: str = "",
 ) -> SignerIdentity:
     build_signer = f"{server}{repo}/{workflow}@{ref}"
     return SignerIdentity(
@@ -44,6 +46,7 @@ def signer(
         source_repository=server + source,
         source_ref=source_ref or ref,
         owner=server + source.split("/")[0],
+        build_config=f"{server}{config_repo or source}/{config}@{source_ref or ref}" if config else "",
     )
 
 
@@ -212,12 +215,7 @@ SHARED = "acme/shared/.github/workflows/build.yml"
             signer(".github/workflows/build.yml", repo="acme/shared", source="mallory/app"),
             "source repository is",
         ),
-        # a named signer workflow binds the source repository's own files, not the reusable workflow
-        (
-            Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
-            signer(".github/workflows/build.yml", repo="acme/shared"),
-            "",
-        ),
+        # a named signer workflow binds the source repository's own files
         (
             Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
             signer(".github/workflows/ci.yml"),
@@ -233,6 +231,33 @@ SHARED = "acme/shared/.github/workflows/build.yml"
             Policy("acme/app", reusable_workflows=(SHARED,), source_refs=("refs/heads/main",)),
             signer(".github/workflows/build.yml", repo="acme/shared", ref="refs/heads/main", source_ref="refs/tags/v1"),
             "the run's ref refs/tags/v1 is not refs/heads/main",
+        ),
+        # a named signer workflow: the reusable workflow counts only in a run of that file (Build Config URI)
+        (
+            Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/build.yml", repo="acme/shared", config=".github/workflows/release.yml"),
+            "",
+        ),
+        (
+            Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/build.yml", repo="acme/shared", config=".github/workflows/ci.yml"),
+            "the run's workflow https://github.com/acme/app/.github/workflows/ci.yml@refs/tags/v1.2.0 (which called "
+            ".github/workflows/build.yml) is not .github/workflows/release.yml of acme/app",
+        ),
+        (  # the same file name in another repository's run is not it
+            Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
+            signer(
+                ".github/workflows/build.yml",
+                repo="acme/shared",
+                config=".github/workflows/release.yml",
+                config_repo="acme/shared",
+            ),
+            "is not .github/workflows/release.yml of acme/app",
+        ),
+        (  # no Build Config URI: refused
+            Policy("acme/app", signer_workflow=".github/workflows/release.yml", reusable_workflows=(SHARED,)),
+            signer(".github/workflows/build.yml", repo="acme/shared"),
+            "the run's workflow (none)",
         ),
         # explicit signer ref patterns apply to the reusable workflow's ref too
         (
@@ -250,6 +275,11 @@ def test_reusable_workflows_of_other_repositories(policy: Policy, identity: Sign
 def test_a_policy_with_reusable_workflows_describes_them() -> None:
     policy = Policy("acme/app", reusable_workflows=(SHARED,))
     assert policy.describe() == f"any workflow of acme/app, or {SHARED} called from acme/app on any ref"
+    named = policy._replace(signer_workflow=".github/workflows/release.yml")
+    assert named.describe() == (
+        f".github/workflows/release.yml of acme/app, or {SHARED} called from .github/workflows/release.yml of "
+        "acme/app on any ref"
+    )
 
 
 def envelope(statement: object, payload_type: str = "application/vnd.in-toto+json") -> Envelope:

@@ -234,9 +234,11 @@ def certificate(
     issuer: str | None = trust_policy.ISSUER,
     repo: str | None = "https://github.com/wasmCloud/wasmCloud",
     ref: str | None = None,
+    config: str | None = None,
 ) -> x509.Certificate:
     """A Fulcio-shaped leaf: SAN URIs, the OIDC issuer (v2) extension, and Build Signer URI (the first SAN),
-    Source Repository URI and Ref, as Fulcio derives them from a GitHub Actions token."""
+    Source Repository URI and Ref, and Build Config URI (the Build Signer URI unless ``config``: a run whose own
+    workflow signed), as Fulcio derives them from a GitHub Actions token."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     builder = (
@@ -260,6 +262,7 @@ def certificate(
         trust_policy.OID_BUILD_SIGNER_URI: signer or None,
         trust_policy.OID_SOURCE_REPOSITORY_URI: repo,
         trust_policy.OID_SOURCE_REPOSITORY_REF: ref or None,
+        trust_policy.OID_BUILD_CONFIG_URI: (signer if config is None else config) or None,
     }
     for oid, value in values.items():
         if value is not None:

@@ -100,9 +100,9 @@ class VerifyInputs:
             source_refs=refs,
             predicate_type=inputs.get("predicate-type", SLSA_PROVENANCE_V1),
             server_url=server,
-            # any workflow of the signer repository may call wash-actions' reusable workflow, which then signs as
-            # itself for that repository's run: it counts too unless one workflow file is required
-            reusable_workflows=() if workflow else wash_actions_reusable(gha.env(gha.ACTION_REPOSITORY_ENV)),
+            # a workflow of the signer repository may call wash-actions' reusable workflow, which then signs as
+            # itself for that repository's run (with signer-workflow: for a run of that workflow file)
+            reusable_workflows=wash_actions_reusable(gha.env(gha.ACTION_REPOSITORY_ENV)),
         )
         return cls(
             images=images,

@@ -14,6 +14,7 @@ import binascii
 import json
 
 from .policy import (
+    OID_BUILD_CONFIG_URI,
     OID_BUILD_SIGNER_URI,
     OID_ISSUER_V2,
     OID_SOURCE_REPOSITORY_OWNER_URI,
@@ -136,6 +137,7 @@ def certificate_identity(der: bytes) -> SignerIdentity | None:
             source_repository=_utf8(found.get(OID_SOURCE_REPOSITORY_URI, b"")),
             source_ref=_utf8(found.get(OID_SOURCE_REPOSITORY_REF, b"")),
             owner=_utf8(found.get(OID_SOURCE_REPOSITORY_OWNER_URI, b"")),
+            build_config=_utf8(found.get(OID_BUILD_CONFIG_URI, b"")),
         )
     except DerError:
         return None

@@ -114,6 +114,7 @@ def result_identity(result: dict[str, Any]) -> SignerIdentity:
         source_repository=text("sourceRepositoryURI"),
         source_ref=text("sourceRepositoryRef"),
         owner=text("sourceRepositoryOwnerURI"),
+        build_config=text("buildConfigURI"),
     )
 
 

@@ -48,6 +48,7 @@ OID_BUILD_SIGNER_URI = "1.3.6.1.4.1.57264.1.9"  # server + job_workflow_ref (als
 OID_SOURCE_REPOSITORY_URI = "1.3.6.1.4.1.57264.1.12"  # server + repository
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"  # ref
 OID_SOURCE_REPOSITORY_OWNER_URI = "1.3.6.1.4.1.57264.1.16"  # server + repository_owner
+OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"  # server + workflow_ref: the run's own (top-level) workflow
 OID_SUBJECT_ALT_NAME = "2.5.29.17"
 
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", re.ASCII)
@@ -66,6 +67,7 @@ class SignerIdentity(NamedTuple):
     source_repository: str
     source_ref: str
     owner: str = ""
+    build_config: str = ""  # the run's top-level workflow (Build Config URI): the caller of a reusable workflow
 
     def describe(self) -> str:
         """The identity in one line, for an error that says whom it refused."""
@@ -78,16 +80,18 @@ class SignerIdentity(NamedTuple):
 class Policy(NamedTuple):
     """Whose attestation counts, and what it must attest.
 
-    ``signer_repository``: ``owner/repo`` whose workflow file signed (the Build Signer URI);
-    ``source_repository``: the run's repository ("" = the signer repository: a reusable workflow of the signer
-    repository called from elsewhere is refused); ``signer_workflow``: a workflow path in the signer repository
+    ``signer_repository``: ``owner/repo`` whose workflow file signed (the Build Signer URI); ``source_repository``:
+    the run's repository ("" = the signer repository: a reusable workflow of the signer repository called from
+    elsewhere is refused); ``signer_workflow``: a workflow path in the signer repository
     (``.github/workflows/release.yml``; "" = any workflow file); ``source_refs``: glob patterns the run's ref must
     match (``refs/tags/v*``; () = any ref); ``signer_refs``: patterns for the ref of the signing workflow (None =
-    ``source_refs`` for the signer repository's workflows, any ref for a reusable workflow of another repository); ``predicate_type``: the in-toto predicate type the statement must carry; ``issuer``: the
-    OIDC issuer; ``server_url``: the GitHub server whose URLs the certificate names; ``reusable_workflows``: workflow
-    files of other repositories (``owner/repo/.github/workflows/file.yml``, any ref) that also sign, each only for a
-    run of the source repository that called it (their Build Signer URI is in their own repository, the Source
-    Repository is still :attr:`source`).
+    ``source_refs`` for the signer repository's workflows, any ref for a reusable workflow of another repository);
+    ``predicate_type``: the in-toto predicate type the statement must carry; ``issuer``: the OIDC issuer;
+    ``server_url``: the GitHub server whose URLs the certificate names; ``reusable_workflows``: workflow files of
+    other repositories (``owner/repo/.github/workflows/file.yml``, any ref) that also sign, each only for a run of
+    the source repository that called it (their Build Signer URI is in their own repository, the Source Repository
+    is still :attr:`source`), and with ``signer_workflow`` only for a run of that workflow file (the Build Config
+    URI).
     """
 
     signer_repository: str
@@ -117,7 +121,8 @@ class Policy(NamedTuple):
             return self.label
         workflow = self.signer_workflow or "any workflow"
         refs = ", ".join(self.source_refs) or "any ref"
-        called = "".join(f", or {w} called from {self.source}" for w in self.reusable_workflows)
+        caller = f"{self.signer_workflow} of {self.source}" if self.signer_workflow else self.source
+        called = "".join(f", or {w} called from {caller}" for w in self.reusable_workflows)
         return f"{workflow} of {self.signer_repository}{called} on {refs}"
 
 
@@ -198,7 +203,8 @@ def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> 
     reusable workflow of the signer repository called from another repository or a fork is refused; the workflow
     that signed (Build Signer URI, also the SAN) is a workflow file of the signer repository (the one named, when
     one is) or exactly one of the policy's ``reusable_workflows`` (for a run of the source repository, as every run
-    must be); the run's ref and the signing workflow's ref match the policy's patterns.
+    must be, whose own workflow, the Build Config URI, is the one named, when one is); the run's ref and the signing
+    workflow's ref match the policy's patterns.
     """
     server = policy.server_url.rstrip("/") + "/"
     if identity.issuer != policy.issuer:
@@ -217,6 +223,13 @@ def identity_problem(identity: SignerIdentity, policy: Policy = WASH_POLICY) -> 
             return f"the signing workflow {signer or '(none)'} is not {_signers_text(policy)}"
         if policy.signer_workflow and workflow != policy.signer_workflow:
             return f"the signing workflow is {workflow}, not {policy.signer_workflow}"
+    elif policy.signer_workflow:  # the reusable workflow signed: the run's own workflow must be the one named
+        caller, caller_workflow, _ = signing_workflow(identity.build_config, policy.server_url)
+        if not (_same(caller, policy.source) and caller_workflow == policy.signer_workflow):
+            return (
+                f"the run's workflow {identity.build_config or '(none)'} (which called {workflow}) is not "
+                f"{policy.signer_workflow} of {policy.source}"
+            )
     if signer not in identity.sans:
         return f"the certificate's SAN does not name its build signer {signer}"
     if not ref_matches(identity.source_ref, policy.source_refs):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .policy import (
+    OID_BUILD_CONFIG_URI,
     OID_BUILD_SIGNER_URI,
     OID_ISSUER_V2,
     OID_SOURCE_REPOSITORY_OWNER_URI,
@@ -91,6 +92,7 @@ def signer_identity(cert: Certificate) -> SignerIdentity:
         source_repository=utf8_extension(cert, OID_SOURCE_REPOSITORY_URI),
         source_ref=utf8_extension(cert, OID_SOURCE_REPOSITORY_REF),
         owner=utf8_extension(cert, OID_SOURCE_REPOSITORY_OWNER_URI),
+        build_config=utf8_extension(cert, OID_BUILD_CONFIG_URI),
     )
 
 
