@@ -66,6 +66,8 @@ def test_pipeline_builds_and_publishes_one_digest(act, release_server, registry,
     assert setup["wash-version"] == WASH_VERSION
     assert setup["wash-path"].endswith(f"/wash/{WASH_VERSION}/x64/wash")
     assert build["component-path"].endswith("/build/hello-python.wasm")
+    # hello-python has no wkg.lock: nothing to key wash's WIT cache on, so no cache is looked up or saved
+    assert "wash-wit-" not in result.log
 
     digest = publish["digest"]
     assert digest.startswith("sha256:")
@@ -130,6 +132,9 @@ def test_js_component_builds_and_publishes_through_act(act, release_server, regi
     )
     assert result.returncode == 0, result.log[-4000:]
     assert "Successfully written" in result.log  # jco's stdout went through wash to the log
+    # hello-js commits its wkg.lock: wash's WIT cache is keyed by it and saved after the build
+    lock = hashlib.sha256(hashlib.sha256((EXAMPLES / "hello-js" / "wkg.lock").read_bytes()).digest()).hexdigest()
+    assert f"Cache saved with key: wash-wit-Linux-{lock}" in result.log, result.log[-4000:]
     digest = result.outputs("publish")["digest"]
     assert registry.manifest("acme/hello-js", "js").headers["Docker-Content-Digest"] == digest
 
