@@ -601,3 +601,32 @@ def test_not_released_names_both_tags() -> None:
     error = resolution.not_released(parse_request("2.10.4"))
     assert "wash 2.10.4 is not released" in error.what
     assert "v2.10.4 or wash-v2.10.4" in error.why
+
+
+def test_the_wit_cache_key_covers_the_workspaces_wkg_lock_files(tmp_path: Path) -> None:
+    """No wkg.lock: no key (nothing cached). Each lock's path and bytes count; what VCS, package managers and builds
+    keep (node_modules, target, .git …) is not searched."""
+    assert setup_wash.wit_cache_key(tmp_path, "Linux") == ""
+    (tmp_path / "node_modules" / "dep").mkdir(parents=True)
+    (tmp_path / "node_modules" / "dep" / "wkg.lock").write_text("# a package's own\n")
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "wkg.lock").write_text("# a build's\n")
+    assert setup_wash.wit_cache_key(tmp_path, "Linux") == ""
+
+    (tmp_path / "components" / "a").mkdir(parents=True)
+    (tmp_path / "components" / "a" / "wkg.lock").write_text("# a\n")
+    first = setup_wash.wit_cache_key(tmp_path, "Linux")
+    assert first.startswith("wash-wit-Linux-") and len(first) == len("wash-wit-Linux-") + 64
+    assert setup_wash.wit_cache_key(tmp_path, "Linux") == first  # stable
+    assert setup_wash.wit_cache_key(tmp_path, "macOS").startswith("wash-wit-macOS-")
+
+    (tmp_path / "components" / "a" / "wkg.lock").write_text("# a, another version\n")
+    changed = setup_wash.wit_cache_key(tmp_path, "Linux")
+    assert changed != first
+    (tmp_path / "components" / "b").mkdir()
+    (tmp_path / "components" / "b" / "wkg.lock").write_text("# a, another version\n")
+    assert setup_wash.wit_cache_key(tmp_path, "Linux") not in (first, changed)
+    # the same bytes under another path is another set of locks
+    (tmp_path / "components" / "b" / "wkg.lock").unlink()
+    (tmp_path / "components" / "a" / "wkg.lock").rename(tmp_path / "components" / "b" / "wkg.lock")
+    assert setup_wash.wit_cache_key(tmp_path, "Linux") not in (first, changed, "")

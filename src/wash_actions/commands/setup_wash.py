@@ -427,6 +427,7 @@ def finish(
         "wash-path": str(binary),
         "cache-hit": str(source != "download").lower(),
         "wit-cache-dir": wit_cache_dir(binary) if setup.cache_wit else "",
+        "wit-cache-key": wit_cache_key(gha.workspace(), gha.env("RUNNER_OS")) if setup.cache_wit else "",
         "plugins": json.dumps(plugin_files),
         "plugins-dir": str(setup.tool_cache / "wash-plugins") if setup.plugins else "",
     }
@@ -499,6 +500,35 @@ def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
         gha.info(f"Plugin {plugin_id}: {path}{' (cached)' if plugin_id in cached else ''}")
     gha.export_env("WASH_HOST_PLUGINS", plugins.host_plugins_env(files))
     return files
+
+
+# not searched for wkg.lock: what VCS, package managers and builds keep there is not a project's own lock
+_WIT_SKIP_DIRS = frozenset({".git", "node_modules", "target", ".venv", "venv", "build", "__pycache__"})
+
+
+def wit_cache_key(workspace: Path, runner_os: str) -> str:
+    """The actions/cache key of wash's WIT package cache: ``wash-wit-<runner os>-<sha256>`` over the workspace's
+    ``wkg.lock`` files (their paths and bytes), or "" when there is none: nothing to key the cache on, so nothing is
+    cached. Read here rather than with ``hashFiles('**/wkg.lock')``, which starts a node process per call and walks
+    every directory, node_modules included."""
+    import hashlib
+    import os
+
+    found: list[tuple[str, bytes]] = []
+    for directory, subdirectories, files in os.walk(workspace):  # symbolic links to directories are not followed
+        subdirectories[:] = sorted(d for d in subdirectories if d not in _WIT_SKIP_DIRS)
+        if "wkg.lock" in files:
+            path = Path(directory) / "wkg.lock"
+            try:
+                found.append((path.relative_to(workspace).as_posix(), path.read_bytes()))
+            except OSError:
+                continue
+    if not found:
+        return ""
+    digest = hashlib.sha256()
+    for relative, content in sorted(found):
+        digest.update(f"{relative}\0{hashlib.sha256(content).hexdigest()}\n".encode())
+    return f"wash-wit-{runner_os or 'unknown'}-{digest.hexdigest()}"
 
 
 def wit_cache_dir(binary: Path) -> str:
