@@ -99,6 +99,26 @@ def copy_example(name: str, dest: Path) -> Path:
     return act_stack.copy_project(EXAMPLES / name, dest / name)
 
 
+def committed_example(name: str, workspace: Path) -> Path:
+    """A git repository at ``workspace`` with the example ``name`` in a sub-directory, committed on main."""
+    from tests.helpers import run_git
+
+    workspace.mkdir(parents=True)
+    copy_example(name, workspace)
+    run_git(workspace, "init", "-q", "-b", "main")
+    run_git(workspace, "add", "-A")
+    run_git(workspace, "commit", "-q", "-m", name)
+    return workspace
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Backoff waits are real in production; here ``time.sleep`` records them instead of sleeping."""
+    slept: list[float] = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    return slept
+
+
 @pytest.fixture(scope="session")
 def built_python(tmp_path_factory: pytest.TempPathFactory, wash_binary: Path) -> Path:
     """The hello-python example built once by the real wash (componentize-py)."""

@@ -565,26 +565,35 @@ def published_by(publish, registry, user_sigstore, monkeypatch, repo: str, claim
     return first.outputs["digest"]
 
 
+def publish_again(publish, registry, verifier: str, action_repository: str, repo: str, tags: str, component: Path):
+    """publish, attest on, of a rebuilt component under REUSE_KEY, from the step of ``action_repository`` (what the
+    composite maps from github.action_repository), verifying with ``verifier`` (gh or sigstore-python)."""
+    from tests.integration.test_setup_wash import path_for
+
+    return publish(
+        env={"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": action_repository},
+        registry=registry.host,
+        repository=repo,
+        tags=tags,
+        attest="true",
+        **{"source-key": REUSE_KEY, "component-path": str(component)},
+    )
+
+
 @pytest.mark.parametrize("verifier", ["gh", "sigstore"])
 def test_reuses_what_the_reusable_workflow_published_for_this_repository(
     publish, registry, release_server, user_sigstore, monkeypatch, built_python, tmp_path, verifier
 ):
     """The reusable workflow signs as itself, for the caller: reused when this step runs from that wash-actions
     repository (the composite maps github.action_repository), through the runner's gh and through sigstore-python."""
-    from tests.integration.test_setup_wash import VERIFIED_BY, path_for
+    from tests.integration.test_setup_wash import VERIFIED_BY
 
     repo = f"acme/reusable-reuse-{verifier}"
     claims = {"repository": "acme/hello-world", "job_workflow_ref": CALLED}
     digest = published_by(publish, registry, user_sigstore, monkeypatch, repo, claims)
     stored = len(release_server.store.stored)
-    again = publish(
-        env={"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": ACTIONS},
-        registry=registry.host,
-        repository=repo,
-        tags="v1,sha-2",
-        attest="true",
-        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, "called"))},
-    )
+    component = rebuilt(built_python, tmp_path, "called")
+    again = publish_again(publish, registry, verifier, ACTIONS, repo, "v1,sha-2", component)
     assert again.code == 0, again.stdout + again.stderr
     assert again.outputs["reused"] == "true" and again.outputs["digest"] == digest
     assert again.outputs["attestation-id"] == "" and len(release_server.store.stored) == stored
@@ -653,18 +662,10 @@ def test_the_reusable_workflows_provenance_counts_only_for_this_repository(
     why,
 ):
     """Each variant is refused by both verifiers: rebuilt and published, with one warning that names why."""
-    from tests.integration.test_setup_wash import path_for
-
     repo = f"acme/reusable-refused-{case}-{verifier}"
     digest = published_by(publish, registry, user_sigstore, monkeypatch, repo, claims)
-    run = publish(
-        env={"PATH": path_for(verifier), "WASHACTIONS_ACTION_REPOSITORY": action_repository},
-        registry=registry.host,
-        repository=repo,
-        tags="v2",
-        attest="true",
-        **{"source-key": REUSE_KEY, "component-path": str(rebuilt(built_python, tmp_path, case))},
-    )
+    component = rebuilt(built_python, tmp_path, case)
+    run = publish_again(publish, registry, verifier, action_repository, repo, "v2", component)
     assert run.code == 0, run.stdout + run.stderr
     assert run.outputs["reused"] == "false" and run.outputs["digest"] != digest and run.outputs["attestation-id"]
     warnings = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
@@ -679,18 +680,13 @@ def test_build_pulls_what_the_reusable_workflow_published_for_this_repository(
     """The reusable workflow's first step that reuses is build (reuse-from, attest on): it pulls the digest the
     reusable workflow published and attested for this repository instead of building, and builds when the step does
     not run from that wash-actions repository."""
-    from tests.conftest import copy_example
+    from tests.conftest import committed_example
     from tests.helpers import run_git
     from tests.integration.test_setup_wash import VERIFIED_BY, path_for
     from tests.integration.test_verify import attach
     from wash_actions.oci import registry as oci
 
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    copy_example("hello-python", workspace)
-    run_git(workspace, "init", "-q", "-b", "main")
-    run_git(workspace, "add", "-A")
-    run_git(workspace, "commit", "-q", "-m", "hello")
+    workspace = committed_example("hello-python", tmp_path / "ws")
     repo = f"acme/reusable-build-{verifier}"
     tools = tmp_path / "tools"  # componentize-py without the gh beside it (the interpreter's directory holds both)
     tools.mkdir()

@@ -35,18 +35,11 @@ RUN_ID = "9001"
 
 
 @pytest.fixture
-def no_sleep(monkeypatch):
-    """The store's backoff (octokit's, 55 s in all) is recorded instead of slept."""
-    slept: list[float] = []
-    monkeypatch.setattr("time.sleep", slept.append)
-    return slept
-
-
-@pytest.fixture
 def attempt(monkeypatch, capfd, tmp_path, release_server, user_sigstore, github_sigstore, registry, no_sleep):
     """Publish ``component`` as attempt ``number`` of workflow run ``run_id`` on a fresh runner, whose home
     directory holds only what actions/cache restored (``restored``: the record directory an earlier attempt
     saved)."""
+    # no_sleep: the attestations store's backoff (octokit's, 55 s in all) is recorded, not slept
 
     def run(
         component: Path,

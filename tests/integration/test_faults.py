@@ -21,14 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def no_sleep(monkeypatch):
-    """Backoff waits are real in production; here they are recorded instead of slept."""
-    slept: list[float] = []
-    monkeypatch.setattr("time.sleep", slept.append)
-    return slept
-
-
-@pytest.fixture
 def proxied(registry):
     with proxy_stack.serving(registry.url) as proxy:
         yield proxy

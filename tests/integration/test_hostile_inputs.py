@@ -246,13 +246,6 @@ def publish(monkeypatch, capfd, tmp_path, wash_binary, built_python, no_sleep):
     return run
 
 
-@pytest.fixture
-def no_sleep(monkeypatch):
-    slept: list[float] = []
-    monkeypatch.setattr("time.sleep", slept.append)
-    return slept
-
-
 def test_publish_component_path_stays_in_the_workspace(publish, registry, tmp_path, victim):
     workspace = tmp_path / "runner"  # run_command's workspace
     workspace.mkdir(exist_ok=True)

@@ -157,15 +157,9 @@ def test_a_dry_run_reports_the_key_and_looks_nothing_up(publish, registry, build
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A repository with the hello-python example in a sub-directory, committed."""
-    from tests.conftest import copy_example
+    from tests.conftest import committed_example
 
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    copy_example("hello-python", workspace)
-    run_git(workspace, "init", "-q", "-b", "main")
-    run_git(workspace, "add", "-A")
-    run_git(workspace, "commit", "-q", "-m", "hello")
-    return workspace
+    return committed_example("hello-python", tmp_path / "ws")
 
 
 def run_in(monkeypatch, capfd, runner: Path, workspace: Path, command: str, inputs: dict[str, str]):
