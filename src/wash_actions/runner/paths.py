@@ -13,6 +13,10 @@ from pathlib import Path
 
 from ..errors import ActionError
 
+# Directories a search of the workspace for a project's own files (Cargo.toml, wkg.lock) does not enter: what VCS,
+# package managers and builds keep there is not the user's project.
+NOT_SEARCHED = frozenset({".git", "node_modules", "target", ".venv", "build"})
+
 
 def is_inside(path: Path, root: Path) -> bool:
     """True when ``path``, with every symbolic link resolved, is ``root`` or below it."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import ActionError
+from ..runner.paths import NOT_SEARCHED
 
 DEFAULT_TARGET = "wasm32-wasip2"
 # rust-secure-code/cargo-auditable cargo-auditable/CHANGELOG.md: 0.7.5, 2026-05-22.
@@ -61,9 +62,6 @@ class RustPlan(NamedTuple):
     notices: tuple[str, ...]
 
 
-_SKIP_DIRS = {".git", "node_modules", "target", ".venv", "build"}
-
-
 def has_rust_project(workspace: Path, depth: int = 3) -> bool:
     """A ``Cargo.toml`` in the workspace or a directory at most ``depth`` levels below it."""
     if (workspace / "Cargo.toml").is_file():
@@ -74,7 +72,7 @@ def has_rust_project(workspace: Path, depth: int = 3) -> bool:
         children = [e for e in os.scandir(workspace) if e.is_dir(follow_symlinks=False)]
     except OSError:
         return False
-    return any(has_rust_project(Path(e.path), depth - 1) for e in children if e.name not in _SKIP_DIRS)
+    return any(has_rust_project(Path(e.path), depth - 1) for e in children if e.name not in NOT_SEARCHED)
 
 
 def plan(options: RustOptions, rustup: str | None, cargo: str | None, rust_project: bool = True) -> RustPlan:
