@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .. import versions
 from ..errors import ActionError
-from ..runner import gha, transport
+from ..runner import gha, paths, transport
 from ..toolchain import assets, install, known, resolution, rust, wash_releases
 from ..toolchain.resolution import Resolved
 
@@ -422,12 +422,13 @@ def finish(
     )
     if rust_steps:
         gha.summary("Rust: " + ", ".join(f"`{step}`" for step in rust_steps) + "\n")
+    wit_dir = wit_cache_dir(binary) if setup.cache_wit else ""
     return {
         "wash-version": str(version),
         "wash-path": str(binary),
         "cache-hit": str(source != "download").lower(),
-        "wit-cache-dir": wit_cache_dir(binary) if setup.cache_wit else "",
-        "wit-cache-key": wit_cache_key(gha.workspace(), gha.env("RUNNER_OS")) if setup.cache_wit else "",
+        "wit-cache-dir": wit_dir,
+        "wit-cache-key": wit_cache_key(gha.workspace(), gha.env("RUNNER_OS")) if wit_dir else "",
         "plugins": json.dumps(plugin_files),
         "plugins-dir": str(setup.tool_cache / "wash-plugins") if setup.plugins else "",
     }
@@ -502,10 +503,6 @@ def install_plugins(binary: str, setup: SetupInputs) -> dict[str, str]:
     return files
 
 
-# not searched for wkg.lock: what VCS, package managers and builds keep there is not a project's own lock
-_WIT_SKIP_DIRS = frozenset({".git", "node_modules", "target", ".venv", "venv", "build", "__pycache__"})
-
-
 def wit_cache_key(workspace: Path, runner_os: str) -> str:
     """The actions/cache key of wash's WIT package cache: ``wash-wit-<runner os>-<sha256>`` over the workspace's
     ``wkg.lock`` files (their paths and bytes), or "" when there is none: nothing to key the cache on, so nothing is
@@ -516,7 +513,7 @@ def wit_cache_key(workspace: Path, runner_os: str) -> str:
 
     found: list[tuple[str, bytes]] = []
     for directory, subdirectories, files in os.walk(workspace):  # symbolic links to directories are not followed
-        subdirectories[:] = sorted(d for d in subdirectories if d not in _WIT_SKIP_DIRS)
+        subdirectories[:] = sorted(d for d in subdirectories if d not in paths.NOT_SEARCHED)
         if "wkg.lock" in files:
             path = Path(directory) / "wkg.lock"
             try:

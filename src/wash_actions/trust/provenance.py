@@ -38,11 +38,15 @@ REQUIRED_CLAIMS = (
 )
 
 
+def b64url(text: str) -> bytes:
+    """A JWT part's bytes: base64url, its padding left off (RFC 7515 section 2)."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def token_claims(token: str) -> dict[str, Any]:
     """The claims of a JWT (its signature is the issuer's business; Fulcio verifies it when signing)."""
     try:
-        payload = token.split(".")[1]
-        return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+        return dict(json.loads(b64url(token.split(".")[1])))
     except (IndexError, ValueError) as exc:
         raise ActionError(
             what="The job's OIDC token could not be read",

@@ -20,7 +20,6 @@ Nothing here trusts a token's own ``iss``: the caller passes the issuer of its o
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -29,6 +28,7 @@ from typing import Any, NamedTuple
 
 from ..errors import ActionError
 from ..runner import transport
+from .provenance import b64url
 
 DISCOVERY_ENV = "WASHACTIONS_OIDC_DISCOVERY_URL"
 MAX_TOKEN = 16 << 10  # GitHub's tokens are about 1.5 kB
@@ -51,18 +51,14 @@ class Token(NamedTuple):
     signature: bytes
 
 
-def _b64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def parse(token: str) -> Token:
     """The parts of ``token`` (not verified); :class:`Invalid` when it is not a compact JWS with JSON objects."""
     if not isinstance(token, str) or len(token) > MAX_TOKEN or token.count(".") != 2:
         raise Invalid("it is not a JSON Web Token")
     head, body, signature = token.split(".")
     try:
-        header, claims = json.loads(_b64(head)), json.loads(_b64(body))
-        raw_signature = _b64(signature)
+        header, claims = json.loads(b64url(head)), json.loads(b64url(body))
+        raw_signature = b64url(signature)
     except (ValueError, UnicodeDecodeError):
         raise Invalid("it is not a JSON Web Token") from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
@@ -132,8 +128,8 @@ def keys(issuer: str) -> dict[str, dict[str, Any]]:
 def rs256_valid(signed: bytes, signature: bytes, jwk: dict[str, Any]) -> bool:
     """Whether ``signature`` is the RS256 signature of ``signed`` by the RSA public key ``jwk``."""
     try:
-        modulus = int.from_bytes(_b64(jwk["n"]), "big")
-        exponent = int.from_bytes(_b64(jwk["e"]), "big")
+        modulus = int.from_bytes(b64url(jwk["n"]), "big")
+        exponent = int.from_bytes(b64url(jwk["e"]), "big")
     except (KeyError, TypeError, ValueError):
         return False
     size = (modulus.bit_length() + 7) // 8
