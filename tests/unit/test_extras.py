@@ -109,9 +109,8 @@ def test_a_missing_wheel_is_reported(wheels, tmp_path: Path, present: bool) -> N
         extras.checked_wheels(directory, pins)
 
 
-def test_install_refetches_tampered_wheels_then_unpacks(wheels, tmp_path: Path, monkeypatch) -> None:
-    """A restored cache entry that fails the check is discarded and downloaded again, never unpacked."""
-    directory, _ = wheels
+def locked(directory: Path, tmp_path: Path) -> tuple[dict[str, bytes], Path]:
+    """The fixture's wheels by name, and a lock file that pins them (what a download brings)."""
     good = {p.name: p.read_bytes() for p in directory.glob("*.whl")}
     lock = tmp_path / "sigstore.txt"
     lock.write_text(
@@ -121,6 +120,13 @@ def test_install_refetches_tampered_wheels_then_unpacks(wheels, tmp_path: Path, 
             other="0" * 64,
         )
     )
+    return good, lock
+
+
+def test_install_refetches_tampered_wheels_then_unpacks(wheels, tmp_path: Path, monkeypatch) -> None:
+    """A restored cache entry that fails the check is discarded and downloaded again, never unpacked."""
+    directory, _ = wheels
+    good, lock = locked(directory, tmp_path)
     (directory / "alpha-1.0-py3-none-any.whl").write_bytes(b"evil")
     downloads = []
 
@@ -166,15 +172,7 @@ def test_two_threads_install_once(wheels, tmp_path: Path, monkeypatch) -> None:
     import threading
 
     directory, _ = wheels
-    good = {p.name: p.read_bytes() for p in directory.glob("*.whl")}
-    lock = tmp_path / "sigstore.txt"
-    lock.write_text(
-        LOCK.format(
-            a=sha(directory / "alpha-1.0-py3-none-any.whl"),
-            b=sha(directory / "beta_pkg-1.0-py3-none-any.whl"),
-            other="0" * 64,
-        )
-    )
+    good, lock = locked(directory, tmp_path)
     downloads = []
     both_started = threading.Barrier(2, timeout=10)
 
