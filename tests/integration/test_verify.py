@@ -143,6 +143,7 @@ def test_accepts_what_publish_attested_by_tag_digest_and_manifest(publish, verif
     assert first["digest"] == digest and first["verifier"] == "gh"
     assert first["bundle-digest"].startswith("sha256:") and len(first["bundle-digest"]) == 71
     assert first["signer-repository"] == "acme/hello-world" and first["signer-workflow"] == WORKFLOW
+    assert first["run-workflow"] == WORKFLOW  # signed by the run's own workflow: the Build Config URI names it too
     assert first["source-ref"] == "refs/heads/main"
     assert first["sbom-predicate-type"] in ("https://cyclonedx.org/bom", "https://spdx.dev/Document/v2.3")
     assert run.outputs["pinned"].splitlines() == [
@@ -287,6 +288,7 @@ def test_what_the_reusable_workflow_attested_for_this_repository(
     assert verified["verifier"] == {"gh": "gh", "sigstore": "sigstore-python"}[verifier]
     assert verified["signer-repository"] == ACTIONS
     assert verified["signer-workflow"] == ".github/workflows/wasm-component.yml"
+    assert verified["run-workflow"] == WORKFLOW  # the caller, from the Build Config URI
     assert verified["source-ref"] == "refs/heads/main"
     # gh alone: a run of acme/hello-world signed by exactly that reusable workflow
     flags = ["--repo", "acme/hello-world", "--signer-workflow", f"{ACTIONS}/.github/workflows/wasm-component.yml"]

@@ -393,6 +393,7 @@ def evidence(source: str, raw: bytes, identity: str = RELEASE_SAN) -> verifier.E
         subject_digest="sha256:" + SHA,
         identity=identity,
         bundle_digest="sha256:" + hashlib.sha256(raw).hexdigest(),
+        run_workflow=workflow,  # signed by the run's own workflow: the Build Config URI names it too
     )
 
 

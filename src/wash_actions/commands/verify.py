@@ -147,6 +147,7 @@ class Verified(NamedTuple):
             "pinned": self.pinned,
             "signer-repository": self.evidence.signer_repository,
             "signer-workflow": self.evidence.signer_workflow,
+            "run-workflow": self.evidence.run_workflow,
             "source-ref": self.evidence.source_ref,
             "predicate-type": self.evidence.predicate_type,
             "verifier": self.evidence.verifier,

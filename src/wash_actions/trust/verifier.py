@@ -103,6 +103,7 @@ class Evidence(NamedTuple):
     identity: str  # the Build Signer URI (the certificate's SAN)
     fallback: str = ""  # why gh could not judge, when sigstore-python did
     bundle_digest: str = ""  # sha256:<hex> of the bundle's bytes (for a registry referrer: its layer's digest)
+    run_workflow: str = ""  # the run's own workflow file (Build Config URI): a reusable workflow's caller
 
     def as_dict(self) -> dict[str, str]:
         """The evidence as a JSON-ready mapping (an action's output)."""
@@ -202,6 +203,7 @@ def _evidence(
     verifier: VerifierName, source: str, identity: SignerIdentity, artifact: Artifact, policy: Policy, raw: bytes
 ) -> Evidence:
     repository, workflow, signer_ref = trust_policy.signing_workflow(identity.build_signer, policy.server_url)
+    _, run_workflow, _ = trust_policy.signing_workflow(identity.build_config, policy.server_url)
     server = policy.server_url.rstrip("/") + "/"
     return Evidence(
         verifier=verifier,
@@ -215,6 +217,7 @@ def _evidence(
         subject_digest="sha256:" + artifact.sha256.lower(),
         identity=identity.build_signer,
         bundle_digest="sha256:" + hashlib.sha256(raw).hexdigest(),
+        run_workflow=run_workflow,
     )
 
 
