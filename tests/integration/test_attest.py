@@ -596,12 +596,97 @@ def test_reuses_what_the_reusable_workflow_published_for_this_repository(
     again = publish_again(publish, registry, verifier, ACTIONS, repo, "v1,sha-2", component)
     assert again.code == 0, again.stdout + again.stderr
     assert again.outputs["reused"] == "true" and again.outputs["digest"] == digest
-    assert again.outputs["attestation-id"] == "" and len(release_server.store.stored) == stored
+    assert again.outputs["attestation-id"] == ""  # no new provenance for bytes this run did not build
+    # published_by attached provenance only: publish (sbom auto) attests the SBOM the digest lacks, nothing else
+    assert [predicate_type(record) for record in release_server.store.stored[stored:]] == [CYCLONEDX]
     verified = next(line for line in again.stdout.splitlines() if "Verified:" in line)
     assert VERIFIED_BY[verifier] in verified and f"signed by https://github.com/{CALLED}" in verified, verified
     assert "run of acme/hello-world" in verified, verified
     assert not [line for line in again.stdout.splitlines() if line.startswith("::warning")]
     assert registry.manifest(repo, "sha-2").headers["Docker-Content-Digest"] == digest
+
+
+CYCLONEDX = "https://cyclonedx.org/bom"
+
+
+def predicate_type(record: dict) -> str:
+    """The predicate type of an attestation GitHub's attestations API stored (its bundle's DSSE payload)."""
+    return json.loads(base64.b64decode(record["body"]["bundle"]["dsseEnvelope"]["payload"]))["predicateType"]
+
+
+@pytest.mark.parametrize("verifier", ["gh", "sigstore"])
+def test_a_reused_digest_without_an_sbom_attestation_gets_one_of_its_published_bytes(
+    publish, registry, release_server, user_sigstore, built_python, tmp_path, verifier
+):
+    """A source published with sbom: false, published again with sbom on (the default): the digest is reused and
+    its SBOM attested now, of the bytes in the registry (pulled), not of this run's rebuild; the next publish finds
+    that SBOM attestation (verified) and attests nothing."""
+    from tests.integration.test_verify import oracle
+
+    repo = f"acme/sbom-completed-{verifier}"
+    first = publish(
+        registry=registry.host, repository=repo, tags="v1", attest="true", sbom="false", **{"source-key": REUSE_KEY}
+    )
+    assert first.code == 0, first.stdout + first.stderr
+    digest, stored = first.outputs["digest"], len(release_server.store.stored)
+    component = rebuilt(built_python, tmp_path, "sbom-later")
+    again = publish_again(publish, registry, verifier, "", repo, "v1,v1.1", component)
+    assert again.code == 0, again.stdout + again.stderr
+    assert again.outputs["reused"] == "true" and again.outputs["digest"] == digest
+    assert again.outputs["attestation-id"] == ""  # the provenance stands: none is made for it again
+    assert again.outputs["sbom-attestation-id"] and again.outputs["sbom-attestation-digest"].startswith("sha256:")
+    assert [predicate_type(record) for record in release_server.store.stored[stored:]] == [CYCLONEDX]
+    document = json.loads(Path(again.outputs["sbom-path"]).read_text())
+    published = hashlib.sha256(built_python.read_bytes()).hexdigest()  # what the first run pushed
+    assert document["metadata"]["component"]["hashes"] == [{"alg": "SHA-256", "content": published}]
+    assert "has no verified SBOM attestation (https://cyclonedx.org/bom) from a workflow of" in again.stdout
+    assert registry.manifest(repo, "v1.1").headers["Docker-Content-Digest"] == digest
+    # gh alone agrees: the registry holds an SBOM attestation of the digest from this repository
+    flags = ["--repo", "acme/hello-world", "--predicate-type", CYCLONEDX]
+    assert oracle(f"{registry.host}/{repo}@{digest}", user_sigstore.trust_config_path, tmp_path, *flags)
+
+    third = publish_again(publish, registry, verifier, "", repo, "v1", rebuilt(built_python, tmp_path, "third"))
+    assert third.code == 0, third.stdout + third.stderr
+    assert third.outputs["reused"] == "true" and third.outputs["sbom-attestation-id"] == ""
+    assert len(release_server.store.stored) == stored + 1
+    assert sum("Verified:" in line for line in third.stdout.splitlines()) == 2  # the provenance, then the SBOM
+
+
+def test_a_reused_digest_whose_bytes_cannot_be_pulled_moves_no_tag(
+    publish, registry, built_python, tmp_path, monkeypatch
+):
+    """Its SBOM attestation is missing and its bytes cannot be had for one: one clear error, no new tag."""
+    from wash_actions.reuse import published
+
+    repo = "acme/sbom-unpulled"
+    first = publish(
+        registry=registry.host, repository=repo, tags="v1", attest="true", sbom="false", **{"source-key": REUSE_KEY}
+    )
+    assert first.code == 0, first.stdout + first.stderr
+    monkeypatch.setattr(published, "pull_layer", lambda client, repository, hit: "could not pull it: 503")
+    again = publish_again(publish, registry, "gh", "", repo, "v1,v2", rebuilt(built_python, tmp_path, "unpulled"))
+    line = assert_one_clear_error(again, "Could not attest the SBOM of", "could not pull it: 503", "reuse: false")
+    assert "No tag was moved" in line
+    assert registry.manifest(repo, "v2").status_code == 404
+
+
+def test_a_rerun_attests_the_sbom_a_failed_run_could_not(publish, registry, release_server):
+    """The SBOM attestation failed after the provenance was stored; the error says to re-run the job, and the re-run
+    (same source: the digest is reused) attests the SBOM before it moves the new tag."""
+    repo = "acme/sbom-rerun"
+    release_server.store.stored.clear()
+    release_server.store.faults[:] = [None, None, None, 403]  # the provenance, the repository, its record; the SBOM
+    first = publish(registry=registry.host, repository=repo, tags="v1", attest="true", **{"source-key": REUSE_KEY})
+    line = assert_one_clear_error(first, "while storing the SBOM attestation", "re-run the job to attest the SBOM")
+    assert [predicate_type(record) for record in release_server.store.stored] == ["https://slsa.dev/provenance/v1"]
+    rerun = publish(registry=registry.host, repository=repo, tags="v1", attest="true", **{"source-key": REUSE_KEY})
+    assert rerun.code == 0, rerun.stdout + rerun.stderr + line
+    assert rerun.outputs["reused"] == "true" and rerun.outputs["digest"] == first.outputs["digest"]
+    assert rerun.outputs["sbom-attestation-url"].startswith("https://github.com/acme/hello-world/attestations/")
+    assert [predicate_type(record) for record in release_server.store.stored] == [
+        "https://slsa.dev/provenance/v1",
+        CYCLONEDX,
+    ]
 
 
 @pytest.mark.parametrize("verifier", ["gh", "sigstore"])

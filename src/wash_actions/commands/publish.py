@@ -439,13 +439,7 @@ def complete_earlier_attempt(
     hit, record = unfinished.hit, unfinished.record
     previous = connection.reads.result()
     release.check_immutable(previous, inputs.image, hit.digest, inputs.immutable)
-    bom = None
-    if inputs.sbom:  # of the bytes in the registry, not of this attempt's build
-        pulled = gha.temp_dir() / "wash-actions-attempts" / f"{hit.layer_digest.replace(':', '-')}.wasm"
-        pulled.parent.mkdir(parents=True, exist_ok=True)
-        pulled.write_bytes(unfinished.wasm)
-        project = inputs.project or inputs.component.parent
-        bom = prepare_sbom(inputs._replace(component=pulled, project=project))
+    bom = sbom_of_published(inputs, hit, unfinished.wasm) if inputs.sbom else None  # of the registry's bytes
     image_ref = f"{inputs.image}@{hit.digest}"
     outputs.update(
         {
@@ -474,8 +468,24 @@ def complete_earlier_attempt(
     return {**outputs, **attested}
 
 
-def unverified_reason(inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit) -> str:
-    """Why ``hit`` lacks provenance signed by this repository's workflows ("" when it has it, verified)."""
+def sbom_of_published(inputs: PublishInputs, hit: reuse.Hit, wasm: bytes) -> tuple[Path, sbom.Sbom]:
+    """The SBOM (``inputs.sbom`` is set) of a digest published before, made from its component's bytes as pulled
+    and checked, not from this run's build (whose bytes may differ); or the user's sbom-path."""
+    pulled = gha.temp_dir() / "wash-actions-attempts" / f"{hit.layer_digest.replace(':', '-')}.wasm"
+    pulled.parent.mkdir(parents=True, exist_ok=True)
+    pulled.write_bytes(wasm)
+    project = inputs.project or inputs.component.parent
+    made = prepare_sbom(inputs._replace(component=pulled, project=project))
+    if made is None:
+        raise ValueError("sbom_of_published without sbom")  # not reached: callers check inputs.sbom
+    return made
+
+
+def unverified_reason(
+    inputs: PublishInputs, job: JobContext, client: registry.Registry, hit: reuse.Hit, predicate_type: str = ""
+) -> str:
+    """Why ``hit`` lacks provenance (or an attestation of ``predicate_type``) signed by this repository's workflows
+    ("" when it has it, verified)."""
     found = reuse.provenance(
         client,
         inputs.repository,
@@ -484,6 +494,7 @@ def unverified_reason(inputs: PublishInputs, job: JobContext, client: registry.R
         server_url=job.server_url,
         api_url=job.api_url,
         token=job.github_token,
+        predicate_type=predicate_type,
     )
     if isinstance(found, str):
         return found
@@ -547,12 +558,23 @@ def index(client: registry.Registry, inputs: PublishInputs, key: str, manifest: 
 
 
 def publish_reused(
-    inputs: PublishInputs, connection: Connection, hit: reuse.Hit, refs: list[str], outputs: dict[str, str]
+    inputs: PublishInputs,
+    job: JobContext,
+    connection: Connection,
+    hit: reuse.Hit,
+    refs: list[str],
+    outputs: dict[str, str],
+    bom: tuple[Path, sbom.Sbom] | None,
+    preload: threading.Thread | None,
 ) -> dict[str, str]:
-    """Point the requested tags at the digest published before for the same source: nothing is pushed, nothing is
-    signed (its provenance, verified, stands for it)."""
+    """Point the requested tags at the digest published before for the same source: nothing is pushed, and its
+    provenance (verified) stands for it. With an SBOM to attest, the digest's SBOM attestation is verified too, and
+    made now when it is missing (:func:`complete_sbom`), before any tag moves."""
     previous = connection.reads.result()
     release.check_immutable(previous, inputs.image, hit.digest, inputs.immutable)
+    attested = no_sbom_attestation()
+    if inputs.attest and bom is not None:
+        attested, outputs["sbom-path"] = complete_sbom(inputs, job, connection, hit, bom, preload)
     built = f"the build of {hit.commit[:12]}" if hit.commit else "an earlier build"
     gha.notice(
         f"{inputs.image}@{hit.digest}: reused {built} (same source); nothing was pushed"
@@ -573,7 +595,45 @@ def publish_reused(
             "reused": "true",
         }
     )
-    return {**outputs, **not_attested()}
+    return {**outputs, **not_attested(), **attested}
+
+
+def complete_sbom(
+    inputs: PublishInputs,
+    job: JobContext,
+    connection: Connection,
+    hit: reuse.Hit,
+    bom: tuple[Path, sbom.Sbom],
+    preload: threading.Thread | None,
+) -> tuple[dict[str, str], str]:
+    """The reused digest's SBOM attestation of ``bom``'s predicate type from this repository's workflows: verified
+    when it has one (nothing made: empty outputs, this run's SBOM path); else attested now, of the published bytes
+    (pulled and checked), so that a run whose SBOM attestation failed after its provenance was stored is completed
+    by a re-run, and turning sbom on attests an unchanged source's digest. Returns the sbom-attestation outputs
+    and the sbom-path output."""
+    why = unverified_reason(inputs, job, connection.client, hit, bom[1].predicate_type)
+    if not why:
+        return no_sbom_attestation(), str(bom[0])
+    image_ref = f"{inputs.image}@{hit.digest}"
+    wasm = reuse.pull_layer(connection.client, inputs.repository, hit)
+    if isinstance(wasm, str):
+        raise ActionError(
+            what=f"Could not attest the SBOM of {image_ref}, published before for the same source",
+            why=f"Its provenance verified, but {why}; to attest an SBOM of its bytes, publish pulls them, and {wasm}. "
+            "No tag was moved and nothing was pushed.",
+            fix="Re-run the job. To publish this build instead, give the build step (or the root action, or the "
+            "reusable workflow):\nwith:\n  reuse: false",
+            docs="#sbom",
+        )
+    published = sbom_of_published(inputs, hit, wasm)
+    gha.info(f"{image_ref} was reused, but {why}: attesting an SBOM of its published bytes now.")
+    if preload is not None:
+        preload.join()
+    done = f"{image_ref} was published before, for the same source, with its provenance (verified); no tag moved"
+    token = oidc_token(inputs, hit.digest, "sbom", done)
+    client = client_for(inputs) if inputs.push_attestation else None
+    made = attest_sbom(inputs, job, client, hit.digest, hit.manifest, published, token, done)
+    return made, str(published[0])
 
 
 def run(publish: Publish) -> dict[str, str]:
@@ -615,7 +675,7 @@ def run(publish: Publish) -> dict[str, str]:
     if isinstance(hit, Unfinished):
         return complete_earlier_attempt(inputs, job, connected, hit, refs, outputs, preload)
     if hit is not None:
-        return publish_reused(inputs, connected, hit, refs, outputs)
+        return publish_reused(inputs, job, connected, hit, refs, outputs, bom, preload)
     if source.pulled and inputs.attest:
         raise ActionError(
             what=f"{inputs.component.name} was pulled by the build step (reuse-from), not built, and publish cannot "
@@ -780,35 +840,52 @@ def attest_all(
     if bom is None:
         return {**outputs, **no_sbom_attestation()}
     gha.set_outputs(outputs)  # the provenance stands whatever happens to the SBOM attestation
-    path, document = bom
     done = f"{inputs.image}@{digest} is published and its provenance is stored ({made.url})"
     if made.referrer:
         done += f" and pushed as {made.referrer}"
-    sbom_made = attest_one(inputs, job, client, digest, manifest, attest.sbom_predicate(document), token, done)
+    return {**outputs, **attest_sbom(inputs, job, client, digest, manifest, bom, token, done)}
+
+
+def attest_sbom(
+    inputs: PublishInputs,
+    job: JobContext,
+    client: registry.Registry | None,
+    digest: str,
+    manifest: registry.Manifest,
+    bom: tuple[Path, sbom.Sbom],
+    token: str,
+    done: str,
+) -> dict[str, str]:
+    """Attest the SBOM ``bom`` of ``digest`` (``done``: what already stands, for the error when this fails); its
+    outputs, and a table in the job summary."""
+    from ..trust import attest, provenance
+
+    path, document = bom
+    made = attest_one(inputs, job, client, digest, manifest, attest.sbom_predicate(document), token, done)
     gha.summary(
         "### SBOM attestation\n\n| subject | predicate type | SBOM | attestation | bundle in registry |\n"
         "|---|---|---|---|---|\n"
-        f"| `{subject}` | `{document.predicate_type}` | {gha.code(path.name)} | {sbom_made.url} | "
-        f"{f'`{sbom_made.referrer}`' if sbom_made.referrer else 'not pushed'} |\n"
+        f"| `{provenance.subject_name(inputs.image)}` | `{document.predicate_type}` | {gha.code(path.name)} | "
+        f"{made.url} | {f'`{made.referrer}`' if made.referrer else 'not pushed'} |\n"
     )
     return {
-        **outputs,
-        "sbom-attestation-id": sbom_made.id,
-        "sbom-attestation-url": sbom_made.url,
-        "sbom-attestation-digest": sbom_made.referrer,
-        "sbom-bundle-path": str(sbom_made.bundle_path),
+        "sbom-attestation-id": made.id,
+        "sbom-attestation-url": made.url,
+        "sbom-attestation-digest": made.referrer,
+        "sbom-bundle-path": str(made.bundle_path),
     }
 
 
-def oidc_token(inputs: PublishInputs, digest: str) -> str:
-    """The job's OIDC token, asked for once and used for both attestations."""
+def oidc_token(inputs: PublishInputs, digest: str, kind: attest.PredicateKind = "provenance", done: str = "") -> str:
+    """The job's OIDC token, asked for once and used for every attestation of this publish (``kind``: the first;
+    ``done``: what stands if it cannot be had)."""
     from ..trust import attest
 
-    published = f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
+    published = done or f"{inputs.image}@{digest} is published (outputs digest, image, image-ref and tags are set)"
     try:
         return attest.oidc_token()
     except ActionError as error:
-        raise attestation_failed(inputs, "provenance", published, "sign", error) from None
+        raise attestation_failed(inputs, kind, published, "sign", error) from None
 
 
 def attest_one(

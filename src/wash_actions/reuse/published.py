@@ -173,11 +173,13 @@ def provenance(
     api_url: str = "",
     token: str = "",
     action_repository: str | None = None,
+    predicate_type: str = "",
 ) -> tuple[str] | str:
-    """Verify that ``repository@digest`` carries SLSA provenance signed by a workflow of ``github_repository``, or
-    by wash-actions' reusable workflow in ``action_repository`` called from it (:func:`signer_policy`; None: the
-    step's, :data:`ACTION_REPOSITORY_ENV`; bundles from the registry's referrers, then GitHub's attestations API
-    when a token is given): a 1-tuple with the evidence in one line, or why not (a string)."""
+    """Verify that ``repository@digest`` carries SLSA provenance (or an attestation of ``predicate_type``, an SBOM's)
+    signed by a workflow of ``github_repository``, or by wash-actions' reusable workflow in ``action_repository``
+    called from it (:func:`signer_policy`; None: the step's, :data:`ACTION_REPOSITORY_ENV`; bundles from the
+    registry's referrers, then GitHub's attestations API when a token is given): a 1-tuple with the evidence in one
+    line, or why not (a string)."""
     import os
     import shutil
 
@@ -187,6 +189,9 @@ def provenance(
     if action_repository is None:
         action_repository = os.environ.get(ACTION_REPOSITORY_ENV, "")
     policy = signer_policy(github_repository, server_url, action_repository)
+    what = "provenance"
+    if predicate_type:
+        policy, what = policy._replace(predicate_type=predicate_type), f"SBOM attestation ({predicate_type})"
     api = (api_url, transport.Auth.bearer(token, api_url)) if token and api_url else None
     try:
         evidence = verifier.verify_image(
@@ -199,15 +204,17 @@ def provenance(
             trust_configs=verifier.trust_configs_from(dict(os.environ)),
         )
     except verifier.Unverified as exc:
-        return f"{_UNVERIFIED[exc.kind]} ({exc.reasons()})"
+        if predicate_type:  # the provenance bundles it finds do not count: missing or refused, it is made again
+            return f"it has no verified {what} from {policy.label} ({exc.reasons()})"
+        return f"{_UNVERIFIED[exc.kind].format(what=what)} ({exc.reasons()})"
     except ActionError as exc:
-        return f"its provenance could not be verified ({exc.what})"
+        return f"its {what} could not be verified ({exc.what})"
     return (evidence.describe(),)
 
 
 _UNVERIFIED = {
-    "unattested": "it has no provenance",
-    "unreachable": "its provenance could not be read",
-    "refused": "its provenance was refused (not signed by this repository's workflows or wash-actions' reusable "
+    "unattested": "it has no {what}",
+    "unreachable": "its {what} could not be read",
+    "refused": "its {what} was refused (not signed by this repository's workflows or wash-actions' reusable "
     "workflow called from it, or not for this digest)",
 }
