@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -183,6 +184,7 @@ def test_two_threads_install_once(wheels, tmp_path: Path, monkeypatch) -> None:
             (destination / name).write_bytes(data)
 
     monkeypatch.setattr(extras, "_download", download)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # _ensure puts the target on it
     where = extras.Place(lock, tmp_path / "target", tmp_path / "empty-cache", "key")
     errors: list[BaseException] = []
 
@@ -201,6 +203,7 @@ def test_two_threads_install_once(wheels, tmp_path: Path, monkeypatch) -> None:
     assert errors == []
     assert len(downloads) == 1
     assert (where.target / "alpha" / "__init__.py").read_text() == "A = 1\n"
+    assert sys.path.count(str(where.target)) == 1  # on sys.path once, whichever thread got there
 
 
 def test_yaml_is_used_as_is_only_at_the_locked_version(tmp_path: Path) -> None:

@@ -148,19 +148,14 @@ class Tampered(Exception):
     """A wheel whose sha256 the lock does not pin, or a pinned requirement without its wheel."""
 
 
-class Wheel(NamedTuple):
-    name: str
-    data: bytes  # the bytes whose sha256 was checked: what is unpacked, whatever happens to the file afterwards
-
-
-def checked_wheels(wheels: Path, pins: dict[str, set[str]]) -> list[Wheel]:
+def checked_wheels(wheels: Path, pins: dict[str, set[str]]) -> list[bytes]:
     """Every wheel in ``wheels``, read once and each pinned by the lock, and one for every requirement; else
-    Tampered. The bytes are kept: the file may be replaced after its check (another step's download, a restore)
-    and is never read again."""
+    Tampered. The bytes are returned: what is unpacked is what was checked, whatever happens to the files
+    afterwards (another step's download, a restore)."""
     allowed = {digest: name for name, digests in pins.items() for digest in digests}
-    found: dict[str, Wheel] = {}
-    files = sorted(wheels.glob("*.whl")) if wheels.is_dir() else []
+    found: set[str] = set()
     checked = []
+    files = sorted(wheels.glob("*.whl")) if wheels.is_dir() else []
     for path in files:
         try:
             data = path.read_bytes()
@@ -169,16 +164,16 @@ def checked_wheels(wheels: Path, pins: dict[str, set[str]]) -> list[Wheel]:
         digest = hashlib.sha256(data).hexdigest()
         if digest not in allowed:
             raise Tampered(f"{path.name} (sha256 {digest}) is not pinned by the lock")
-        found[allowed[digest]] = Wheel(path.name, data)
-        checked.append(found[allowed[digest]])
-    missing = sorted(set(pins) - set(found))
+        found.add(allowed[digest])
+        checked.append(data)
+    missing = sorted(set(pins) - found)
     if missing:
         raise Tampered("no wheel for " + ", ".join(missing))
     return checked
 
 
-def unpack(wheel: Wheel, target: Path) -> None:
-    """Install one checked wheel by unpacking it, as pip does for pure and platform libraries.
+def unpack(wheel: bytes, target: Path) -> None:
+    """Install one checked wheel (its bytes) by unpacking it, as pip does for pure and platform libraries.
 
     ``<dist>.data/purelib`` and ``platlib`` go to the top level; scripts, headers and data files are not
     needed to import the package and are left out. Zip members cannot escape ``target`` (zipfile strips
@@ -188,7 +183,7 @@ def unpack(wheel: Wheel, target: Path) -> None:
     import shutil
     import zipfile
 
-    with zipfile.ZipFile(io.BytesIO(wheel.data)) as archive:
+    with zipfile.ZipFile(io.BytesIO(wheel)) as archive:
         archive.extractall(target)
     for data in target.glob("*.data"):
         for scheme in ("purelib", "platlib"):
@@ -232,7 +227,7 @@ def _download(lock: Path, destination: Path) -> None:
         )
 
 
-def _fetch(where: Place, pins: dict[str, set[str]]) -> list[Wheel]:
+def _fetch(where: Place, pins: dict[str, set[str]]) -> list[bytes]:
     """The lock's wheels downloaded again and checked; kept in ``where.wheels`` for the next step or actions/cache
     when that directory can be replaced (another process may be reading it: then it stays as it is)."""
     import shutil
@@ -294,11 +289,13 @@ _INSTALLING = _thread.allocate_lock()  # threading's Lock, without importing thr
 
 
 def _ensure(where: Place) -> None:
-    """Install ``where``'s extra unless it is unpacked already; one thread at a time (a preload and the step that
-    needs the extra may both get here), so that no install removes what another is reading."""
+    """Install ``where``'s extra unless it is unpacked already, one thread at a time (a preload and the step that
+    needs the extra may both get here: no install removes what another is reading), and put it on ``sys.path``."""
     with _INSTALLING:
         if not (where.target / MARKER).is_file():
             install(where)
+        if str(where.target) not in sys.path:
+            sys.path.insert(0, str(where.target))
 
 
 def ensure_sigstore() -> None:
@@ -307,8 +304,6 @@ def ensure_sigstore() -> None:
         return
     where = place()
     _ensure(where)
-    if str(where.target) not in sys.path:
-        sys.path.insert(0, str(where.target))
 
 
 def ensure_yaml() -> None:
@@ -318,8 +313,6 @@ def ensure_yaml() -> None:
     if _has_locked_yaml(where.lock):
         return
     _ensure(where)
-    if str(where.target) not in sys.path:
-        sys.path.insert(0, str(where.target))
 
 
 def sigstore_cached() -> bool:
