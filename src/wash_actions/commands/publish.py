@@ -469,16 +469,12 @@ def complete_earlier_attempt(
 
 
 def sbom_of_published(inputs: PublishInputs, hit: reuse.Hit, wasm: bytes) -> tuple[Path, sbom.Sbom]:
-    """The SBOM (``inputs.sbom`` is set) of a digest published before, made from its component's bytes as pulled
+    """The SBOM of a digest published before, made from its component's bytes as pulled
     and checked, not from this run's build (whose bytes may differ); or the user's sbom-path."""
     pulled = gha.temp_dir() / "wash-actions-attempts" / f"{hit.layer_digest.replace(':', '-')}.wasm"
     pulled.parent.mkdir(parents=True, exist_ok=True)
     pulled.write_bytes(wasm)
-    project = inputs.project or inputs.component.parent
-    made = prepare_sbom(inputs._replace(component=pulled, project=project))
-    if made is None:
-        raise ValueError("sbom_of_published without sbom")  # not reached: callers check inputs.sbom
-    return made
+    return make_sbom(inputs._replace(component=pulled, project=inputs.project or inputs.component.parent))
 
 
 def unverified_reason(
@@ -574,7 +570,7 @@ def publish_reused(
     release.check_immutable(previous, inputs.image, hit.digest, inputs.immutable)
     attested = no_sbom_attestation()
     if inputs.attest and bom is not None:
-        attested, outputs["sbom-path"] = complete_sbom(inputs, job, connection, hit, bom, preload)
+        attested = complete_sbom(inputs, job, connection, hit, bom, preload)
     built = f"the build of {hit.commit[:12]}" if hit.commit else "an earlier build"
     gha.notice(
         f"{inputs.image}@{hit.digest}: reused {built} (same source); nothing was pushed"
@@ -605,15 +601,15 @@ def complete_sbom(
     hit: reuse.Hit,
     bom: tuple[Path, sbom.Sbom],
     preload: threading.Thread | None,
-) -> tuple[dict[str, str], str]:
+) -> dict[str, str]:
     """The reused digest's SBOM attestation of ``bom``'s predicate type from this repository's workflows: verified
     when it has one (nothing made: empty outputs, this run's SBOM path); else attested now, of the published bytes
     (pulled and checked), so that a run whose SBOM attestation failed after its provenance was stored is completed
     by a re-run, and turning sbom on attests an unchanged source's digest. Returns the sbom-attestation outputs
-    and the sbom-path output."""
+    and, with one made, sbom-path."""
     why = unverified_reason(inputs, job, connection.client, hit, bom[1].predicate_type)
     if not why:
-        return no_sbom_attestation(), str(bom[0])
+        return no_sbom_attestation()
     image_ref = f"{inputs.image}@{hit.digest}"
     wasm = reuse.pull_layer(connection.client, inputs.repository, hit)
     if isinstance(wasm, str):
@@ -631,9 +627,9 @@ def complete_sbom(
         preload.join()
     done = f"{image_ref} was published before, for the same source, with its provenance (verified); no tag moved"
     token = oidc_token(inputs, hit.digest, "sbom", done)
-    client = client_for(inputs) if inputs.push_attestation else None
+    client = connection.client if inputs.push_attestation else None
     made = attest_sbom(inputs, job, client, hit.digest, hit.manifest, published, token, done)
-    return made, str(published[0])
+    return {**made, "sbom-path": str(published[0])}
 
 
 def run(publish: Publish) -> dict[str, str]:
@@ -765,9 +761,12 @@ def no_sbom_attestation() -> dict[str, str]:
 
 
 def prepare_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom] | None:
-    """The SBOM to attest, written under RUNNER_TEMP (ours) or read from ``sbom-path`` (the user's)."""
-    if not inputs.sbom:
-        return None
+    """The SBOM to attest (:func:`make_sbom`), None without one."""
+    return make_sbom(inputs) if inputs.sbom else None
+
+
+def make_sbom(inputs: PublishInputs) -> tuple[Path, sbom.Sbom]:
+    """The SBOM of ``inputs.component``, written under RUNNER_TEMP (ours) or read from ``sbom-path`` (the user's)."""
     from ..trust import provenance, sbom
 
     if inputs.sbom_path is not None:

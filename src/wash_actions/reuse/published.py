@@ -189,9 +189,9 @@ def provenance(
     if action_repository is None:
         action_repository = os.environ.get(ACTION_REPOSITORY_ENV, "")
     policy = signer_policy(github_repository, server_url, action_repository)
-    what = "provenance"
+    what = f"SBOM attestation ({predicate_type})" if predicate_type else "provenance"
     if predicate_type:
-        policy, what = policy._replace(predicate_type=predicate_type), f"SBOM attestation ({predicate_type})"
+        policy = policy._replace(predicate_type=predicate_type)
     api = (api_url, transport.Auth.bearer(token, api_url)) if token and api_url else None
     try:
         evidence = verifier.verify_image(
@@ -206,15 +206,15 @@ def provenance(
     except verifier.Unverified as exc:
         if predicate_type:  # the provenance bundles it finds do not count: missing or refused, it is made again
             return f"it has no verified {what} from {policy.label} ({exc.reasons()})"
-        return f"{_UNVERIFIED[exc.kind].format(what=what)} ({exc.reasons()})"
+        return f"{_UNVERIFIED[exc.kind]} ({exc.reasons()})"
     except ActionError as exc:
         return f"its {what} could not be verified ({exc.what})"
     return (evidence.describe(),)
 
 
 _UNVERIFIED = {
-    "unattested": "it has no {what}",
-    "unreachable": "its {what} could not be read",
-    "refused": "its {what} was refused (not signed by this repository's workflows or wash-actions' reusable "
+    "unattested": "it has no provenance",
+    "unreachable": "its provenance could not be read",
+    "refused": "its provenance was refused (not signed by this repository's workflows or wash-actions' reusable "
     "workflow called from it, or not for this digest)",
 }
